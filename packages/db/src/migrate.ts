@@ -1,0 +1,44 @@
+import { fileURLToPath } from "node:url";
+import { migrate as drizzleMigrate } from "drizzle-orm/mysql2/migrator";
+import { createConnection } from "mysql2/promise";
+import type { Database } from "./client";
+
+const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+/** Applies the committed drizzle-kit migrations that have not run yet. */
+export async function migrate(db: Database): Promise<void> {
+  await drizzleMigrate(db, { migrationsFolder });
+}
+
+/**
+ * Creates the database named in `url` if it does not exist. Needs CREATE privilege;
+ * a user without it gets MySQL's own error, which the caller reports.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const parsed = new URL(url);
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`Database name "${name}" must be letters, digits and _`);
+  parsed.pathname = "/";
+  const connection = await createConnection({ uri: parsed.toString(), connectTimeout: 5_000 });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Drops the database named in `url`. For test harnesses only. */
+export async function dropDatabase(url: string): Promise<void> {
+  const parsed = new URL(url);
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`Database name "${name}" must be letters, digits and _`);
+  parsed.pathname = "/";
+  const connection = await createConnection({ uri: parsed.toString(), connectTimeout: 5_000 });
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+}

@@ -1,0 +1,6 @@
+export * from "./users";
+export * from "./offers";
+export * from "./trips";
+export * from "./chat";
+export * from "./tracking";
+export * from "./events";

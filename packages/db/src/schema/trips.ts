@@ -1,0 +1,65 @@
+import {
+  mysqlTable,
+  varchar,
+  mysqlEnum,
+  int,
+  tinyint,
+  index,
+  uniqueIndex,
+  type AnyMySqlColumn,
+} from "drizzle-orm/mysql-core";
+import { primaryId, createdAt, idRef, utcTime, coordinate } from "./columns";
+import { users, drivers } from "./users";
+import { offers } from "./offers";
+
+export const tripKinds = ["load", "ride"] as const;
+export type TripKind = (typeof tripKinds)[number];
+
+export const tripStatuses = [
+  "requested",
+  "assigned",
+  "en_route",
+  "arrived",
+  "in_progress",
+  "completed",
+  "cancelled",
+] as const;
+export type TripStatus = (typeof tripStatuses)[number];
+
+export const trips = mysqlTable(
+  "trips",
+  {
+    id: primaryId(),
+    kind: mysqlEnum("kind", tripKinds).notNull(),
+    riderId: idRef("rider_id").references(() => users.id),
+    driverId: idRef("driver_id").references(() => drivers.userId),
+    // Unique: one trip per offer. NULL (a ride still being offered) may repeat.
+    offerId: idRef("offer_id").references((): AnyMySqlColumn => offers.id),
+    pickupAddress: varchar("pickup_address", { length: 255 }).notNull(),
+    pickupLat: coordinate("pickup_lat").notNull(),
+    pickupLng: coordinate("pickup_lng").notNull(),
+    dropoffAddress: varchar("dropoff_address", { length: 255 }).notNull(),
+    dropoffLat: coordinate("dropoff_lat").notNull(),
+    dropoffLng: coordinate("dropoff_lng").notNull(),
+    status: mysqlEnum("status", tripStatuses).notNull(),
+    cancelReason: varchar("cancel_reason", { length: 255 }),
+    fareCents: int("fare_cents"),
+    searchRing: int("search_ring").notNull().default(0),
+    rating: tinyint("rating"),
+    ratingComment: varchar("rating_comment", { length: 1000 }),
+    requestedAt: utcTime("requested_at"),
+    assignedAt: utcTime("assigned_at"),
+    enRouteAt: utcTime("en_route_at"),
+    arrivedAt: utcTime("arrived_at"),
+    inProgressAt: utcTime("in_progress_at"),
+    completedAt: utcTime("completed_at"),
+    cancelledAt: utcTime("cancelled_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("trips_offer_unique").on(t.offerId),
+    index("trips_rider_idx").on(t.riderId, t.id),
+    index("trips_driver_status_idx").on(t.driverId, t.status),
+    index("trips_status_idx").on(t.status, t.id),
+  ],
+);
