@@ -3,8 +3,10 @@ import { createPool, type Pool, type PoolOptions } from "mysql2/promise";
 import * as schema from "./schema";
 
 export type Database = MySql2Database<typeof schema>;
+/** The handle `db.transaction` passes to its callback. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** A handle that works both outside and inside `db.transaction`. */
-export type DbOrTx = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type DbOrTx = Database | Transaction;
 
 export interface DbHandle {
   db: Database;

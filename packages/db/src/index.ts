@@ -1,4 +1,4 @@
-export { createDb, type Database, type DbOrTx, type DbHandle, type CreateDbOptions } from "./client";
+export { createDb, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions } from "./client";
 export { migrate, ensureDatabase, dropDatabase } from "./migrate";
 export { seed, demoLogins, DEMO_CITY, DEMO_PASSWORDS, type DemoLogin } from "./seed";
 export { hashPassword, verifyPassword } from "./password";

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+const DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/convoy";
+/** Only for local development; `NODE_ENV=production` refuses to start with it. */
+const DEV_JWT_SECRET = "convoy-dev-secret-change-me-in-production-0000";
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    DATABASE_URL: z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .refine((url) => url.startsWith("mysql://"), "DATABASE_URL must start with mysql://"),
+    REDIS_URL: z
+      .string()
+      .refine((url) => url.startsWith("redis://") || url.startsWith("rediss://"), "REDIS_URL must start with redis://")
+      .optional(),
+    JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").default(DEV_JWT_SECRET),
+    /** Comma-separated origins allowed to open a WebSocket. */
+    ALLOWED_ORIGINS: z
+      .string()
+      .default(
+        "http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://localhost:5174,http://localhost:5175",
+      ),
+    /** Directory holding the built apps (dispatcher/, driver/, rider/) to serve; unset in dev. */
+    STATIC_DIR: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
+    message: "JWT_SECRET must be set in production",
+    path: ["JWT_SECRET"],
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Reads and validates the environment once; the only place `process.env` is read. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function allowedOrigins(env: Env): Set<string> {
+  return new Set(
+    env.ALLOWED_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  );
+}

@@ -1,0 +1,3 @@
+export { startConvoyServer, MAX_PAYLOAD_BYTES, type ConvoyServerConfig, type RunningServer } from "./server";
+export { prepareDatabase, StartupError } from "./database";
+export { createLogger } from "./logger";

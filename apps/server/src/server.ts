@@ -1,0 +1,204 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Logger } from "pino";
+import {
+  appRouter,
+  channels,
+  createContext,
+  createInProcessBus,
+  createRateLimits,
+  createTokenService,
+  EventPump,
+  SessionRegistry,
+  SESSION_ENDED_CLOSE_CODE,
+  type ApiServices,
+  type Bus,
+  type LogoutMessage,
+  type RateLimitSettings,
+} from "@convoy/api";
+import type { DbHandle } from "@convoy/db";
+import { isOriginAllowed } from "./origin";
+import { serveStaticApp } from "./static";
+
+/** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Longest a timer may wait in Node (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface ConvoyServerConfig {
+  database: DbHandle;
+  jwtSecret: string;
+  port: number;
+  host?: string;
+  allowedOrigins: ReadonlySet<string>;
+  logger: Logger;
+  /** Defaults to the in-process bus. */
+  bus?: Bus;
+  staticDir?: string;
+  rateLimits?: RateLimitSettings;
+  /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  services: ApiServices;
+  /** Graceful stop: tell sockets to reconnect, stop accepting, drain, close the pool. */
+  shutdown: () => Promise<void>;
+}
+
+function bearerToken(request: IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  return header?.startsWith("Bearer ") ? header.slice(7) : null;
+}
+
+function tokenFromConnectionParams(params: Record<string, string | undefined> | null | undefined): string | null {
+  const token = params?.token;
+  return typeof token === "string" && token.length > 0 && token.length <= 4_096 ? token : null;
+}
+
+/** Starts Convoy's HTTP + WebSocket server on one port. */
+export async function startConvoyServer(config: ConvoyServerConfig): Promise<RunningServer> {
+  const { database, logger } = config;
+  const bus = config.bus ?? createInProcessBus();
+  const pump = new EventPump(database.db, bus, logger);
+  await pump.start();
+  const sessions = new SessionRegistry();
+  const services: ApiServices = {
+    db: database.db,
+    bus,
+    pump,
+    tokens: createTokenService(config.jwtSecret),
+    limits: createRateLimits(config.rateLimits),
+    sessions,
+    logger,
+  };
+
+  const stopLogoutListener = bus.subscribe(channels.logout, (message) => {
+    const logout = message as LogoutMessage;
+    sessions.revoke(logout.tokenId, logout.expiresAt);
+    // Let the logout response leave before its own socket closes.
+    setTimeout(() => sessions.closeSocketsOf(logout.userId, "logged out"), 50).unref();
+  });
+
+  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
+  };
+
+  const trpcHttp = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    maxBodySize: MAX_PAYLOAD_BYTES,
+    createContext: ({ req }) => createContext(services, bearerToken(req)),
+    onError,
+  });
+
+  let healthy = true;
+  const httpServer: Server = createServer((request, response) => {
+    const path = request.url ?? "/";
+    if (path.startsWith("/trpc/")) {
+      trpcHttp(request, response);
+      return;
+    }
+    if (path === "/healthz") {
+      database.pool
+        .query("SELECT 1")
+        .then(() => {
+          response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
+          response.end(JSON.stringify({ ok: healthy, mysql: "up" }));
+        })
+        .catch(() => {
+          response.writeHead(503, { "content-type": "application/json" });
+          response.end(JSON.stringify({ ok: false, mysql: "down" }));
+        });
+      return;
+    }
+    const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);
+    serveStatic
+      .then((served) => {
+        if (!served) response.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "static file failed");
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  const wssHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    onError,
+    async createContext({ req, res: socket, info }) {
+      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams));
+      const { session } = context;
+      if (session) trackSessionSocket(socket, session.userId, session.expiresAt);
+      return context;
+    },
+  });
+
+  /** Closes the socket when its token expires, and lets a logout find it. */
+  function trackSessionSocket(socket: WebSocket, userId: number, expiresAt: number) {
+    sessions.addSocket(userId, socket);
+    const expiry = setTimeout(
+      () => socket.close(SESSION_ENDED_CLOSE_CODE, "token expired"),
+      Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS),
+    );
+    socket.once("close", () => {
+      clearTimeout(expiry);
+      sessions.removeSocket(userId, socket);
+    });
+  }
+
+  httpServer.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = new URL(request.url ?? "/", "http://x").pathname;
+    if (path !== "/trpc" && path !== "/trpc/") {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    if (!isOriginAllowed(request, config.allowedOrigins, request.headers.host)) {
+      logger.warn({ origin: request.headers.origin }, "refused WebSocket from a disallowed origin");
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host ?? "0.0.0.0", () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+
+  let shuttingDown: Promise<void> | null = null;
+  async function shutdown(): Promise<void> {
+    healthy = false;
+    wssHandler.broadcastReconnectNotification();
+    // Stop accepting; requests already in flight run to completion.
+    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeIdleConnections();
+    const deadline = Date.now() + (config.drainTimeoutMs ?? 5_000);
+    while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    const forceClose = setTimeout(() => httpServer.closeAllConnections(), Math.max(0, deadline - Date.now()));
+    await closed;
+    clearTimeout(forceClose);
+    stopLogoutListener();
+    pump.stop();
+    await bus.close();
+    await database.close();
+  }
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    services,
+    shutdown: () => (shuttingDown ??= shutdown()),
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig, mergeConfig } from "vitest/config";
+import { baseTestConfig } from "@convoy/vitest-config";
+
+export default mergeConfig(
+  baseTestConfig,
+  defineConfig({
+    test: {
+      include: ["test/**/*.test.ts"],
+      globalSetup: ["./test/globalSetup.ts"],
+    },
+  }),
+);

@@ -1,0 +1,26 @@
+import { and, eq, inArray, count } from "drizzle-orm";
+import { TRPCError } from "@trpc/server";
+import { drivers, trips, type Availability, type Database } from "@convoy/db";
+
+/** Trip statuses during which a driver is busy whatever they chose. */
+export const ACTIVE_TRIP_STATUSES = ["assigned", "en_route", "arrived", "in_progress"] as const;
+
+/**
+ * Sets a driver's own availability. While they have an active trip it stays `busy`,
+ * and they cannot declare themselves busy without one.
+ */
+export async function setAvailability(db: Database, driverId: number, availability: Availability): Promise<Availability> {
+  const [active] = await db
+    .select({ n: count() })
+    .from(trips)
+    .where(and(eq(trips.driverId, driverId), inArray(trips.status, [...ACTIVE_TRIP_STATUSES])));
+  const hasActiveTrip = (active?.n ?? 0) > 0;
+  if (hasActiveTrip && availability !== "busy") {
+    throw new TRPCError({ code: "CONFLICT", message: "You have an active trip; you stay busy until it ends" });
+  }
+  if (!hasActiveTrip && availability === "busy") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "Busy is set automatically while you have a trip; choose available or offline" });
+  }
+  await db.update(drivers).set({ availability }).where(eq(drivers.userId, driverId));
+  return availability;
+}

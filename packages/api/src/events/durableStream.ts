@@ -1,0 +1,72 @@
+import { tracked, TRPCError, type TrackedEnvelope } from "@trpc/server";
+import type { Database, EventStream } from "@convoy/db";
+import { readEvents, type EventScope } from "./eventLog";
+import type { EventPump } from "./pump";
+import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
+
+export interface DurableStreamOptions {
+  db: Database;
+  pump: EventPump;
+  stream: EventStream;
+  viewer: Viewer;
+  /** The last id the client saw; null starts with live events only. */
+  lastEventId: string | null | undefined;
+  scope?: EventScope;
+  signal: AbortSignal | undefined;
+}
+
+const PAGE = 500;
+
+function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
+  if (!scope) return true;
+  if (scope.offerId !== undefined && event.offerId !== scope.offerId) return false;
+  if (scope.tripId !== undefined && event.tripId !== scope.tripId) return false;
+  if (scope.driverId !== undefined && event.driverId !== scope.driverId) return false;
+  return true;
+}
+
+/**
+ * A resumable subscription: the backlog after `lastEventId`, then live events, with no gap
+ * and no duplicate.
+ *
+ * The live subscription is attached first and remembers the pump's position P. The backlog
+ * is read from MySQL up to P and the live queue holds everything after P, so the two
+ * halves meet exactly.
+ */
+export async function* durableStream(options: DurableStreamOptions): AsyncGenerator<TrackedEnvelope<StoredEvent>> {
+  const { db, pump, stream, viewer, scope, signal } = options;
+  const requested = options.lastEventId == null ? null : Number(options.lastEventId);
+  // Another instance may have committed events this one has not pumped yet.
+  if (requested !== null && requested > pump.position) await pump.catchUp();
+
+  const subscription = pump.subscribe(
+    (event) => event.stream === stream && isVisibleTo(event, viewer) && inScope(event, scope),
+  );
+  try {
+    if (requested !== null && requested > subscription.startId) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `lastEventId ${requested} is ahead of the event log (latest is ${subscription.startId})`,
+      });
+    }
+    let cursor = requested ?? subscription.startId;
+    while (cursor < subscription.startId) {
+      const page = await readEvents(db, {
+        stream,
+        viewer,
+        scope,
+        afterId: cursor,
+        uptoId: subscription.startId,
+        limit: PAGE,
+      });
+      for (const event of page) yield tracked(String(event.id), event);
+      if (page.length < PAGE) break;
+      cursor = page[page.length - 1]!.id;
+    }
+    for await (const event of subscription.queue.drain(signal)) {
+      yield tracked(String(event.id), event);
+    }
+  } finally {
+    subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,11 @@
+export { appRouter, type AppRouter, type RouterInputs, type RouterOutputs } from "./root";
+export { createContext, type Context } from "./trpc";
+export type { ApiServices } from "./services";
+export { createTokenService, type TokenService, type Session } from "./auth/tokens";
+export { SessionRegistry, SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";
+export type { LogoutMessage } from "./routers/auth";
+export { createInProcessBus, channels, type Bus } from "./events/bus";
+export { EventPump } from "./events/pump";
+export { createRateLimits, type RateLimitSettings, type RateLimits } from "./lib/rateLimits";
+export type { StoredEvent } from "./events/types";
+export { loginInputSchema } from "./routers/auth";

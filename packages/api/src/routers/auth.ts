@@ -1,0 +1,46 @@
+import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "@convoy/db";
+import { login, toPublicUser } from "../auth/login";
+import { channels } from "../events/bus";
+import { consumeOrThrow } from "../lib/rateLimits";
+import { authedProcedure, createTRPCRouter, publicProcedure } from "../trpc";
+
+export const loginInputSchema = z.object({
+  email: z.string().trim().toLowerCase().email("email must be a valid address").max(255),
+  password: z.string().min(1, "password is required").max(200),
+});
+
+/** Sent on the bus so every instance closes the user's sockets and refuses the token. */
+export interface LogoutMessage {
+  userId: number;
+  tokenId: string;
+  expiresAt: number;
+}
+
+export const authRouter = createTRPCRouter({
+  login: publicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
+    await consumeOrThrow(ctx.services.limits.login, input.email, "sign-in attempts");
+    const result = await login(ctx.services.db, ctx.services.tokens, input);
+    if (!result) throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong email or password" });
+    return result;
+  }),
+
+  me: authedProcedure.query(async ({ ctx }) => {
+    const [user] = await ctx.services.db.select().from(users).where(eq(users.id, ctx.user.id)).limit(1);
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "This account no longer exists" });
+    return toPublicUser(user);
+  }),
+
+  /** Ends this token everywhere: every instance refuses it and closes the user's sockets. */
+  logout: authedProcedure.mutation(({ ctx }) => {
+    const message: LogoutMessage = {
+      userId: ctx.user.id,
+      tokenId: ctx.session.tokenId,
+      expiresAt: ctx.session.expiresAt,
+    };
+    ctx.services.bus.publish(channels.logout, message);
+    return { ok: true as const };
+  }),
+});

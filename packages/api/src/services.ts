@@ -1,0 +1,21 @@
+import type { Database } from "@convoy/db";
+import type { Logger } from "pino";
+import type { TokenService } from "./auth/tokens";
+import type { Bus } from "./events/bus";
+import type { EventPump } from "./events/pump";
+import type { RateLimits } from "./lib/rateLimits";
+import type { SessionRegistry } from "./auth/sessionRegistry";
+
+/**
+ * Everything a procedure may touch, built once per process by the server and handed to
+ * every context. Tests build the same object against a real database.
+ */
+export interface ApiServices {
+  db: Database;
+  bus: Bus;
+  pump: EventPump;
+  tokens: TokenService;
+  limits: RateLimits;
+  sessions: SessionRegistry;
+  logger: Logger;
+}

@@ -1,0 +1,110 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { UserRole } from "@convoy/db";
+import type { Session } from "./auth/tokens";
+import { isDatabaseUnavailable } from "./lib/errors";
+import { consumeOrThrow } from "./lib/rateLimits";
+import type { ApiServices } from "./services";
+
+/** Why a request carries no session; tells the caller what to fix. */
+export type AuthFailure = "missing" | "expired" | "invalid";
+
+export interface Context {
+  services: ApiServices;
+  session: Session | null;
+  authFailure: AuthFailure | null;
+}
+
+/**
+ * Builds the context for one HTTP request or one WebSocket connection. The transport
+ * hands over the raw token (Authorization header or `connectionParams.token`); checking it
+ * happens here so HTTP and WS behave the same.
+ */
+export async function createContext(services: ApiServices, token: string | null | undefined): Promise<Context> {
+  if (!token) return { services, session: null, authFailure: "missing" };
+  const check = await services.tokens.verify(token);
+  if (check.ok && services.sessions.isRevoked(check.session.tokenId)) {
+    return { services, session: null, authFailure: "expired" };
+  }
+  return check.ok
+    ? { services, session: check.session, authFailure: null }
+    : { services, session: null, authFailure: check.reason };
+}
+
+interface ReadableIssue {
+  path: string;
+  message: string;
+}
+
+function readableIssues(cause: unknown): ReadableIssue[] | null {
+  if (!cause || typeof cause !== "object" || !("issues" in cause) || !Array.isArray(cause.issues)) return null;
+  return (cause.issues as { path?: PropertyKey[]; message?: string }[]).map((issue) => ({
+    path: (issue.path ?? []).map(String).join("."),
+    message: issue.message ?? "is invalid",
+  }));
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const issues = error.code === "BAD_REQUEST" ? readableIssues(error.cause) : null;
+    const message = issues
+      ? `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`
+      : error.code === "INTERNAL_SERVER_ERROR"
+        ? "Something went wrong on the server; it has been logged"
+        : shape.message;
+    // Stacks stay in the server log, never in a response.
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message, data: { ...data, issues } };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns "MySQL is down" into a retryable 503 instead of a 500. */
+const databaseAvailability = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The database is unreachable right now; retry in a few seconds",
+      cause: result.error,
+    });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(databaseAvailability);
+
+const AUTH_MESSAGES: Record<AuthFailure, string> = {
+  missing: "Sign in first: no token was sent",
+  expired: "Your session has expired; sign in again",
+  invalid: "The token is not valid; sign in again",
+};
+
+/**
+ * Requires a live session. Expiry is checked on every call, not only at connect, because a
+ * WebSocket outlives the token it opened with. Mutations spend the per-user rate limit.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const { session } = ctx;
+  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[ctx.authFailure ?? "missing"] });
+  if (session.expiresAt <= Date.now() || ctx.services.sessions.isRevoked(session.tokenId)) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES.expired });
+  if (type === "mutation") await consumeOrThrow(ctx.services.limits.mutation, String(session.userId), "requests");
+  return next({ ctx: { ...ctx, session, user: { id: session.userId, role: session.role } } });
+});
+
+function roleProcedure<R extends UserRole>(role: R) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (ctx.user.role !== role) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Only a ${role} can do this; you are signed in as a ${ctx.user.role}`,
+      });
+    }
+    return next({ ctx: { ...ctx, user: { id: ctx.user.id, role } } });
+  });
+}
+
+export const dispatcherProcedure = roleProcedure("dispatcher");
+export const driverProcedure = roleProcedure("driver");
+export const riderProcedure = roleProcedure("rider");

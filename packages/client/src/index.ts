@@ -1,0 +1,118 @@
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  wsLink,
+  type TRPCClient,
+  type TRPCLink,
+} from "@trpc/client";
+import type { AppRouter } from "@convoy/api";
+
+export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
+export { TRPCClientError } from "@trpc/client";
+
+/** The WebSocket's state as a UI or service should see it. */
+export type ConnectionState = "connecting" | "open" | "closed";
+
+/** A WebSocket constructor: the browser's global, or `ws` in Node. */
+export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
+
+export interface ConvoyClientOptions {
+  /** Server origin, e.g. `http://localhost:3000`, or `""` for same-origin in a browser. */
+  url: string;
+  /** A fixed token, for services. */
+  token?: string | null;
+  /** Called for every HTTP request and every (re)connect, so a refreshed token is picked up. */
+  getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** Needed in Node 20, which has no global WebSocket: pass `ws`'s default export. */
+  WebSocket?: unknown;
+  /** Open the socket only when a subscription needs it. @default true */
+  lazy?: boolean;
+  /** Extra links before the transport, e.g. logging. */
+  links?: TRPCLink<AppRouter>[];
+}
+
+export interface ConvoyClient {
+  /** The typed tRPC client: `client.offers.create.mutate(...)`. */
+  api: TRPCClient<AppRouter>;
+  /** The current socket state. */
+  readonly connectionState: ConnectionState;
+  /** Calls `listener` on every state change; returns an unsubscribe function. */
+  onConnectionStateChange: (listener: (state: ConnectionState) => void) => () => void;
+  /** Closes the socket for good. */
+  close: () => Promise<void>;
+}
+
+function toWebSocketUrl(httpUrl: string): string {
+  if (httpUrl === "" && typeof location !== "undefined") {
+    return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/trpc`;
+  }
+  return `${httpUrl.replace(/^http/, "ws").replace(/\/$/, "")}/trpc`;
+}
+
+/**
+ * Creates a typed Convoy client. Queries and mutations go over HTTP (batched);
+ * subscriptions go over one WebSocket that reconnects on its own and resumes durable
+ * streams from the last event it saw.
+ */
+export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
+  const readToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
+  let state: ConnectionState = "closed";
+  const listeners = new Set<(state: ConnectionState) => void>();
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const listener of listeners) listener(next);
+  };
+
+  const wsClient = createWSClient({
+    url: toWebSocketUrl(options.url),
+    WebSocket: options.WebSocket as typeof WebSocket | undefined,
+    lazy: { enabled: options.lazy ?? true, closeMs: 10_000 },
+    keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 10_000 },
+    connectionParams: async () => ({ token: (await readToken()) ?? "" }),
+    retryDelayMs: (attempt) => Math.min(250 * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2),
+    onOpen: () => setState("open"),
+    onClose: () => setState("closed"),
+  });
+  wsClient.connectionState.subscribe({
+    next: (connection) => {
+      if (connection.state === "connecting") setState("connecting");
+      else if (connection.state === "pending") setState("open");
+      else setState("closed");
+    },
+  });
+
+  const api = createTRPCClient<AppRouter>({
+    links: [
+      ...(options.links ?? []),
+      splitLink({
+        condition: (operation) => operation.type === "subscription",
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({
+          url: `${options.url.replace(/\/$/, "")}/trpc`,
+          maxItems: 20,
+          headers: async () => {
+            const token = await readToken();
+            return token ? { authorization: `Bearer ${token}` } : {};
+          },
+        }),
+      }),
+    ],
+  });
+
+  return {
+    api,
+    get connectionState() {
+      return state;
+    },
+    onConnectionStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => {
+      await wsClient.close();
+    },
+  };
+}
