@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
+import WebSocket from "ws";
+import { pino } from "pino";
+import { createConvoyClient, type ConvoyClient } from "@convoy/client";
+import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
+import type { RateLimitSettings } from "@convoy/api";
+import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
+import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
+
+export interface TestServer {
+  /** HTTP origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  databaseUrl: string;
+  db: Database;
+  server: RunningServer;
+  /** Logs in through the API and returns a client that uses the token. */
+  login: (email: string, password: string) => Promise<LoggedInClient>;
+  /** `as("dispatcher")`, `as("driver", 3)` (driver3@convoy.test), `as("rider", 1)`. */
+  as: (role: DemoLogin["role"], index?: number) => Promise<LoggedInClient>;
+  /** A client with no token. */
+  anonymous: () => ConvoyClient;
+}
+
+export interface LoggedInClient extends ConvoyClient {
+  token: string;
+  userId: number;
+}
+
+export interface TestServerOptions {
+  rateLimits?: RateLimitSettings;
+}
+
+/** Creates a fresh database with a unique name, migrated and seeded. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(testMysqlBaseUrl());
+  base.pathname = `/convoy_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const url = base.toString();
+  return { url, drop: () => dropDatabase(url) };
+}
+
+/**
+ * Starts a real Convoy server on an ephemeral port against this file's own database, and
+ * tears both down after the file. Every client made here is closed at the end too.
+ */
+export function useTestServer(options: TestServerOptions = {}): TestServer {
+  const clients: ConvoyClient[] = [];
+  const state = {} as TestServer;
+  let dropDb: (() => Promise<void>) | null = null;
+
+  const makeClient = (token: string | null) => {
+    const client = createConvoyClient({ url: state.url, token, WebSocket });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    dropDb = database.drop;
+    const { handle } = await prepareDatabase(database.url, { seed: true });
+    const server = await startConvoyServer({
+      database: handle,
+      jwtSecret: TEST_JWT_SECRET,
+      port: 0,
+      host: "127.0.0.1",
+      allowedOrigins: new Set([TEST_ALLOWED_ORIGIN]),
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      rateLimits: options.rateLimits,
+    });
+    Object.assign(state, {
+      url: server.url,
+      databaseUrl: database.url,
+      db: handle.db,
+      server,
+      anonymous: () => makeClient(null),
+      async login(email: string, password: string) {
+        const { token, user } = await makeClient(null).api.auth.login.mutate({ email, password });
+        return Object.assign(makeClient(token), { token, userId: user.id });
+      },
+      async as(role: DemoLogin["role"], index = 1) {
+        const email = role === "dispatcher" ? "dispatcher@convoy.test" : `${role}${index}@convoy.test`;
+        const login = demoLogins().find((candidate) => candidate.email === email);
+        if (!login) throw new Error(`no demo login ${email}`);
+        return state.login(login.email, login.password);
+      },
+    } satisfies Partial<TestServer>);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await state.server?.shutdown();
+    await dropDb?.();
+  });
+
+  return state;
+}

@@ -1,0 +1,61 @@
+import type { Unsubscribable } from "@trpc/server/observable";
+
+/** Collects what a subscription yields, with a way to wait for a condition. */
+export interface Collected<T> {
+  items: T[];
+  errors: unknown[];
+  started: Promise<void>;
+  /** Resolves when `predicate(items)` holds; rejects after `timeoutMs`. */
+  until: (predicate: (items: T[]) => boolean, timeoutMs?: number) => Promise<T[]>;
+  stop: () => void;
+}
+
+type Subscribe<T> = (handlers: {
+  onStarted: () => void;
+  onData: (value: T) => void;
+  onError: (error: unknown) => void;
+}) => Unsubscribable;
+
+/** Starts a subscription and records every item and error. */
+export function collect<T>(subscribe: Subscribe<T>): Collected<T> {
+  const items: T[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const notify = () => waiters.forEach((check) => check());
+  const subscription = subscribe({
+    onStarted: () => markStarted(),
+    onData: (value) => {
+      items.push(value);
+      notify();
+    },
+    onError: (error) => {
+      errors.push(error);
+      notify();
+    },
+  });
+  return {
+    items,
+    errors,
+    started,
+    stop: () => subscription.unsubscribe(),
+    until(predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (predicate(items)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(items);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`condition not met in ${timeoutMs} ms; got ${items.length} items, errors: ${errors.map(String).join(", ")}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
