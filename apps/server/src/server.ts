@@ -134,10 +134,12 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError,
-    async createContext({ req, res: socket, info }) {
+    async createContext({ res, info }) {
       const context = await createContext(services, tokenFromConnectionParams(info.connectionParams));
       const { session } = context;
-      if (session) trackSessionSocket(socket, session.userId, session.expiresAt);
+      // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
+      if (session) trackSessionSocket(res, session.userId, session.expiresAt);
       return context;
     },
   });

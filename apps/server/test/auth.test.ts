@@ -102,7 +102,7 @@ describe("tokens", () => {
     await new Promise((resolve) => socket.once("open", resolve));
     socket.send(JSON.stringify({ method: "connectionParams", data: { token: shortToken } }));
     socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me", input: null } }));
-    const reply = await new Promise<string>((resolve) => socket.once("message", (data) => resolve(String(data))));
+    const reply = await new Promise<string>((resolve) => socket.once("message", (data: Buffer) => resolve(data.toString())));
     expect(JSON.parse(reply)).toMatchObject({ id: 1, result: { data: { id: login.userId } } });
     const code = await new Promise<number>((resolve) => socket.once("close", (closeCode) => resolve(closeCode)));
     expect(code).toBe(4001);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { TRPCClientError } from "@trpc/client";
+import type { TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "@convoy/api";
 import { useTestServer } from "./support/harness";
 import { TEST_ALLOWED_ORIGIN } from "./support/config";
 
@@ -46,7 +47,7 @@ describe("transport", () => {
       Array.from({ length: 8 }, () => driver.api.drivers.setAvailability.mutate({ availability: "available" })),
     );
     const codes = results.map((result) =>
-      result.status === "fulfilled" ? "OK" : (result.reason as TRPCClientError<never>).data?.code,
+      result.status === "fulfilled" ? "OK" : (result.reason as TRPCClientError<AppRouter>).data?.code,
     );
     expect(codes.filter((code) => code === "OK")).toHaveLength(5);
     expect(codes.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(3);

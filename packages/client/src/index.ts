@@ -45,9 +45,8 @@ export interface ConvoyClient {
 }
 
 function toWebSocketUrl(httpUrl: string): string {
-  if (httpUrl === "" && typeof location !== "undefined") {
-    return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/trpc`;
-  }
+  const page = (globalThis as { location?: { protocol: string; host: string } }).location;
+  if (httpUrl === "" && page) return `${page.protocol === "https:" ? "wss:" : "ws:"}//${page.host}/trpc`;
   return `${httpUrl.replace(/^http/, "ws").replace(/\/$/, "")}/trpc`;
 }
 

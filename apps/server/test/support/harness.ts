@@ -88,7 +88,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    await state.server?.shutdown();
+    await (state.server as RunningServer | undefined)?.shutdown();
     await dropDb?.();
   });
 

@@ -97,7 +97,8 @@ export async function getDriverDetails(db: Database, driverId: number) {
   // Average agreed rate per mile over the loads this driver won.
   const [rate] = await db
     .select({
-      centsPerKm: sql<number | null>`SUM(COALESCE(${offers.agreedRateCents}, ${offers.rateCents})) / NULLIF(SUM(${offers.distanceKm}), 0)`,
+      // MySQL returns DECIMAL arithmetic as a string.
+      centsPerKm: sql<string | number | null>`SUM(COALESCE(${offers.agreedRateCents}, ${offers.rateCents})) / NULLIF(SUM(${offers.distanceKm}), 0)`,
     })
     .from(offers)
     .where(and(eq(offers.acceptedDriverId, driverId), inArray(offers.status, ["accepted", "completed"])));

@@ -96,6 +96,8 @@ export class EventPump {
             for (const event of batch) this.dispatch(event);
             if (batch.length < 1_000) break;
           }
+          // Set by a `catchUp()` call that arrived while this run was awaiting MySQL.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         } while (this.catchUpAgain);
       } catch (error) {
         this.logger.warn({ err: error }, "event catch-up failed; will retry");

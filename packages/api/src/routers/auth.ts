@@ -8,7 +8,7 @@ import { consumeOrThrow } from "../lib/rateLimits";
 import { authedProcedure, createTRPCRouter, publicProcedure } from "../trpc";
 
 export const loginInputSchema = z.object({
-  email: z.string().trim().toLowerCase().email("email must be a valid address").max(255),
+  email: z.string().trim().toLowerCase().pipe(z.email("email must be a valid address").max(255)),
   password: z.string().min(1, "password is required").max(200),
 });
 

@@ -23,6 +23,8 @@ export const coordinate = (name: string) => double(name);
  * JSON stored as LONGTEXT. MariaDB's JSON type is LONGTEXT underneath and mysql2 hands it
  * back as a string there, so parsing happens here once for both MySQL and MariaDB.
  */
+// T is the caller's declared shape of the stored JSON.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export const jsonText = <T>(name: string) =>
   customType<{ data: T; driverData: string }>({
     dataType: () => "longtext",
