@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createConvoyClient } from "@convoy/client";
+import { createDb, migrate, seed, ensureDatabase } from "@convoy/db";
+import { createTestDatabase } from "./support/harness";
+import { spawnServer, type ServerProcess } from "./support/process";
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let server: ServerProcess;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await ensureDatabase(database.url);
+  const handle = createDb(database.url, { connectionLimit: 2 });
+  await migrate(handle.db);
+  await seed(handle.db);
+  await handle.close();
+  server = await spawnServer({ DATABASE_URL: database.url });
+});
+
+afterAll(async () => {
+  if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  await database.drop();
+});
+
+describe("SIGTERM", () => {
+  it("finishes in-flight mutations, tells sockets to reconnect, then exits cleanly", async () => {
+    const client = createConvoyClient({ url: server.url, WebSocket, lazy: false });
+    const { token } = await client.api.auth.login.mutate({ email: "driver1@convoy.test", password: "drive123" });
+    const socketClient = createConvoyClient({ url: server.url, token, WebSocket, lazy: false });
+    await new Promise<void>((resolve) => {
+      if (socketClient.connectionState === "open") resolve();
+      socketClient.onConnectionStateChange((state) => state === "open" && resolve());
+    });
+
+    // scrypt makes each login take tens of milliseconds: these are still running at SIGTERM.
+    // Different accounts, so the per-email login limit stays out of the way.
+    const inFlight = Array.from({ length: 12 }, (_, i) =>
+      client.api.auth.login.mutate({ email: `driver${i + 2}@convoy.test`, password: "drive123" }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const socketClosed = new Promise<void>((resolve) =>
+      socketClient.onConnectionStateChange((state) => state !== "open" && resolve()),
+    );
+    server.child.kill("SIGTERM");
+
+    const results = await Promise.allSettled(inFlight);
+    expect(results.map((result) => result.status)).toEqual(Array(12).fill("fulfilled"));
+    await socketClosed;
+    expect(await server.exited).toBe(0);
+    await Promise.all([client.close(), socketClient.close()]);
+  });
+});
