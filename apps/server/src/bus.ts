@@ -1,8 +1,10 @@
-import { createInProcessBus, type Bus } from "@convoy/api";
+import { createInProcessBus, createRedisBus, type Bus } from "@convoy/api";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 
-/** The in-process bus, or Redis pub/sub when `REDIS_URL` is set. */
-export async function createBus(redisUrl: string | undefined, logger: Logger): Promise<Bus> {
-  if (redisUrl) logger.warn("REDIS_URL is set but the Redis bus is not available in this build; using in-process bus");
-  return createInProcessBus();
+/** The in-process bus, or Redis pub/sub (plus a shared rate-limit store) when `REDIS_URL` is set. */
+export function createBus(redisUrl: string | undefined, logger: Logger): { bus: Bus; rateLimitRedis?: Redis } {
+  if (!redisUrl) return { bus: createInProcessBus() };
+  const bus = createRedisBus({ url: redisUrl, logger });
+  return { bus, rateLimitRedis: bus.commands };
 }

@@ -26,7 +26,7 @@ async function main() {
   const logger = createLogger(env.LOG_LEVEL);
   const databaseUrl = await resolveDatabaseUrl(env.DATABASE_URL, process.env.DATABASE_URL !== undefined);
   const { handle, seeded } = await prepareDatabase(databaseUrl, { seed: true });
-  const bus = await createBus(env.REDIS_URL, logger);
+  const { bus, rateLimitRedis } = createBus(env.REDIS_URL, logger);
   const server = await startConvoyServer({
     database: handle,
     jwtSecret: env.JWT_SECRET,
@@ -35,6 +35,7 @@ async function main() {
     allowedOrigins: allowedOrigins(env),
     logger,
     bus,
+    rateLimitRedis,
     staticDir: env.STATIC_DIR,
   });
   const base = `http://localhost:${server.port}`;

@@ -4,6 +4,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "pino";
+import type { Redis } from "ioredis";
 import {
   appRouter,
   channels,
@@ -37,6 +38,8 @@ export interface ConvoyServerConfig {
   logger: Logger;
   /** Defaults to the in-process bus. */
   bus?: Bus;
+  /** When set, rate limits live in this Redis so every instance shares them. */
+  rateLimitRedis?: Redis;
   staticDir?: string;
   rateLimits?: RateLimitSettings;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
@@ -73,7 +76,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     bus,
     pump,
     tokens: createTokenService(config.jwtSecret),
-    limits: createRateLimits(config.rateLimits),
+    limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
     sessions,
     logger,
   };

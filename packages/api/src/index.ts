@@ -5,6 +5,7 @@ export { createTokenService, type TokenService, type Session } from "./auth/toke
 export { SessionRegistry, SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";
 export type { LogoutMessage } from "./routers/auth";
 export { createInProcessBus, channels, type Bus } from "./events/bus";
+export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";
 export { EventPump } from "./events/pump";
 export { createRateLimits, type RateLimitSettings, type RateLimits } from "./lib/rateLimits";
 export type { StoredEvent } from "./events/types";

@@ -1,0 +1,98 @@
+import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "pino";
+import type { Bus } from "./bus";
+
+export interface RedisBusOptions {
+  url: string;
+  logger: Logger;
+  /** Extra ioredis options (tests shorten retry delays). */
+  redisOptions?: RedisOptions;
+}
+
+export interface RedisBus extends Bus {
+  /** A plain command connection, for shared state such as rate limits. */
+  commands: Redis;
+}
+
+/**
+ * The bus across processes: Redis pub/sub, one publisher and one subscriber connection.
+ *
+ * Pub/sub drops what is published while a subscriber is disconnected. Callers that need
+ * exactness register `onReconnect` and catch up from the durable log; everything else
+ * (typing, positions, presence) is state that the next message supersedes.
+ */
+export function createRedisBus(options: RedisBusOptions): RedisBus {
+  const base: RedisOptions = {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
+    ...options.redisOptions,
+  };
+  const publisher = new Redis(options.url, base);
+  const subscriber = new Redis(options.url, base);
+  const commands = new Redis(options.url, { ...base, enableOfflineQueue: false });
+  const handlers = new Map<string, Set<(message: unknown) => void>>();
+  const reconnectHandlers = new Set<() => void>();
+  let wasDisconnected = false;
+
+  for (const connection of [publisher, subscriber, commands]) {
+    connection.on("error", (error: Error) => options.logger.warn({ err: error.message }, "redis error"));
+  }
+  subscriber.on("close", () => (wasDisconnected = true));
+  subscriber.on("ready", () => {
+    // ioredis re-subscribes on reconnect by itself; what was published meanwhile is gone.
+    if (!wasDisconnected) return;
+    wasDisconnected = false;
+    options.logger.info("redis subscriber reconnected; catching up from the event log");
+    for (const handler of reconnectHandlers) handler();
+  });
+  subscriber.on("message", (channel: string, raw: string) => {
+    const set = handlers.get(channel);
+    if (!set) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      options.logger.warn({ channel }, "dropped a malformed bus message");
+      return;
+    }
+    for (const handler of [...set]) handler(message);
+  });
+
+  return {
+    commands,
+    publish(channel, message) {
+      publisher.publish(channel, JSON.stringify(message)).catch((error: unknown) => {
+        // The durable log still has every event; live delivery resumes via catch-up.
+        options.logger.warn({ err: (error as Error).message, channel }, "redis publish failed");
+      });
+    },
+    subscribe(channel, handler) {
+      let set = handlers.get(channel);
+      if (!set) {
+        handlers.set(channel, (set = new Set()));
+        subscriber.subscribe(channel).catch((error: unknown) => {
+          options.logger.warn({ err: (error as Error).message, channel }, "redis subscribe failed");
+        });
+      }
+      set.add(handler);
+      return () => {
+        set.delete(handler);
+        if (set.size === 0) {
+          handlers.delete(channel);
+          void subscriber.unsubscribe(channel).catch(() => undefined);
+        }
+      };
+    },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => reconnectHandlers.delete(handler);
+    },
+    async close() {
+      handlers.clear();
+      reconnectHandlers.clear();
+      await Promise.allSettled([publisher.quit(), subscriber.quit(), commands.quit()]);
+    },
+  };
+}
