@@ -1,9 +1,13 @@
-import { mysqlTable, bigint, double, index } from "drizzle-orm/mysql-core";
+import { mysqlTable, bigint, double, uniqueIndex } from "drizzle-orm/mysql-core";
 import { idRef, utcTime, coordinate } from "./columns";
 import { drivers } from "./users";
 import { trips } from "./trips";
 
-/** Breadcrumbs: append-only, written in multi-row batches, read by (driver, time). */
+/**
+ * Breadcrumbs: append-only, written in multi-row batches, read by (driver, time).
+ * (driver, recorded_at) is unique so a batch retried after an ambiguous failure, or a point
+ * a phone sends twice, is stored once: the writer inserts with ON DUPLICATE KEY as a no-op.
+ */
 export const locations = mysqlTable(
   "locations",
   {
@@ -19,5 +23,5 @@ export const locations = mysqlTable(
     speedMps: double("speed_mps"),
     recordedAt: utcTime("recorded_at").notNull(),
   },
-  (t) => [index("locations_driver_recorded_idx").on(t.driverId, t.recordedAt)],
+  (t) => [uniqueIndex("locations_driver_recorded_unique").on(t.driverId, t.recordedAt)],
 );
