@@ -14,6 +14,7 @@ import {
   createTokenService,
   EventPump,
   SessionRegistry,
+  TypingTracker,
   SESSION_ENDED_CLOSE_CODE,
   type ApiServices,
   type Bus,
@@ -79,6 +80,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
     sessions,
     logger,
+    typing: new TypingTracker(bus),
   };
 
   const stopLogoutListener = bus.subscribe(channels.logout, (message) => {
@@ -195,6 +197,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     await closed;
     clearTimeout(forceClose);
     stopLogoutListener();
+    services.typing.close();
     pump.stop();
     await bus.close();
     await database.close();

@@ -10,3 +10,6 @@ export { EventPump } from "./events/pump";
 export { createRateLimits, type RateLimitSettings, type RateLimits } from "./lib/rateLimits";
 export type { StoredEvent } from "./events/types";
 export { loginInputSchema } from "./routers/auth";
+export { TypingTracker, TYPING_TTL_MS } from "./chat/typing";
+export { postSystemMessage } from "./chat/messages";
+export { sendMessageInputSchema, type ChatStreamEvent } from "./routers/chat";

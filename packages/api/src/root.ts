@@ -1,11 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { authRouter } from "./routers/auth";
+import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   drivers: driversRouter,
+  chat: chatRouter,
 });
 
 export type AppRouter = typeof appRouter;

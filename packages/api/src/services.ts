@@ -5,6 +5,7 @@ import type { Bus } from "./events/bus";
 import type { EventPump } from "./events/pump";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
+import type { TypingTracker } from "./chat/typing";
 
 /**
  * Everything a procedure may touch, built once per process by the server and handed to
@@ -18,4 +19,5 @@ export interface ApiServices {
   limits: RateLimits;
   sessions: SessionRegistry;
   logger: Logger;
+  typing: TypingTracker;
 }

@@ -1,0 +1,66 @@
+import { TRPCError } from "@trpc/server";
+import { and, eq, offerRecipients, offers, type Database, type UserRole } from "@convoy/db";
+
+/** A chat thread: the offer's dispatcher and one recipient driver. */
+export interface Thread {
+  offerId: number;
+  driverId: number;
+  dispatcherId: number;
+}
+
+export interface ChatUser {
+  id: number;
+  role: UserRole;
+}
+
+const threadNotFound = () => new TRPCError({ code: "NOT_FOUND", message: "Chat thread not found" });
+
+/**
+ * Resolves the thread a caller names and proves they belong to it. A driver's thread is
+ * always their own (a `driverId` naming someone else is NOT_FOUND, not FORBIDDEN, so
+ * nobody learns which threads exist); a dispatcher must own the offer.
+ */
+export async function resolveThread(
+  db: Database,
+  user: ChatUser,
+  input: { offerId: number; driverId?: number | undefined },
+): Promise<Thread> {
+  const driverId = user.role === "driver" ? user.id : input.driverId;
+  if (driverId === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: "driverId is required" });
+  if (user.role === "driver" && input.driverId !== undefined && input.driverId !== user.id) throw threadNotFound();
+
+  const [row] = await db
+    .select({ dispatcherId: offers.createdBy })
+    .from(offerRecipients)
+    .innerJoin(offers, eq(offers.id, offerRecipients.offerId))
+    .where(and(eq(offerRecipients.offerId, input.offerId), eq(offerRecipients.driverId, driverId)))
+    .limit(1);
+  if (!row) throw threadNotFound();
+  if (user.role === "dispatcher" && row.dispatcherId !== user.id) throw threadNotFound();
+  if (user.role === "rider") throw threadNotFound();
+  return { offerId: input.offerId, driverId, dispatcherId: row.dispatcherId };
+}
+
+/**
+ * Checks the optional narrowing of a `chat.events` subscription. Events are filtered by
+ * audience anyway; this makes naming someone else's offer or thread NOT_FOUND, like every
+ * other chat procedure.
+ */
+export async function authorizeChatScope(
+  db: Database,
+  user: ChatUser,
+  scope: { offerId?: number | undefined; driverId?: number | undefined },
+): Promise<void> {
+  if (user.role === "driver" && scope.driverId !== undefined && scope.driverId !== user.id) throw threadNotFound();
+  if (scope.offerId === undefined) return;
+  if (user.role === "driver" || scope.driverId !== undefined) {
+    await resolveThread(db, user, { offerId: scope.offerId, driverId: scope.driverId });
+    return;
+  }
+  const [offer] = await db
+    .select({ id: offers.id })
+    .from(offers)
+    .where(and(eq(offers.id, scope.offerId), eq(offers.createdBy, user.id)))
+    .limit(1);
+  if (!offer) throw threadNotFound();
+}

@@ -1,0 +1,143 @@
+import { TRPCError } from "@trpc/server";
+import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
+import { commitWithEvents, type Emit } from "../events/commit";
+import type { EventPump } from "../events/pump";
+import { isDuplicateEntry } from "../lib/errors";
+import type { Tx } from "../lib/transaction";
+import type { ChatUser, Thread } from "./access";
+
+/** A message as clients see it. Bodies are plain text; clients render them as text. */
+export interface ChatMessage {
+  id: number;
+  offerId: number;
+  driverId: number;
+  senderId: number | null;
+  kind: MessageKind;
+  body: string;
+  clientMessageId: string | null;
+  createdAt: string;
+}
+
+export function toChatMessage(row: Message): ChatMessage {
+  return {
+    id: row.id,
+    offerId: row.offerId,
+    driverId: row.driverId,
+    senderId: row.senderId,
+    kind: row.kind,
+    body: row.body,
+    clientMessageId: row.clientMessageId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function messageEvent(thread: Thread, message: ChatMessage) {
+  return {
+    stream: "chat" as const,
+    type: "message",
+    offerId: thread.offerId,
+    dispatcherId: thread.dispatcherId,
+    driverId: thread.driverId,
+    payload: { message },
+  };
+}
+
+/** Inserts a message and its event inside the caller's transaction. */
+export async function insertMessage(
+  tx: Tx,
+  emit: Emit,
+  thread: Thread,
+  message: { senderId: number | null; kind: MessageKind; body: string; clientMessageId: string | null },
+): Promise<ChatMessage> {
+  const [result] = await tx.insert(messages).values({ offerId: thread.offerId, driverId: thread.driverId, ...message });
+  const [row] = await tx.select().from(messages).where(eq(messages.id, result.insertId));
+  const stored = toChatMessage(row!);
+  emit(messageEvent(thread, stored));
+  return stored;
+}
+
+/**
+ * Offer activity shown in the thread ("countered at $X", "accepted", "offer expired").
+ * Runs in the offer change's own transaction so the two never disagree.
+ */
+export function postSystemMessage(
+  tx: Tx,
+  emit: Emit,
+  thread: Thread,
+  kind: Exclude<MessageKind, "text">,
+  body: string,
+): Promise<ChatMessage> {
+  return insertMessage(tx, emit, thread, { senderId: null, kind, body, clientMessageId: null });
+}
+
+async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, senderId), eq(messages.clientMessageId, clientMessageId)))
+    .limit(1);
+  return row;
+}
+
+function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
+  if (row.offerId !== thread.offerId || row.driverId !== thread.driverId) {
+    throw new TRPCError({ code: "CONFLICT", message: "This clientMessageId was already used for another thread" });
+  }
+  return toChatMessage(row);
+}
+
+/**
+ * Sends a text message. A retry with the same `clientMessageId` returns the first message
+ * and stores and delivers nothing new, even when the two attempts race.
+ */
+export async function sendMessage(
+  deps: { db: Database; pump: EventPump },
+  sender: ChatUser,
+  thread: Thread,
+  input: { body: string; clientMessageId: string },
+): Promise<{ message: ChatMessage; duplicate: boolean }> {
+  const existing = await findByClientId(deps.db, sender.id, input.clientMessageId);
+  if (existing) return { message: sameThreadOrConflict(existing, thread), duplicate: true };
+  try {
+    const message = await commitWithEvents(deps, (tx, emit) =>
+      insertMessage(tx, emit, thread, {
+        senderId: sender.id,
+        kind: "text",
+        body: input.body,
+        clientMessageId: input.clientMessageId,
+      }),
+    );
+    return { message, duplicate: false };
+  } catch (error) {
+    if (!isDuplicateEntry(error)) throw error;
+    const winner = await findByClientId(deps.db, sender.id, input.clientMessageId);
+    if (!winner) throw error;
+    return { message: sameThreadOrConflict(winner, thread), duplicate: true };
+  }
+}
+
+/** One page of a thread, newest first. `before` is the id cursor from the previous page. */
+export async function threadHistory(
+  db: Database,
+  thread: Thread,
+  page: { before?: number | undefined; limit: number },
+): Promise<{ messages: ChatMessage[]; nextCursor: number | null }> {
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.offerId, thread.offerId),
+        eq(messages.driverId, thread.driverId),
+        page.before === undefined ? undefined : lt(messages.id, page.before),
+      ),
+    )
+    .orderBy(desc(messages.id))
+    .limit(page.limit + 1);
+  const hasMore = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  return {
+    messages: pageRows.map(toChatMessage),
+    nextCursor: hasMore ? (pageRows[pageRows.length - 1]?.id ?? null) : null,
+  };
+}

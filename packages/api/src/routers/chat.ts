@@ -1,0 +1,154 @@
+import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import { z } from "zod";
+import { authorizeChatScope, resolveThread, type ChatUser } from "../chat/access";
+import { sendMessage, threadHistory, type ChatMessage } from "../chat/messages";
+import { markRead, readCursors } from "../chat/reads";
+import { listThreads } from "../chat/threads";
+import type { TypingEvent } from "../chat/typing";
+import { totalUnread } from "../chat/unread";
+import { durableStream } from "../events/durableStream";
+import { mergeStreams } from "../events/merge";
+import type { StoredEvent } from "../events/types";
+import { consumeOrThrow } from "../lib/rateLimits";
+import { idSchema, lastEventIdSchema } from "../lib/validation";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure } from "../trpc";
+
+/** Chat is between a dispatcher and a driver; riders have no threads. */
+const chatProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role === "rider") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Chat is for dispatchers and drivers" });
+  }
+  return next({ ctx: { ...ctx, user: { id: ctx.user.id, role: ctx.user.role } satisfies ChatUser } });
+});
+
+const threadInput = z.object({
+  offerId: idSchema,
+  /** The driver side of the thread. Drivers may omit it: their own thread is implied. */
+  driverId: idSchema.optional(),
+});
+
+export const sendMessageInputSchema = threadInput.extend({
+  body: z
+    .string()
+    .trim()
+    .min(1, "message cannot be empty")
+    .max(2_000, "message must be at most 2000 characters"),
+  clientMessageId: z.uuid("clientMessageId must be a UUID"),
+});
+
+/** What `chat.events` carries besides typing: a new message or a read receipt. */
+export type ChatStreamEvent =
+  | { type: "message"; eventId: number; offerId: number; driverId: number; message: ChatMessage }
+  | {
+      type: "read";
+      eventId: number;
+      offerId: number;
+      driverId: number;
+      readerId: number;
+      readerRole: "dispatcher" | "driver";
+      lastReadMessageId: number;
+    };
+
+function toChatStreamEvent(event: StoredEvent): ChatStreamEvent {
+  const base = { eventId: event.id, offerId: event.offerId ?? 0, driverId: event.driverId ?? 0 };
+  if (event.type === "message") {
+    return { type: "message", ...base, message: event.payload.message as ChatMessage };
+  }
+  const payload = event.payload as { readerId: number; readerRole: "dispatcher" | "driver"; lastReadMessageId: number };
+  return { type: "read", ...base, ...payload };
+}
+
+async function* chatEvents(stream: AsyncIterable<TrackedEnvelope<StoredEvent>>) {
+  for await (const [id, event] of stream) yield tracked(id, toChatStreamEvent(event));
+}
+
+export const chatRouter = createTRPCRouter({
+  /** The dispatcher's threads on one offer: one per recipient driver. */
+  threads: dispatcherProcedure.input(z.object({ offerId: idSchema })).query(async ({ ctx, input }) => {
+    const threads = await listThreads(ctx.services.db, ctx.user.id, input.offerId);
+    if (threads.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Offer not found" });
+    return threads.map((thread) => ({
+      ...thread,
+      // Placeholder until presence is wired in.
+      online: false,
+    }));
+  }),
+
+  history: chatProcedure
+    .input(threadInput.extend({ before: idSchema.optional(), limit: z.number().int().min(1).max(100).default(30) }))
+    .query(async ({ ctx, input }) => {
+      const thread = await resolveThread(ctx.services.db, ctx.user, input);
+      const [page, reads] = await Promise.all([
+        threadHistory(ctx.services.db, thread, input),
+        readCursors(ctx.services.db, thread),
+      ]);
+      return { ...page, reads, dispatcherId: thread.dispatcherId, driverId: thread.driverId };
+    }),
+
+  send: chatProcedure.input(sendMessageInputSchema).mutation(async ({ ctx, input }) => {
+    const thread = await resolveThread(ctx.services.db, ctx.user, input);
+    await consumeOrThrow(ctx.services.limits.chat, String(ctx.user.id), "messages");
+    const { message } = await sendMessage(ctx.services, ctx.user, thread, input);
+    return message;
+  }),
+
+  markRead: chatProcedure.input(threadInput.extend({ messageId: idSchema })).mutation(async ({ ctx, input }) => {
+    const thread = await resolveThread(ctx.services.db, ctx.user, input);
+    return markRead(ctx.services, ctx.user, thread, input.messageId);
+  }),
+
+  typing: chatProcedure.input(threadInput.extend({ typing: z.boolean() })).mutation(async ({ ctx, input }) => {
+    const thread = await resolveThread(ctx.services.db, ctx.user, input);
+    ctx.services.typing.publish(thread, ctx.user.id, input.typing);
+    return { ok: true as const };
+  }),
+
+  unreadCount: chatProcedure.query(async ({ ctx }) => ({ unread: await totalUnread(ctx.services.db, ctx.user) })),
+
+  /**
+   * Messages and read receipts (durable, resumable with `lastEventId`) and typing (live
+   * only, untracked so it never moves the resume point). Without `offerId` a user gets all
+   * their threads at once.
+   */
+  events: chatProcedure
+    .input(
+      z.object({
+        offerId: idSchema.optional(),
+        driverId: idSchema.optional(),
+        lastEventId: lastEventIdSchema,
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const { user, services } = ctx;
+      await authorizeChatScope(services.db, user, input);
+      const scope = {
+        ...(input.offerId === undefined ? {} : { offerId: input.offerId }),
+        ...(input.driverId === undefined ? {} : { driverId: input.driverId }),
+      };
+      const typing = services.typing.listen(
+        (event: TypingEvent) =>
+          event.userId !== user.id &&
+          (user.role === "dispatcher" ? event.dispatcherId === user.id : event.driverId === user.id) &&
+          (scope.offerId === undefined || event.offerId === scope.offerId) &&
+          (scope.driverId === undefined || event.driverId === scope.driverId),
+      );
+      try {
+        yield* mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
+          chatEvents(
+            durableStream({
+              db: services.db,
+              pump: services.pump,
+              stream: "chat",
+              viewer: { userId: user.id, role: user.role },
+              lastEventId: input.lastEventId,
+              scope,
+              signal,
+            }),
+          ),
+          typing.queue.drain(signal),
+        );
+      } finally {
+        typing.stop();
+      }
+    }),
+});
