@@ -14,6 +14,7 @@ import {
   createTokenService,
   EventPump,
   SessionRegistry,
+  startOfferSweeper,
   TypingTracker,
   SESSION_ENDED_CLOSE_CODE,
   type ApiServices,
@@ -82,6 +83,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     logger,
     typing: new TypingTracker(bus),
   };
+  // Expires offers past their deadline; safe on every instance at once.
+  const offerSweeper = startOfferSweeper(services);
 
   const stopLogoutListener = bus.subscribe(channels.logout, (message) => {
     const logout = message as LogoutMessage;
@@ -198,6 +201,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     clearTimeout(forceClose);
     stopLogoutListener();
     services.typing.close();
+    await offerSweeper.stop();
     pump.stop();
     await bus.close();
     await database.close();

@@ -13,3 +13,15 @@ export { loginInputSchema } from "./routers/auth";
 export { TypingTracker, TYPING_TTL_MS } from "./chat/typing";
 export { postSystemMessage } from "./chat/messages";
 export { sendMessageInputSchema, type ChatStreamEvent } from "./routers/chat";
+export {
+  createOfferInputSchema,
+  respondInputSchema,
+  acceptCounterInputSchema,
+  listOffersInputSchema,
+  MAX_OFFER_RECIPIENTS,
+  OFFER_EXPIRY_SECONDS,
+} from "./offers/schemas";
+export { sweepExpiredOffers, startOfferSweeper, type OfferSweeper } from "./offers/sweeper";
+export { RECIPIENT_TRANSITIONS, type RecipientAction } from "./offers/recipientStates";
+export type { OfferEvent, OfferEventPayload, OfferEventType } from "./offers/offerEvents";
+export type { OfferDetail, OfferListItem, OfferPage, OfferSummary, OfferView, RecipientView } from "./offers/views";

@@ -2,12 +2,14 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
+import { offersRouter } from "./routers/offers";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   drivers: driversRouter,
   chat: chatRouter,
+  offers: offersRouter,
 });
 
 export type AppRouter = typeof appRouter;

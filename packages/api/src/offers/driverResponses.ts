@@ -1,0 +1,87 @@
+import { eq } from "drizzle-orm";
+import { offerRecipients } from "@convoy/db";
+import { commitWithEvents } from "../events/commit";
+import { conflict, notFound } from "../lib/errors";
+import type { OfferDeps } from "./deps";
+import { closedOfferError, findRecipient, lockOffer } from "./guards";
+import { offerEvent } from "./offerEvents";
+import { transition } from "./recipientStates";
+
+/**
+ * The driver opened the offer: `sent` → `viewed`, and the dispatcher hears about it.
+ * Idempotent: viewing again, viewing after answering, or viewing a closed offer changes
+ * nothing and emits nothing. NOT_FOUND when the offer was not sent to this driver.
+ */
+export async function markViewed(deps: OfferDeps, driverId: number, offerId: number): Promise<void> {
+  const mine = await findRecipient(deps.db, offerId, driverId);
+  if (!mine) throw notFound("Offer");
+  if (mine.status !== "sent") return;
+
+  await commitWithEvents(deps, async (tx, emit) => {
+    const locked = await lockOffer(tx, offerId);
+    if (!locked || closedOfferError(locked, { userId: driverId, role: "driver" })) return;
+    const recipient = await findRecipient(tx, offerId, driverId, true);
+    if (!recipient) return;
+    const move = transition(recipient.status, "view");
+    if (!move.ok || move.to === recipient.status) return;
+    const viewedAt = new Date();
+    await tx.update(offerRecipients).set({ status: move.to, viewedAt }).where(eq(offerRecipients.id, recipient.id));
+    emit(
+      offerEvent(offerId, { dispatcherId: locked.offer.createdBy, driverId }, {
+        type: "offer.viewed",
+        driverId,
+        viewedAt: viewedAt.toISOString(),
+      }),
+    );
+  });
+}
+
+/** A driver's answer other than accept: the rate they want instead, or no. */
+export type DriverAnswer = { action: "reject" } | { action: "counter"; counterRateCents: number };
+
+/**
+ * Records a reject or a counter while the offer is open. A counter may be revised (the
+ * newest replaces the earlier one), and a counter can be withdrawn by rejecting.
+ * Answers after a final state (accepted, rejected, lost, withdrawn) or on a closed offer
+ * are refused with CONFLICT and the reason.
+ */
+export async function answerOffer(deps: OfferDeps, driverId: number, offerId: number, answer: DriverAnswer): Promise<void> {
+  if (!(await findRecipient(deps.db, offerId, driverId))) throw notFound("Offer");
+
+  await commitWithEvents(deps, async (tx, emit) => {
+    const locked = await lockOffer(tx, offerId);
+    if (!locked) throw notFound("Offer");
+    const closed = closedOfferError(locked, { userId: driverId, role: "driver" });
+    if (closed) throw closed;
+    const recipient = await findRecipient(tx, offerId, driverId, true);
+    if (!recipient) throw notFound("Offer");
+    const move = transition(recipient.status, answer.action);
+    if (!move.ok) throw conflict(move.reason);
+
+    const respondedAt = new Date();
+    const dispatcherId = locked.offer.createdBy;
+    if (answer.action === "counter") {
+      await tx
+        .update(offerRecipients)
+        .set({ status: move.to, counterRateCents: answer.counterRateCents, respondedAt })
+        .where(eq(offerRecipients.id, recipient.id));
+      emit(
+        offerEvent(offerId, { dispatcherId, driverId }, {
+          type: "offer.countered",
+          driverId,
+          counterRateCents: answer.counterRateCents,
+          respondedAt: respondedAt.toISOString(),
+        }),
+      );
+    } else {
+      await tx.update(offerRecipients).set({ status: move.to, respondedAt }).where(eq(offerRecipients.id, recipient.id));
+      emit(
+        offerEvent(offerId, { dispatcherId, driverId }, {
+          type: "offer.rejected",
+          driverId,
+          respondedAt: respondedAt.toISOString(),
+        }),
+      );
+    }
+  });
+}

@@ -1,0 +1,80 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { TRPCError } from "@trpc/server";
+import { offerRecipients, offers, type DbOrTx, type Offer, type OfferRecipient } from "@convoy/db";
+import { conflict } from "../lib/errors";
+import type { Tx } from "../lib/transaction";
+import type { OfferViewer } from "./views";
+
+/**
+ * "Now" for offer deadlines is the database clock in UTC (DATETIME columns hold UTC), so
+ * every server instance agrees on when an offer expired. UTC_TIMESTAMP rather than NOW()
+ * keeps that true on a MySQL whose session time zone is not UTC.
+ */
+export const DB_NOW = sql`UTC_TIMESTAMP(3)`;
+
+/** Rows an UPDATE matched; mysql2 reports found rows, so a no-op SET still counts. */
+export function affectedRows(result: readonly [{ affectedRows: number }, ...unknown[]]): number {
+  return result[0].affectedRows;
+}
+
+/** `$123.45` for messages; amounts stay integer cents everywhere else. */
+export function formatCents(cents: number): string {
+  return `$${(cents / 100).toFixed(2)}`;
+}
+
+export interface LockedOffer {
+  offer: Offer;
+  /** True once `expires_at` has passed by the database clock, whatever the status says. */
+  pastExpiry: boolean;
+}
+
+/**
+ * Reads an offer under a row lock, with its deadline judged by the database clock. Every
+ * write that touches an offer or its recipients locks the offer row first, so writers on
+ * one offer queue up in one order and cannot deadlock each other.
+ */
+export async function lockOffer(tx: Tx, offerId: number): Promise<LockedOffer | null> {
+  const [row] = await tx
+    .select({ offer: offers, pastExpiry: sql<boolean>`${offers.expiresAt} <= ${DB_NOW}`.mapWith((v) => Number(v) === 1) })
+    .from(offers)
+    .where(eq(offers.id, offerId))
+    .for("update");
+  return row ?? null;
+}
+
+/** One driver's recipient row, optionally under a row lock (inside a transaction). */
+export async function findRecipient(
+  db: DbOrTx,
+  offerId: number,
+  driverId: number,
+  lock = false,
+): Promise<OfferRecipient | null> {
+  const query = db
+    .select()
+    .from(offerRecipients)
+    .where(and(eq(offerRecipients.offerId, offerId), eq(offerRecipients.driverId, driverId)))
+    .$dynamic();
+  const [row] = await (lock ? query.for("update") : query);
+  return row ?? null;
+}
+
+/**
+ * Why nobody can act on this offer any more, as the error `viewer` should get; null while
+ * it is open. An offer past its deadline counts as expired even before the sweeper runs.
+ */
+export function closedOfferError({ offer, pastExpiry }: LockedOffer, viewer: OfferViewer): TRPCError | null {
+  switch (offer.status) {
+    case "open":
+      return pastExpiry ? conflict(`This offer expired at ${offer.expiresAt.toISOString()}`) : null;
+    case "expired":
+      return conflict(`This offer expired at ${offer.expiresAt.toISOString()}`);
+    case "cancelled":
+      return conflict("The dispatcher cancelled this offer");
+    case "accepted":
+    case "completed":
+      if (viewer.role === "dispatcher") return conflict(`This offer was already accepted by driver ${offer.acceptedDriverId ?? "?"}`);
+      return offer.acceptedDriverId === viewer.userId
+        ? conflict("You already won this offer")
+        : conflict("Another driver already won this offer");
+  }
+}

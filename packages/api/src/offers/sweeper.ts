@@ -1,0 +1,93 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { offerRecipients, offers } from "@convoy/db";
+import { commitWithEvents } from "../events/commit";
+import type { OfferDeps } from "./deps";
+import { affectedRows, DB_NOW } from "./guards";
+import { offerEvent } from "./offerEvents";
+import { ACTIVE_RECIPIENT_STATUSES } from "./recipientStates";
+
+/** Offers expired per sweep at most; the next tick takes the rest. @default 200 */
+const SWEEP_BATCH = 200;
+
+/**
+ * Expires one offer if it is still open and past its deadline. The conditional UPDATE is
+ * what makes two sweepers (or a sweeper racing an accept or a cancel) safe: only the one
+ * whose UPDATE matched emits the events.
+ */
+async function expireOffer(deps: OfferDeps, offerId: number): Promise<boolean> {
+  return commitWithEvents(deps, async (tx, emit) => {
+    const result = await tx
+      .update(offers)
+      .set({ status: "expired" })
+      .where(and(eq(offers.id, offerId), eq(offers.status, "open"), sql`${offers.expiresAt} <= ${DB_NOW}`));
+    if (affectedRows(result) !== 1) return false;
+    const [offer] = await tx.select({ createdBy: offers.createdBy, expiresAt: offers.expiresAt }).from(offers).where(eq(offers.id, offerId));
+    if (!offer) return false;
+    const stillInPlay = await tx
+      .select({ driverId: offerRecipients.driverId })
+      .from(offerRecipients)
+      .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
+      .orderBy(asc(offerRecipients.id));
+    const expiresAt = offer.expiresAt.toISOString();
+    emit(offerEvent(offerId, { dispatcherId: offer.createdBy }, { type: "offer.expired", expiresAt }));
+    for (const { driverId } of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
+    return true;
+  });
+}
+
+/**
+ * Marks open offers whose deadline has passed (database clock) as `expired` and emits
+ * `offer.expired` to the dispatcher and to each driver still in play. Recipient rows keep
+ * their status (sent, viewed or countered): the offer's status already says it is over,
+ * and the driver's last answer stays on record. Returns how many offers this call expired.
+ */
+export async function sweepExpiredOffers(deps: OfferDeps): Promise<number> {
+  const due = await deps.db
+    .select({ id: offers.id })
+    .from(offers)
+    .where(and(eq(offers.status, "open"), sql`${offers.expiresAt} <= ${DB_NOW}`))
+    .orderBy(asc(offers.expiresAt))
+    .limit(SWEEP_BATCH);
+  let expired = 0;
+  for (const { id } of due) if (await expireOffer(deps, id)) expired++;
+  return expired;
+}
+
+export interface OfferSweeper {
+  /** Stops the timer and waits for a sweep in progress, so the pool can close after it. */
+  stop: () => Promise<void>;
+}
+
+export interface OfferSweeperOptions {
+  /** Time between sweeps, in ms. @default 1_000 */
+  intervalMs?: number;
+}
+
+/**
+ * Runs `sweepExpiredOffers` on an interval that does not keep the process alive. Sweeps
+ * never overlap; a failed sweep is logged and the next tick tries again. Safe to run on
+ * every instance at once.
+ */
+export function startOfferSweeper(deps: OfferDeps & { logger: Logger }, options: OfferSweeperOptions = {}): OfferSweeper {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = sweepExpiredOffers(deps)
+      .then(() => undefined)
+      .catch((error: unknown) => deps.logger.warn({ err: error }, "offer expiry sweep failed; will retry"))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, options.intervalMs ?? 1_000);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import type { Database } from "@convoy/db";
+import { durableStream } from "../events/durableStream";
+import { notFound } from "../lib/errors";
+import { acceptCounter, acceptOffer } from "../offers/award";
+import { cancelOffer } from "../offers/cancel";
+import { createOffer } from "../offers/create";
+import { answerOffer, markViewed } from "../offers/driverResponses";
+import { toOfferEvent, type OfferEvent } from "../offers/offerEvents";
+import { getOfferDetail, listOffers } from "../offers/queries";
+import {
+  acceptCounterInputSchema,
+  createOfferInputSchema,
+  listOffersInputSchema,
+  offerEventsInputSchema,
+  offerIdInputSchema,
+  respondInputSchema,
+} from "../offers/schemas";
+import type { OfferDetail, OfferViewer } from "../offers/views";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
+
+/** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
+const offerParticipantProcedure = authedProcedure.use(({ ctx, next }) => {
+  const { role } = ctx.user;
+  if (role !== "dispatcher" && role !== "driver") {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Offers are for dispatchers and drivers; you are signed in as a ${role}` });
+  }
+  return next({ ctx: { ...ctx, viewer: { userId: ctx.user.id, role } satisfies OfferViewer } });
+});
+
+async function detailOrNotFound(db: Database, viewer: OfferViewer, offerId: number): Promise<OfferDetail> {
+  const detail = await getOfferDetail(db, viewer, offerId);
+  if (!detail) throw notFound("Offer");
+  return detail;
+}
+
+export const offersRouter = createTRPCRouter({
+  /** Offers a load to up to 200 drivers. Returns the offer with its recipients. */
+  create: dispatcherProcedure
+    .input(createOfferInputSchema)
+    .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input)),
+
+  /** A dispatcher's own offers, or the offers sent to a driver; newest first. */
+  list: offerParticipantProcedure
+    .input(listOffersInputSchema)
+    .query(({ ctx, input }) => listOffers(ctx.services.db, ctx.viewer, input)),
+
+  /** One offer with its recipients; a driver sees only their own recipient row. */
+  byId: offerParticipantProcedure
+    .input(offerIdInputSchema)
+    .query(({ ctx, input }) => detailOrNotFound(ctx.services.db, ctx.viewer, input.offerId)),
+
+  /** The driver opened the offer. Idempotent. */
+  markViewed: driverProcedure.input(offerIdInputSchema).mutation(async ({ ctx, input }) => {
+    const viewer: OfferViewer = { userId: ctx.user.id, role: "driver" };
+    await markViewed(ctx.services, ctx.user.id, input.offerId);
+    return detailOrNotFound(ctx.services.db, viewer, input.offerId);
+  }),
+
+  /** Accept, reject, or counter with a rate (revisable while the offer is open). */
+  respond: driverProcedure.input(respondInputSchema).mutation(async ({ ctx, input }) => {
+    const viewer: OfferViewer = { userId: ctx.user.id, role: "driver" };
+    if (input.action === "accept") await acceptOffer(ctx.services, ctx.user.id, input.offerId);
+    else await answerOffer(ctx.services, ctx.user.id, input.offerId, input);
+    return detailOrNotFound(ctx.services.db, viewer, input.offerId);
+  }),
+
+  /** The dispatcher agrees to one driver's counter; it becomes the agreed rate. */
+  acceptCounter: dispatcherProcedure.input(acceptCounterInputSchema).mutation(async ({ ctx, input }) => {
+    await acceptCounter(ctx.services, ctx.user.id, input);
+    return detailOrNotFound(ctx.services.db, { userId: ctx.user.id, role: "dispatcher" }, input.offerId);
+  }),
+
+  /** Withdraws an open offer from every driver still in play. */
+  cancel: dispatcherProcedure.input(offerIdInputSchema).mutation(async ({ ctx, input }) => {
+    await cancelOffer(ctx.services, ctx.user.id, input.offerId);
+    return detailOrNotFound(ctx.services.db, { userId: ctx.user.id, role: "dispatcher" }, input.offerId);
+  }),
+
+  /**
+   * Every change to the viewer's offers, resumable: pass the last event id seen (the wsLink
+   * does so on reconnect) and get exactly what was missed, then live events.
+   */
+  events: offerParticipantProcedure
+    .input(offerEventsInputSchema)
+    .subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
+      if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, ctx.viewer, input.offerId))) {
+        throw notFound("Offer");
+      }
+      const stream = durableStream({
+        stream: "offers",
+        viewer: ctx.viewer,
+        lastEventId: input.lastEventId,
+        scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
+        signal,
+        db: ctx.services.db,
+        pump: ctx.services.pump,
+      });
+      for await (const [id, event] of stream) yield tracked(id, toOfferEvent(event));
+    }),
+});
