@@ -13,16 +13,19 @@ import {
   createRateLimits,
   createTokenService,
   EventPump,
+  PresenceService,
   SessionRegistry,
   startOfferSweeper,
   TypingTracker,
   SESSION_ENDED_CLOSE_CODE,
+  TrackingService,
   type ApiServices,
   type Bus,
   type LogoutMessage,
   type RateLimitSettings,
+  type TrackingOptions,
 } from "@convoy/api";
-import type { DbHandle } from "@convoy/db";
+import type { DbHandle, UserRole } from "@convoy/db";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
 
@@ -46,6 +49,10 @@ export interface ConvoyServerConfig {
   rateLimits?: RateLimitSettings;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
+  /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
+  presenceGraceMs?: number;
+  /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
+  tracking?: TrackingOptions;
 }
 
 export interface RunningServer {
@@ -73,6 +80,10 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   const pump = new EventPump(database.db, bus, logger);
   await pump.start();
   const sessions = new SessionRegistry();
+  const presence = new PresenceService(bus, database.db, logger, { graceMs: config.presenceGraceMs });
+  presence.start();
+  const tracking = new TrackingService({ db: database.db, bus, logger, presence }, config.tracking);
+  await tracking.start();
   const services: ApiServices = {
     db: database.db,
     bus,
@@ -82,6 +93,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     sessions,
     logger,
     typing: new TypingTracker(bus),
+    tracking,
+    presence,
   };
   // Expires offers past their deadline; safe on every instance at once.
   const offerSweeper = startOfferSweeper(services);
@@ -147,14 +160,17 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       const { session } = context;
       // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
-      if (session) trackSessionSocket(res, session.userId, session.expiresAt);
+      if (session) trackSessionSocket(res, session.userId, session.role, session.expiresAt);
       return context;
     },
   });
 
-  /** Closes the socket when its token expires, and lets a logout find it. */
-  function trackSessionSocket(socket: WebSocket, userId: number, expiresAt: number) {
+  /** Closes the socket when its token expires, lets a logout find it, and counts it for presence. */
+  function trackSessionSocket(socket: WebSocket, userId: number, role: UserRole, expiresAt: number) {
+    // The socket may have closed while its token was checked; its "close" has fired already.
+    if (socket.readyState !== socket.OPEN) return;
     sessions.addSocket(userId, socket);
+    presence.socketOpened(userId, role);
     const expiry = setTimeout(
       () => socket.close(SESSION_ENDED_CLOSE_CODE, "token expired"),
       Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS),
@@ -162,6 +178,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     socket.once("close", () => {
       clearTimeout(expiry);
       sessions.removeSocket(userId, socket);
+      presence.socketClosed(userId, role);
     });
   }
 
@@ -202,6 +219,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     stopLogoutListener();
     services.typing.close();
     await offerSweeper.stop();
+    // Both write to MySQL on the way out (last_seen_at, buffered locations).
+    await presence.stop();
+    await tracking.stop();
     pump.stop();
     await bus.close();
     await database.close();

@@ -14,6 +14,19 @@ export { TypingTracker, TYPING_TTL_MS } from "./chat/typing";
 export { postSystemMessage } from "./chat/messages";
 export { sendMessageInputSchema, type ChatStreamEvent } from "./routers/chat";
 export {
+  TrackingService,
+  type TrackingOptions,
+  type PositionReport,
+  type PositionReportListener,
+  type TripIdResolver,
+} from "./tracking/service";
+export { publishAvailability } from "./tracking/messages";
+export type { LivePosition } from "./tracking/latestPositions";
+export type { FleetDriver, FleetFrame } from "./tracking/fleetTypes";
+export { reportInputSchema, MAX_POINTS_PER_REPORT, MAX_CLOCK_SKEW_MS, MAX_POINT_AGE_MS } from "./tracking/points";
+export { PresenceService, type PresenceOptions } from "./presence/service";
+export type { PresenceChange, PresenceEntry, PresenceEvent } from "./presence/types";
+export {
   createOfferInputSchema,
   respondInputSchema,
   acceptCounterInputSchema,

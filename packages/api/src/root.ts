@@ -3,6 +3,8 @@ import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
+import { presenceRouter } from "./routers/presence";
+import { trackingRouter } from "./routers/tracking";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   drivers: driversRouter,
   chat: chatRouter,
   offers: offersRouter,
+  tracking: trackingRouter,
+  presence: presenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,6 +6,8 @@ import type { EventPump } from "./events/pump";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
 import type { TypingTracker } from "./chat/typing";
+import type { TrackingService } from "./tracking/service";
+import type { PresenceService } from "./presence/service";
 
 /**
  * Everything a procedure may touch, built once per process by the server and handed to
@@ -20,4 +22,6 @@ export interface ApiServices {
   sessions: SessionRegistry;
   logger: Logger;
   typing: TypingTracker;
+  tracking: TrackingService;
+  presence: PresenceService;
 }

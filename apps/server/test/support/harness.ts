@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
-import type { RateLimitSettings } from "@convoy/api";
+import type { RateLimitSettings, TrackingOptions } from "@convoy/api";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
@@ -29,6 +29,9 @@ export interface LoggedInClient extends ConvoyClient {
 
 export interface TestServerOptions {
   rateLimits?: RateLimitSettings;
+  /** Presence grace after the last socket closes, in ms (the server default is 30 s). */
+  presenceGraceMs?: number;
+  tracking?: TrackingOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -66,6 +69,8 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       allowedOrigins: new Set([TEST_ALLOWED_ORIGIN]),
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       rateLimits: options.rateLimits,
+      presenceGraceMs: options.presenceGraceMs,
+      tracking: options.tracking,
     });
     Object.assign(state, {
       url: server.url,

@@ -37,5 +37,6 @@ export const channels = {
   typing: "convoy:typing",
   presence: "convoy:presence",
   positions: "convoy:positions",
+  availability: "convoy:availability",
   logout: "convoy:logout",
 } as const;

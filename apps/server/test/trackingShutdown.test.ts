@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { pino } from "pino";
+import { createConvoyClient } from "@convoy/client";
+import { createDb, demoLogins, drivers, eq } from "@convoy/db";
+import { prepareDatabase, startConvoyServer } from "../src";
+import { createTestDatabase } from "./support/harness";
+import { TEST_JWT_SECRET } from "./support/config";
+import { locationCount, pointTrail } from "./support/tracking";
+
+const databases: Awaited<ReturnType<typeof createTestDatabase>>[] = [];
+afterAll(async () => {
+  await Promise.all(databases.map((database) => database.drop()));
+});
+
+describe("tracking on shutdown", () => {
+  it("writes every buffered point and the newest driver position before the pool closes", async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    const { handle } = await prepareDatabase(database.url, { seed: true });
+    const server = await startConvoyServer({
+      database: handle,
+      jwtSecret: TEST_JWT_SECRET,
+      port: 0,
+      host: "127.0.0.1",
+      allowedOrigins: new Set(),
+      logger: pino({ level: "silent" }),
+      // Nothing is written on a timer in this test: only shutdown can have written it.
+      tracking: { flushIntervalMs: 3_600_000, positionSyncIntervalMs: 3_600_000 },
+    });
+    const login = demoLogins().find((entry) => entry.email === "driver2@convoy.test")!;
+    const anonymous = createConvoyClient({ url: server.url, WebSocket });
+    const { token, user } = await anonymous.api.auth.login.mutate({ email: login.email, password: login.password });
+    const driver = createConvoyClient({ url: server.url, token, WebSocket });
+
+    const trail = pointTrail(120, Date.now(), 250);
+    for (let i = 0; i < trail.length; i += 40) {
+      expect(await driver.api.tracking.report.mutate({ points: trail.slice(i, i + 40) })).toEqual({ accepted: 40, rejected: [] });
+    }
+    expect(server.services.tracking.pendingLocationRows).toBe(120);
+    await Promise.all([anonymous.close(), driver.close()]);
+    await server.shutdown();
+
+    const check = createDb(database.url);
+    try {
+      expect(await locationCount(check.db, user.id)).toBe(120);
+      const [row] = await check.db.select().from(drivers).where(eq(drivers.userId, user.id));
+      const newest = trail.at(-1)!;
+      expect(row).toMatchObject({ lat: newest.lat, lng: newest.lng, positionAt: new Date(newest.recordedAt) });
+    } finally {
+      await check.close();
+    }
+  });
+});

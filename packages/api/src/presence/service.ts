@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type { Database, UserRole } from "@convoy/db";
+import type { Logger } from "pino";
+import { channels, type Bus } from "../events/bus";
+import { BoundedQueue } from "../events/queue";
+import { PresenceDirectory } from "./directory";
+import { LastSeenWriter } from "./lastSeen";
+import { LocalSockets, type LocalTransition } from "./localSockets";
+import { isPresenceRole, type PresenceChange, type PresenceEntry, type PresenceEvent, type PresenceMessage } from "./types";
+
+export interface PresenceOptions {
+  /** How long after a user's last socket closes they still count as online, in ms. @default 30_000 */
+  graceMs?: number;
+  /** Least time between two `last_seen_at` writes per connected driver, in ms. @default 30_000 */
+  lastSeenIntervalMs?: number;
+  /** Changes a slow `presence.events` subscriber may fall behind before it is cut off (it then reconnects to a fresh snapshot). @default 10_000 */
+  subscriberBufferLimit?: number;
+}
+
+/**
+ * Who is online. The server reports every authenticated socket opening and closing; this
+ * instance's view goes on the bus, and the directory built from the bus answers "who is
+ * online" for every instance alike.
+ */
+export class PresenceService {
+  /** Names this process in presence messages. */
+  readonly instanceId = randomUUID();
+  private readonly local: LocalSockets;
+  private readonly directory = new PresenceDirectory();
+  private readonly lastSeen: LastSeenWriter;
+  private readonly listeners = new Set<(change: PresenceChange) => void>();
+  private readonly streams = new Set<BoundedQueue<PresenceChange>>();
+  private readonly subscriberBufferLimit: number;
+  private stopBus: (() => void) | null = null;
+
+  constructor(
+    private readonly bus: Bus,
+    db: Database,
+    logger: Logger,
+    options: PresenceOptions = {},
+  ) {
+    this.local = new LocalSockets(options.graceMs ?? 30_000, (transition) => this.onLocalTransition(transition));
+    this.lastSeen = new LastSeenWriter(
+      db,
+      logger,
+      () => this.local.connected().flatMap((user) => (user.role === "driver" ? [user.userId] : [])),
+      { intervalMs: options.lastSeenIntervalMs },
+    );
+    this.subscriberBufferLimit = options.subscriberBufferLimit ?? 10_000;
+  }
+
+  start(): void {
+    this.stopBus = this.bus.subscribe(channels.presence, (message) => {
+      const change = this.directory.apply(message as PresenceMessage);
+      if (change) for (const listener of this.listeners) listener(change);
+    });
+    this.lastSeen.start();
+  }
+
+  /** Forgets local sockets (telling other instances), and writes final `last_seen_at`s. */
+  async stop(): Promise<void> {
+    await this.lastSeen.stop();
+    // Without this, other instances would show these users online until they reconnect.
+    const now = Date.now();
+    for (const user of this.local.clear()) this.publish({ ...user, online: false, at: now });
+    this.stopBus?.();
+    this.stopBus = null;
+    this.listeners.clear();
+    for (const queue of this.streams) queue.end();
+  }
+
+  /** An authenticated socket opened. Riders are not tracked. */
+  socketOpened(userId: number, role: UserRole): void {
+    if (isPresenceRole(role)) this.local.opened(userId, role);
+  }
+
+  /** A socket reported by `socketOpened` closed. */
+  socketClosed(userId: number, role: UserRole): void {
+    if (isPresenceRole(role)) this.local.closed(userId);
+  }
+
+  isOnline(userId: number): boolean {
+    return this.directory.isOnline(userId);
+  }
+
+  /** Everyone online now. */
+  online(): PresenceEntry[] {
+    return this.directory.list();
+  }
+
+  /** Calls `listener` on every change in overall presence; returns an unsubscribe function. */
+  onChange(listener: (change: PresenceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A snapshot of who is online, then every change, until `signal` aborts. */
+  async *events(signal?: AbortSignal): AsyncGenerator<PresenceEvent> {
+    const queue = new BoundedQueue<PresenceChange>(this.subscriberBufferLimit);
+    const unsubscribe = this.onChange((change) => queue.push(change));
+    this.streams.add(queue);
+    try {
+      yield { kind: "snapshot", at: Date.now(), online: this.online() };
+      for await (const change of queue.drain(signal)) yield { kind: "change", ...change };
+    } finally {
+      unsubscribe();
+      this.streams.delete(queue);
+    }
+  }
+
+  private onLocalTransition(transition: LocalTransition): void {
+    if (transition.role === "driver") {
+      if (transition.online) this.lastSeen.seen(transition.userId, transition.at);
+      else this.lastSeen.wentOffline(transition.userId, transition.lastSeenAt ?? transition.at);
+    }
+    this.publish(transition);
+  }
+
+  private publish(change: PresenceChange): void {
+    const message: PresenceMessage = {
+      instanceId: this.instanceId,
+      userId: change.userId,
+      role: change.role,
+      online: change.online,
+      at: change.at,
+    };
+    this.bus.publish(channels.presence, message);
+  }
+}

@@ -1,0 +1,24 @@
+import { locationHistory, historyInputSchema } from "../tracking/history";
+import { reportInputSchema } from "../tracking/points";
+import { createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
+
+export const trackingRouter = createTRPCRouter({
+  /**
+   * A driver's own batch of 1–50 points. Bad points are refused one by one with a reason;
+   * the rest are accepted. The position is the caller's: there is no driver id to pass.
+   */
+  report: driverProcedure
+    .input(reportInputSchema)
+    .mutation(({ ctx, input }) => ctx.services.tracking.report(ctx.user.id, input.points)),
+
+  /** Every driver with newest position, availability and presence, from memory. */
+  fleet: dispatcherProcedure.query(({ ctx }) => ({ at: Date.now(), drivers: ctx.services.tracking.fleet() })),
+
+  /** A snapshot, then frames of the drivers that changed, at most one frame per 100 ms. */
+  onFleet: dispatcherProcedure.subscription(({ ctx, signal }) => ctx.services.tracking.fleetStream(signal)),
+
+  /** A driver's breadcrumb trail in a window (epoch ms), oldest first, at most 2,000 points. */
+  history: dispatcherProcedure
+    .input(historyInputSchema)
+    .query(({ ctx, input }) => locationHistory(ctx.services.db, input)),
+});

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FleetFeed } from "./fleetFeed";
+import type { FleetDriver, FleetFrame } from "./fleetTypes";
+
+function fakeFleet() {
+  const drivers = new Map<number, FleetDriver>();
+  const move = (id: number, lat: number) =>
+    drivers.set(id, {
+      id,
+      name: `driver ${id}`,
+      availability: "available",
+      online: true,
+      position: { lat, lng: 0, accuracyM: null, headingDeg: null, speedMps: null, recordedAt: lat, receivedAt: lat },
+    });
+  const feed = new FleetFeed({ driver: (id) => drivers.get(id) ?? null, all: () => [...drivers.values()] });
+  return { feed, move };
+}
+
+/** Pulls frames from a stream into an array as they come. */
+function reader(stream: AsyncGenerator<FleetFrame>) {
+  const frames: FleetFrame[] = [];
+  let pulling = false;
+  const pull = async () => {
+    if (pulling) return;
+    pulling = true;
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return;
+      frames.push(next.value);
+    }
+  };
+  void pull();
+  return frames;
+}
+
+describe("FleetFeed", () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it("sends a snapshot, then at most one frame per 100 ms holding each changed driver's latest state", async () => {
+    const { feed, move } = fakeFleet();
+    move(1, 1);
+    const frames = reader(feed.stream());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toEqual([expect.objectContaining({ kind: "snapshot", drivers: [expect.objectContaining({ id: 1 })] })]);
+
+    for (let step = 0; step < 50; step++) {
+      move(1, 100 + step);
+      move(2, 200 + step);
+      feed.markChanged(1);
+      feed.markChanged(2);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    await vi.advanceTimersByTimeAsync(200);
+
+    const changes = frames.slice(1);
+    // 500 ms of changes: the first goes out at once, then one per 100 ms.
+    expect(changes.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < changes.length; i++) expect(changes[i]!.at - changes[i - 1]!.at).toBeGreaterThanOrEqual(100);
+    const final = changes.at(-1)!;
+    expect(final.drivers.map((driver) => [driver.id, driver.position?.lat])).toEqual([
+      [1, 149],
+      [2, 249],
+    ]);
+    feed.stop();
+  });
+
+  it("builds one frame object for every subscriber", async () => {
+    const { feed, move } = fakeFleet();
+    const a = reader(feed.stream());
+    const b = reader(feed.stream());
+    await vi.advanceTimersByTimeAsync(0);
+    move(3, 3);
+    feed.markChanged(3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(a[1]).toBeDefined();
+    expect(a[1]).toBe(b[1]);
+    feed.stop();
+  });
+
+  it("merges frames for a subscriber that has not taken the previous one", async () => {
+    const { feed, move } = fakeFleet();
+    const stream = feed.stream();
+    await stream.next();
+    move(1, 1);
+    feed.markChanged(1);
+    await vi.advanceTimersByTimeAsync(100);
+    move(2, 2);
+    feed.markChanged(2);
+    await vi.advanceTimersByTimeAsync(100);
+    move(1, 11);
+    feed.markChanged(1);
+    await vi.advanceTimersByTimeAsync(100);
+
+    const merged = (await stream.next()).value as FleetFrame;
+    expect(merged.drivers.map((driver) => [driver.id, driver.position?.lat])).toEqual([
+      [1, 11],
+      [2, 2],
+    ]);
+    feed.stop();
+    expect((await stream.next()).done).toBe(true);
+  });
+});

@@ -1,0 +1,112 @@
+import type { FleetDriver, FleetFrame } from "./fleetTypes";
+import { FrameMailbox } from "./frameMailbox";
+
+/** Where the feed reads the current state of drivers from. */
+export interface FleetSource {
+  /** The driver's current view, or null if they cannot be shown yet. */
+  driver: (driverId: number) => FleetDriver | null;
+  /** Every driver that can be shown. */
+  all: () => FleetDriver[];
+}
+
+export interface FleetFeedOptions {
+  /** Least time between two frames, in ms. @default 100 */
+  frameIntervalMs?: number;
+}
+
+/**
+ * Conflates fleet changes once per process. Changes only mark a driver dirty; at most once
+ * per `frameIntervalMs` one frame object is built with the current state of every dirty
+ * driver and handed to every subscriber. Between bursts no timer runs, and the first change
+ * after a quiet spell goes out at once instead of waiting for a tick.
+ *
+ * Because a frame carries each dirty driver's state at build time, and any later change
+ * marks the driver dirty again, the last frame always holds every driver's final state.
+ */
+export class FleetFeed {
+  private readonly dirty = new Set<number>();
+  private readonly mailboxes = new Set<FrameMailbox>();
+  private readonly frameIntervalMs: number;
+  private lastFrameAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly source: FleetSource,
+    options: FleetFeedOptions = {},
+  ) {
+    this.frameIntervalMs = options.frameIntervalMs ?? 100;
+  }
+
+  /** Puts the driver into the next frame. */
+  markChanged(driverId: number): void {
+    if (this.stopped) return;
+    this.dirty.add(driverId);
+    this.schedule();
+  }
+
+  /** The current state of every driver, as a snapshot frame. */
+  snapshot(): FleetFrame {
+    return { kind: "snapshot", at: Date.now(), drivers: this.source.all() };
+  }
+
+  /**
+   * A snapshot, then every frame built after it. The snapshot and the registration happen
+   * in the same turn, so no change falls between them.
+   */
+  async *stream(signal?: AbortSignal): AsyncGenerator<FleetFrame> {
+    const mailbox = new FrameMailbox();
+    const snapshot = this.snapshot();
+    this.mailboxes.add(mailbox);
+    if (this.stopped) mailbox.close();
+    try {
+      yield snapshot;
+      yield* mailbox.drain(signal);
+    } finally {
+      this.mailboxes.delete(mailbox);
+    }
+  }
+
+  /** How many streams are open. */
+  get subscriberCount(): number {
+    return this.mailboxes.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const mailbox of this.mailboxes) mailbox.close();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    const wait = Math.max(0, this.lastFrameAt + this.frameIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.emit();
+    }, wait);
+  }
+
+  private emit(): void {
+    if (this.dirty.size === 0) return;
+    const now = Date.now();
+    // Timers may fire a millisecond early; the spacing between frames is a promise.
+    if (now - this.lastFrameAt < this.frameIntervalMs) {
+      this.schedule();
+      return;
+    }
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    if (this.mailboxes.size === 0) return;
+    const drivers: FleetDriver[] = [];
+    for (const id of ids) {
+      const driver = this.source.driver(id);
+      if (driver) drivers.push(driver);
+    }
+    if (drivers.length === 0) return;
+    this.lastFrameAt = now;
+    const frame: FleetFrame = { kind: "frame", at: now, drivers };
+    for (const mailbox of this.mailboxes) mailbox.offer(frame);
+  }
+}

@@ -1,0 +1,67 @@
+import type { FleetDriver, FleetFrame } from "./fleetTypes";
+
+/**
+ * One subscriber's inbox for fleet frames, holding at most one frame. A subscriber that
+ * keeps up receives the shared frame object as built; one that falls behind gets the
+ * frames it missed merged into one (newest state per driver), so memory stays bounded by
+ * the number of drivers however slow it is.
+ */
+export class FrameMailbox {
+  private pending: FleetFrame | null = null;
+  /** Set once a second frame arrives before the first was taken. */
+  private merged: Map<number, FleetDriver> | null = null;
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  offer(frame: FleetFrame): void {
+    if (this.closed) return;
+    if (!this.pending) {
+      this.pending = frame;
+    } else {
+      this.merged ??= new Map(this.pending.drivers.map((driver) => [driver.id, driver]));
+      for (const driver of frame.drivers) this.merged.set(driver.id, driver);
+      this.pending = { kind: "frame", at: frame.at, drivers: [] };
+    }
+    this.notify();
+  }
+
+  /** Ends `drain` after what is pending. */
+  close(): void {
+    this.closed = true;
+    this.notify();
+  }
+
+  private take(): FleetFrame | null {
+    const frame = this.pending;
+    if (!frame) return null;
+    const merged = this.merged;
+    this.pending = null;
+    this.merged = null;
+    return merged ? { kind: "frame", at: frame.at, drivers: [...merged.values()] } : frame;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Yields frames until `close()` or `signal` aborts. */
+  async *drain(signal?: AbortSignal): AsyncGenerator<FleetFrame> {
+    const onAbort = () => this.close();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        const frame = this.take();
+        if (frame) {
+          yield frame;
+          continue;
+        }
+        if (this.closed || signal?.aborted) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}
