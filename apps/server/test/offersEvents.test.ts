@@ -1,0 +1,166 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { and, asc, eq, events, gt, or } from "@convoy/db";
+import { useTestServer, type LoggedInClient } from "./support/harness";
+import { addUsers, loadInput, offerEvents, sleep, type OfferEventItem } from "./support/offerFixtures";
+
+// These tests are about delivery, so one driver may make more mutations than the default budget.
+const t = useTestServer({ rateLimits: { mutationPoints: 10_000 } });
+
+let dispatcher: LoggedInClient;
+let otherDispatcher: LoggedInClient;
+let drivers: LoggedInClient[];
+
+beforeAll(async () => {
+  dispatcher = await t.as("dispatcher");
+  drivers = await Promise.all(Array.from({ length: 6 }, (_, i) => t.as("driver", i + 1)));
+  [otherDispatcher] = (await addUsers(t, "dispatcher", 1)) as [LoggedInClient];
+});
+
+/** Ids of the `offers` events the dispatcher may see after `afterId`, as the log holds them. */
+async function visibleIds(dispatcherId: number, afterId: number): Promise<number[]> {
+  const rows = await t.db
+    .select({ id: events.id })
+    .from(events)
+    .where(
+      and(
+        eq(events.stream, "offers"),
+        gt(events.id, afterId),
+        or(eq(events.dispatcherId, dispatcherId), eq(events.allDispatchers, true)),
+      ),
+    )
+    .orderBy(asc(events.id));
+  return rows.map((row) => row.id);
+}
+
+const idsOf = (items: OfferEventItem[]) => items.map((item) => Number(item.id));
+const lastIdOf = (items: OfferEventItem[], fallback: string) => items.at(-1)?.id ?? fallback;
+
+/** 100 events the dispatcher sees: 50 offers created, each viewed by driver 1. */
+async function hundredEvents(): Promise<number[]> {
+  const offerIds: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const { id } = await dispatcher.api.offers.create.mutate(loadInput([drivers[0]!.userId]));
+    await drivers[0]!.api.offers.markViewed.mutate({ offerId: id });
+    offerIds.push(id);
+  }
+  return offerIds;
+}
+
+describe("offers.events resume", () => {
+  it("a subscriber that was away for 100 events gets exactly those 100, in order", async () => {
+    const first = offerEvents(dispatcher, { lastEventId: "0" });
+    const { id: warmup } = await dispatcher.api.offers.create.mutate(loadInput([drivers[0]!.userId]));
+    await first.until((items) => items.some((item) => item.data.offerId === warmup));
+    first.stop();
+    const lastSeen = lastIdOf(first.items, "0");
+
+    const offerIds = await hundredEvents();
+
+    const resumed = offerEvents(dispatcher, { lastEventId: lastSeen });
+    await resumed.until((items) => items.length >= 100);
+    await sleep(300);
+    expect(resumed.items).toHaveLength(100);
+    expect(idsOf(resumed.items)).toEqual(await visibleIds(dispatcher.userId, Number(lastSeen)));
+    expect(resumed.items.map((item) => [item.data.type, item.data.offerId])).toEqual(
+      offerIds.flatMap((offerId) => [
+        ["offer.created", offerId],
+        ["offer.viewed", offerId],
+      ]),
+    );
+    resumed.stop();
+  });
+
+  it("the client resumes by itself after its socket drops, with no gap and no duplicate", async () => {
+    const baseline = (await visibleIds(dispatcher.userId, 0)).at(-1) ?? 0;
+    const live = offerEvents(dispatcher, { lastEventId: String(baseline) });
+    await live.started;
+    const states: string[] = [];
+    const stopWatching = dispatcher.onConnectionStateChange((state) => states.push(state));
+
+    const producing = hundredEvents();
+    await live.until((items) => items.length >= 10);
+    // The server ends the socket; the wsLink reconnects and sends the last tracked id back.
+    expect(t.server.services.sessions.closeSocketsOf(dispatcher.userId, "test: drop the socket")).toBeGreaterThan(0);
+    await producing;
+
+    const expected = await visibleIds(dispatcher.userId, baseline);
+    expect(expected).toHaveLength(100);
+    await live.until((items) => items.length >= 100, 20_000);
+    await sleep(300);
+    expect(idsOf(live.items)).toEqual(expected);
+    expect(states).toContain("connecting");
+    stopWatching();
+    live.stop();
+  });
+});
+
+describe("offers.events under concurrent writers", () => {
+  it("a subscriber that disconnects and resumes 15+ times ends with exactly the log's rows", async () => {
+    const baseline = (await visibleIds(dispatcher.userId, 0)).at(-1) ?? 0;
+    const olderOffers = (await dispatcher.api.offers.list.query({ limit: 1 })).items[0]?.id ?? 0;
+    const [d1, d2, d3, d4, d5, d6] = drivers as [LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient];
+    const recipients = [d1, d2, d3, d4, d5].map((d) => d.userId);
+    let writing = true;
+
+    /** The dispatcher offers loads; a second dispatcher competes for the event sequence. */
+    const creator = async (client: LoggedInClient, n: number, driverIds: number[]) => {
+      for (let i = 0; i < n; i++) await client.api.offers.create.mutate(loadInput(driverIds));
+    };
+    /** A driver views and counters every open offer sent to them, then keeps looking. */
+    const responder = async (driver: LoggedInClient, seed: number) => {
+      const handled = new Set<number>();
+      while (writing) {
+        const page = await driver.api.offers.list.query({ status: ["open"], limit: 50 });
+        for (const item of page.items) {
+          if (handled.has(item.id) || item.id <= olderOffers || item.dispatcher.id !== dispatcher.userId) continue;
+          handled.add(item.id);
+          await driver.api.offers.markViewed.mutate({ offerId: item.id });
+          await driver.api.offers.respond.mutate({ offerId: item.id, action: "counter", counterRateCents: 40_000 + seed * 100 + handled.size });
+        }
+        await sleep(20);
+      }
+    };
+
+    const collected: OfferEventItem[] = [];
+    let sessions = 0;
+    let sessionsWithEvents = 0;
+    const subscriber = async () => {
+      while (writing || sessions < 15) {
+        const session = offerEvents(dispatcher, { lastEventId: lastIdOf(collected, String(baseline)) });
+        await session.started;
+        await sleep(40 + Math.random() * 120);
+        session.stop();
+        collected.push(...session.items);
+        sessions++;
+        if (session.items.length > 0) sessionsWithEvents++;
+      }
+    };
+
+    const creators = Promise.all([
+      creator(dispatcher, 15, recipients),
+      creator(otherDispatcher, 15, [d6.userId, d1.userId]),
+    ]);
+    const others = Promise.all([...[d1, d2, d3, d4, d5].map((driver, i) => responder(driver, i)), subscriber()]);
+    await creators;
+    // Let the responders finish the last offers, then stop everything.
+    await sleep(1_500);
+    writing = false;
+    await others;
+
+    const expected = await visibleIds(dispatcher.userId, baseline);
+    const final = offerEvents(dispatcher, { lastEventId: lastIdOf(collected, String(baseline)) });
+    await final.until((items) => collected.length + items.length >= expected.length, 20_000);
+    await sleep(300);
+    final.stop();
+    collected.push(...final.items);
+
+    expect(sessions).toBeGreaterThanOrEqual(15);
+    // Resumes happened in the middle of the writing, not only before or after it.
+    expect(sessionsWithEvents).toBeGreaterThanOrEqual(3);
+    // 15 created + 5 drivers × 15 offers × (viewed + countered).
+    expect(expected).toHaveLength(15 + 15 * 5 * 2);
+    const ids = idsOf(collected);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expected);
+  });
+});

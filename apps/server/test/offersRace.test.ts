@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { eq, offerRecipients, offers, trips } from "@convoy/db";
+import { useTestServer, type LoggedInClient } from "./support/harness";
+import { addUsers, loadInput } from "./support/offerFixtures";
+import { TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "@convoy/api";
+
+const t = useTestServer();
+
+const ROUNDS = 20;
+let dispatcher: LoggedInClient;
+let drivers: LoggedInClient[];
+
+beforeAll(async () => {
+  dispatcher = await t.as("dispatcher");
+  const seeded = await Promise.all(Array.from({ length: 20 }, (_, i) => t.as("driver", i + 1)));
+  drivers = [...seeded, ...(await addUsers(t, "driver", 30))];
+  expect(new Set(drivers.map((d) => d.userId)).size).toBe(50);
+});
+
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  httpStatus?: number;
+  message?: string;
+}
+
+async function outcome(call: Promise<unknown>): Promise<Outcome> {
+  try {
+    await call;
+    return { ok: true };
+  } catch (error) {
+    if (!(error instanceof TRPCClientError)) throw error;
+    const data = (error as TRPCClientError<AppRouter>).data;
+    return { ok: false, code: data?.code, httpStatus: data?.httpStatus, message: error.message };
+  }
+}
+
+/** The database's verdict on one offer: status, winner, recipient statuses and trips. */
+async function stateOf(offerId: number) {
+  const [offer] = await t.db.select().from(offers).where(eq(offers.id, offerId));
+  const recipients = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, offerId));
+  const tripRows = await t.db.select().from(trips).where(eq(trips.offerId, offerId));
+  const byStatus = (status: string) => recipients.filter((r) => r.status === status);
+  return { offer: offer!, recipients, accepted: byStatus("accepted"), lost: byStatus("lost"), trips: tripRows };
+}
+
+describe("offers: exactly one winner", () => {
+  it(`50 drivers accepting at once, ${ROUNDS} times: one winner, one trip, 49 readable CONFLICTs`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { id: offerId } = await dispatcher.api.offers.create.mutate(loadInput(drivers.map((d) => d.userId)));
+      const outcomes = await Promise.all(drivers.map((driver) => outcome(driver.api.offers.respond.mutate({ offerId, action: "accept" }))));
+
+      const winners = outcomes.flatMap((result, i) => (result.ok ? [drivers[i]!.userId] : []));
+      const losers = outcomes.filter((result) => !result.ok);
+      expect(winners, `round ${round}`).toHaveLength(1);
+      expect(losers.every((result) => (result.httpStatus ?? 500) < 500), `round ${round}: no 5xx`).toBe(true);
+      expect(new Set(losers.map((result) => `${result.code}: ${result.message}`))).toEqual(
+        new Set(["CONFLICT: Another driver already won this offer"]),
+      );
+
+      const state = await stateOf(offerId);
+      expect(state.offer).toMatchObject({ status: "accepted", acceptedDriverId: winners[0], agreedRateCents: 45_000 });
+      expect(state.accepted.map((r) => r.driverId)).toEqual(winners);
+      expect(state.lost).toHaveLength(49);
+      expect(state.trips).toHaveLength(1);
+      expect(state.trips[0]).toMatchObject({ driverId: winners[0], status: "assigned", kind: "load" });
+    }
+  });
+
+  it("acceptCounter, cancel and driver accepts racing each other still end with one outcome", async () => {
+    for (let round = 0; round < 5; round++) {
+      const racers = drivers.slice(0, 10);
+      const { id: offerId } = await dispatcher.api.offers.create.mutate(loadInput(racers.map((d) => d.userId)));
+      const counterer = racers[0]!;
+      await counterer.api.offers.respond.mutate({ offerId, action: "counter", counterRateCents: 55_000 });
+
+      const outcomes = await Promise.all([
+        outcome(dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: counterer.userId, counterRateCents: 55_000 })),
+        outcome(dispatcher.api.offers.cancel.mutate({ offerId })),
+        ...racers.slice(1).map((driver) => outcome(driver.api.offers.respond.mutate({ offerId, action: "accept" }))),
+      ]);
+      expect(outcomes.filter((result) => result.ok), `round ${round}`).toHaveLength(1);
+      expect(outcomes.every((result) => result.ok || result.code === "CONFLICT"), JSON.stringify(outcomes)).toBe(true);
+
+      const state = await stateOf(offerId);
+      if (state.offer.status === "cancelled") {
+        expect(state.trips).toHaveLength(0);
+        expect(state.recipients.every((r) => r.status === "withdrawn")).toBe(true);
+      } else {
+        expect(state.offer.status).toBe("accepted");
+        expect(state.trips).toHaveLength(1);
+        expect(state.accepted).toHaveLength(1);
+        expect(state.lost).toHaveLength(9);
+        const expectedRate = state.offer.acceptedDriverId === counterer.userId ? 55_000 : 45_000;
+        expect(state.offer.agreedRateCents).toBe(expectedRate);
+      }
+    }
+  });
+});
