@@ -425,3 +425,35 @@ describe("offers: bad input", () => {
     expect(await offerTableCounts(t)).toEqual(before);
   });
 });
+
+describe("offers: ride offers", () => {
+  /** A rider's requested trip and the ride offer for it, as the trips domain would store them. */
+  async function rideOffer(driverIds: number[]) {
+    const place = { pickupAddress: "1 E Wacker Dr", pickupLat: 41.8868, pickupLng: -87.6268, dropoffAddress: "Union Station", dropoffLat: 41.8789, dropoffLng: -87.6403 };
+    const [trip] = await t.db.insert(trips).values({ kind: "ride", riderId: rider.userId, status: "requested", requestedAt: new Date(), ...place }).$returningId();
+    const [offer] = await t.db
+      .insert(offers)
+      .values({ createdBy: dispatcher.userId, kind: "ride", tripId: trip!.id, distanceKm: 1.4, rateCents: 1_800, expiresAt: sql`UTC_TIMESTAMP(3) + INTERVAL 60 SECOND`, ...place })
+      .$returningId();
+    await t.db.insert(offerRecipients).values(driverIds.map((driverId) => ({ offerId: offer!.id, driverId })));
+    return { tripId: trip!.id, offerId: offer!.id };
+  }
+
+  it("accepting a ride offer assigns the rider's existing trip instead of creating one", async () => {
+    const { tripId, offerId } = await rideOffer([d1.userId, d2.userId]);
+    const won = await d2.api.offers.respond.mutate({ offerId, action: "accept" });
+    expect(won).toMatchObject({ kind: "ride", status: "accepted", tripId, agreedRateCents: 1_800 });
+    const rows = await t.db.select().from(trips).where(eq(trips.offerId, offerId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: tripId, riderId: rider.userId, driverId: d2.userId, status: "assigned", fareCents: 1_800 });
+  });
+
+  it("refuses the accept when the rider cancelled meanwhile, and writes nothing", async () => {
+    const { tripId, offerId } = await rideOffer([d1.userId]);
+    await t.db.update(trips).set({ status: "cancelled" }).where(eq(trips.id, tripId));
+    const refused = await failure(d1.api.offers.respond.mutate({ offerId, action: "accept" }));
+    expect(refused).toMatchObject({ code: "CONFLICT", message: "The rider cancelled this trip" });
+    const [offer] = await t.db.select().from(offers).where(eq(offers.id, offerId));
+    expect(offer).toMatchObject({ status: "open", acceptedDriverId: null });
+  });
+});
