@@ -59,3 +59,14 @@ export function collect<T>(subscribe: Subscribe<T>): Collected<T> {
     },
   };
 }
+
+/** A tRPC client subscription method, e.g. `client.api.chat.events.subscribe`. */
+type SubscribeMethod<I, T> = (
+  input: I,
+  handlers: { onStarted: () => void; onData: (value: T) => void; onError: (error: unknown) => void },
+) => Unsubscribable;
+
+/** `collect` with the item type inferred from the procedure: `collectFrom(api.chat.events.subscribe, input)`. */
+export function collectFrom<I, T>(subscribe: SubscribeMethod<I, T>, input: I): Collected<T> {
+  return collect<T>((handlers) => subscribe(input, handlers));
+}

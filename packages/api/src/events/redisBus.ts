@@ -30,14 +30,22 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     ...options.redisOptions,
   };
   const publisher = new Redis(options.url, base);
-  const subscriber = new Redis(options.url, base);
+  // No ready check on the subscriber: its INFO would be refused once the connection is in
+  // subscriber mode, which breaks every reconnect.
+  const subscriber = new Redis(options.url, { ...base, enableReadyCheck: false });
   const commands = new Redis(options.url, { ...base, enableOfflineQueue: false });
   const handlers = new Map<string, Set<(message: unknown) => void>>();
   const reconnectHandlers = new Set<() => void>();
   let wasDisconnected = false;
 
+  // During an outage every reconnect attempt errors; one line per 10 s is enough.
+  let lastErrorLoggedAt = 0;
   for (const connection of [publisher, subscriber, commands]) {
-    connection.on("error", (error: Error) => options.logger.warn({ err: error.message }, "redis error"));
+    connection.on("error", (error: Error) => {
+      if (Date.now() - lastErrorLoggedAt < 10_000) return;
+      lastErrorLoggedAt = Date.now();
+      options.logger.warn({ err: error.message }, "redis error");
+    });
   }
   subscriber.on("close", () => (wasDisconnected = true));
   subscriber.on("ready", () => {
@@ -63,10 +71,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   return {
     commands,
     publish(channel, message) {
-      publisher.publish(channel, JSON.stringify(message)).catch((error: unknown) => {
-        // The durable log still has every event; live delivery resumes via catch-up.
-        options.logger.warn({ err: (error as Error).message, channel }, "redis publish failed");
-      });
+      // On failure the durable log still has every event and live delivery resumes via
+      // catch-up; the connection's error handler has already logged the outage.
+      publisher.publish(channel, JSON.stringify(message)).catch(() => undefined);
     },
     subscribe(channel, handler) {
       let set = handlers.get(channel);

@@ -30,7 +30,14 @@ export interface RateLimits {
 export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis): RateLimits {
   const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
     redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `convoy:rl:${keyPrefix}`, points, duration })
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `convoy:rl:${keyPrefix}`,
+          points,
+          duration,
+          // While Redis is unreachable each instance limits on its own rather than failing requests.
+          insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+        })
       : new RateLimiterMemory({ keyPrefix, points, duration });
   return {
     mutation: make("mutation", settings.mutationPoints ?? 120, settings.mutationWindowSeconds ?? 10),

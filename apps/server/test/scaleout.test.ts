@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { pino } from "pino";
+import { createRedisBus } from "@convoy/api";
+import { createConvoyClient, type ConvoyClient } from "@convoy/client";
+import { demoLogins } from "@convoy/db";
+import { prepareDatabase, startConvoyServer, type RunningServer } from "../src";
+import { createTestDatabase } from "./support/harness";
+import { TEST_JWT_SECRET } from "./support/config";
+import { startPrivateRedis, type PrivateRedis } from "./support/redis";
+import { collectFrom } from "./support/subscriptions";
+import { offerInput } from "./support/fixtures";
+
+let redis: PrivateRedis;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const servers: RunningServer[] = [];
+const clients: ConvoyClient[] = [];
+
+async function startInstance(): Promise<RunningServer> {
+  const { handle } = await prepareDatabase(database.url, { seed: true });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const bus = createRedisBus({ url: redis.url, logger, redisOptions: { retryStrategy: () => 200 } });
+  const server = await startConvoyServer({
+    database: handle,
+    jwtSecret: TEST_JWT_SECRET,
+    port: 0,
+    host: "127.0.0.1",
+    allowedOrigins: new Set(),
+    logger,
+    bus,
+    rateLimitRedis: bus.commands,
+    rateLimits: { chatPoints: 10_000 },
+  });
+  servers.push(server);
+  return server;
+}
+
+async function login(server: RunningServer, email: string) {
+  const password = demoLogins().find((entry) => entry.email === email)!.password;
+  const anonymous = createConvoyClient({ url: server.url, WebSocket });
+  clients.push(anonymous);
+  const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
+  const client = createConvoyClient({ url: server.url, token, WebSocket });
+  clients.push(client);
+  return Object.assign(client, { userId: user.id });
+}
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  database = await createTestDatabase();
+  await startInstance();
+  await startInstance();
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((client) => client.close()));
+  for (const server of servers) await server.shutdown().catch(() => undefined);
+  await redis.stop();
+  await database.drop();
+});
+
+describe("two instances on one Redis and one MySQL", () => {
+  it("delivers events caused on B to a subscriber on A, and loses none across a 10 s Redis outage", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const dispatcherOnA = await login(a, "dispatcher@convoy.test");
+    const driverOnB = await login(b, "driver1@convoy.test");
+    const dispatcherOnB = await login(b, "dispatcher@convoy.test");
+    const offer = await dispatcherOnB.api.offers.create.mutate(offerInput([driverOnB.userId]));
+
+    const stream = collectFrom(dispatcherOnA.api.chat.events.subscribe, { offerId: offer.id });
+    await stream.started;
+    const messagesOnA = () =>
+      stream.items.flatMap((item) => ("data" in item && item.data.type === "message" ? [item.data.message.body] : []));
+
+    const send = (body: string) => driverOnB.api.chat.send.mutate({ offerId: offer.id, body, clientMessageId: randomUUID() });
+    await send("before outage");
+    await stream.until(() => messagesOnA().includes("before outage"));
+
+    // Typing is live-only and crosses instances through Redis pub/sub alone.
+    await driverOnB.api.chat.typing.mutate({ offerId: offer.id, typing: true });
+    await stream.until((items) => items.some((item) => !("data" in item) && item.typing));
+
+    await redis.stop();
+    const sentDuringOutage: string[] = [];
+    const outageEnds = Date.now() + 10_000;
+    for (let i = 0; Date.now() < outageEnds; i++) {
+      const body = `during outage ${i}`;
+      await send(body);
+      sentDuringOutage.push(body);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    await redis.start();
+    await send("after outage");
+
+    await stream.until(() => messagesOnA().includes("after outage"), 20_000);
+    expect(messagesOnA()).toEqual(["before outage", ...sentDuringOutage, "after outage"]);
+    const ids = stream.items.flatMap((item) => ("id" in item ? [Number(item.id)] : []));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+
+    // Live delivery through Redis works again: typing crosses instances once more.
+    const typingBefore = stream.items.filter((item) => !("data" in item)).length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await driverOnB.api.chat.typing.mutate({ offerId: offer.id, typing: true });
+    await stream.until((items) => items.filter((item) => !("data" in item)).length > typingBefore, 10_000);
+    stream.stop();
+  });
+});
