@@ -100,16 +100,17 @@ describe("offers.events under concurrent writers", () => {
     const olderOffers = (await dispatcher.api.offers.list.query({ limit: 1 })).items[0]?.id ?? 0;
     const [d1, d2, d3, d4, d5, d6] = drivers as [LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient, LoggedInClient];
     const recipients = [d1, d2, d3, d4, d5].map((d) => d.userId);
+    const OFFERS = 15;
     let writing = true;
 
     /** The dispatcher offers loads; a second dispatcher competes for the event sequence. */
     const creator = async (client: LoggedInClient, n: number, driverIds: number[]) => {
       for (let i = 0; i < n; i++) await client.api.offers.create.mutate(loadInput(driverIds));
     };
-    /** A driver views and counters every open offer sent to them, then keeps looking. */
+    /** A driver views and counters each of the dispatcher's new offers as it appears. */
     const responder = async (driver: LoggedInClient, seed: number) => {
       const handled = new Set<number>();
-      while (writing) {
+      while (handled.size < OFFERS) {
         const page = await driver.api.offers.list.query({ status: ["open"], limit: 50 });
         for (const item of page.items) {
           if (handled.has(item.id) || item.id <= olderOffers || item.dispatcher.id !== dispatcher.userId) continue;
@@ -136,16 +137,13 @@ describe("offers.events under concurrent writers", () => {
       }
     };
 
-    const creators = Promise.all([
-      creator(dispatcher, 15, recipients),
-      creator(otherDispatcher, 15, [d6.userId, d1.userId]),
-    ]);
-    const others = Promise.all([...[d1, d2, d3, d4, d5].map((driver, i) => responder(driver, i)), subscriber()]);
-    await creators;
-    // Let the responders finish the last offers, then stop everything.
-    await sleep(1_500);
-    writing = false;
-    await others;
+    const subscribing = subscriber();
+    const writers = Promise.all([
+      creator(dispatcher, OFFERS, recipients),
+      creator(otherDispatcher, OFFERS, [d6.userId, d1.userId]),
+      ...[d1, d2, d3, d4, d5].map((driver, i) => responder(driver, i)),
+    ]).finally(() => (writing = false));
+    await Promise.all([writers, subscribing]);
 
     const expected = await visibleIds(dispatcher.userId, baseline);
     const final = offerEvents(dispatcher, { lastEventId: lastIdOf(collected, String(baseline)) });
@@ -157,8 +155,8 @@ describe("offers.events under concurrent writers", () => {
     expect(sessions).toBeGreaterThanOrEqual(15);
     // Resumes happened in the middle of the writing, not only before or after it.
     expect(sessionsWithEvents).toBeGreaterThanOrEqual(3);
-    // 15 created + 5 drivers × 15 offers × (viewed + countered).
-    expect(expected).toHaveLength(15 + 15 * 5 * 2);
+    // Each offer: created, then viewed and countered by each of its 5 drivers.
+    expect(expected).toHaveLength(OFFERS * (1 + 5 * 2));
     const ids = idsOf(collected);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expected);
