@@ -225,3 +225,18 @@ describe("bad input", () => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe("offer activity in the thread", () => {
+  it("shows a counter as a rate proposal and the accept as a system message", async () => {
+    const driver = await t.as("driver", 6);
+    const id = await newOffer([driver.userId]);
+    await driver.api.offers.respond.mutate({ offerId: id, action: "counter", counterRateCents: 51_000 });
+    await dispatcher.api.offers.acceptCounter.mutate({ offerId: id, driverId: driver.userId, counterRateCents: 51_000 });
+    const history = await driver.api.chat.history.query({ offerId: id });
+    expect(history.messages.map((m) => [m.kind, m.body]).reverse()).toEqual([
+      ["rate_proposal", "Countered at $510.00"],
+      ["system", "Accepted at $510.00"],
+    ]);
+    expect(history.messages.every((m) => m.senderId === null)).toBe(true);
+  });
+});

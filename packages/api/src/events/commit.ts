@@ -1,5 +1,6 @@
 import type { Database } from "@convoy/db";
 import { withTransaction, type Tx } from "../lib/transaction";
+import { recordOfferActivity } from "../chat/offerActivity";
 import { appendEvents } from "./eventLog";
 import type { EventPump } from "./pump";
 import type { NewEvent, StoredEvent } from "./types";
@@ -18,7 +19,9 @@ export async function commitWithEvents<T>(
   let stored: StoredEvent[] = [];
   const result = await withTransaction(deps.db, async (tx) => {
     const pending: NewEvent[] = [];
-    const value = await work(tx, (event) => pending.push(event));
+    const emit: Emit = (event) => pending.push(event);
+    const value = await work(tx, emit);
+    await recordOfferActivity(tx, emit, [...pending]);
     stored = await appendEvents(tx, pending);
     return value;
   });

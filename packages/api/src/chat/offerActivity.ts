@@ -1,0 +1,58 @@
+import { eq, offers } from "@convoy/db";
+import type { Emit } from "../events/commit";
+import type { NewEvent } from "../events/types";
+import type { Tx } from "../lib/transaction";
+import { postSystemMessage } from "./messages";
+
+const dollars = (cents: number) =>
+  `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** The thread message an offer event leaves behind, if any. */
+function activityMessage(event: NewEvent): { driverId: number; kind: "rate_proposal" | "system"; body: string } | null {
+  const payload = event.payload as { driverId?: number; counterRateCents?: number; agreedRateCents?: number };
+  switch (event.type) {
+    case "offer.countered":
+      return payload.driverId !== undefined && payload.counterRateCents !== undefined
+        ? { driverId: payload.driverId, kind: "rate_proposal", body: `Countered at ${dollars(payload.counterRateCents)}` }
+        : null;
+    case "offer.accepted":
+      return payload.driverId !== undefined && payload.agreedRateCents !== undefined
+        ? { driverId: payload.driverId, kind: "system", body: `Accepted at ${dollars(payload.agreedRateCents)}` }
+        : null;
+    case "offer.expired":
+      return event.driverId ? { driverId: event.driverId, kind: "system", body: "Offer expired" } : null;
+    case "offer.withdrawn":
+      return event.driverId ? { driverId: event.driverId, kind: "system", body: "Offer withdrawn by the dispatcher" } : null;
+    case "offer.lost":
+      return event.driverId ? { driverId: event.driverId, kind: "system", body: "Offer went to another driver" } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Writes offer activity ("Countered at $X", "Accepted at $X", "Offer expired") into the
+ * affected chat threads, in the same transaction as the offer change, so the thread and
+ * the offer never disagree. Called by `commitWithEvents` with the events a change emitted.
+ */
+export async function recordOfferActivity(tx: Tx, emit: Emit, emitted: readonly NewEvent[]): Promise<void> {
+  const dispatcherOf = new Map<number, number>();
+  const seen = new Set<string>();
+  for (const event of emitted) {
+    if (event.stream !== "offers" || !event.offerId) continue;
+    const activity = activityMessage(event);
+    if (!activity) continue;
+    // The same change can emit one row for the dispatcher and one for the driver.
+    const key = `${event.offerId}:${activity.driverId}:${event.type}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let dispatcherId = event.dispatcherId ?? dispatcherOf.get(event.offerId);
+    if (dispatcherId === undefined) {
+      const [offer] = await tx.select({ createdBy: offers.createdBy }).from(offers).where(eq(offers.id, event.offerId));
+      if (!offer) continue;
+      dispatcherId = offer.createdBy;
+      dispatcherOf.set(event.offerId, dispatcherId);
+    }
+    await postSystemMessage(tx, emit, { offerId: event.offerId, driverId: activity.driverId, dispatcherId }, activity.kind, activity.body);
+  }
+}
