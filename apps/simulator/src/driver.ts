@@ -1,0 +1,145 @@
+import WebSocket from "ws";
+import { createConvoyClient, TRPCClientError, type ConvoyClient } from "@convoy/client";
+import type { OfferEvent } from "@convoy/api";
+import type { SimulatorEnv } from "./env";
+import { advance, bearing, gridRoute, randomPointNear, type LatLng } from "./route";
+
+const CITY: LatLng = { lat: 41.8781, lng: -87.6298 };
+
+/** What the driver is doing: roaming, or working a trip towards its next stop. */
+type Errand = { kind: "roam" } | { kind: "trip"; tripId: number; stops: { place: LatLng; arrive: () => Promise<void> }[] };
+
+const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
+
+/**
+ * One fake driver, driven only through `@convoy/client`: logs in, goes available, moves
+ * along grid routes at 1 Hz, answers offers, and works the trips it wins.
+ */
+export class SimulatedDriver {
+  private client: ConvoyClient | null = null;
+  private position: LatLng = randomPointNear(CITY, 8_000);
+  private route: LatLng[] = [];
+  private errand: Errand = { kind: "roam" };
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly email: string,
+    private readonly env: SimulatorEnv,
+  ) {}
+
+  async start(): Promise<void> {
+    const anonymous = createConvoyClient({ url: this.env.CONVOY_API_URL, WebSocket });
+    const { token, user } = await anonymous.api.auth.login.mutate({ email: this.email, password: this.env.SIM_DRIVER_PASSWORD });
+    await anonymous.close();
+    this.client = createConvoyClient({ url: this.env.CONVOY_API_URL, token, WebSocket, lazy: false });
+    const me = await this.client.api.drivers.byId.query({ driverId: user.id });
+    if (me.position) this.position = me.position;
+    await this.client.api.drivers.setAvailability.mutate({ availability: "available" }).catch(() => undefined);
+    this.client.api.offers.events.subscribe(
+      {},
+      {
+        onData: (item) => void this.onOfferEvent(item.data).catch((error: unknown) => this.warn(error)),
+        onError: (error) => this.warn(error),
+      },
+    );
+    this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.warn(error)), this.env.SIM_TICK_MS);
+    log(this.email, "on the road");
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.client?.close();
+  }
+
+  private warn(error: unknown) {
+    const message = error instanceof TRPCClientError || error instanceof Error ? error.message : String(error);
+    log(this.email, `warning: ${message}`);
+  }
+
+  private get api() {
+    if (!this.client) throw new Error("not started");
+    return this.client.api;
+  }
+
+  private async onOfferEvent(event: OfferEvent): Promise<void> {
+    if (event.type === "offer.received") {
+      const offerId = event.offerId;
+      // A human takes a moment to read an offer.
+      await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.random() * 3_000));
+      await this.api.offers.markViewed.mutate({ offerId }).catch(() => undefined);
+      const accept = this.errand.kind === "roam" && Math.random() < this.env.SIM_ACCEPT_PROBABILITY;
+      await this.api.offers.respond
+        .mutate(accept ? { offerId, action: "accept" } : { offerId, action: "reject" })
+        .then(() => log(this.email, `${accept ? "accepted" : "rejected"} offer ${offerId}`))
+        .catch(() => undefined); // Another driver won, or it expired: both are normal here.
+    } else if (event.type === "offer.won") {
+      const offer = await this.api.offers.byId.query({ offerId: event.offerId });
+      log(this.email, `won offer ${event.offerId}; heading to pickup`);
+      this.beginTrip(event.tripId, offer.pickup, offer.dropoff);
+    }
+  }
+
+  /** Drives to the pickup, then the dropoff, moving the trip through its statuses. */
+  private beginTrip(tripId: number, pickup: LatLng, dropoff: LatLng) {
+    const advanceTrip = (status: string) => async () => {
+      const trips = (this.api as unknown as Record<string, { updateStatus?: { mutate: (input: unknown) => Promise<unknown> } }>).trips;
+      await trips?.updateStatus?.mutate({ tripId, status }).catch((error: unknown) => this.warn(error));
+    };
+    this.errand = {
+      kind: "trip",
+      tripId,
+      stops: [
+        { place: pickup, arrive: advanceTrip("arrived") },
+        { place: dropoff, arrive: advanceTrip("completed") },
+      ],
+    };
+    void advanceTrip("en_route")();
+    this.route = gridRoute(this.position, pickup).slice(1);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy || !this.client) return;
+    this.busy = true;
+    try {
+      if (this.route.length === 0) await this.nextLeg();
+      const from = this.position;
+      this.position = advance(this.position, this.route, (this.env.SIM_SPEED_MPS * this.env.SIM_TICK_MS) / 1000);
+      await this.api.tracking.report.mutate({
+        points: [
+          {
+            lat: this.position.lat,
+            lng: this.position.lng,
+            accuracyM: 5,
+            headingDeg: bearing(from, this.position),
+            speedMps: this.env.SIM_SPEED_MPS,
+            recordedAt: Date.now(),
+          },
+        ],
+      });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async nextLeg(): Promise<void> {
+    if (this.errand.kind === "trip") {
+      const stop = this.errand.stops.shift();
+      if (stop) {
+        await stop.arrive();
+        if (stop.place.lat === this.errand.stops[0]?.place.lat) return;
+        const next = this.errand.stops[0];
+        if (next) {
+          // Pick up the load or rider, then drive on.
+          const trips = (this.api as unknown as Record<string, { updateStatus?: { mutate: (input: unknown) => Promise<unknown> } }>).trips;
+          await trips?.updateStatus?.mutate({ tripId: this.errand.tripId, status: "in_progress" }).catch(() => undefined);
+          this.route = gridRoute(this.position, next.place).slice(1);
+          return;
+        }
+      }
+      log(this.email, `finished trip ${this.errand.tripId}`);
+      this.errand = { kind: "roam" };
+    }
+    this.route = gridRoute(this.position, randomPointNear(CITY, 8_000)).slice(1);
+  }
+}
