@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient, type RouterOutputs } from "@convoy/client";
-import { and, count, eq, gte, lte, drivers, hashPassword, locations, users, type Database } from "@convoy/db";
+import { and, count, eq, gte, inArray, lte, drivers, hashPassword, locations, users, type Database } from "@convoy/db";
 import type { TestServer } from "./harness";
 
 type FleetDriver = RouterOutputs["tracking"]["fleet"]["drivers"][number];
@@ -54,21 +54,16 @@ export function pointTrail(n: number, lastAt: number, spacingMs = 100, start = {
   }));
 }
 
-const EXTRA_PASSWORD = "extra-driver-123";
-
-/**
- * Inserts `n` more drivers (one password hash for all) and returns their emails and the
- * password, so a test can log them in through the API.
- */
-export async function insertDrivers(db: Database, n: number, prefix: string): Promise<{ emails: string[]; password: string }> {
-  const passwordHash = await hashPassword(EXTRA_PASSWORD);
+/** Inserts `n` more drivers (users + drivers rows) and returns their emails. */
+export async function insertDrivers(db: Database, n: number, prefix: string): Promise<{ emails: string[] }> {
+  // Nobody logs in with this password; one hash serves every row.
+  const passwordHash = await hashPassword(`${prefix}-unused`);
   const emails = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@convoy.test`);
   await db.insert(users).values(emails.map((email, i) => ({ role: "driver" as const, name: `${prefix} ${i + 1}`, email, phone: "+1 312 555 0100", passwordHash })));
-  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, "driver"));
-  const ids = rows.filter((row) => emails.includes(row.email)).map((row) => row.id);
+  const rows = await db.select({ id: users.id }).from(users).where(inArray(users.email, emails));
   await db.insert(drivers).values(
-    ids.map((userId) => ({
-      userId,
+    rows.map(({ id }) => ({
+      userId: id,
       vehicleType: "van" as const,
       vehicleLengthCm: 340,
       vehicleWidthCm: 170,
@@ -77,7 +72,7 @@ export async function insertDrivers(db: Database, n: number, prefix: string): Pr
       availability: "available" as const,
     })),
   );
-  return { emails, password: EXTRA_PASSWORD };
+  return { emails };
 }
 
 /** Folds a fleet stream's snapshot and frames into each driver's latest state. */

@@ -63,14 +63,12 @@ export class LastSeenWriter {
     return this.running;
   }
 
-  /** Stops the timers and writes a final `last_seen_at` for everyone still connected. */
+  /** Stops the timers and writes what is pending (the caller marks everyone offline first). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.flushSoon) clearTimeout(this.flushSoon);
     this.timer = null;
     this.flushSoon = null;
-    const now = Date.now();
-    for (const driverId of this.connectedDrivers()) this.pending.set(driverId, now);
     await this.flush();
     // A write that was already running when stop began may have left newer marks behind.
     await this.flush();

@@ -15,6 +15,8 @@ interface LocalUser {
   role: PresenceRole;
   sockets: number;
   graceTimer: NodeJS.Timeout | null;
+  /** When the last socket closed (epoch ms); meaningful while `sockets` is 0. */
+  closedAt: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export class LocalSockets {
   opened(userId: number, role: PresenceRole): void {
     let user = this.users.get(userId);
     if (!user) {
-      user = { role, sockets: 0, graceTimer: null };
+      user = { role, sockets: 0, graceTimer: null, closedAt: 0 };
       this.users.set(userId, user);
       this.onTransition({ userId, role, online: true, at: Date.now() });
     } else if (user.graceTimer) {
@@ -48,10 +50,10 @@ export class LocalSockets {
     if (!user || user.sockets === 0) return;
     user.sockets--;
     if (user.sockets > 0) return;
-    const closedAt = Date.now();
+    user.closedAt = Date.now();
     user.graceTimer = setTimeout(() => {
       this.users.delete(userId);
-      this.onTransition({ userId, role: user.role, online: false, at: Date.now(), lastSeenAt: closedAt });
+      this.onTransition({ userId, role: user.role, online: false, at: Date.now(), lastSeenAt: user.closedAt });
     }, this.graceMs);
   }
 
@@ -62,11 +64,15 @@ export class LocalSockets {
     return result;
   }
 
-  /** Cancels every grace timer and forgets everyone; returns who was online here. */
-  clear(): { userId: number; role: PresenceRole }[] {
+  /**
+   * Cancels every grace timer and forgets everyone; returns who was online here and when
+   * they were last seen (now if still connected, else when their last socket closed).
+   */
+  clear(): { userId: number; role: PresenceRole; lastSeenAt: number }[] {
+    const now = Date.now();
     const everyone = [...this.users].map(([userId, user]) => {
       if (user.graceTimer) clearTimeout(user.graceTimer);
-      return { userId, role: user.role };
+      return { userId, role: user.role, lastSeenAt: user.sockets > 0 ? now : user.closedAt };
     });
     this.users.clear();
     return everyone;

@@ -59,10 +59,12 @@ export class PresenceService {
 
   /** Forgets local sockets (telling other instances), and writes final `last_seen_at`s. */
   async stop(): Promise<void> {
+    const everyone = this.local.clear();
+    for (const user of everyone) if (user.role === "driver") this.lastSeen.wentOffline(user.userId, user.lastSeenAt);
     await this.lastSeen.stop();
     // Without this, other instances would show these users online until they reconnect.
     const now = Date.now();
-    for (const user of this.local.clear()) this.publish({ ...user, online: false, at: now });
+    for (const user of everyone) this.publish({ userId: user.userId, role: user.role, online: false, at: now });
     this.stopBus?.();
     this.stopBus = null;
     this.listeners.clear();
