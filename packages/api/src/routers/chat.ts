@@ -69,8 +69,7 @@ export const chatRouter = createTRPCRouter({
     if (threads.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Offer not found" });
     return threads.map((thread) => ({
       ...thread,
-      // Placeholder until presence is wired in.
-      online: false,
+      online: ctx.services.presence.isOnline(thread.driverId),
     }));
   }),
 
