@@ -50,12 +50,23 @@ function toWebSocketUrl(httpUrl: string): string {
   return `${httpUrl.replace(/^http/, "ws").replace(/\/$/, "")}/trpc`;
 }
 
+/** The transport behind a Convoy client, for callers that build their own tRPC client (React). */
+export interface ConvoyLinks {
+  /** `splitLink`: subscriptions over the WebSocket, everything else batched over HTTP. */
+  links: TRPCLink<AppRouter>[];
+  /** The current socket state. */
+  readonly connectionState: ConnectionState;
+  /** Calls `listener` on every state change; returns an unsubscribe function. */
+  onConnectionStateChange: (listener: (state: ConnectionState) => void) => () => void;
+  /** Closes the socket for good. */
+  close: () => Promise<void>;
+}
+
 /**
- * Creates a typed Convoy client. Queries and mutations go over HTTP (batched);
- * subscriptions go over one WebSocket that reconnects on its own and resumes durable
- * streams from the last event it saw.
+ * Builds the links and the one WebSocket a Convoy client uses, without the client, so that
+ * `@trpc/react-query` (which makes its own client) shares exactly the transport services use.
  */
-export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
+export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   const readToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
   let state: ConnectionState = "closed";
   const listeners = new Set<(state: ConnectionState) => void>();
@@ -83,7 +94,7 @@ export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
     },
   });
 
-  const api = createTRPCClient<AppRouter>({
+  return {
     links: [
       ...(options.links ?? []),
       splitLink({
@@ -99,10 +110,6 @@ export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
         }),
       }),
     ],
-  });
-
-  return {
-    api,
     get connectionState() {
       return state;
     },
@@ -113,5 +120,22 @@ export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
     close: async () => {
       await wsClient.close();
     },
+  };
+}
+
+/**
+ * Creates a typed Convoy client. Queries and mutations go over HTTP (batched);
+ * subscriptions go over one WebSocket that reconnects on its own and resumes durable
+ * streams from the last event it saw.
+ */
+export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
+  const transport = createConvoyLinks(options);
+  return {
+    api: createTRPCClient<AppRouter>({ links: transport.links }),
+    get connectionState() {
+      return transport.connectionState;
+    },
+    onConnectionStateChange: transport.onConnectionStateChange,
+    close: transport.close,
   };
 }

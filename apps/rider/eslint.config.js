@@ -1,0 +1,2 @@
+import config from "@convoy/eslint-config";
+export default config;

@@ -1,0 +1,40 @@
+import type { ReactNode } from "react";
+import { ConnectionBadge } from "./connectionBadge";
+import { useSession, useSignedInUser } from "./session";
+
+/** Ends the session here and on the server. */
+export function LogoutButton() {
+  const { signOut } = useSession();
+  return (
+    <button className="convoy-button convoy-button--quiet" type="button" onClick={() => signOut()}>
+      Sign out
+    </button>
+  );
+}
+
+export interface AppShellProps {
+  title: string;
+  children: ReactNode;
+}
+
+/** The header every signed-in screen shares: app name, connection, who is signed in, sign out. */
+export function AppShell({ title, children }: AppShellProps) {
+  const user = useSignedInUser();
+  return (
+    <div className="convoy-shell">
+      <header className="convoy-header">
+        <div className="convoy-header__group">
+          <span className="convoy-header__title">{title}</span>
+          <ConnectionBadge />
+        </div>
+        <div className="convoy-header__group convoy-header__account">
+          <span className="convoy-header__user" title={user.email}>
+            {user.name}
+          </span>
+          <LogoutButton />
+        </div>
+      </header>
+      <main className="convoy-main">{children}</main>
+    </div>
+  );
+}

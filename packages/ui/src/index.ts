@@ -1,0 +1,11 @@
+export { ConvoyProvider, type ConvoyProviderProps } from "./convoyProvider";
+export { AuthGate, type AuthGateProps } from "./authGate";
+export { LoginScreen, type LoginScreenProps } from "./loginScreen";
+export { AppShell, LogoutButton, type AppShellProps } from "./appShell";
+export { ConnectionBadge, useConnectionStatus, type ConnectionStatus } from "./connectionBadge";
+export { ToastProvider, useToast, type ShowToast, type ToastOptions, type ToastTone } from "./toasts";
+export { useSession, useSignedInUser, type AuthState, type Session } from "./session";
+export { errorCode, errorMessage, isUnauthorized, wrongRoleMessage } from "./errors";
+export { trpc, type Role, type SignedInUser } from "./trpc";
+export type { AppName } from "./tokenStore";
+export { availabilityLabel, formatPayload, vehicleLabel, type Availability, type VehicleType } from "./format";

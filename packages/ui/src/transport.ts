@@ -1,0 +1,83 @@
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
+import { createTRPCClient, type TRPCClient } from "@trpc/client";
+import { createConvoyLinks } from "@convoy/client";
+import type { AppRouter } from "@convoy/api";
+import { errorCode, isUnauthorized } from "./errors";
+import { trpc } from "./trpc";
+
+/** The socket as the badge needs it: "connecting" is the first attempt, "reconnecting" any later one. */
+export type SocketStatus = "open" | "connecting" | "reconnecting" | "closed";
+
+export interface ConnectionStore {
+  subscribe: (onChange: () => void) => () => void;
+  getSnapshot: () => SocketStatus;
+}
+
+/** Everything that talks to the server on behalf of one token. */
+export interface Transport {
+  token: string | null;
+  /** Plain tRPC calls for the session itself (login, me, logout). */
+  api: TRPCClient<AppRouter>;
+  /** The client `trpc.Provider` hands to the hooks. */
+  reactClient: ReturnType<typeof trpc.createClient>;
+  queryClient: QueryClient;
+  connection: ConnectionStore;
+  dispose: () => void;
+}
+
+/** Codes that say "the request itself is wrong": retrying cannot help. */
+const FINAL_CODES = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "TOO_MANY_REQUESTS"]);
+
+/**
+ * Builds a transport for `token`. A new one is made on every login and logout, because the
+ * WebSocket authenticates once, at connect, and because one user's cached data must never
+ * show to the next. Signed in, the socket opens at once so the connection badge is truthful.
+ */
+export function createTransport(apiUrl: string, token: string | null, onUnauthorized: (error: unknown) => void): Transport {
+  const links = createConvoyLinks({ url: apiUrl, token, lazy: token === null });
+  const handleError = (error: unknown) => {
+    if (isUnauthorized(error)) onUnauthorized(error);
+  };
+  const queryClient = new QueryClient({
+    queryCache: new QueryCache({ onError: handleError }),
+    mutationCache: new MutationCache({ onError: handleError }),
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        retry: (failures, error) => failures < 2 && !FINAL_CODES.has(errorCode(error) ?? ""),
+      },
+    },
+  });
+
+  let hasBeenOpen = false;
+  const listeners = new Set<() => void>();
+  const stopWatching = links.onConnectionStateChange((state) => {
+    if (state === "open") hasBeenOpen = true;
+    for (const listener of listeners) listener();
+  });
+
+  return {
+    token,
+    api: createTRPCClient<AppRouter>({ links: links.links }),
+    reactClient: trpc.createClient({ links: links.links }),
+    queryClient,
+    connection: {
+      subscribe(onChange) {
+        listeners.add(onChange);
+        return () => listeners.delete(onChange);
+      },
+      getSnapshot() {
+        const state = links.connectionState;
+        if (state === "open") return "open";
+        if (state === "connecting") return hasBeenOpen ? "reconnecting" : "connecting";
+        return "closed";
+      },
+    },
+    dispose() {
+      stopWatching();
+      listeners.clear();
+      queryClient.clear();
+      void links.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// @ts-check
+/**
+ * The Vite config the three apps share, so their dev proxy and production paths cannot
+ * drift apart. JavaScript (typed by viteApp.d.ts) because Node loads it while Vite reads the
+ * apps' configs, before any TypeScript tooling runs.
+ */
+import process from "node:process";
+
+/** @type {import("./viteApp").convoyAppConfig} */
+export function convoyAppConfig({ name, port }) {
+  // Read here and only here: the dev servers forward /trpc (HTTP and WebSocket) to this API.
+  const apiUrl = process.env.CONVOY_API_URL ?? "http://localhost:3000";
+  const proxy = { "/trpc": { target: apiUrl, ws: true } };
+  return {
+    // The server serves each production build under /<app>/, and the dev server matches it.
+    base: `/${name}/`,
+    // No React plugin: esbuild's automatic JSX runtime is all these apps need.
+    esbuild: { jsx: "automatic" },
+    server: { port, strictPort: true, proxy },
+    preview: { port, strictPort: true, proxy },
+    build: {
+      outDir: "dist",
+      emptyOutDir: true,
+      rollupOptions: {
+        // React Query marks its modules "use client" for server components; meaningless in an SPA.
+        onwarn(warning, warn) {
+          if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
+        },
+      },
+    },
+  };
+}
