@@ -29,6 +29,8 @@ export interface LoggedInClient extends ConvoyClient {
 
 export interface TestServerOptions {
   rateLimits?: RateLimitSettings;
+  /** Serve the built apps from this directory (holding dispatcher/, driver/, rider/), for browser tests. */
+  staticDir?: string;
   /** Presence grace after the last socket closes, in ms (the server default is 30 s). */
   presenceGraceMs?: number;
   tracking?: TrackingOptions;
@@ -69,6 +71,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       allowedOrigins: new Set([TEST_ALLOWED_ORIGIN]),
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       rateLimits: options.rateLimits,
+      staticDir: options.staticDir,
       presenceGraceMs: options.presenceGraceMs,
       tracking: options.tracking,
     });
