@@ -158,3 +158,24 @@ describe("roles and input", () => {
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
   });
 });
+
+describe("auth.logout", () => {
+  it("closes the user's sockets within a second and refuses the token afterwards", async () => {
+    const driver = await t.as("driver", 7);
+    const socket = new WebSocket(`${t.url.replace("http", "ws")}/trpc?connectionParams=1`);
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ method: "connectionParams", data: { token: driver.token } }));
+    socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me", input: null } }));
+    await new Promise((resolve) => socket.once("message", resolve));
+    const closed = new Promise<{ code: number; at: number }>((resolve) =>
+      socket.once("close", (code) => resolve({ code, at: Date.now() })),
+    );
+    const loggedOutAt = Date.now();
+    await driver.api.auth.logout.mutate();
+    const { code, at } = await closed;
+    expect(code).toBe(4001);
+    expect(at - loggedOutAt).toBeLessThan(1_000);
+    const error = await errorOf(driver.api.auth.me.query());
+    expect(error.data?.code).toBe("UNAUTHORIZED");
+  });
+});

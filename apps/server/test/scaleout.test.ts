@@ -43,7 +43,7 @@ async function login(server: RunningServer, email: string) {
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
   const client = createConvoyClient({ url: server.url, token, WebSocket });
   clients.push(client);
-  return Object.assign(client, { userId: user.id });
+  return Object.assign(client, { userId: user.id, token });
 }
 
 beforeAll(async () => {
@@ -61,6 +61,23 @@ afterAll(async () => {
 });
 
 describe("two instances on one Redis and one MySQL", () => {
+  it("closes a user's sockets on every instance within a second of logout", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const driverOnA = await login(a, "driver5@convoy.test");
+    const sameUserOnB = createConvoyClient({ url: b.url, token: driverOnA.token, WebSocket, lazy: false });
+    clients.push(sameUserOnB);
+    // The socket counts as the user's once it has authenticated: hold a subscription on it.
+    const stream = collectFrom(sameUserOnB.api.offers.events.subscribe, {});
+    await stream.started;
+    const closedOnB = new Promise<number>((resolve) =>
+      sameUserOnB.onConnectionStateChange((state) => state !== "open" && resolve(Date.now())),
+    );
+    const loggedOutAt = Date.now();
+    await driverOnA.api.auth.logout.mutate();
+    expect((await closedOnB) - loggedOutAt).toBeLessThan(1_000);
+    stream.stop();
+  });
+
   it("delivers events caused on B to a subscriber on A, and loses none across a 10 s Redis outage", async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
     const dispatcherOnA = await login(a, "dispatcher@convoy.test");
