@@ -19,11 +19,13 @@ import {
   TypingTracker,
   SESSION_ENDED_CLOSE_CODE,
   TrackingService,
+  TripService,
   type ApiServices,
   type Bus,
   type LogoutMessage,
   type RateLimitSettings,
   type TrackingOptions,
+  type TripOptions,
 } from "@convoy/api";
 import type { DbHandle, UserRole } from "@convoy/db";
 import { isOriginAllowed } from "./origin";
@@ -53,6 +55,8 @@ export interface ConvoyServerConfig {
   presenceGraceMs?: number;
   /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
   tracking?: TrackingOptions;
+  /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
+  trips?: TripOptions;
 }
 
 export interface RunningServer {
@@ -84,6 +88,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   presence.start();
   const tracking = new TrackingService({ db: database.db, bus, logger, presence }, config.tracking);
   await tracking.start();
+  const trips = new TripService({ db: database.db, pump, logger, tracking }, config.trips);
+  await trips.start();
   const services: ApiServices = {
     db: database.db,
     bus,
@@ -95,8 +101,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     typing: new TypingTracker(bus),
     tracking,
     presence,
+    trips,
   };
-  // Expires offers past their deadline; safe on every instance at once.
+  // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
   const offerSweeper = startOfferSweeper(services);
 
   const stopLogoutListener = bus.subscribe(channels.logout, (message) => {
@@ -219,6 +226,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     stopLogoutListener();
     services.typing.close();
     await offerSweeper.stop();
+    await trips.stop();
     // Both write to MySQL on the way out (last_seen_at, buffered locations).
     await presence.stop();
     await tracking.stop();

@@ -38,3 +38,17 @@ export { sweepExpiredOffers, startOfferSweeper, type OfferSweeper } from "./offe
 export { RECIPIENT_TRANSITIONS, type RecipientAction } from "./offers/recipientStates";
 export type { OfferEvent, OfferEventPayload, OfferEventType } from "./offers/offerEvents";
 export type { OfferDetail, OfferListItem, OfferPage, OfferSummary, OfferView, RecipientView } from "./offers/views";
+export { TripService } from "./trips/service";
+export type { TripOptions } from "./trips/settings";
+export {
+  requestTripInputSchema,
+  updateTripStatusInputSchema,
+  cancelTripInputSchema,
+  rateTripInputSchema,
+  listTripsInputSchema,
+} from "./trips/schemas";
+export { TRIP_TRANSITIONS, DRIVER_STATUSES, type DriverStatus } from "./trips/statusMachine";
+export { estimateFareCents } from "./trips/fare";
+export type { TripEvent, TripEventPayload, TripEventType } from "./trips/tripEvents";
+export type { TripView, TripPage, TripDriver } from "./trips/views";
+export type { TripTrackingFrame } from "./trips/tripWatch";

@@ -5,6 +5,7 @@ import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
 import { trackingRouter } from "./routers/tracking";
+import { tripsRouter } from "./routers/trips";
 import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   drivers: driversRouter,
   chat: chatRouter,
   offers: offersRouter,
+  trips: tripsRouter,
   tracking: trackingRouter,
   presence: presenceRouter,
 });

@@ -8,6 +8,7 @@ import type { SessionRegistry } from "./auth/sessionRegistry";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
 import type { PresenceService } from "./presence/service";
+import type { TripService } from "./trips/service";
 
 /**
  * Everything a procedure may touch, built once per process by the server and handed to
@@ -24,4 +25,5 @@ export interface ApiServices {
   typing: TypingTracker;
   tracking: TrackingService;
   presence: PresenceService;
+  trips: TripService;
 }

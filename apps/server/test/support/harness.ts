@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
-import type { RateLimitSettings, TrackingOptions } from "@convoy/api";
+import type { RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
@@ -34,6 +34,8 @@ export interface TestServerOptions {
   /** Presence grace after the last socket closes, in ms (the server default is 30 s). */
   presenceGraceMs?: number;
   tracking?: TrackingOptions;
+  /** Ride dispatch settings (tests use small rings and short offer timeouts). */
+  trips?: TripOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -74,6 +76,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       staticDir: options.staticDir,
       presenceGraceMs: options.presenceGraceMs,
       tracking: options.tracking,
+      trips: options.trips,
     });
     Object.assign(state, {
       url: server.url,

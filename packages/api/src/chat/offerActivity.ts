@@ -36,7 +36,8 @@ function activityMessage(event: NewEvent): { driverId: number; kind: "rate_propo
  * the offer never disagree. Called by `commitWithEvents` with the events a change emitted.
  */
 export async function recordOfferActivity(tx: Tx, emit: Emit, emitted: readonly NewEvent[]): Promise<void> {
-  const dispatcherOf = new Map<number, number>();
+  // Null for a ride offer: its creator is a rider, who has no chat threads.
+  const dispatcherOf = new Map<number, number | null>();
   const seen = new Set<string>();
   for (const event of emitted) {
     if (event.stream !== "offers" || !event.offerId) continue;
@@ -48,11 +49,12 @@ export async function recordOfferActivity(tx: Tx, emit: Emit, emitted: readonly 
     seen.add(key);
     let dispatcherId = event.dispatcherId ?? dispatcherOf.get(event.offerId);
     if (dispatcherId === undefined) {
-      const [offer] = await tx.select({ createdBy: offers.createdBy }).from(offers).where(eq(offers.id, event.offerId));
+      const [offer] = await tx.select({ createdBy: offers.createdBy, kind: offers.kind }).from(offers).where(eq(offers.id, event.offerId));
       if (!offer) continue;
-      dispatcherId = offer.createdBy;
+      dispatcherId = offer.kind === "ride" ? null : offer.createdBy;
       dispatcherOf.set(event.offerId, dispatcherId);
     }
+    if (dispatcherId === null) continue;
     await postSystemMessage(tx, emit, { offerId: event.offerId, driverId: activity.driverId, dispatcherId }, activity.kind, activity.body);
   }
 }

@@ -6,7 +6,8 @@ import { badRequest, conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { affectedRows, closedOfferError, DB_NOW, findRecipient, formatCents, lockOffer } from "./guards";
-import { offerEvent } from "./offerEvents";
+import { emitTripEvent } from "../trips/tripEvents";
+import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
 import type { OfferViewer } from "./views";
@@ -88,20 +89,24 @@ async function completeAward(
 
   const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
   await tx.update(drivers).set({ availability: "busy" }).where(eq(drivers.userId, winner.driverId));
+  // The rider learns who is coming (name, vehicle, rating) on the trips stream, in this commit.
+  await emitTripEvent(tx, emit, tripId, { type: "trip.assigned" });
 
   const [driver] = await tx.select({ name: users.name }).from(users).where(eq(users.id, winner.driverId));
-  const dispatcherId = offer.createdBy;
+  const dispatcherId = offerOwner(offer);
   const driverId = winner.driverId;
-  emit(
-    offerEvent(offer.id, { dispatcherId }, {
-      type: "offer.accepted",
-      driverId,
-      driverName: driver?.name ?? "",
-      agreedRateCents,
-      tripId,
-      via,
-    }),
-  );
+  if (dispatcherId !== undefined) {
+    emit(
+      offerEvent(offer.id, { dispatcherId }, {
+        type: "offer.accepted",
+        driverId,
+        driverName: driver?.name ?? "",
+        agreedRateCents,
+        tripId,
+        via,
+      }),
+    );
+  }
   emit(offerEvent(offer.id, { driverId }, { type: "offer.won", driverId, agreedRateCents, tripId }));
   for (const loser of losers) {
     emit(offerEvent(offer.id, { dispatcherId, driverId: loser.driverId }, { type: "offer.lost", driverId: loser.driverId }));

@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { offerRecipients, offers } from "@convoy/db";
-import { commitWithEvents } from "../events/commit";
+import { commitWithEvents, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
+import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { affectedRows, closedOfferError, DB_NOW, lockOffer } from "./guards";
 import { offerEvent } from "./offerEvents";
@@ -30,23 +31,32 @@ export async function cancelOffer(deps: OfferDeps, dispatcherId: number, offerId
       if (locked?.offer.createdBy !== dispatcherId) throw notFound("Offer");
       throw closedOfferError(locked, { userId: dispatcherId, role: "dispatcher" }) ?? conflict("This offer changed meanwhile; reload it");
     }
-
-    const recipients = await tx
-      .select({ id: offerRecipients.id, driverId: offerRecipients.driverId, status: offerRecipients.status })
-      .from(offerRecipients)
-      .where(eq(offerRecipients.offerId, offerId))
-      .for("update");
-    const withdrawn = recipients.filter((row) => transition(row.status, "withdraw").ok);
-    if (withdrawn.length > 0) {
-      await tx
-        .update(offerRecipients)
-        .set({ status: "withdrawn" })
-        .where(inArray(offerRecipients.id, withdrawn.map((row) => row.id)));
-    }
-    const withdrawnDriverIds = withdrawn.map((row) => row.driverId);
-    emit(offerEvent(offerId, { dispatcherId }, { type: "offer.cancelled", withdrawnDriverIds }));
-    for (const driverId of withdrawnDriverIds) {
-      emit(offerEvent(offerId, { driverId }, { type: "offer.withdrawn", driverId }));
-    }
+    await withdrawOffer(tx, emit, offerId, dispatcherId);
   });
+}
+
+/**
+ * Everything that follows an offer becoming `cancelled`, in the same transaction: every
+ * driver still in play becomes `withdrawn` and is told so, and the dispatcher, when there is
+ * one (a ride offer has none; see `offerOwner`), hears `offer.cancelled`. The caller has
+ * already moved the offer to `cancelled` with its own conditional UPDATE.
+ */
+export async function withdrawOffer(tx: Tx, emit: Emit, offerId: number, dispatcherId: number | undefined): Promise<void> {
+  const recipients = await tx
+    .select({ id: offerRecipients.id, driverId: offerRecipients.driverId, status: offerRecipients.status })
+    .from(offerRecipients)
+    .where(eq(offerRecipients.offerId, offerId))
+    .for("update");
+  const withdrawn = recipients.filter((row) => transition(row.status, "withdraw").ok);
+  if (withdrawn.length > 0) {
+    await tx
+      .update(offerRecipients)
+      .set({ status: "withdrawn" })
+      .where(inArray(offerRecipients.id, withdrawn.map((row) => row.id)));
+  }
+  const withdrawnDriverIds = withdrawn.map((row) => row.driverId);
+  if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.cancelled", withdrawnDriverIds }));
+  for (const driverId of withdrawnDriverIds) {
+    emit(offerEvent(offerId, { driverId }, { type: "offer.withdrawn", driverId }));
+  }
 }

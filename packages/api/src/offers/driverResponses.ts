@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { offerRecipients } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
-import { conflict, notFound } from "../lib/errors";
+import { badRequest, conflict, notFound } from "../lib/errors";
 import type { OfferDeps } from "./deps";
 import { closedOfferError, findRecipient, lockOffer } from "./guards";
-import { offerEvent } from "./offerEvents";
+import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 
 /**
@@ -27,7 +27,7 @@ export async function markViewed(deps: OfferDeps, driverId: number, offerId: num
     const viewedAt = new Date();
     await tx.update(offerRecipients).set({ status: move.to, viewedAt }).where(eq(offerRecipients.id, recipient.id));
     emit(
-      offerEvent(offerId, { dispatcherId: locked.offer.createdBy, driverId }, {
+      offerEvent(offerId, { dispatcherId: offerOwner(locked.offer), driverId }, {
         type: "offer.viewed",
         driverId,
         viewedAt: viewedAt.toISOString(),
@@ -53,13 +53,15 @@ export async function answerOffer(deps: OfferDeps, driverId: number, offerId: nu
     if (!locked) throw notFound("Offer");
     const closed = closedOfferError(locked, { userId: driverId, role: "driver" });
     if (closed) throw closed;
+    // Nobody could accept a counter: a ride's fare is quoted to the rider up front.
+    if (answer.action === "counter" && locked.offer.kind === "ride") throw badRequest("A ride's fare is fixed; accept or reject it");
     const recipient = await findRecipient(tx, offerId, driverId, true);
     if (!recipient) throw notFound("Offer");
     const move = transition(recipient.status, answer.action);
     if (!move.ok) throw conflict(move.reason);
 
     const respondedAt = new Date();
-    const dispatcherId = locked.offer.createdBy;
+    const dispatcherId = offerOwner(locked.offer);
     if (answer.action === "counter") {
       await tx
         .update(offerRecipients)

@@ -1,3 +1,4 @@
+import type { OfferKind } from "@convoy/db";
 import type { NewEvent, StoredEvent } from "../events/types";
 import type { OfferSummary } from "./views";
 
@@ -55,6 +56,15 @@ export type OfferEvent = OfferEventPayload & {
 export interface OfferAudience {
   dispatcherId?: number;
   driverId?: number;
+}
+
+/**
+ * Who hears an offer's owner-facing events: a load's dispatcher. A ride offer's creator is
+ * its rider, who follows the ride on the `trips` stream instead, so it has no such audience
+ * (undefined) and its owner-only events are not written at all.
+ */
+export function offerOwner(offer: { kind: OfferKind; createdBy: number }): number | undefined {
+  return offer.kind === "ride" ? undefined : offer.createdBy;
 }
 
 /** Builds the log row for an offer event; the payload's `type` becomes the row's type column. */

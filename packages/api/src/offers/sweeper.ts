@@ -1,28 +1,44 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { offerRecipients, offers } from "@convoy/db";
-import { commitWithEvents } from "../events/commit";
+import { commitWithEvents, type Emit } from "../events/commit";
+import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { affectedRows, DB_NOW } from "./guards";
-import { offerEvent } from "./offerEvents";
+import { offerEvent, offerOwner } from "./offerEvents";
 import { ACTIVE_RECIPIENT_STATUSES } from "./recipientStates";
 
 /** Offers expired per sweep at most; the next tick takes the rest. @default 200 */
 const SWEEP_BATCH = 200;
 
 /**
+ * The trips domain's part in expiry: a ride whose offer lapsed unanswered searches its next
+ * ring (or ends with no driver). Runs inside the expiring transaction, so the two commit
+ * together and exactly one sweeper moves the ride on.
+ */
+export interface RideOfferExpiry {
+  rideOfferExpired: (tx: Tx, emit: Emit, tripId: number) => Promise<void>;
+}
+
+/** What the sweeper needs; `trips` is optional only so load-only callers need not build it. */
+export type SweeperDeps = OfferDeps & { trips?: RideOfferExpiry };
+
+/**
  * Expires one offer if it is still open and past its deadline. The conditional UPDATE is
  * what makes two sweepers (or a sweeper racing an accept or a cancel) safe: only the one
  * whose UPDATE matched emits the events.
  */
-async function expireOffer(deps: OfferDeps, offerId: number): Promise<boolean> {
+async function expireOffer(deps: SweeperDeps, offerId: number): Promise<boolean> {
   return commitWithEvents(deps, async (tx, emit) => {
     const result = await tx
       .update(offers)
       .set({ status: "expired" })
       .where(and(eq(offers.id, offerId), eq(offers.status, "open"), sql`${offers.expiresAt} <= ${DB_NOW}`));
     if (affectedRows(result) !== 1) return false;
-    const [offer] = await tx.select({ createdBy: offers.createdBy, expiresAt: offers.expiresAt }).from(offers).where(eq(offers.id, offerId));
+    const [offer] = await tx
+      .select({ createdBy: offers.createdBy, kind: offers.kind, tripId: offers.tripId, expiresAt: offers.expiresAt })
+      .from(offers)
+      .where(eq(offers.id, offerId));
     if (!offer) return false;
     const stillInPlay = await tx
       .select({ driverId: offerRecipients.driverId })
@@ -30,8 +46,10 @@ async function expireOffer(deps: OfferDeps, offerId: number): Promise<boolean> {
       .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
       .orderBy(asc(offerRecipients.id));
     const expiresAt = offer.expiresAt.toISOString();
-    emit(offerEvent(offerId, { dispatcherId: offer.createdBy }, { type: "offer.expired", expiresAt }));
+    const dispatcherId = offerOwner(offer);
+    if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.expired", expiresAt }));
     for (const { driverId } of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
+    if (offer.kind === "ride" && offer.tripId !== null) await deps.trips?.rideOfferExpired(tx, emit, offer.tripId);
     return true;
   });
 }
@@ -42,7 +60,7 @@ async function expireOffer(deps: OfferDeps, offerId: number): Promise<boolean> {
  * their status (sent, viewed or countered): the offer's status already says it is over,
  * and the driver's last answer stays on record. Returns how many offers this call expired.
  */
-export async function sweepExpiredOffers(deps: OfferDeps): Promise<number> {
+export async function sweepExpiredOffers(deps: SweeperDeps): Promise<number> {
   const due = await deps.db
     .select({ id: offers.id })
     .from(offers)
@@ -69,7 +87,7 @@ export interface OfferSweeperOptions {
  * never overlap; a failed sweep is logged and the next tick tries again. Safe to run on
  * every instance at once.
  */
-export function startOfferSweeper(deps: OfferDeps & { logger: Logger }, options: OfferSweeperOptions = {}): OfferSweeper {
+export function startOfferSweeper(deps: SweeperDeps & { logger: Logger }, options: OfferSweeperOptions = {}): OfferSweeper {
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = () => {

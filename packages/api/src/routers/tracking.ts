@@ -1,6 +1,7 @@
 import { locationHistory, historyInputSchema } from "../tracking/history";
 import { reportInputSchema } from "../tracking/points";
-import { createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
+import { tripIdInputSchema } from "../trips/schemas";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
 
 export const trackingRouter = createTRPCRouter({
   /**
@@ -16,6 +17,16 @@ export const trackingRouter = createTRPCRouter({
 
   /** A snapshot, then frames of the drivers that changed, at most one frame per 100 ms. */
   onFleet: dispatcherProcedure.subscription(({ ctx, signal }) => ctx.services.tracking.fleetStream(signal)),
+
+  /**
+   * The rider of a trip (or a dispatcher) follows its driver: a snapshot, then a frame per
+   * position and per status change with distance and ETA to the pickup (then the dropoff),
+   * ending after completed or cancelled. Drivers are FORBIDDEN; a trip with no driver yet,
+   * or one that ended, is PRECONDITION_FAILED.
+   */
+  onTrip: authedProcedure
+    .input(tripIdInputSchema)
+    .subscription(({ ctx, input, signal }) => ctx.services.trips.watch({ userId: ctx.user.id, role: ctx.user.role }, input.tripId, signal)),
 
   /** A driver's breadcrumb trail in a window (epoch ms), oldest first, at most 2,000 points. */
   history: dispatcherProcedure

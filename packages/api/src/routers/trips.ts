@@ -1,0 +1,84 @@
+import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import { durableStream } from "../events/durableStream";
+import { notFound } from "../lib/errors";
+import { cancelTrip } from "../trips/cancel";
+import { getTrip, listTrips } from "../trips/queries";
+import { rateTrip } from "../trips/rate";
+import { requestTrip } from "../trips/request";
+import {
+  cancelTripInputSchema,
+  listTripsInputSchema,
+  rateTripInputSchema,
+  requestTripInputSchema,
+  tripEventsInputSchema,
+  tripIdInputSchema,
+  updateTripStatusInputSchema,
+} from "../trips/schemas";
+import { updateTripStatus } from "../trips/status";
+import { toTripEvent, type TripEvent } from "../trips/tripEvents";
+import type { TripViewer } from "../trips/views";
+import { authedProcedure, createTRPCRouter, driverProcedure, riderProcedure } from "../trpc";
+
+/** Everyone signed in has a view of trips; the role decides which rows. */
+const tripViewerProcedure = authedProcedure.use(({ ctx, next }) =>
+  next({ ctx: { ...ctx, viewer: { userId: ctx.user.id, role: ctx.user.role } satisfies TripViewer } }),
+);
+
+export const tripsRouter = createTRPCRouter({
+  /**
+   * A rider asks for a ride from pickup to dropoff. Returns the trip: `requested` while the
+   * nearest drivers are offered it ring by ring, or already `cancelled` (`no_driver`) when
+   * nobody is in range. CONFLICT while the rider has another trip under way.
+   */
+  request: riderProcedure
+    .input(requestTripInputSchema)
+    .mutation(({ ctx, input }) => requestTrip(ctx.services, ctx.user.id, input)),
+
+  /** One trip: its rider, its driver, or any dispatcher; NOT_FOUND for anyone else. */
+  byId: tripViewerProcedure.input(tripIdInputSchema).query(async ({ ctx, input }) => {
+    const trip = await getTrip(ctx.services.db, ctx.viewer, input.tripId);
+    if (!trip) throw notFound("Trip");
+    return trip;
+  }),
+
+  /** A rider's or driver's own trips, or every trip for a dispatcher; newest first, paged. */
+  list: tripViewerProcedure.input(listTripsInputSchema).query(({ ctx, input }) => listTrips(ctx.services.db, ctx.viewer, input)),
+
+  /** The trip's driver moves it one step on: en_route, arrived, in_progress, completed. */
+  updateStatus: driverProcedure
+    .input(updateTripStatusInputSchema)
+    .mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input)),
+
+  /** The rider (before the ride starts) or any dispatcher cancels, saying why. */
+  cancel: tripViewerProcedure.input(cancelTripInputSchema).mutation(({ ctx, input }) => {
+    const { role } = ctx.user;
+    if (role === "driver") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Drivers cannot cancel trips; ask a dispatcher" });
+    }
+    return cancelTrip(ctx.services, { userId: ctx.user.id, role }, input);
+  }),
+
+  /** The rider rates a completed trip once: 1–5 stars and an optional comment. */
+  rate: riderProcedure.input(rateTripInputSchema).mutation(({ ctx, input }) => rateTrip(ctx.services, ctx.user.id, input)),
+
+  /**
+   * Every change to the viewer's trips (the rider's own, the driver's own, all for
+   * dispatchers), resumable: pass the last event id seen (the wsLink does so on reconnect)
+   * and get exactly what was missed, then live events.
+   */
+  events: tripViewerProcedure
+    .input(tripEventsInputSchema)
+    .subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<TripEvent>> {
+      if (input.tripId !== undefined && !(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
+      const stream = durableStream({
+        stream: "trips",
+        viewer: ctx.viewer,
+        lastEventId: input.lastEventId,
+        scope: input.tripId === undefined ? undefined : { tripId: input.tripId },
+        signal,
+        db: ctx.services.db,
+        pump: ctx.services.pump,
+      });
+      for await (const [id, event] of stream) yield tracked(id, toTripEvent(event));
+    }),
+});

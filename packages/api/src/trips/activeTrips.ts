@@ -1,0 +1,91 @@
+import type { TripStatus } from "@convoy/db";
+import type { LatLng } from "../lib/geo";
+import { ACTIVE_TRIP_STATUSES } from "../drivers/availability";
+import { isLaterStatus } from "./statusMachine";
+
+/** What live features need to know about a trip with a driver, without reading MySQL. */
+export interface ActiveTrip {
+  id: number;
+  driverId: number;
+  riderId: number | null;
+  status: TripStatus;
+  pickup: LatLng;
+  dropoff: LatLng;
+}
+
+/** Ended trip ids remembered. @default 10_000 */
+const MAX_REMEMBERED_ENDED = 10_000;
+
+const isActive = (status: TripStatus) => (ACTIVE_TRIP_STATUSES as readonly TripStatus[]).includes(status);
+
+/**
+ * Every trip that has a driver and has not ended, in memory, by trip and by driver. Loaded
+ * at start and kept current from the `trips` event stream, so every instance knows which
+ * trip a position report belongs to and which drivers are heading to a pickup.
+ *
+ * A status only ever moves forward here: during start-up an event older than the loaded
+ * row can arrive, and it must not undo what the row already shows.
+ */
+export class ActiveTrips {
+  private readonly byId = new Map<number, ActiveTrip>();
+  private readonly byDriver = new Map<number, Set<number>>();
+  /**
+   * Recently ended trips, so a late, older event cannot bring one back. Such events only
+   * arrive in the moments after a (re)load, so a bounded memory is enough.
+   */
+  private readonly ended = new Set<number>();
+
+  /** Records a trip's newest state; trips without a driver or past their end are dropped. */
+  apply(trip: ActiveTrip | (Omit<ActiveTrip, "driverId"> & { driverId: number | null })): void {
+    const known = this.byId.get(trip.id);
+    if (known && !isLaterStatus(trip.status, known.status)) return;
+    if (!isActive(trip.status) || trip.driverId === null) {
+      if (trip.status === "completed" || trip.status === "cancelled") this.rememberEnded(trip.id);
+      this.remove(trip.id);
+      return;
+    }
+    if (this.ended.has(trip.id)) return;
+    this.remove(trip.id);
+    this.byId.set(trip.id, { ...trip, driverId: trip.driverId });
+    let set = this.byDriver.get(trip.driverId);
+    if (!set) this.byDriver.set(trip.driverId, (set = new Set()));
+    set.add(trip.id);
+  }
+
+  get(tripId: number): ActiveTrip | undefined {
+    return this.byId.get(tripId);
+  }
+
+  /** The driver's active trips, newest first (usually one). */
+  forDriver(driverId: number): ActiveTrip[] {
+    const ids = this.byDriver.get(driverId);
+    if (!ids) return [];
+    return [...ids].sort((a, b) => b - a).flatMap((id) => this.byId.get(id) ?? []);
+  }
+
+  /** Forgets everything, before a reload. */
+  clear(): void {
+    this.byId.clear();
+    this.byDriver.clear();
+    this.ended.clear();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  private rememberEnded(tripId: number): void {
+    this.ended.add(tripId);
+    // A Set iterates in insertion order: the first entry is the oldest.
+    if (this.ended.size > MAX_REMEMBERED_ENDED) this.ended.delete(this.ended.values().next().value!);
+  }
+
+  private remove(tripId: number): void {
+    const known = this.byId.get(tripId);
+    if (!known) return;
+    this.byId.delete(tripId);
+    const set = this.byDriver.get(known.driverId);
+    set?.delete(tripId);
+    if (set?.size === 0) this.byDriver.delete(known.driverId);
+  }
+}

@@ -1,0 +1,181 @@
+import { inArray } from "drizzle-orm";
+import { trips, type Database } from "@convoy/db";
+import type { Logger } from "pino";
+import type { Emit } from "../events/commit";
+import type { EventPump, PumpSubscription } from "../events/pump";
+import { ACTIVE_TRIP_STATUSES } from "../drivers/availability";
+import { haversineKm } from "../lib/geo";
+import type { Tx } from "../lib/transaction";
+import type { RideOfferExpiry } from "../offers/sweeper";
+import type { PositionReport, TrackingService } from "../tracking/service";
+import { ActiveTrips } from "./activeTrips";
+import { continueRideSearch, type DispatchContext } from "./dispatch";
+import { tripSettings, type TripOptions, type TripSettings } from "./settings";
+import { arriveAutomatically } from "./status";
+import { toTripEvent } from "./tripEvents";
+import { watchTrip, type TripTrackingFrame } from "./tripWatch";
+import type { TripViewer } from "./views";
+
+export interface TripServiceDeps {
+  db: Database;
+  pump: EventPump;
+  logger: Logger;
+  tracking: TrackingService;
+}
+
+/**
+ * The live side of trips, one per process: widens a ride's search when its offer expires
+ * (as the offer sweeper's `RideOfferExpiry`), keeps the active trips in memory from the
+ * `trips` stream, tags location points with their trip, moves a trip to `arrived` when its
+ * driver reaches the pickup, and serves `tracking.onTrip`.
+ */
+export class TripService implements RideOfferExpiry {
+  readonly settings: TripSettings;
+  /** What ride dispatch reads besides MySQL: settings and live positions. */
+  readonly dispatch: DispatchContext;
+  readonly active = new ActiveTrips();
+  private readonly moveListeners = new Map<number, Set<() => void>>();
+  /** Trips whose automatic arrival is being written, so a burst of reports writes once. */
+  private readonly arriving = new Set<number>();
+  private subscription: PumpSubscription | null = null;
+  private following: Promise<void> | null = null;
+  private readonly disposers: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly deps: TripServiceDeps,
+    options: TripOptions = {},
+  ) {
+    this.settings = tripSettings(options);
+    this.dispatch = { settings: this.settings, livePosition: (driverId) => deps.tracking.positions.get(driverId) };
+  }
+
+  /** Loads active trips and starts following the `trips` stream and driver reports. */
+  async start(): Promise<void> {
+    await this.follow();
+    const { tracking } = this.deps;
+    tracking.setTripIdResolver((driverId) => this.active.forDriver(driverId)[0]?.id ?? null);
+    this.disposers.push(
+      tracking.onPositionReported((report) => this.checkArrival(report)),
+      tracking.positions.onChange((driverId) => {
+        const listeners = this.moveListeners.get(driverId);
+        if (listeners) for (const listener of listeners) listener();
+      }),
+    );
+  }
+
+  /** Stops following; open `onTrip` streams end with the pump's queues. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
+    this.deps.tracking.setTripIdResolver(() => null);
+    this.subscription?.unsubscribe();
+    this.subscription?.queue.end();
+    await this.following;
+  }
+
+  /** `RideOfferExpiry`: called by the offer sweeper inside the expiring transaction. */
+  rideOfferExpired(tx: Tx, emit: Emit, tripId: number): Promise<void> {
+    return continueRideSearch(tx, emit, this.dispatch, tripId);
+  }
+
+  /** `tracking.onTrip`: see `watchTrip`. */
+  watch(viewer: TripViewer, tripId: number, signal?: AbortSignal): AsyncGenerator<TripTrackingFrame> {
+    return watchTrip(
+      {
+        db: this.deps.db,
+        pump: this.deps.pump,
+        positionOf: (driverId) => this.deps.tracking.positions.get(driverId),
+        onDriverMoved: (driverId, listener) => this.onDriverMoved(driverId, listener),
+        citySpeedKmh: this.settings.citySpeedKmh,
+      },
+      viewer,
+      tripId,
+      signal,
+    );
+  }
+
+  /**
+   * Subscribes to the pump first and then loads the active trips, so nothing falls between;
+   * events that arrive for a state the load already shows are ignored by `ActiveTrips`. If
+   * the subscription falls too far behind, it starts over the same way.
+   */
+  private async follow(): Promise<void> {
+    const subscription = this.deps.pump.subscribe((event) => event.stream === "trips");
+    this.subscription = subscription;
+    this.active.clear();
+    const rows = await this.deps.db
+      .select({
+        id: trips.id,
+        driverId: trips.driverId,
+        riderId: trips.riderId,
+        status: trips.status,
+        pickupLat: trips.pickupLat,
+        pickupLng: trips.pickupLng,
+        dropoffLat: trips.dropoffLat,
+        dropoffLng: trips.dropoffLng,
+      })
+      .from(trips)
+      .where(inArray(trips.status, [...ACTIVE_TRIP_STATUSES]));
+    for (const row of rows) {
+      this.active.apply({
+        id: row.id,
+        driverId: row.driverId,
+        riderId: row.riderId,
+        status: row.status,
+        pickup: { lat: row.pickupLat, lng: row.pickupLng },
+        dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
+      });
+    }
+    this.following = this.consume(subscription);
+  }
+
+  private async consume(subscription: PumpSubscription): Promise<void> {
+    try {
+      for await (const event of subscription.queue.drain()) {
+        const { trip } = toTripEvent(event);
+        this.active.apply({
+          id: trip.id,
+          driverId: trip.driver?.id ?? null,
+          riderId: trip.rider?.id ?? null,
+          status: trip.status,
+          pickup: trip.pickup,
+          dropoff: trip.dropoff,
+        });
+      }
+    } catch (error) {
+      subscription.unsubscribe();
+      if (this.stopped) return;
+      this.deps.logger.warn({ err: error }, "trip directory fell behind; reloading active trips");
+      await this.follow().catch((reloadError: unknown) => this.deps.logger.error({ err: reloadError }, "reloading active trips failed"));
+    }
+  }
+
+  private onDriverMoved(driverId: number, listener: () => void): () => void {
+    let listeners = this.moveListeners.get(driverId);
+    if (!listeners) this.moveListeners.set(driverId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.moveListeners.delete(driverId);
+    };
+  }
+
+  /**
+   * Runs on the instance that received the report, so each report is checked once. Only a
+   * trip this process knows is en route is looked at, so ordinary reports touch no database.
+   */
+  private async checkArrival(report: PositionReport): Promise<void> {
+    const radiusKm = this.settings.arrivalRadiusM / 1_000;
+    for (const trip of this.active.forDriver(report.driverId)) {
+      if (trip.status !== "en_route" || this.arriving.has(trip.id)) continue;
+      if (!report.points.some((point) => haversineKm(point, trip.pickup) <= radiusKm)) continue;
+      this.arriving.add(trip.id);
+      try {
+        await arriveAutomatically(this.deps, report.driverId, trip.id);
+      } finally {
+        this.arriving.delete(trip.id);
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { and, eq } from "drizzle-orm";
+import { trips, type Trip, type TripStatus } from "@convoy/db";
+import { commitWithEvents, type Emit } from "../events/commit";
+import { conflict, notFound } from "../lib/errors";
+import type { Tx } from "../lib/transaction";
+import { affectedRows } from "../offers/guards";
+import type { TripDeps } from "./deps";
+import { announceReleased, releaseDriver } from "./release";
+import type { UpdateTripStatusInput } from "./schemas";
+import { checkTransition, STATUS_TIME_COLUMN } from "./statusMachine";
+import { emitTripEvent } from "./tripEvents";
+import type { TripView } from "./views";
+
+/** A trip's row under lock, so concurrent moves on one trip queue up. */
+export async function lockTrip(tx: Tx, tripId: number): Promise<Trip | null> {
+  const [trip] = await tx.select().from(trips).where(eq(trips.id, tripId)).for("update");
+  return trip ?? null;
+}
+
+/**
+ * Moves a locked trip on by one step the status machine allows: stamps the status's time
+ * column, frees the driver on completion, and emits `trip.status_changed`. Returns whether
+ * the driver was freed. The UPDATE is conditional on the status read, as a second guard.
+ */
+async function advance(tx: Tx, emit: Emit, trip: Trip, to: TripStatus, automatic: boolean): Promise<{ view: TripView; freed: boolean }> {
+  const result = await tx
+    .update(trips)
+    .set({ status: to, [STATUS_TIME_COLUMN[to]]: new Date() })
+    .where(and(eq(trips.id, trip.id), eq(trips.status, trip.status)));
+  if (affectedRows(result) !== 1) throw conflict("This trip changed meanwhile; reload it");
+  const freed = to === "completed" && trip.driverId !== null && (await releaseDriver(tx, trip.driverId, trip.id));
+  const view = await emitTripEvent(tx, emit, trip.id, { type: "trip.status_changed", from: trip.status, to, automatic });
+  return { view, freed };
+}
+
+/**
+ * The trip's driver moves it on: assigned → en_route → arrived → in_progress → completed,
+ * one step at a time. Another driver's trip is NOT_FOUND; a step the machine does not
+ * allow from the current status is CONFLICT with the reason. Completing frees the driver.
+ */
+export async function updateTripStatus(deps: TripDeps, driverId: number, input: UpdateTripStatusInput): Promise<TripView> {
+  const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
+    const trip = await lockTrip(tx, input.tripId);
+    if (trip?.driverId !== driverId) throw notFound("Trip");
+    const check = checkTransition(trip.status, input.status, "driver");
+    if (!check.ok) throw conflict(check.reason);
+    return advance(tx, emit, trip, input.status, false);
+  });
+  if (freed) announceReleased(deps.bus, driverId);
+  return view;
+}
+
+/**
+ * The driver reported a point at the pickup while en route: the trip becomes `arrived` by
+ * itself. A no-op (false) if the trip is no longer en route with this driver, so reports
+ * racing each other or the driver's own tap are harmless.
+ */
+export async function arriveAutomatically(deps: Pick<TripDeps, "db" | "pump">, driverId: number, tripId: number): Promise<boolean> {
+  return commitWithEvents(deps, async (tx, emit) => {
+    const trip = await lockTrip(tx, tripId);
+    if (trip?.driverId !== driverId || trip.status !== "en_route") return false;
+    await advance(tx, emit, trip, "arrived", true);
+    return true;
+  });
+}

@@ -1,0 +1,98 @@
+import type { TripStatus } from "@convoy/db";
+import type { Emit } from "../events/commit";
+import type { NewEvent, StoredEvent } from "../events/types";
+import type { Tx } from "../lib/transaction";
+import type { TripActor } from "./statusMachine";
+import { readTripView, type TripView } from "./views";
+
+/**
+ * What happens on the `trips` stream, as a discriminated union on `type`. Every event
+ * carries the trip as it is after the change, so a screen can simply replace its copy.
+ * Each row is visible to the trip's rider, its driver (once there is one) and every
+ * dispatcher; nobody else.
+ *
+ * - trip.requested       a rider asked for a ride
+ * - trip.searching       a ring's ride offer went out: radius, how many drivers, until when
+ * - trip.assigned        a driver won; `trip.driver` has their name, vehicle and rating
+ * - trip.status_changed  the driver moved it on (or it arrived by itself: `automatic`)
+ * - trip.cancelled       by the rider, a dispatcher, or the system (`no_driver`)
+ * - trip.rated           the rider's stars and comment
+ */
+export type TripEventPayload =
+  | { type: "trip.requested"; trip: TripView }
+  | {
+      type: "trip.searching";
+      trip: TripView;
+      /** 0-based ring index. */
+      ring: number;
+      radiusKm: number;
+      /** How many drivers this ring's offer went to. */
+      driverCount: number;
+      offerId: number;
+      /** ISO time the ring's offer closes. */
+      expiresAt: string;
+    }
+  | { type: "trip.assigned"; trip: TripView }
+  | {
+      type: "trip.status_changed";
+      trip: TripView;
+      from: TripStatus;
+      to: TripStatus;
+      /** True when the server moved it (arrival detected from the driver's position). */
+      automatic: boolean;
+    }
+  | { type: "trip.cancelled"; trip: TripView; by: Exclude<TripActor, "driver">; reason: string }
+  | { type: "trip.rated"; trip: TripView };
+
+export type TripEventType = TripEventPayload["type"];
+
+/** One event as `trips.events` delivers it: the payload plus where and when. */
+export type TripEvent = TripEventPayload & {
+  /** The event id; the same value the subscription tracks for resume. */
+  id: number;
+  tripId: number;
+  /** ISO time the change committed. */
+  at: string;
+};
+
+/** Builds the log row: visible to the trip's rider, its driver and all dispatchers. */
+export function tripEvent(payload: TripEventPayload): NewEvent {
+  const { type, ...rest } = payload;
+  const { trip } = payload;
+  return {
+    stream: "trips",
+    type,
+    tripId: trip.id,
+    riderId: trip.rider?.id ?? null,
+    driverId: trip.driver?.id ?? null,
+    allDispatchers: true,
+    payload: rest,
+  };
+}
+
+type WithoutTrip<P> = P extends { trip: TripView } ? Omit<P, "trip"> : never;
+
+/**
+ * Reads the trip as it now stands inside `tx` and emits `payload` with it, so the event
+ * and the change commit together.
+ */
+export async function emitTripEvent(tx: Tx, emit: Emit, tripId: number, payload: WithoutTrip<TripEventPayload>): Promise<TripView> {
+  const trip = await readTripView(tx, tripId);
+  if (!trip) throw new Error(`trip ${tripId} vanished inside its own transaction`);
+  emit(tripEvent({ ...payload, trip }));
+  return trip;
+}
+
+/**
+ * The typed view of a stored trip event. The `trips` stream holds only rows written by
+ * `tripEvent`, so the payload has the shape its type names.
+ */
+export function toTripEvent(event: StoredEvent): TripEvent {
+  return {
+    ...event.payload,
+    type: event.type,
+    id: event.id,
+    tripId: event.tripId ?? 0,
+    at: event.createdAt,
+  } as TripEvent;
+}

@@ -1,0 +1,174 @@
+import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { trips, type Database, type TripStatus } from "@convoy/db";
+import type { EventPump } from "../events/pump";
+import type { StoredEvent } from "../events/types";
+import { notFound } from "../lib/errors";
+import type { LatLng } from "../lib/geo";
+import type { LivePosition } from "../tracking/latestPositions";
+import { estimateEta, etaTarget } from "./eta";
+import { isLaterStatus } from "./statusMachine";
+import { toTripEvent } from "./tripEvents";
+import type { TripViewer } from "./views";
+
+/**
+ * One frame of `tracking.onTrip`. Times are epoch ms, like every tracking stream.
+ * - snapshot: the first frame, the state when the subscription began
+ * - position: the driver moved
+ * - status:   the trip moved on; after `completed` or `cancelled` the stream ends
+ */
+export interface TripTrackingFrame {
+  kind: "snapshot" | "position" | "status";
+  tripId: number;
+  status: TripStatus;
+  driverId: number;
+  /** The driver's newest known position; null if none is known yet. */
+  position: LivePosition | null;
+  /** Where the ETA points: the pickup until the driver arrives, then the dropoff; null once ended. */
+  target: "pickup" | "dropoff" | null;
+  /** Great-circle km to the target; null without a position or target. */
+  distanceKm: number | null;
+  /** Whole seconds to the target; null without a position or target. */
+  etaSeconds: number | null;
+  /** Server time the frame was built, epoch ms. */
+  at: number;
+}
+
+export interface TripWatchDeps {
+  db: Database;
+  pump: EventPump;
+  /** The driver's newest position from the in-memory store; never MySQL. */
+  positionOf: (driverId: number) => LivePosition | undefined;
+  /** Calls `listener` whenever the driver's position moves forward; returns an unsubscribe function. */
+  onDriverMoved: (driverId: number, listener: () => void) => () => void;
+  /** Speed assumed when the reported one is not usable, km/h. */
+  citySpeedKmh: number;
+}
+
+const WATCHABLE: readonly TripStatus[] = ["assigned", "en_route", "arrived", "in_progress"];
+
+function refusal(status: TripStatus): TRPCError {
+  const message =
+    status === "requested"
+      ? "This trip has no driver yet; track it once a driver accepts"
+      : `This trip is ${status}; there is no driver to follow any more`;
+  return new TRPCError({ code: "PRECONDITION_FAILED", message });
+}
+
+/**
+ * Follows one trip's driver for its rider or a dispatcher: a snapshot, then a frame per
+ * position the driver reports (from memory, never MySQL) and per status change, each with
+ * the distance and ETA to where the driver is heading. Ends after `completed` or
+ * `cancelled`. Drivers are FORBIDDEN (they know where they are); someone else's trip is
+ * NOT_FOUND; a trip without a driver, or one that already ended, is PRECONDITION_FAILED.
+ */
+export async function* watchTrip(
+  deps: TripWatchDeps,
+  viewer: TripViewer,
+  tripId: number,
+  signal?: AbortSignal,
+): AsyncGenerator<TripTrackingFrame> {
+  if (viewer.role === "driver") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Trip tracking is for the rider and dispatchers; drivers follow their trips with trips.events" });
+  }
+
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
+  // Listen before reading the row, so no status change can fall between the two.
+  const subscription = deps.pump.subscribe((event) => event.stream === "trips" && event.tripId === tripId);
+  const pending: StoredEvent[] = [];
+  // Written by the callbacks below, read by the loop; an object so neither side narrows it.
+  const flags: { moved: boolean; closed: boolean; failure: Error | null } = { moved: false, closed: false, failure: null };
+  const consumer = (async () => {
+    try {
+      for await (const event of subscription.queue.drain(signal)) {
+        pending.push(event);
+        notify();
+      }
+    } catch (error) {
+      flags.failure = error instanceof Error ? error : new Error(String(error));
+    }
+    // Ended by the pump (shutdown), by the abort, or by the failure above.
+    flags.closed = true;
+    notify();
+  })();
+  let stopMoves: () => void = () => undefined;
+  signal?.addEventListener("abort", notify, { once: true });
+
+  try {
+    const [row] = await deps.db
+      .select({
+        riderId: trips.riderId,
+        driverId: trips.driverId,
+        status: trips.status,
+        pickupLat: trips.pickupLat,
+        pickupLng: trips.pickupLng,
+        dropoffLat: trips.dropoffLat,
+        dropoffLng: trips.dropoffLng,
+      })
+      .from(trips)
+      .where(eq(trips.id, tripId));
+    if (!row || (viewer.role === "rider" && row.riderId !== viewer.userId)) throw notFound("Trip");
+    const driverId = row.driverId;
+    if (!WATCHABLE.includes(row.status) || driverId === null) throw refusal(row.status);
+
+    const places: Record<"pickup" | "dropoff", LatLng> = {
+      pickup: { lat: row.pickupLat, lng: row.pickupLng },
+      dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
+    };
+    let status = row.status;
+    stopMoves = deps.onDriverMoved(driverId, () => {
+      flags.moved = true;
+      notify();
+    });
+
+    const frame = (kind: TripTrackingFrame["kind"]): TripTrackingFrame => {
+      const position = deps.positionOf(driverId) ?? null;
+      const target = etaTarget(status);
+      const eta = position && target ? estimateEta(position, places[target], position.speedMps, deps.citySpeedKmh) : null;
+      return {
+        kind,
+        tripId,
+        status,
+        driverId,
+        position,
+        target,
+        distanceKm: eta?.distanceKm ?? null,
+        etaSeconds: eta?.etaSeconds ?? null,
+        at: Date.now(),
+      };
+    };
+
+    yield frame("snapshot");
+    for (;;) {
+      const event = pending.shift();
+      if (event) {
+        const next = toTripEvent(event).trip.status;
+        if (!isLaterStatus(next, status)) continue;
+        status = next;
+        yield frame("status");
+        if (status === "completed" || status === "cancelled") return;
+        continue;
+      }
+      if (flags.moved) {
+        flags.moved = false;
+        yield frame("position");
+        continue;
+      }
+      if (flags.failure) throw flags.failure;
+      if (flags.closed || signal?.aborted) return;
+      // Nothing awaits between the checks above and this line, so no notification is lost.
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    signal?.removeEventListener("abort", notify);
+    stopMoves();
+    subscription.unsubscribe();
+    subscription.queue.end();
+    await consumer;
+  }
+}
