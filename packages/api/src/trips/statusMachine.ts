@@ -41,7 +41,7 @@ const PHRASE: Record<TripStatus, string> = {
   en_route: "en route to the pickup",
   arrived: "waiting at the pickup",
   in_progress: "in progress",
-  completed: "already completed",
+  completed: "completed",
   cancelled: "cancelled",
 };
 
