@@ -26,6 +26,10 @@ const envSchema = z
       ),
     /** Directory holding the built apps (dispatcher/, driver/, rider/) to serve; unset in dev. */
     STATIC_DIR: z.string().optional(),
+    /** Per-user budget of mutations per 10 s. */
+    MUTATIONS_PER_10S: z.coerce.number().int().positive().default(120),
+    /** Per-user budget of chat messages per 10 s. */
+    CHAT_MESSAGES_PER_10S: z.coerce.number().int().positive().default(10),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

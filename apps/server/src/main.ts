@@ -37,6 +37,12 @@ async function main() {
     bus,
     rateLimitRedis,
     staticDir: env.STATIC_DIR,
+    rateLimits: {
+      mutationPoints: env.MUTATIONS_PER_10S,
+      mutationWindowSeconds: 10,
+      chatPoints: env.CHAT_MESSAGES_PER_10S,
+      chatWindowSeconds: 10,
+    },
   });
   const base = `http://localhost:${server.port}`;
   logger.info({ port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL) }, "convoy server listening");

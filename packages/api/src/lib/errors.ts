@@ -14,6 +14,12 @@ const CONNECTION_ERROR_CODES = new Set([
   "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
+  // MariaDB kills open connections when it shuts down.
+  "ER_CONNECTION_KILLED",
+  "ER_QUERY_INTERRUPTED",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
 ]);
 
 /** Drizzle wraps driver errors; the MySQL details live on the innermost `cause`. */
@@ -44,7 +50,19 @@ export function isRetryableTransactionError(error: unknown): boolean {
 /** True when MySQL could not be reached at all: the caller may retry later. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = mysqlErrorOf(error)?.code;
-  return code !== undefined && CONNECTION_ERROR_CODES.has(code);
+  if (code !== undefined && CONNECTION_ERROR_CODES.has(code)) return true;
+  // mysql2 reports a pooled connection that died mid-use without a code.
+  return messageChain(error).some((message) => message.includes("connection is in closed state"));
+}
+
+function messageChain(error: unknown): string[] {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    messages.push(current.message);
+    current = current.cause;
+  }
+  return messages;
 }
 
 export const notFound = (what: string) => new TRPCError({ code: "NOT_FOUND", message: `${what} not found` });
