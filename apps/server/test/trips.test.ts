@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { and, asc, drivers, eq, events, offerRecipients, offers, trips } from "@convoy/db";
+import { and, asc, drivers, eq, events, inArray, offerRecipients, offers, trips } from "@convoy/db";
 import { estimateFareCents } from "@convoy/api";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { failure, offerEvents, sleep, typesOf } from "./support/offerFixtures";
@@ -207,6 +207,34 @@ describe("trips.request: the first to accept wins", () => {
     await dispatcher.api.trips.cancel.mutate({ tripId: trip.id, reason: "test over" });
     const [freed] = await t.db.select({ availability: drivers.availability }).from(drivers).where(eq(drivers.userId, winner.userId));
     expect(freed!.availability).toBe("available");
+  });
+
+  it("a rider cancelling while drivers accept ends the same consistent way every time (x10)", async () => {
+    const rider = riders[5]!;
+    const contenders = pool.slice(10, 13);
+    for (let round = 0; round < 10; round++) {
+      const centre = area(10 + round);
+      for (const [i, driver] of contenders.entries()) await placeDriver(t, driver.userId, offsetKm(centre, 0.1 * (i + 1)));
+      const trip = await rider.api.trips.request.mutate(rideInput(centre));
+      const [ride] = await rideOffersOf(trip.id);
+      const offerId = ride!.offer.id;
+      const [cancel, ...accepts] = await Promise.allSettled([
+        rider.api.trips.cancel.mutate({ tripId: trip.id, reason: "race" }),
+        ...contenders.map((driver) => driver.api.offers.respond.mutate({ offerId, action: "accept" })),
+      ]);
+      expect(cancel.status, `round ${round}`).toBe("fulfilled");
+      const won = accepts.filter((answer) => answer.status === "fulfilled").length;
+      expect(won, `round ${round}`).toBeLessThanOrEqual(1);
+
+      const [row] = await t.db.select().from(trips).where(eq(trips.id, trip.id));
+      const [offer] = await t.db.select().from(offers).where(eq(offers.id, offerId));
+      expect(row!.status).toBe("cancelled");
+      expect(offer!.status).toBe(won === 1 ? "accepted" : "cancelled");
+      expect(row!.driverId !== null).toBe(won === 1);
+      // Whoever won was freed again by the cancel.
+      const states = await t.db.select({ availability: drivers.availability }).from(drivers).where(inArray(drivers.userId, ids(contenders)));
+      expect(states.map((state) => state.availability)).toEqual(["available", "available", "available"]);
+    }
   });
 
   it("a rider with a trip under way cannot request another, and cancelling withdraws the open ride offer", async () => {

@@ -9,7 +9,7 @@ import { announceReleased, releaseDriver } from "./release";
 import type { UpdateTripStatusInput } from "./schemas";
 import { checkTransition, STATUS_TIME_COLUMN } from "./statusMachine";
 import { emitTripEvent } from "./tripEvents";
-import type { TripView } from "./views";
+import { readTripView, type TripView } from "./views";
 
 /** A trip's row under lock, so concurrent moves on one trip queue up. */
 export async function lockTrip(tx: Tx, tripId: number): Promise<Trip | null> {
@@ -37,11 +37,18 @@ async function advance(tx: Tx, emit: Emit, trip: Trip, to: TripStatus, automatic
  * The trip's driver moves it on: assigned → en_route → arrived → in_progress → completed,
  * one step at a time. Another driver's trip is NOT_FOUND; a step the machine does not
  * allow from the current status is CONFLICT with the reason. Completing frees the driver.
+ * Asking for the status the trip already has changes nothing and succeeds, so a phone
+ * retrying after a lost response, or tapping "arrived" after the automatic arrival, is fine.
  */
 export async function updateTripStatus(deps: TripDeps, driverId: number, input: UpdateTripStatusInput): Promise<TripView> {
   const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
     const trip = await lockTrip(tx, input.tripId);
     if (trip?.driverId !== driverId) throw notFound("Trip");
+    if (trip.status === input.status) {
+      const view = await readTripView(tx, trip.id);
+      if (!view) throw notFound("Trip");
+      return { view, freed: false };
+    }
     const check = checkTransition(trip.status, input.status, "driver");
     if (!check.ok) throw conflict(check.reason);
     return advance(tx, emit, trip, input.status, false);
