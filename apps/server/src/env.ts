@@ -30,6 +30,10 @@ const envSchema = z
     MUTATIONS_PER_10S: z.coerce.number().int().positive().default(120),
     /** Per-user budget of chat messages per 10 s. */
     CHAT_MESSAGES_PER_10S: z.coerce.number().int().positive().default(10),
+    /** Presence: grace after a user's last socket closes, heartbeat period and TTL between instances (ms). */
+    PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+    PRESENCE_HEARTBEAT_TTL_MS: z.coerce.number().int().min(300).default(15_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -37,6 +37,9 @@ async function main() {
     bus,
     rateLimitRedis,
     staticDir: env.STATIC_DIR,
+    presenceGraceMs: env.PRESENCE_GRACE_MS,
+    presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
+    presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

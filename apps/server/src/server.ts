@@ -53,6 +53,10 @@ export interface ConvoyServerConfig {
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
   presenceGraceMs?: number;
+  /** Presence heartbeat between instances, in ms. @default 5_000 */
+  presenceHeartbeatMs?: number;
+  /** Silence after which another instance's users count as offline, in ms. @default 15_000 */
+  presenceHeartbeatTtlMs?: number;
   /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
   tracking?: TrackingOptions;
   /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
@@ -84,7 +88,11 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   const pump = new EventPump(database.db, bus, logger);
   await pump.start();
   const sessions = new SessionRegistry();
-  const presence = new PresenceService(bus, database.db, logger, { graceMs: config.presenceGraceMs });
+  const presence = new PresenceService(bus, database.db, logger, {
+    graceMs: config.presenceGraceMs,
+    heartbeatMs: config.presenceHeartbeatMs,
+    heartbeatTtlMs: config.presenceHeartbeatTtlMs,
+  });
   presence.start();
   const tracking = new TrackingService({ db: database.db, bus, logger, presence }, config.tracking);
   await tracking.start();

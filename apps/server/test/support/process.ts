@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { TEST_JWT_SECRET } from "./config";
 
 const serverEntry = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-const tsxBin = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+const serverDir = fileURLToPath(new URL("../..", import.meta.url));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,7 +33,10 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   let output = "";
-  const child = spawn(tsxBin, [serverEntry], {
+  // Node itself with tsx as a loader, so the pid is the server's and SIGKILL really kills it
+  // (the tsx CLI would leave its child running).
+  const child = spawn(process.execPath, ["--import", "tsx", serverEntry], {
+    cwd: serverDir,
     env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "warn", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -36,6 +36,7 @@ export const channels = {
   events: "convoy:events",
   typing: "convoy:typing",
   presence: "convoy:presence",
+  presenceHeartbeat: "convoy:presence-heartbeat",
   positions: "convoy:positions",
   availability: "convoy:availability",
   logout: "convoy:logout",

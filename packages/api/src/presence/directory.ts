@@ -1,4 +1,4 @@
-import type { PresenceChange, PresenceEntry, PresenceMessage, PresenceRole } from "./types";
+import type { PresenceChange, PresenceEntry, PresenceHeartbeat, PresenceMessage, PresenceRole } from "./types";
 
 interface OnlineUser {
   role: PresenceRole;
@@ -14,6 +14,8 @@ interface OnlineUser {
  */
 export class PresenceDirectory {
   private readonly users = new Map<number, OnlineUser>();
+  /** When each instance last sent a heartbeat, epoch ms. */
+  private readonly lastHeartbeat = new Map<string, number>();
 
   /** Applies one instance's report; returns the change in overall presence, if any. */
   apply(message: PresenceMessage): PresenceChange | null {
@@ -29,6 +31,42 @@ export class PresenceDirectory {
     if (!user?.instances.delete(message.instanceId) || user.instances.size > 0) return null;
     this.users.delete(message.userId);
     return { userId: message.userId, role: user.role, online: false, at: message.at };
+  }
+
+  /**
+   * Applies an instance's full list: users it no longer lists lose that instance, users it
+   * lists gain it. Returns the resulting changes in overall presence.
+   */
+  applyHeartbeat(heartbeat: PresenceHeartbeat): PresenceChange[] {
+    this.lastHeartbeat.set(heartbeat.instanceId, heartbeat.at);
+    const listed = new Set(heartbeat.online.map((user) => user.userId));
+    const changes: PresenceChange[] = [];
+    for (const [userId, user] of [...this.users]) {
+      if (user.instances.has(heartbeat.instanceId) && !listed.has(userId)) {
+        const change = this.apply({ instanceId: heartbeat.instanceId, userId, role: user.role, online: false, at: heartbeat.at });
+        if (change) changes.push(change);
+      }
+    }
+    for (const user of heartbeat.online) {
+      const change = this.apply({ instanceId: heartbeat.instanceId, ...user, online: true, at: heartbeat.at });
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** Drops the users of every instance silent for longer than `ttlMs`: it died without saying so. */
+  expireSilentInstances(now: number, ttlMs: number): PresenceChange[] {
+    const changes: PresenceChange[] = [];
+    for (const [instanceId, at] of [...this.lastHeartbeat]) {
+      if (now - at <= ttlMs) continue;
+      this.lastHeartbeat.delete(instanceId);
+      for (const [userId, user] of [...this.users]) {
+        if (!user.instances.has(instanceId)) continue;
+        const change = this.apply({ instanceId, userId, role: user.role, online: false, at: now });
+        if (change) changes.push(change);
+      }
+    }
+    return changes;
   }
 
   isOnline(userId: number): boolean {

@@ -64,6 +64,11 @@ export class LocalSockets {
     return result;
   }
 
+  /** Everyone this instance counts as online: connected, or inside their grace. */
+  online(): { userId: number; role: PresenceRole }[] {
+    return [...this.users].map(([userId, user]) => ({ userId, role: user.role }));
+  }
+
   /**
    * Cancels every grace timer and forgets everyone; returns who was online here and when
    * they were last seen (now if still connected, else when their last socket closed).

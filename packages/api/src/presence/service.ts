@@ -6,13 +6,24 @@ import { BoundedQueue } from "../events/queue";
 import { PresenceDirectory } from "./directory";
 import { LastSeenWriter } from "./lastSeen";
 import { LocalSockets, type LocalTransition } from "./localSockets";
-import { isPresenceRole, type PresenceChange, type PresenceEntry, type PresenceEvent, type PresenceMessage } from "./types";
+import {
+  isPresenceRole,
+  type PresenceChange,
+  type PresenceEntry,
+  type PresenceEvent,
+  type PresenceHeartbeat,
+  type PresenceMessage,
+} from "./types";
 
 export interface PresenceOptions {
   /** How long after a user's last socket closes they still count as online, in ms. @default 30_000 */
   graceMs?: number;
   /** Least time between two `last_seen_at` writes per connected driver, in ms. @default 30_000 */
   lastSeenIntervalMs?: number;
+  /** How often this instance announces everyone it counts as online, in ms. @default 5_000 */
+  heartbeatMs?: number;
+  /** How long another instance may stay silent before its users count as offline, in ms. @default 15_000 */
+  heartbeatTtlMs?: number;
   /** Changes a slow `presence.events` subscriber may fall behind before it is cut off (it then reconnects to a fresh snapshot). @default 10_000 */
   subscriberBufferLimit?: number;
 }
@@ -32,6 +43,10 @@ export class PresenceService {
   private readonly streams = new Set<BoundedQueue<PresenceChange>>();
   private readonly subscriberBufferLimit: number;
   private stopBus: (() => void) | null = null;
+  private stopHeartbeatBus: (() => void) | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly heartbeatMs: number;
+  private readonly heartbeatTtlMs: number;
 
   constructor(
     private readonly bus: Bus,
@@ -47,6 +62,8 @@ export class PresenceService {
       { intervalMs: options.lastSeenIntervalMs },
     );
     this.subscriberBufferLimit = options.subscriberBufferLimit ?? 10_000;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.heartbeatTtlMs = options.heartbeatTtlMs ?? 15_000;
   }
 
   start(): void {
@@ -54,7 +71,25 @@ export class PresenceService {
       const change = this.directory.apply(message as PresenceMessage);
       if (change) for (const listener of this.listeners) listener(change);
     });
+    this.stopHeartbeatBus = this.bus.subscribe(channels.presenceHeartbeat, (message) => {
+      this.emit(this.directory.applyHeartbeat(message as PresenceHeartbeat));
+    });
+    this.heartbeatTimer = setInterval(() => {
+      this.sendHeartbeat();
+      this.emit(this.directory.expireSilentInstances(Date.now(), this.heartbeatTtlMs));
+    }, this.heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.sendHeartbeat();
     this.lastSeen.start();
+  }
+
+  private sendHeartbeat(): void {
+    const heartbeat: PresenceHeartbeat = { instanceId: this.instanceId, at: Date.now(), online: this.local.online() };
+    this.bus.publish(channels.presenceHeartbeat, heartbeat);
+  }
+
+  private emit(changes: PresenceChange[]): void {
+    for (const change of changes) for (const listener of this.listeners) listener(change);
   }
 
   /** Forgets local sockets (telling other instances), and writes final `last_seen_at`s. */
@@ -65,6 +100,10 @@ export class PresenceService {
     // Without this, other instances would show these users online until they reconnect.
     const now = Date.now();
     for (const user of everyone) this.publish({ userId: user.userId, role: user.role, online: false, at: now });
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.stopHeartbeatBus?.();
+    this.stopHeartbeatBus = null;
     this.stopBus?.();
     this.stopBus = null;
     this.listeners.clear();

@@ -36,3 +36,15 @@ export type PresenceEvent =
 export interface PresenceMessage extends PresenceChange {
   instanceId: string;
 }
+
+/**
+ * On `channels.presenceHeartbeat`: one instance's complete list of who it counts as online,
+ * sent every few seconds. It lets a new instance learn who is online, repairs a lost
+ * offline message, and, when an instance stops sending (killed), lets every other instance
+ * drop its users after the heartbeat TTL.
+ */
+export interface PresenceHeartbeat {
+  instanceId: string;
+  at: number;
+  online: { userId: number; role: PresenceRole }[];
+}
