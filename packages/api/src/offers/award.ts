@@ -4,9 +4,9 @@ import { drivers, offerRecipients, offers, trips, users, type Offer, type OfferR
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
+import { emitTripEvent } from "../trips/tripEvents";
 import type { OfferDeps } from "./deps";
 import { affectedRows, closedOfferError, DB_NOW, findRecipient, formatCents, lockOffer } from "./guards";
-import { emitTripEvent } from "../trips/tripEvents";
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
