@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TRPCClientError } from "@trpc/client";
+import { appRouter, type AppRouter } from "@convoy/api";
+import { eq, offerRecipients, offers, sql } from "@convoy/db";
+import { useTestServer, type LoggedInClient } from "../support/harness";
+import { createExtraUsers, loginExtra, offerInput } from "../support/fixtures";
+
+const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
+
+const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "locations", "events"];
+type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
+const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
+const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
+
+const as = {} as Record<Actor, LoggedInClient>;
+let offerId = 0;
+let messageId = 0;
+let tripId = 0;
+
+/**
+ * The stored state a refused call must not touch. Buffered location writes are flushed
+ * first; drivers' last position and last-seen are left out because the allowed callers of
+ * earlier rows legitimately update them on a timer.
+ */
+async function checksum(): Promise<string> {
+  await t.server.services.tracking.flushLocations();
+  const [tables] = (await t.db.execute(sql.raw(`CHECKSUM TABLE ${TABLES.join(", ")}`))) as unknown as [unknown[]];
+  const [driverRows] = (await t.db.execute(
+    sql`SELECT user_id, availability, rating_sum, rating_count FROM drivers ORDER BY user_id`,
+  )) as unknown as [unknown[]];
+  return JSON.stringify([tables, driverRows]);
+}
+
+async function outcome(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCClientError) return (error as TRPCClientError<AppRouter>).data?.code ?? "UNKNOWN";
+    throw error;
+  }
+}
+
+/** Resolves with the first error code a subscription gets, or "OK" if it yields data first. */
+function subscriptionOutcome(subscribe: (handlers: { onData: () => void; onError: (error: unknown) => void }) => { unsubscribe: () => void }) {
+  return new Promise<string>((resolve) => {
+    let subscription: { unsubscribe: () => void } | null = null;
+    const finish = (value: string) => {
+      subscription?.unsubscribe();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish("SILENT"), 3_000);
+    subscription = subscribe({
+      onData: () => (clearTimeout(timer), finish("OK")),
+      onError: (error) => {
+        clearTimeout(timer);
+        finish(error instanceof TRPCClientError ? ((error as TRPCClientError<AppRouter>).data?.code ?? "UNKNOWN") : "UNKNOWN");
+      },
+    });
+  });
+}
+
+interface Row {
+  /** Who may call it; everyone else must get FORBIDDEN or NOT_FOUND and change nothing. */
+  allowed: Actor[];
+  call: (client: LoggedInClient) => Promise<unknown>;
+}
+
+/** Every query and mutation, with the actors allowed to call it on the fixture rows. */
+const rows: Record<string, Row> = {
+  "auth.login": { allowed: [...ACTORS], call: (c) => c.api.auth.login.mutate({ email: "nobody@convoy.test", password: "x" }).catch((e: unknown) => { if ((e as TRPCClientError<AppRouter>).data?.code !== "UNAUTHORIZED") throw e; }) },
+  "auth.me": { allowed: [...ACTORS], call: (c) => c.api.auth.me.query() },
+  "drivers.list": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.drivers.list.query({}) },
+  "drivers.byId": { allowed: ["dispatcher", "otherDispatcher", "recipient"], call: (c) => c.api.drivers.byId.query({ driverId: as.recipient.userId }) },
+  "drivers.setAvailability": { allowed: ["recipient", "otherDriver", "tripDriver"], call: (c) => c.api.drivers.setAvailability.mutate({ availability: "available" }) },
+  "offers.create": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.offers.create.mutate(offerInput([as.recipient.userId])) },
+  "offers.list": { allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"], call: (c) => c.api.offers.list.query({}) },
+  "offers.byId": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.offers.byId.query({ offerId }) },
+  "offers.markViewed": { allowed: ["recipient"], call: (c) => c.api.offers.markViewed.mutate({ offerId }) },
+  "offers.respond": { allowed: ["recipient"], call: (c) => c.api.offers.respond.mutate({ offerId, action: "counter", counterRateCents: 99_000 }) },
+  "offers.acceptCounter": { allowed: ["dispatcher"], call: (c) => c.api.offers.acceptCounter.mutate({ offerId, driverId: as.recipient.userId, counterRateCents: 1 }) },
+  "offers.cancel": { allowed: ["dispatcher"], call: (c) => c.api.offers.cancel.mutate({ offerId }) },
+  "chat.threads": { allowed: ["dispatcher"], call: (c) => c.api.chat.threads.query({ offerId }) },
+  "chat.history": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.history.query({ offerId, driverId: as.recipient.userId }) },
+  "chat.send": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.send.mutate({ offerId, driverId: as.recipient.userId, body: "hi", clientMessageId: randomUUID() }) },
+  "chat.markRead": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.markRead.mutate({ offerId, driverId: as.recipient.userId, messageId }) },
+  "chat.typing": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.typing.mutate({ offerId, driverId: as.recipient.userId, typing: true }) },
+  "chat.unreadCount": { allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"], call: (c) => c.api.chat.unreadCount.query() },
+  "tracking.report": { allowed: ["recipient", "otherDriver", "tripDriver"], call: (c) => c.api.tracking.report.mutate({ points: [{ lat: 41.9, lng: -87.6, recordedAt: Date.now() }] }) },
+  "tracking.fleet": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.tracking.fleet.query() },
+  "tracking.history": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.tracking.history.query({ driverId: as.recipient.userId, from: Date.now() - 60_000, to: Date.now() }) },
+  "presence.online": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.presence.online.query() },
+  "trips.request": { allowed: ["rider", "otherRider"], call: (c) => c.api.trips.request.mutate({ pickup: { address: "Nowhere", lat: -45, lng: 170 }, dropoff: { address: "Elsewhere", lat: -45.1, lng: 170.1 } }) },
+  "trips.byId": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.trips.byId.query({ tripId }) },
+  "trips.list": { allowed: [...ACTORS], call: (c) => c.api.trips.list.query({}) },
+  "trips.rate": { allowed: ["rider"], call: (c) => c.api.trips.rate.mutate({ tripId, rating: 5 }) },
+  "trips.updateStatus": { allowed: ["tripDriver"], call: (c) => c.api.trips.updateStatus.mutate({ tripId, status: "en_route" }) },
+  "trips.cancel": { allowed: ["dispatcher", "otherDispatcher", "rider"], call: (c) => c.api.trips.cancel.mutate({ tripId, reason: "authorization sweep" }) },
+};
+
+beforeAll(async () => {
+  as.dispatcher = await t.as("dispatcher");
+  as.recipient = await t.as("driver", 1);
+  as.otherDriver = await t.as("driver", 2);
+  as.rider = await t.as("rider", 1);
+  as.otherRider = await t.as("rider", 2);
+  const [extra] = await createExtraUsers(t.db, "dispatcher", 1);
+  as.otherDispatcher = await loginExtra(t, extra!.email);
+
+  offerId = (await as.dispatcher.api.offers.create.mutate(offerInput([as.recipient.userId]))).id;
+  messageId = (await as.recipient.api.chat.send.mutate({ offerId, body: "fixture", clientMessageId: randomUUID() })).id;
+
+  // A ride for rider 1, accepted by whichever nearby driver got the offer.
+  const driverOne = await as.recipient.api.drivers.byId.query({ driverId: as.recipient.userId });
+  const trip = await as.rider.api.trips.request.mutate({
+    pickup: { address: "Near driver 1", lat: driverOne.position!.lat + 0.001, lng: driverOne.position!.lng },
+    dropoff: { address: "Downtown", lat: 41.8781, lng: -87.6298 },
+  });
+  tripId = trip.id;
+  const [rideOffer] = await t.db.select().from(offers).where(eq(offers.tripId, tripId));
+  const recipients = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, rideOffer!.id));
+  const winnerIndex = recipients.map((r) => r.driverId).find((id) => id !== as.recipient.userId && id !== as.otherDriver.userId);
+  const winnerEmail = `driver${winnerIndex! - 1}@convoy.test`;
+  as.tripDriver = await t.login(winnerEmail, "drive123");
+  await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
+});
+
+describe("authorization sweep", () => {
+  it("has a row for every query and mutation", () => {
+    const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+      .filter(([path, procedure]) => procedure._def.type !== "subscription" && path !== "auth.logout")
+      .map(([path]) => path)
+      .sort();
+    expect(Object.keys(rows).sort()).toEqual(procedures);
+  });
+
+  for (const [path, row] of Object.entries(rows)) {
+    it(`${path}: only ${row.allowed.join(", ")}`, async () => {
+      const denied = ACTORS.filter((actor) => !row.allowed.includes(actor));
+      const before = await checksum();
+      for (const actor of denied) {
+        const code = await outcome(() => row.call(as[actor]));
+        expect({ actor, code, denied: DENIED.has(code) }).toEqual({ actor, code, denied: true });
+      }
+      // Nothing a refused caller did reached the database.
+      expect(await checksum()).toBe(before);
+      for (const actor of row.allowed) {
+        const code = await outcome(() => row.call(as[actor]));
+        expect({ actor, code, denied: DENIED.has(code) || code === "UNAUTHORIZED" }).toEqual({ actor, code, denied: false });
+      }
+    });
+  }
+
+  it("lists leak nothing across users", async () => {
+    const otherDriverOffers = await as.otherDriver.api.offers.list.query({});
+    expect(JSON.stringify(otherDriverOffers)).not.toContain(`"id":${offerId},`);
+    const otherDispatcherOffers = await as.otherDispatcher.api.offers.list.query({});
+    expect(JSON.stringify(otherDispatcherOffers)).not.toContain(`"id":${offerId},`);
+    const otherRiderTrips = await as.otherRider.api.trips.list.query({});
+    expect(JSON.stringify(otherRiderTrips)).not.toContain(`"id":${tripId},`);
+    const recipientView = await as.recipient.api.offers.byId.query({ offerId });
+    expect(recipientView.recipients.every((r) => r.driverId === as.recipient.userId)).toBe(true);
+  });
+
+  it("refuses subscriptions outside a user's rights", async () => {
+    const cases: [Actor, () => Promise<string>][] = [
+      ["rider", () => subscriptionOutcome((h) => as.rider.api.offers.events.subscribe({}, h))],
+      ["rider", () => subscriptionOutcome((h) => as.rider.api.chat.events.subscribe({}, h))],
+      ["otherDriver", () => subscriptionOutcome((h) => as.otherDriver.api.chat.events.subscribe({ offerId, driverId: as.recipient.userId }, h))],
+      ["otherDispatcher", () => subscriptionOutcome((h) => as.otherDispatcher.api.chat.events.subscribe({ offerId }, h))],
+      ["recipient", () => subscriptionOutcome((h) => as.recipient.api.tracking.onFleet.subscribe(undefined, h))],
+      ["rider", () => subscriptionOutcome((h) => as.rider.api.tracking.onFleet.subscribe(undefined, h))],
+      ["recipient", () => subscriptionOutcome((h) => as.recipient.api.presence.events.subscribe(undefined, h))],
+      ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.tracking.onTrip.subscribe({ tripId }, h))],
+      ["tripDriver", () => subscriptionOutcome((h) => as.tripDriver.api.tracking.onTrip.subscribe({ tripId }, h))],
+      ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.trips.events.subscribe({ tripId, lastEventId: "0" }, h))],
+    ];
+    for (const [actor, run] of cases) {
+      const code = await run();
+      expect({ actor, code, refused: DENIED.has(code) || code === "SILENT" }).toEqual({ actor, code, refused: true });
+    }
+  });
+});
