@@ -1,8 +1,9 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { AppShell, AuthGate, ConvoyProvider } from "@convoy/ui";
+import { AuthGate, ConvoyProvider, LiveEventsProvider } from "@convoy/ui";
 import "@convoy/ui/styles.css";
-import { DispatcherHome } from "./dispatcherHome";
+import "./dispatcher.css";
+import { DispatcherApp } from "./dispatcherApp";
 
 const TITLE = "Convoy Dispatcher";
 
@@ -10,9 +11,9 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <ConvoyProvider app="dispatcher">
       <AuthGate requiredRole="dispatcher" title={TITLE}>
-        <AppShell title={TITLE}>
-          <DispatcherHome />
-        </AppShell>
+        <LiveEventsProvider>
+          <DispatcherApp title={TITLE} />
+        </LiveEventsProvider>
       </AuthGate>
     </ConvoyProvider>
   </StrictMode>,

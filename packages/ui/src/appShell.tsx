@@ -14,11 +14,15 @@ export function LogoutButton() {
 
 export interface AppShellProps {
   title: string;
+  /** The app's own navigation (tabs, badges), shown in the header. */
+  nav?: ReactNode;
+  /** Let the page use the full window width (dispatch desks); phone apps leave it off. */
+  wide?: boolean;
   children: ReactNode;
 }
 
 /** The header every signed-in screen shares: app name, connection, who is signed in, sign out. */
-export function AppShell({ title, children }: AppShellProps) {
+export function AppShell({ title, nav, wide = false, children }: AppShellProps) {
   const user = useSignedInUser();
   return (
     <div className="convoy-shell">
@@ -27,6 +31,7 @@ export function AppShell({ title, children }: AppShellProps) {
           <span className="convoy-header__title">{title}</span>
           <ConnectionBadge />
         </div>
+        {nav}
         <div className="convoy-header__group convoy-header__account">
           <span className="convoy-header__user" title={user.email}>
             {user.name}
@@ -34,7 +39,7 @@ export function AppShell({ title, children }: AppShellProps) {
           <LogoutButton />
         </div>
       </header>
-      <main className="convoy-main">{children}</main>
+      <main className={wide ? "convoy-main convoy-main--wide" : "convoy-main"}>{children}</main>
     </div>
   );
 }

@@ -8,4 +8,29 @@ export { useSession, useSignedInUser, type AuthState, type Session } from "./ses
 export { errorCode, errorMessage, isUnauthorized, wrongRoleMessage } from "./errors";
 export { trpc, type Role, type SignedInUser } from "./trpc";
 export type { AppName } from "./tokenStore";
-export { availabilityLabel, formatPayload, vehicleLabel, type Availability, type VehicleType } from "./format";
+export {
+  availabilityLabel,
+  formatCountdown,
+  formatDimensions,
+  formatDistance,
+  formatMoney,
+  formatPayload,
+  formatTime,
+  offerStatusLabel,
+  parseDollars,
+  recipientStatusLabel,
+  vehicleLabel,
+  type Availability,
+  type OfferStatus,
+  type RecipientStatus,
+  type VehicleType,
+} from "./format";
+export { haversineKm, toLatLng, type LatLng } from "./geo";
+export { idSegment, useHashRoute } from "./hashRoute";
+export { useNow } from "./useNow";
+export { Modal, type ModalProps } from "./modal";
+export { UnreadBadge } from "./unreadBadge";
+export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents } from "./liveEvents";
+export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";
+export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
+export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";

@@ -33,7 +33,8 @@ describe("dispatcher app", () => {
     const rows = page.locator('table[aria-label="Drivers"] tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(20);
-    expect(await rows.first().locator("td").allTextContents()).toEqual(["Ava A. (driver 1)", "Car", "400 kg", "Available", "★ 4.0 (5)"]);
+    // A selection checkbox first, and no distance until a pickup point is given.
+    expect(await rows.first().locator("td").allTextContents()).toEqual(["", "Ava A. (driver 1)", "Car", "400 kg", "Available", "★ 4.0 (5)", "—"]);
     await expectConnected(page);
 
     const dispatcher = await t.as("dispatcher");

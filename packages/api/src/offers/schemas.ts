@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { offerStatuses } from "@convoy/db";
+import { offerStatuses } from "@convoy/db/schema";
 import { centsSchema, idSchema, lastEventIdSchema, placeSchema } from "../lib/validation";
 
 /** Most drivers one offer may go to; keeps one create to one bounded transaction. */

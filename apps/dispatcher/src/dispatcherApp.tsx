@@ -1,0 +1,47 @@
+import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { DriversPage } from "./driversPage";
+import { useDispatcherNotifications } from "./notifications";
+import { OffersPage } from "./offersPage";
+import { PresenceProvider } from "./presence";
+
+/** Routes: #/drivers (the default), #/offers, #/offers/:offerId, #/offers/:offerId/drivers/:driverId. */
+function parseRoute(segments: string[]) {
+  if (segments[0] !== "offers") return { page: "drivers" as const, offerId: null, driverId: null };
+  const offerId = idSegment(segments[1]);
+  const driverId = offerId !== null && segments[2] === "drivers" ? idSegment(segments[3]) : null;
+  return { page: "offers" as const, offerId, driverId };
+}
+
+function Nav({ page }: { page: "drivers" | "offers" }) {
+  const unread = trpc.chat.unreadCount.useQuery();
+  return (
+    <nav className="convoy-nav" aria-label="Sections">
+      <a className="convoy-nav__tab" href="#/drivers" aria-current={page === "drivers" ? "page" : undefined}>
+        Drivers
+      </a>
+      <a className="convoy-nav__tab" href="#/offers" aria-current={page === "offers" ? "page" : undefined}>
+        Offers
+        <UnreadBadge count={unread.data?.unread ?? 0} />
+      </a>
+    </nav>
+  );
+}
+
+/** The signed-in dispatcher app: drivers table and offers desk, with live toasts. */
+export function DispatcherApp({ title }: { title: string }) {
+  const { segments, navigate } = useHashRoute();
+  const route = parseRoute(segments);
+  useDispatcherNotifications();
+
+  return (
+    <PresenceProvider>
+      <AppShell title={title} nav={<Nav page={route.page} />} wide>
+        {route.page === "drivers" ? (
+          <DriversPage onOfferCreated={(offerId) => navigate(`/offers/${offerId}`)} />
+        ) : (
+          <OffersPage offerId={route.offerId} driverId={route.driverId} navigate={navigate} />
+        )}
+      </AppShell>
+    </PresenceProvider>
+  );
+}

@@ -1,0 +1,14 @@
+/**
+ * The zod schemas the apps' forms share with the server, behind `@convoy/api/schemas`.
+ * Browser-safe: this module (and everything it imports) needs only zod and the database
+ * enums, never a driver, a socket or `node:*`, so a Vite bundle can import it as a value.
+ */
+export {
+  createOfferInputSchema,
+  respondInputSchema,
+  acceptCounterInputSchema,
+  MAX_OFFER_RECIPIENTS,
+  OFFER_EXPIRY_SECONDS,
+  type CreateOfferInput,
+  type RespondInput,
+} from "./offers/schemas";
