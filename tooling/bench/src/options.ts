@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import type { ReportTransport } from "./protocol";
+
+export const scenarioNames = ["fleet", "chat", "broadcast", "idle", "writes"] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export interface BenchOptions {
+  /** Scenarios to run, in this order. */
+  only: ScenarioName[];
+  fleet: {
+    drivers: number;
+    dispatchers: number;
+    riders: number;
+    seconds: number;
+    warmupSeconds: number;
+  };
+  chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; typingLeadMs: number };
+  broadcast: { drivers: number; rounds: number };
+  idle: { connections: number; workers: number };
+  writes: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number };
+  /** Run the fleet scenario at each of these driver counts instead of the scenario list. */
+  sweep: number[] | null;
+  sweepSeconds: number;
+  /** MySQL server the benchmark database is created on (the path is replaced). */
+  databaseUrl: string;
+  /** Write V8 CPU profiles of every server process. */
+  cpuProfile: boolean;
+  /** A note stored with the results, e.g. "before encoder change". */
+  label: string;
+  /** How drivers send tracking.report (fleet and writes). */
+  reportsOver: ReportTransport;
+}
+
+const HELP = `pnpm bench [options]
+
+Scenarios (default: all, in this order): --only fleet,chat,broadcast,idle,writes
+Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 3
+Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
+Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10
+Idle:       --idle-connections 10000 --idle-workers 4
+Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
+Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
+Reports:    --reports-over socket|http  (drivers' tracking.report transport; default socket)
+Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --label "text"`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+/** Parses the command line; throws with a readable message on a bad flag, prints help on --help. */
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv.filter((arg) => arg !== "--"),
+    strict: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      only: { type: "string" },
+      drivers: { type: "string" },
+      dispatchers: { type: "string" },
+      riders: { type: "string" },
+      seconds: { type: "string" },
+      warmup: { type: "string" },
+      "chat-threads": { type: "string" },
+      "chat-dispatchers": { type: "string" },
+      "chat-rate": { type: "string" },
+      "chat-seconds": { type: "string" },
+      "broadcast-drivers": { type: "string" },
+      "broadcast-rounds": { type: "string" },
+      "idle-connections": { type: "string" },
+      "idle-workers": { type: "string" },
+      writers: { type: "string" },
+      "writes-seconds": { type: "string" },
+      "writes-batch": { type: "string" },
+      "writes-rate": { type: "string" },
+      sweep: { type: "boolean" },
+      "sweep-drivers": { type: "string" },
+      "sweep-seconds": { type: "string" },
+      "database-url": { type: "string" },
+      "cpu-prof": { type: "boolean" },
+      label: { type: "string" },
+      "reports-over": { type: "string" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return null;
+  }
+  const only = (values.only?.split(",").map((name) => name.trim()) ?? [...scenarioNames]).map((name) => {
+    const known = scenarioNames.find((candidate) => candidate === name);
+    if (!known) throw new Error(`--only: unknown scenario "${name}" (known: ${scenarioNames.join(", ")})`);
+    return known;
+  });
+  const sweep =
+    values.sweep || values["sweep-drivers"]
+      ? (values["sweep-drivers"] ?? "500,1000,2000,4000").split(",").map((raw) => positiveInt("sweep-drivers", raw.trim(), 0))
+      : null;
+  const reportsOver = values["reports-over"] ?? "socket";
+  if (reportsOver !== "socket" && reportsOver !== "http") throw new Error(`--reports-over must be socket or http, got "${reportsOver}"`);
+  const writesBatch = positiveInt("writes-batch", values["writes-batch"], 50);
+  if (writesBatch > 50) throw new Error("--writes-batch must be at most 50 (the API's limit per report)");
+  return {
+    only,
+    fleet: {
+      drivers: positiveInt("drivers", values.drivers, 2_000),
+      dispatchers: positiveInt("dispatchers", values.dispatchers, 50),
+      riders: positiveInt("riders", values.riders, 500, 0),
+      seconds: positiveInt("seconds", values.seconds, 30),
+      warmupSeconds: positiveInt("warmup", values.warmup, 3, 0),
+    },
+    chat: {
+      threads: positiveInt("chat-threads", values["chat-threads"], 200),
+      dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 20),
+      messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 20),
+      seconds: positiveInt("chat-seconds", values["chat-seconds"], 20),
+      typingLeadMs: 300,
+    },
+    broadcast: {
+      drivers: positiveInt("broadcast-drivers", values["broadcast-drivers"], 500),
+      rounds: positiveInt("broadcast-rounds", values["broadcast-rounds"], 10),
+    },
+    idle: {
+      connections: positiveInt("idle-connections", values["idle-connections"], 10_000),
+      workers: positiveInt("idle-workers", values["idle-workers"], 4),
+    },
+    writes: {
+      drivers: positiveInt("writers", values.writers, 100),
+      seconds: positiveInt("writes-seconds", values["writes-seconds"], 10),
+      pointsPerBatch: writesBatch,
+      batchesPerSecond: positiveInt("writes-rate", values["writes-rate"], 11),
+    },
+    sweep,
+    sweepSeconds: positiveInt("sweep-seconds", values["sweep-seconds"], 15),
+    databaseUrl: values["database-url"] ?? "mysql://root@127.0.0.1:3306/",
+    cpuProfile: values["cpu-prof"] ?? false,
+    label: values.label ?? "",
+    reportsOver,
+  };
+}

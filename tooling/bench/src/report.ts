@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BroadcastResult } from "./scenarios/broadcast";
+import type { ChatResult } from "./scenarios/chat";
+import type { FleetResult } from "./scenarios/fleet";
+import type { IdleResult } from "./scenarios/idle";
+import type { WritesResult } from "./scenarios/writes";
+import { round } from "./stats";
+
+export interface BenchResults {
+  timestamp: string;
+  label: string;
+  commit: string;
+  /** `loadAverage`: the 1-minute load average at the start and at the end (2 = both cores busy). */
+  machine: { cpus: number; cpuModel: string; node: string; mysql: string; loadAverage: { start: number; end: number } };
+  options: unknown;
+  wallSeconds: number;
+  setup: { users: number; logins: number; loginsPerS: number };
+  fleet?: FleetResult;
+  chat?: ChatResult;
+  broadcast?: BroadcastResult;
+  idle?: IdleResult;
+  writes?: WritesResult;
+  sweep?: FleetResult[];
+  server: { rssMiB: number };
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  metric: string;
+  value: number | null;
+  target: string;
+  met: boolean | null;
+}
+
+interface Target {
+  metric: string;
+  read: (results: BenchResults) => number | null | undefined;
+  /** `max`: value must be ≤ limit; `min`: value must be ≥ limit. */
+  kind: "max" | "min";
+  limit: number;
+  unit: string;
+}
+
+const TARGETS: Target[] = [
+  { metric: "fleet.latencyMs.p99", read: (r) => r.fleet?.latencyMs.p99, kind: "max", limit: 150, unit: "ms" },
+  { metric: "fleet.riderLatencyMs.p99", read: (r) => r.fleet?.riderLatencyMs.p99, kind: "max", limit: 150, unit: "ms" },
+  { metric: "fleet.serverUsPerDelivery", read: (r) => r.fleet?.serverUsPerDelivery, kind: "max", limit: 2, unit: "µs" },
+  { metric: "fleet.lostFinalPositions", read: (r) => r.fleet?.lostFinalPositions, kind: "max", limit: 0, unit: "" },
+  { metric: "chat.latencyMs.p99", read: (r) => r.chat?.latencyMs.p99, kind: "max", limit: 50, unit: "ms" },
+  { metric: "broadcast.allReceivedMs.p99", read: (r) => r.broadcast?.allReceivedMs.p99, kind: "max", limit: 100, unit: "ms" },
+  { metric: "idle.serverKiBPerConn", read: (r) => r.idle?.serverKiBPerConn, kind: "max", limit: 25, unit: "KiB" },
+  { metric: "writes.rowsPerS", read: (r) => r.writes?.rowsPerS, kind: "min", limit: 20_000, unit: "rows/s" },
+];
+
+/** Each target with the measured value and whether it was met (null: not measured). */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  return TARGETS.map((target) => {
+    const value = target.read(results);
+    const measured = typeof value === "number" && Number.isFinite(value);
+    return {
+      metric: target.metric,
+      value: measured ? round(value) : null,
+      target: `${target.kind === "max" ? "≤" : "≥"} ${target.limit.toLocaleString("en-US")}${target.unit ? ` ${target.unit}` : ""}`,
+      met: measured ? (target.kind === "max" ? value <= target.limit : value >= target.limit) : null,
+    };
+  });
+}
+
+const fmt = (value: number | null | undefined): string =>
+  value === null || value === undefined || !Number.isFinite(value) ? "—" : round(value).toLocaleString("en-US");
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
+  return [line(rows[0]!), widths.map((width) => "-".repeat(width)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
+
+/** The human summary: every headline figure, its target and whether it was met. */
+export function formatSummary(results: BenchResults): string {
+  const rows: string[][] = [["metric", "value", "target", ""]];
+  const add = (metric: string, value: number | null | undefined, note = "") => {
+    const check = results.targets.find((target) => target.metric === metric);
+    const mark = check?.met === true ? "ok" : check?.met === false ? "MISSED" : check ? "not measured" : "";
+    rows.push([metric, fmt(value), check?.target ?? "", `${mark}${note ? ` ${note}` : ""}`.trim()]);
+  };
+  const { fleet, chat, broadcast, idle, writes } = results;
+  if (fleet) {
+    add("fleet.ingestPerS", fleet.ingestPerS);
+    add("fleet.deliveriesPerS", fleet.deliveriesPerS);
+    add("fleet.latencyMs.p50", fleet.latencyMs.p50);
+    add("fleet.latencyMs.p95", fleet.latencyMs.p95);
+    add("fleet.latencyMs.p99", fleet.latencyMs.p99);
+    add("fleet.riderLatencyMs.p99", fleet.riderLatencyMs.p99, fleet.riders.notMeasured ? `(${fleet.riders.notMeasured})` : `(${fleet.riders.following} riders)`);
+    add("fleet.serverCpuPct", fleet.serverCpuPct);
+    add("fleet.serverUsPerDelivery", fleet.serverUsPerDelivery);
+    add("fleet.lostFinalPositions", fleet.lostFinalPositions);
+    add("fleet.loadGeneratorCpuPct", fleet.loadGeneratorCpuPct);
+    add("fleet.otherCpuPct", fleet.otherCpuPct, "(MySQL and anything else running)");
+  }
+  if (chat) {
+    add("chat.latencyMs.p99", chat.latencyMs.p99);
+    add("chat.typingLatencyMs.p99", chat.typingLatencyMs.p99);
+  }
+  if (broadcast) add("broadcast.allReceivedMs.p99", broadcast.allReceivedMs.p99, `(${broadcast.offersPerRound} offers per round)`);
+  if (idle) {
+    add("idle.serverKiBPerConn", idle.serverKiBPerConn, `(${fmt(idle.connections)} connections)`);
+    add("idle.queryMs.p99", idle.queryMs.p99);
+  }
+  if (writes) add("writes.rowsPerS", writes.rowsPerS);
+  add("server.rssMiB", results.server.rssMiB);
+  return table(rows);
+}
+
+/** How CPU and latency grow with the number of drivers. */
+export function formatSweep(sweep: readonly FleetResult[]): string {
+  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "lost", "loadgen CPU %", "other CPU %"]];
+  for (const run of sweep) {
+    rows.push([
+      fmt(run.drivers),
+      fmt(run.ingestPerS),
+      fmt(run.deliveriesPerS),
+      fmt(run.serverCpuPct),
+      fmt(run.serverUsPerDelivery),
+      fmt(run.latencyMs.p50),
+      fmt(run.latencyMs.p99),
+      fmt(run.lostFinalPositions),
+      fmt(run.loadGeneratorCpuPct),
+      fmt(run.otherCpuPct),
+    ]);
+  }
+  return table(rows);
+}
+
+/** Writes the results as one JSON object, numbers rounded, NaN as null. Returns the path. */
+export function writeResults(directory: string, results: BenchResults): string {
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, `${results.timestamp.replace(/[:.]/g, "-")}.json`);
+  const json = JSON.stringify(results, (_key, value: unknown) => (typeof value === "number" ? (Number.isFinite(value) ? round(value) : null) : value), 2);
+  writeFileSync(path, `${json}\n`);
+  return path;
+}

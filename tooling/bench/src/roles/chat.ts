@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { DEMO_CITY } from "@convoy/db";
+import type { ConvoyClient } from "@convoy/client";
+import type { Account, ChatPrepared, ChatRunResult, ErrorCounts } from "../protocol";
+import { Histogram } from "../stats";
+import { connect, countError, sleep } from "./clients";
+
+interface Participant {
+  id: number;
+  client: ConvoyClient;
+}
+
+interface Thread {
+  offerId: number;
+  dispatcher: Participant;
+  driver: Participant;
+  /** Which side speaks next; sides alternate. */
+  dispatcherNext: boolean;
+}
+
+let threads: Thread[] = [];
+/** clientMessageId → performance.now() at the send call. */
+const sentAt = new Map<string, { at: number; senderId: number }>();
+/** `${offerId}:${driverId}:${userId}` → performance.now() at the typing call. */
+const typingAt = new Map<string, number>();
+let latency = new Histogram(0.1);
+let typingLatency = new Histogram(0.1);
+let received = 0;
+const errors: ErrorCounts = {};
+
+const place = (dLat: number, address: string) => ({ address, lat: DEMO_CITY.lat + dLat, lng: DEMO_CITY.lng });
+
+/** Subscribes a participant to `chat.events` (all their threads) and records receipts. */
+function listen(participant: Participant): Promise<void> {
+  return new Promise((resolve, reject) => {
+    participant.client.api.chat.events.subscribe(
+      {},
+      {
+        onStarted: () => resolve(),
+        onData(event) {
+          const now = performance.now();
+          if ("data" in event) {
+            const { data } = event;
+            if (data.type !== "message" || data.message.senderId === participant.id || !data.message.clientMessageId) return;
+            const sent = sentAt.get(data.message.clientMessageId);
+            if (!sent) return;
+            received++;
+            latency.record(now - sent.at);
+            return;
+          }
+          if (!event.typing || event.userId === participant.id) return;
+          const key = `${event.offerId}:${event.driverId}:${event.userId}`;
+          const started = typingAt.get(key);
+          if (started === undefined) return;
+          typingAt.delete(key);
+          typingLatency.record(now - started);
+        },
+        onError(error) {
+          countError(errors, error);
+          reject(error);
+        },
+      },
+    );
+  });
+}
+
+/**
+ * Opens one thread per driver: each dispatcher offers a load to its share of the drivers,
+ * one recipient per offer. Then every participant subscribes to `chat.events`.
+ */
+export async function prepareChat(url: string, dispatcherAccounts: readonly Account[], driverAccounts: readonly Account[]): Promise<ChatPrepared> {
+  const dispatchers = dispatcherAccounts.map((account) => ({ id: account.id, client: connect(url, account.token) }));
+  const drivers = driverAccounts.map((account) => ({ id: account.id, client: connect(url, account.token) }));
+  threads = await Promise.all(
+    drivers.map(async (driver, index) => {
+      const dispatcher = dispatchers[index % dispatchers.length]!;
+      const offer = await dispatcher.client.api.offers.create.mutate({
+        driverIds: [driver.id],
+        pickup: place(0.01, "1 Pickup St"),
+        dropoff: place(-0.01, "2 Dropoff Ave"),
+        weightKg: 500,
+        dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
+        rateCents: 50_000,
+        notes: "benchmark load",
+        expiresInSeconds: 3_600,
+      });
+      return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
+    }),
+  );
+  await Promise.all([...dispatchers, ...drivers].map(listen));
+  return { threads: threads.length };
+}
+
+/**
+ * Sends `messagesPerSecond` messages in total, round-robin over the threads with the sides
+ * alternating, each preceded `typingLeadMs` earlier by a typing notice, for `seconds`.
+ */
+export async function runChat(args: { seconds: number; messagesPerSecond: number; typingLeadMs: number }): Promise<ChatRunResult> {
+  latency = new Histogram(0.1);
+  typingLatency = new Histogram(0.1);
+  received = 0;
+  let sent = 0;
+  let typingSent = 0;
+  const calls: Promise<void>[] = [];
+  const total = Math.round(args.seconds * args.messagesPerSecond);
+  const startedAt = performance.now();
+
+  const converse = async (thread: Thread) => {
+    const sender = thread.dispatcherNext ? thread.dispatcher : thread.driver;
+    thread.dispatcherNext = !thread.dispatcherNext;
+    const input = { offerId: thread.offerId, driverId: thread.driver.id };
+    try {
+      typingAt.set(`${thread.offerId}:${thread.driver.id}:${sender.id}`, performance.now());
+      typingSent++;
+      await sender.client.api.chat.typing.mutate({ ...input, typing: true });
+    } catch (error) {
+      countError(errors, error);
+    }
+    await sleep(args.typingLeadMs);
+    const clientMessageId = randomUUID();
+    sentAt.set(clientMessageId, { at: performance.now(), senderId: sender.id });
+    try {
+      await sender.client.api.chat.send.mutate({ ...input, body: `benchmark message ${sent}`, clientMessageId });
+      sent++;
+    } catch (error) {
+      sentAt.delete(clientMessageId);
+      countError(errors, error);
+    }
+  };
+
+  for (let k = 0; k < total; k++) {
+    // Paced from the start time, so a slow call never slows the offered rate.
+    await sleep(startedAt + (k * 1000) / args.messagesPerSecond - performance.now());
+    calls.push(converse(threads[k % threads.length]!));
+  }
+  await Promise.all(calls);
+  // Let the last messages arrive.
+  const deadline = performance.now() + 5_000;
+  while (received < sent && performance.now() < deadline) await sleep(20);
+  return { latency: latency.toJSON(), typingLatency: typingLatency.toJSON(), sent, received, typingSent, errors };
+}

@@ -1,0 +1,51 @@
+import WebSocket from "ws";
+import { createConvoyClient, TRPCClientError, type ConvoyClient } from "@convoy/client";
+import type { ErrorCounts, ReportTransport } from "../protocol";
+
+/** Every client a worker opened, so `close` can end them all. */
+const opened = new Set<ConvoyClient>();
+
+/**
+ * A Convoy client for one account, made the only way the benchmark talks to the server.
+ * `transport: "socket"` sends queries and mutations over the WebSocket too.
+ */
+export function connect(url: string, token: string, transport: ReportTransport = "http"): ConvoyClient {
+  const client = createConvoyClient({ url, token, WebSocket, socketFor: transport === "socket" ? "all" : "subscriptions" });
+  opened.add(client);
+  return client;
+}
+
+export async function closeAll(): Promise<void> {
+  const clients = [...opened];
+  opened.clear();
+  await Promise.allSettled(clients.map((client) => client.close()));
+}
+
+/** The tRPC error code of a failed call, or "network" when no response came back. */
+export function errorCode(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    const data = (error as TRPCClientError<never>).data as { code?: unknown } | undefined;
+    if (typeof data?.code === "string") return data.code;
+    return error.message.slice(0, 60);
+  }
+  return error instanceof Error ? error.message.slice(0, 60) : "unknown";
+}
+
+export function countError(errors: ErrorCounts, error: unknown): void {
+  const code = errorCode(error);
+  errors[code] = (errors[code] ?? 0) + 1;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Runs `task` over `items` with at most `concurrency` at once. */
+export async function forEachLimited<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  });
+  await Promise.all(lanes);
+}

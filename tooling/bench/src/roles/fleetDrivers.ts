@@ -1,0 +1,105 @@
+import { DEMO_CITY } from "@convoy/db";
+import type { ConvoyClient } from "@convoy/client";
+import type { Account, ErrorCounts, FleetDriversResult, FleetDriversRun, ReportTransport } from "../protocol";
+import { Histogram } from "../stats";
+import { connect, countError, sleep } from "./clients";
+
+/** Reports one driver may have unanswered before it skips a beat (a phone would queue them). */
+const MAX_IN_FLIGHT = 3;
+
+interface SimulatedDriver {
+  id: number;
+  client: ConvoyClient;
+  lat: number;
+  lng: number;
+  heading: number;
+  /** Newest recordedAt the server acknowledged. */
+  acked: number;
+  inFlight: number;
+}
+
+let drivers: SimulatedDriver[] = [];
+
+/** Makes one client per driver; over HTTP no socket opens, over the socket it opens at the first report. */
+export function prepareFleetDrivers(url: string, accounts: readonly Account[], transport: ReportTransport): number {
+  drivers = accounts.map((account, index) => ({
+    id: account.id,
+    client: connect(url, account.token, transport),
+    lat: DEMO_CITY.lat + ((index % 100) - 50) * 0.001,
+    lng: DEMO_CITY.lng + (Math.floor(index / 100) % 100 - 50) * 0.001,
+    heading: (index * 37) % 360,
+    acked: 0,
+    inFlight: 0,
+  }));
+  return drivers.length;
+}
+
+/**
+ * Every driver reports one point per `periodMs`, phases spread evenly across the period so
+ * the load is smooth, from `startAt` until `stopAt`. `recordedAt` is the send time on this
+ * machine's clock, which is what dispatchers measure latency against. Resolves once every
+ * report has been answered.
+ */
+export async function runFleetDrivers(run: FleetDriversRun): Promise<FleetDriversResult> {
+  const errors: ErrorCounts = {};
+  const reportLatency = new Histogram(0.1);
+  let ackedInWindow = 0;
+  let skipped = 0;
+  const pending = new Set<Promise<void>>();
+
+  const report = (driver: SimulatedDriver) => {
+    if (driver.inFlight >= MAX_IN_FLIGHT) {
+      skipped++;
+      return;
+    }
+    // About 12 m per second along the heading, turning slowly.
+    driver.heading = (driver.heading + 3) % 360;
+    const radians = (driver.heading * Math.PI) / 180;
+    driver.lat += 0.0001 * Math.cos(radians);
+    driver.lng += 0.00013 * Math.sin(radians);
+    const recordedAt = Date.now();
+    const started = performance.now();
+    driver.inFlight++;
+    const call = driver.client.api.tracking.report
+      .mutate({
+        points: [{ lat: driver.lat, lng: driver.lng, accuracyM: 5, headingDeg: driver.heading, speedMps: 12, recordedAt }],
+      })
+      .then(
+        (result) => {
+          if (result.accepted !== 1) {
+            errors.rejected = (errors.rejected ?? 0) + 1;
+            return;
+          }
+          reportLatency.record(performance.now() - started);
+          if (recordedAt > driver.acked) driver.acked = recordedAt;
+          if (recordedAt >= run.window.start && recordedAt < run.window.end) ackedInWindow++;
+        },
+        (error: unknown) => countError(errors, error),
+      )
+      .finally(() => {
+        driver.inFlight--;
+        pending.delete(call);
+      });
+    pending.add(call);
+  };
+
+  await Promise.all(
+    drivers.map(async (driver, index) => {
+      let due = run.startAt + ((run.phase.offset + index) / run.phase.total) * run.periodMs;
+      while (due < run.stopAt) {
+        await sleep(due - Date.now());
+        report(driver);
+        due += run.periodMs;
+      }
+    }),
+  );
+  while (pending.size > 0) await Promise.allSettled([...pending]);
+
+  return {
+    finals: drivers.map((driver) => [driver.id, driver.acked]),
+    ackedInWindow,
+    skipped,
+    errors,
+    reportLatency: reportLatency.toJSON(),
+  };
+}

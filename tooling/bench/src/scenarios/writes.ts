@@ -1,0 +1,89 @@
+import type { BenchContext } from "../context";
+import { CpuMeter } from "../proc";
+import type { ErrorCounts } from "../protocol";
+import { sleep } from "../roles/clients";
+import { Histogram, type Summary } from "../stats";
+import { split, startWorkers } from "../workerPool";
+
+export interface WritesResult {
+  drivers: number;
+  seconds: number;
+  /** Rows that landed in `locations` per second in steady state, counted in MySQL. */
+  rowsPerS: number;
+  /** Points the drivers tried to send per second. */
+  offeredPointsPerS: number;
+  /** Points the server acknowledged per second. */
+  acceptedPointsPerS: number;
+  /** Rows in `locations` after the buffer drained, and the points acknowledged: equal if nothing was lost. */
+  rowsStored: number;
+  pointsAcknowledged: number;
+  /** tracking.report round trip for a 50-point batch, ms. */
+  reportMs: Summary;
+  serverCpuPct: number;
+  skippedBatches: number;
+  errors: ErrorCounts;
+}
+
+/**
+ * Many drivers send 50-point batches as fast as their rate limit allows; the rows that reach
+ * `locations` are counted in MySQL between two moments of steady load.
+ */
+export async function runWrites(context: BenchContext, settings: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number }): Promise<WritesResult> {
+  const drivers = context.take("driver", settings.drivers);
+  const server = await context.startServer("writes");
+  const workers = startWorkers(2);
+  try {
+    const parts = split(drivers, workers.length);
+    await Promise.all(parts.map((accounts, i) => workers[i]!.call("writers.prepare", { url: server.url, accounts, transport: context.options.reportsOver })));
+    const rowsAtStart = await context.database.countLocations();
+    const startAt = Date.now() + 500;
+    const stopAt = startAt + settings.seconds * 1_000;
+    const runs = parts.map((_, i) => workers[i]!.call("writers.run", { startAt, stopAt, batchesPerSecond: settings.batchesPerSecond, pointsPerBatch: settings.pointsPerBatch }));
+
+    // Steady state: skip the first two seconds, stop counting when the drivers stop.
+    await sleep(startAt + 2_000 - Date.now());
+    const cpu = new CpuMeter([server.pid]);
+    const fromRows = await context.database.countLocations();
+    const from = performance.now();
+    await sleep(stopAt - Date.now());
+    const toRows = await context.database.countLocations();
+    const to = performance.now();
+    const serverCpuPct = cpu.percent();
+    const results = await Promise.all(runs);
+
+    // Let the writer drain its buffer, then check that every acknowledged point is stored.
+    let stored = await context.database.countLocations();
+    for (let i = 0; i < 40; i++) {
+      await sleep(250);
+      const now = await context.database.countLocations();
+      if (now === stored && i > 2) break;
+      stored = now;
+    }
+    const latency = new Histogram(0.1);
+    const errors: ErrorCounts = {};
+    let accepted = 0;
+    let skipped = 0;
+    for (const result of results) {
+      latency.merge(result.latency);
+      accepted += result.pointsAccepted;
+      skipped += result.skipped;
+      for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
+    }
+    return {
+      drivers: drivers.length,
+      seconds: settings.seconds,
+      rowsPerS: ((toRows - fromRows) * 1000) / (to - from),
+      offeredPointsPerS: drivers.length * settings.batchesPerSecond * settings.pointsPerBatch,
+      acceptedPointsPerS: accepted / settings.seconds,
+      rowsStored: stored - rowsAtStart,
+      pointsAcknowledged: accepted,
+      reportMs: latency.summary(),
+      serverCpuPct,
+      skippedBatches: skipped,
+      errors,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await server.stop();
+  }
+}

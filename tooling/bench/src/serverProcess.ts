@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { processMemoryKiB } from "./proc";
+
+/** The repository root, from this file's place in tooling/bench/src. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const SERVER_MAIN = join(REPO_ROOT, "apps/server/src/main.ts");
+/** `--import` this to run TypeScript in a plain `node` process (what the `tsx` binary does). */
+export const TSX_LOADER = import.meta.resolve("tsx");
+
+export interface ServerProcessOptions {
+  databaseUrl: string;
+  jwtSecret: string;
+  /** Where the server's stdout/stderr go. */
+  logFile: string;
+  /** Write a V8 CPU profile (`--cpu-prof`) into this directory when the server exits. */
+  cpuProfileDir?: string;
+  /** Extra `node` flags, e.g. `--heapsnapshot-signal=SIGUSR2`. */
+  nodeArgs?: string[];
+}
+
+export interface ServerProcess {
+  pid: number;
+  /** HTTP origin, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Resident memory now, KiB. */
+  rssKiB: () => number;
+  /** Highest resident memory since the process started (VmHWM), KiB. */
+  peakRssKiB: () => number;
+  /** SIGTERM (graceful drain), then SIGKILL after `timeoutMs`. */
+  stop: (timeoutMs?: number) => Promise<void>;
+}
+
+/** An unused TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} during start; see ${logFile}`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server did not become healthy within ${timeoutMs} ms; see ${logFile}`);
+}
+
+/**
+ * Starts the real server (`apps/server/src/main.ts`) as its own process, as `tsx` would but
+ * without the wrapper process, so `pid` is the server itself and /proc figures are its own.
+ * Resolves once `/healthz` answers.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const nodeArgs = [...(options.nodeArgs ?? [])];
+  if (options.cpuProfileDir) {
+    mkdirSync(options.cpuProfileDir, { recursive: true });
+    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`);
+  }
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  const child = spawn(process.execPath, [...nodeArgs, "--import", TSX_LOADER, SERVER_MAIN], {
+    cwd: join(REPO_ROOT, "apps/server"),
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      JWT_SECRET: options.jwtSecret,
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start the server process");
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const stop = async (timeoutMs = 20_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+    await new Promise<void>((resolve) => log.end(() => resolve()));
+  };
+
+  try {
+    await waitForHealth(url, child, 60_000, options.logFile);
+  } catch (error) {
+    await stop(2_000);
+    throw error;
+  }
+  return { pid, url, rssKiB: () => processMemoryKiB(pid).rss, peakRssKiB: () => processMemoryKiB(pid).peak, stop };
+}

@@ -1,0 +1,55 @@
+/**
+ * A load-generator process, forked by the benchmark. It holds Convoy clients and answers
+ * the calls in `WorkerMethods` over IPC; all timing is on this machine's shared clock.
+ */
+import type { MethodArgs, MethodName, MethodResult, WorkerRequest, WorkerResponse } from "./protocol";
+import { awaitBroadcast, subscribeBroadcast } from "./roles/broadcast";
+import { prepareChat, runChat } from "./roles/chat";
+import { closeAll } from "./roles/clients";
+import { collectFleetDispatchers, setFleetWindow, subscribeFleetDispatchers } from "./roles/fleetDispatchers";
+import { prepareFleetDrivers, runFleetDrivers } from "./roles/fleetDrivers";
+import { connectIdle } from "./roles/idle";
+import { collectRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
+import { prepareWriters, runWriters } from "./roles/writers";
+
+type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
+
+const handlers: Handlers = {
+  "fleetDrivers.prepare": ({ url, accounts, transport }) => prepareFleetDrivers(url, accounts, transport),
+  "fleetDrivers.run": (run) => runFleetDrivers(run),
+  "fleetDispatchers.subscribe": ({ url, accounts }) => subscribeFleetDispatchers(url, accounts),
+  "fleetDispatchers.setWindow": (window) => setFleetWindow(window),
+  "fleetDispatchers.collect": ({ finals }) => collectFleetDispatchers(finals),
+  "riders.probe": ({ url, account }) => probeRiders(url, account),
+  "riders.prepare": ({ url, pairs }) => prepareRiders(url, pairs),
+  "riders.setWindow": (window) => setRidersWindow(window),
+  "riders.collect": ({ finals }) => collectRiders(finals),
+  "chat.prepare": ({ url, dispatchers, drivers }) => prepareChat(url, dispatchers, drivers),
+  "chat.run": (args) => runChat(args),
+  "broadcast.subscribe": ({ url, accounts }) => subscribeBroadcast(url, accounts),
+  "broadcast.await": ({ offerIds, expected, timeoutMs }) => awaitBroadcast(offerIds, expected, timeoutMs),
+  "idle.connect": ({ url, tokens, concurrency }) => connectIdle(url, tokens, concurrency),
+  "writers.prepare": ({ url, accounts, transport }) => prepareWriters(url, accounts, transport),
+  "writers.run": (run) => runWriters(run),
+  close: async () => {
+    await closeAll();
+    return null;
+  },
+};
+
+function reply(response: WorkerResponse): void {
+  process.send?.(response);
+}
+
+process.on("message", (request: WorkerRequest) => {
+  const handler = handlers[request.method] as (args: unknown) => unknown;
+  Promise.resolve()
+    .then(() => handler(request.args))
+    .then(
+      (value) => reply({ id: request.id, ok: true, value }),
+      (error: unknown) => reply({ id: request.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
+});
+
+// The parent going away ends this process too.
+process.on("disconnect", () => process.exit(0));
