@@ -31,6 +31,14 @@ export interface ConvoyClientOptions {
   lazy?: boolean;
   /** Extra links before the transport, e.g. logging. */
   links?: TRPCLink<AppRouter>[];
+  /**
+   * What travels over the WebSocket. `"subscriptions"`: only subscriptions; queries and
+   * mutations are batched over HTTP. `"all"`: every call shares the one socket, which saves an
+   * HTTP request and a token check per call (on both ends). Meant for callers that call
+   * often and hold the socket anyway, like a driver reporting its position every second.
+   * @default "subscriptions"
+   */
+  socketFor?: "subscriptions" | "all";
 }
 
 export interface ConvoyClient {
@@ -98,7 +106,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
     links: [
       ...(options.links ?? []),
       splitLink({
-        condition: (operation) => operation.type === "subscription",
+        condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
         true: wsLink({ client: wsClient }),
         false: httpBatchLink({
           url: `${options.url.replace(/\/$/, "")}/trpc`,
