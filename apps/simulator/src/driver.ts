@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { createConvoyClient, TRPCClientError, type ConvoyClient } from "@convoy/client";
+import { createConvoyClient, TRPCClientError, type ConvoyClient, type RouterInputs } from "@convoy/client";
 import type { OfferEvent } from "@convoy/api";
 import type { SimulatorEnv } from "./env";
 import { advance, bearing, gridRoute, randomPointNear, type LatLng } from "./route";
@@ -8,6 +8,8 @@ const CITY: LatLng = { lat: 41.8781, lng: -87.6298 };
 
 /** What the driver is doing: roaming, or working a trip towards its next stop. */
 type Errand = { kind: "roam" } | { kind: "trip"; tripId: number; stops: { place: LatLng; arrive: () => Promise<void> }[] };
+
+type TripStep = RouterInputs["trips"]["updateStatus"]["status"];
 
 const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
 
@@ -80,12 +82,14 @@ export class SimulatedDriver {
     }
   }
 
+  /** Moves the trip on; asking for the status it already has (automatic arrival) is a no-op. */
+  private async setTripStatus(tripId: number, status: TripStep): Promise<void> {
+    await this.api.trips.updateStatus.mutate({ tripId, status }).catch((error: unknown) => this.warn(error));
+  }
+
   /** Drives to the pickup, then the dropoff, moving the trip through its statuses. */
   private beginTrip(tripId: number, pickup: LatLng, dropoff: LatLng) {
-    const advanceTrip = (status: string) => async () => {
-      const trips = (this.api as unknown as Record<string, { updateStatus?: { mutate: (input: unknown) => Promise<unknown> } }>).trips;
-      await trips?.updateStatus?.mutate({ tripId, status }).catch((error: unknown) => this.warn(error));
-    };
+    const advanceTrip = (status: TripStep) => () => this.setTripStatus(tripId, status);
     this.errand = {
       kind: "trip",
       tripId,
@@ -127,12 +131,10 @@ export class SimulatedDriver {
       const stop = this.errand.stops.shift();
       if (stop) {
         await stop.arrive();
-        if (stop.place.lat === this.errand.stops[0]?.place.lat) return;
         const next = this.errand.stops[0];
         if (next) {
           // Pick up the load or rider, then drive on.
-          const trips = (this.api as unknown as Record<string, { updateStatus?: { mutate: (input: unknown) => Promise<unknown> } }>).trips;
-          await trips?.updateStatus?.mutate({ tripId: this.errand.tripId, status: "in_progress" }).catch(() => undefined);
+          await this.setTripStatus(this.errand.tripId, "in_progress");
           this.route = gridRoute(this.position, next.place).slice(1);
           return;
         }
