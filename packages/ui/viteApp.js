@@ -22,9 +22,12 @@ export function convoyAppConfig({ name, port }) {
       outDir: "dist",
       emptyOutDir: true,
       rollupOptions: {
-        // React Query marks its modules "use client" for server components; meaningless in an SPA.
         onwarn(warning, warn) {
-          if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
+          // React Query marks its modules "use client" for server components; meaningless in an SPA.
+          if (warning.code === "MODULE_LEVEL_DIRECTIVE") return;
+          // zod places some `@__PURE__` notes where Rollup cannot use them; it drops them, harmlessly.
+          if (warning.code === "INVALID_ANNOTATION" && warning.id?.includes("/zod/")) return;
+          warn(warning);
         },
       },
     },

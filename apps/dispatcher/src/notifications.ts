@@ -1,12 +1,4 @@
-import { formatMoney, trpc, useChatEvents, useChatStore, useOfferEvents, useSignedInUser, useToast } from "@convoy/ui";
-
-const PREVIEW_CHARS = 80;
-
-/** The first line of a message, short enough for a toast. */
-export function preview(body: string): string {
-  const line = body.split("\n", 1)[0] ?? "";
-  return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
-}
+import { formatMoney, messagePreview, trpc, useChatEvents, useChatStore, useOfferEvents, useSignedInUser, useToast } from "@convoy/ui";
 
 /**
  * Toasts for what needs the dispatcher's attention: counters, drivers accepting, offers
@@ -56,6 +48,6 @@ export function useDispatcherNotifications(): void {
     const { message } = event;
     if (message.senderId === null || message.senderId === me.id) return;
     if (chat.isOpen(event) && document.visibilityState === "visible") return;
-    void driverName(event.offerId, event.driverId).then((name) => toast(`${name} (offer #${event.offerId}): ${preview(message.body)}`));
+    void driverName(event.offerId, event.driverId).then((name) => toast(`${name} (offer #${event.offerId}): ${messagePreview(message.body)}`));
   });
 }

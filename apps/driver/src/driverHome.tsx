@@ -1,6 +1,8 @@
 import { errorMessage, formatPayload, trpc, useSignedInUser, useToast, vehicleLabel } from "@convoy/ui";
+import { OfferInbox } from "./offerInbox";
+import { SoundToggle } from "./sound";
 
-/** The driver's first screen: who they are and whether they take offers right now. */
+/** The driver's first screen: who they are, whether they take offers right now, and the inbox. */
 export function DriverHome() {
   const user = useSignedInUser();
   const toast = useToast();
@@ -49,6 +51,8 @@ export function DriverHome() {
           {errorMessage(setAvailability.error)}
         </p>
       )}
+      <SoundToggle />
+      <OfferInbox />
     </>
   );
 }

@@ -1,8 +1,9 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { AppShell, AuthGate, ConvoyProvider } from "@convoy/ui";
+import { AuthGate, ConvoyProvider, LiveEventsProvider } from "@convoy/ui";
 import "@convoy/ui/styles.css";
-import { DriverHome } from "./driverHome";
+import "./driver.css";
+import { DriverApp } from "./driverApp";
 
 const TITLE = "Convoy Driver";
 
@@ -10,9 +11,9 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <ConvoyProvider app="driver">
       <AuthGate requiredRole="driver" title={TITLE}>
-        <AppShell title={TITLE}>
-          <DriverHome />
-        </AppShell>
+        <LiveEventsProvider>
+          <DriverApp title={TITLE} />
+        </LiveEventsProvider>
       </AuthGate>
     </ConvoyProvider>
   </StrictMode>,

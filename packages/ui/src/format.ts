@@ -106,3 +106,9 @@ export function recipientStatusLabel(status: RecipientStatus, counterRateCents: 
   const label = RECIPIENT_STATUS_LABELS[status];
   return status === "countered" && counterRateCents !== null ? `${label} ${formatMoney(counterRateCents)}` : label;
 }
+
+/** The first line of a message, cut to `maxChars` (@default 80) for a toast or a list. */
+export function messagePreview(body: string, maxChars = 80): string {
+  const line = body.split("\n", 1)[0] ?? "";
+  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+}

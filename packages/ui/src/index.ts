@@ -16,6 +16,7 @@ export {
   formatMoney,
   formatPayload,
   formatTime,
+  messagePreview,
   offerStatusLabel,
   parseDollars,
   recipientStatusLabel,

@@ -1,0 +1,40 @@
+import { formatMoney, messagePreview, useChatEvents, useChatStore, useOfferEvents, useSignedInUser, useToast } from "@convoy/ui";
+import { beep } from "./sound";
+
+/** Toasts (and the optional beep) for new offers, their outcomes, and messages not on screen. */
+export function useDriverNotifications(): void {
+  const toast = useToast();
+  const chat = useChatStore();
+  const me = useSignedInUser();
+
+  useOfferEvents((event) => {
+    switch (event.type) {
+      case "offer.received":
+        beep();
+        toast(`New offer: ${event.offer.pickup.address} → ${event.offer.dropoff.address}, ${formatMoney(event.offer.rateCents)}`);
+        break;
+      case "offer.won":
+        toast(`You won offer #${event.offerId} at ${formatMoney(event.agreedRateCents)}`, { tone: "success" });
+        break;
+      case "offer.lost":
+        toast(`Offer #${event.offerId} went to another driver`);
+        break;
+      case "offer.withdrawn":
+        toast(`Offer #${event.offerId} was withdrawn by the dispatcher`);
+        break;
+      case "offer.expired":
+        toast(`Offer #${event.offerId} expired`);
+        break;
+      default:
+        break;
+    }
+  });
+
+  useChatEvents((event) => {
+    if (event.type !== "message") return;
+    const { message } = event;
+    if (message.senderId === null || message.senderId === me.id) return;
+    if (chat.isOpen(event) && document.visibilityState === "visible") return;
+    toast(`Dispatcher (offer #${event.offerId}): ${messagePreview(message.body)}`);
+  });
+}

@@ -1,0 +1,76 @@
+import { errorMessage, formatCountdown, formatMoney, trpc, unreadIn, UnreadBadge, useNow, useSignedInUser, useThread } from "@convoy/ui";
+import type { RouterOutputs } from "@convoy/api";
+import { driverOfferState } from "./offerStatus";
+
+type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
+
+/** How many of the newest offers the inbox shows. */
+const INBOX_SIZE = 30;
+
+/** The driver's offers, newest first: open ones to answer, then the decided ones. Live. */
+export function OfferInbox() {
+  const offers = trpc.offers.list.useQuery({ limit: INBOX_SIZE });
+  const now = useNow();
+  const items = offers.data?.items ?? [];
+  const open = items.filter((offer) => driverOfferState(offer, offer.me).open);
+  const past = items.filter((offer) => !driverOfferState(offer, offer.me).open);
+
+  return (
+    <section className="driver-inbox" aria-label="Offers">
+      <h2>Offers</h2>
+      {offers.error && (
+        <p className="convoy-error" role="alert">
+          {errorMessage(offers.error)}
+        </p>
+      )}
+      {!offers.data && !offers.error && <p className="convoy-muted">Loading offers…</p>}
+      {offers.data && open.length === 0 && <p className="convoy-muted">No open offers right now. New ones appear here as they arrive.</p>}
+      <ul className="driver-offer-list">
+        {open.map((offer) => (
+          <InboxItem key={offer.id} offer={offer} now={now} />
+        ))}
+      </ul>
+      {past.length > 0 && (
+        <>
+          <h3 className="driver-inbox__past">Earlier</h3>
+          <ul className="driver-offer-list">
+            {past.map((offer) => (
+              <InboxItem key={offer.id} offer={offer} now={now} />
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function InboxItem({ offer, now }: { offer: OfferListItem; now: number }) {
+  const state = driverOfferState(offer, offer.me);
+  return (
+    <li>
+      <a className="driver-offer-item" href={`#/offers/${offer.id}`} data-offer-id={offer.id} data-state={state.key}>
+        <span className="driver-offer-item__top">
+          <strong>{formatMoney(offer.rateCents)}</strong>
+          <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
+            {state.label}
+          </span>
+          {offer.kind === "load" && <OfferUnread offerId={offer.id} />}
+        </span>
+        <span className="driver-offer-item__route">{offer.pickup.address}</span>
+        <span className="driver-offer-item__route">→ {offer.dropoff.address}</span>
+        <span className="convoy-muted driver-offer-item__meta">
+          {offer.kind === "ride" ? "Ride" : `Load #${offer.id} · ${offer.weightKg.toLocaleString("en-US")} kg`}
+          {state.open && ` · ${formatCountdown(Date.parse(offer.expiresAt) - now)} left`}
+        </span>
+      </a>
+    </li>
+  );
+}
+
+/** Unread messages in this offer's chat with the dispatcher. */
+export function OfferUnread({ offerId }: { offerId: number }) {
+  const me = useSignedInUser();
+  const thread = useThread({ offerId, driverId: me.id });
+  const unread = unreadIn(thread, { id: me.id, role: "driver" });
+  return <UnreadBadge count={unread.count} capped={unread.capped} />;
+}
