@@ -12,3 +12,12 @@ export {
   type CreateOfferInput,
   type RespondInput,
 } from "./offers/schemas";
+export {
+  requestTripInputSchema,
+  cancelTripInputSchema,
+  rateTripInputSchema,
+  type RequestTripInput,
+  type CancelTripInput,
+  type RateTripInput,
+} from "./trips/schemas";
+export { estimateFareCents } from "./trips/fare";

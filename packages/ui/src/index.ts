@@ -35,3 +35,17 @@ export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, u
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";
 export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
+export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
+export { ConvoyMap, type ConvoyMapProps, type LineTone, type MapFit, type MapLine, type MapMarker, type MarkerTone } from "./map/convoyMap";
+export {
+  formatDriverRating,
+  formatEta,
+  formatShortDistance,
+  isOpenTrip,
+  isTrackableTrip,
+  NO_DRIVER_REASON,
+  OPEN_TRIP_STATUSES,
+  TRACKABLE_TRIP_STATUSES,
+  tripStatusLabel,
+  type TripStatus,
+} from "./tripFormat";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tripStatuses } from "@convoy/db";
+import { tripStatuses } from "@convoy/db/schema";
 import { idSchema, lastEventIdSchema, placeSchema } from "../lib/validation";
 import { DRIVER_STATUSES } from "./statusMachine";
 
