@@ -34,6 +34,8 @@ const envSchema = z
     PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
     PRESENCE_HEARTBEAT_TTL_MS: z.coerce.number().int().min(300).default(15_000),
+    /** On SIGTERM, keep serving this long with health red before closing the listener (ms). */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

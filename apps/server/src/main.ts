@@ -37,6 +37,7 @@ async function main() {
     bus,
     rateLimitRedis,
     staticDir: env.STATIC_DIR,
+    drainDelayMs: env.SHUTDOWN_DELAY_MS,
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,

@@ -49,6 +49,11 @@ export interface ConvoyServerConfig {
   rateLimitRedis?: Redis;
   staticDir?: string;
   rateLimits?: RateLimitSettings;
+  /**
+   * How long SIGTERM keeps serving (health red, `Connection: close` on every response) before
+   * it stops accepting, so a load balancer can notice. @default 0 (ms)
+   */
+  drainDelayMs?: number;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
@@ -134,7 +139,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   });
 
   let healthy = true;
+  let draining = false;
   const httpServer: Server = createServer((request, response) => {
+    if (draining) response.setHeader("connection", "close");
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
       trpcHttp(request, response);
@@ -219,11 +226,15 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   let shuttingDown: Promise<void> | null = null;
   async function shutdown(): Promise<void> {
+    // Health turns red and every response asks its client to reconnect, so a balancer and
+    // keep-alive pools move off this instance before the listener goes away.
     healthy = false;
-    wssHandler.broadcastReconnectNotification();
-    // Stop accepting; requests already in flight run to completion.
+    draining = true;
+    if (config.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
+    // Stop accepting first, so sockets told to reconnect land on another instance.
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
+    wssHandler.broadcastReconnectNotification();
     const deadline = Date.now() + (config.drainTimeoutMs ?? 5_000);
     while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const client of wss.clients) client.terminate();

@@ -8,6 +8,7 @@ import {
   type TRPCLink,
 } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
+import { transientRetryLink } from "./retry";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
 export { TRPCClientError } from "@trpc/client";
@@ -105,6 +106,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   return {
     links: [
       ...(options.links ?? []),
+      transientRetryLink(),
       splitLink({
         condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
         true: wsLink({ client: wsClient }),

@@ -2,6 +2,8 @@ import { createServer, Socket, type Server } from "node:net";
 
 export interface TcpBalancer {
   url: string;
+  /** Changes where new connections go; open ones stay where they are. */
+  setBackends: (ports: number[]) => void;
   close: () => Promise<void>;
 }
 
@@ -19,7 +21,8 @@ function connectTo(port: number): Promise<Socket> {
  * that accepts it, in preference order. When a backend dies its clients reconnect and
  * land on the next one, as behind any real balancer with health-checked failover.
  */
-export async function startTcpBalancer(backendPorts: number[]): Promise<TcpBalancer> {
+export async function startTcpBalancer(initialPorts: number[]): Promise<TcpBalancer> {
+  let backendPorts = initialPorts;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     sockets.add(client);
@@ -50,6 +53,7 @@ export async function startTcpBalancer(backendPorts: number[]): Promise<TcpBalan
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    setBackends: (ports) => (backendPorts = ports),
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
