@@ -5,7 +5,7 @@ import type { AppRouter } from "@convoy/api";
 import { count, eq, messages } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { collectFrom } from "./support/subscriptions";
-import { createExtraUsers, loginExtra, offerInput } from "./support/fixtures";
+import { createExtraUsers, loginExtra, loadInput } from "./support/fixtures";
 
 const t = useTestServer({ rateLimits: { chatPoints: 10_000, mutationPoints: 10_000 } });
 
@@ -26,7 +26,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 async function newOffer(driverIds: number[]): Promise<number> {
-  const offer = await dispatcher.api.offers.create.mutate(offerInput(driverIds));
+  const offer = await dispatcher.api.offers.create.mutate(loadInput(driverIds));
   return offer.id;
 }
 

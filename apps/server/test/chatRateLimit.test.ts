@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { useTestServer } from "./support/harness";
-import { offerInput } from "./support/fixtures";
+import { loadInput } from "./support/fixtures";
 
 const t = useTestServer();
 
@@ -11,7 +11,7 @@ describe("chat rate limit", () => {
   it("answers the 11th message within 10 s with TOO_MANY_REQUESTS", async () => {
     const dispatcher = await t.as("dispatcher");
     const driver = await t.as("driver", 1);
-    const offer = await dispatcher.api.offers.create.mutate(offerInput([driver.userId]));
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
         driver.api.chat.send.mutate({ offerId: offer.id, body: `m${i}`, clientMessageId: randomUUID() }),

@@ -10,7 +10,7 @@ import { createTestDatabase } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
 import { startPrivateRedis, type PrivateRedis } from "./support/redis";
 import { collectFrom } from "./support/subscriptions";
-import { offerInput } from "./support/fixtures";
+import { loadInput } from "./support/fixtures";
 
 let redis: PrivateRedis;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -83,7 +83,7 @@ describe("two instances on one Redis and one MySQL", () => {
     const dispatcherOnA = await login(a, "dispatcher@convoy.test");
     const driverOnB = await login(b, "driver1@convoy.test");
     const dispatcherOnB = await login(b, "dispatcher@convoy.test");
-    const offer = await dispatcherOnB.api.offers.create.mutate(offerInput([driverOnB.userId]));
+    const offer = await dispatcherOnB.api.offers.create.mutate(loadInput([driverOnB.userId]));
 
     const stream = collectFrom(dispatcherOnA.api.chat.events.subscribe, { offerId: offer.id });
     await stream.started;

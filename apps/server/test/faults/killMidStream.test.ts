@@ -6,7 +6,7 @@ import { createDb, ensureDatabase, migrate, seed, sql, type DbHandle } from "@co
 import { createTestDatabase } from "../support/harness";
 import { freePort, spawnServer, type ServerProcess } from "../support/process";
 import { collectFrom, type Collected } from "../support/subscriptions";
-import { offerInput } from "../support/fixtures";
+import { loadInput } from "../support/fixtures";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: DbHandle;
@@ -83,7 +83,7 @@ describe("kill -9 mid-stream", () => {
       const offerIds: number[] = [];
       while (state.writing) {
         try {
-          const offer = await writer.api.offers.create.mutate(offerInput(drivers.map((d) => d.userId)));
+          const offer = await writer.api.offers.create.mutate(loadInput(drivers.map((d) => d.userId)));
           offerIds.push(offer.id);
           for (const [index, driverClient] of driverWriters.entries()) {
             await driverClient.api.chat.send.mutate({ offerId: offer.id, body: `hello ${index}`, clientMessageId: randomUUID() });

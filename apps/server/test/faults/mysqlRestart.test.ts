@@ -6,7 +6,7 @@ import type { AppRouter } from "@convoy/api";
 import { createDb, sql, type DbHandle } from "@convoy/db";
 import { spawnServer, type ServerProcess } from "../support/process";
 import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
-import { offerInput } from "../support/fixtures";
+import { loadInput } from "../support/fixtures";
 
 let mysql: PrivateMysql;
 let server: ServerProcess;
@@ -42,7 +42,7 @@ describe("MySQL restart under load", () => {
   it("answers a clear retryable error while down, recovers without a restart, and leaves nothing half-written", async () => {
     const dispatcher = await login("dispatcher@convoy.test", "dispatch123");
     const driver = await login("driver1@convoy.test", "drive123");
-    const offer = await dispatcher.api.offers.create.mutate(offerInput([driver.userId]));
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
 
     // Load: a steady stream of chat messages, each with its own idempotency key.
     // `outcome` is "ok" or the tRPC error code.

@@ -2,55 +2,28 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
-import { createDb, ensureDatabase, migrate, seed, sql, type DbHandle } from "@convoy/db";
-import { createTestDatabase } from "../support/harness";
-import { spawnServer, type ServerProcess } from "../support/process";
-import { startPrivateRedis, type PrivateRedis } from "../support/redis";
-import { startTcpBalancer, type TcpBalancer } from "../support/tcpBalancer";
+import { sql } from "@convoy/db";
+import { startCluster, type Cluster } from "../support/cluster";
 import { collectFrom } from "../support/subscriptions";
-import { offerInput } from "../support/fixtures";
+import { loadInput } from "../support/fixtures";
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: DbHandle;
-let redis: PrivateRedis;
-let a: ServerProcess;
-let b: ServerProcess;
-let balancer: TcpBalancer;
+let cluster: Cluster;
 const clients: ConvoyClient[] = [];
 
-const instanceEnv = () => ({
-  DATABASE_URL: database.url,
-  REDIS_URL: redis.url,
-  CHAT_MESSAGES_PER_10S: "10000",
-  MUTATIONS_PER_10S: "10000",
-  SHUTDOWN_DELAY_MS: "300",
-});
-
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  database = await createTestDatabase();
-  await ensureDatabase(database.url);
-  db = createDb(database.url, { connectionLimit: 2 });
-  await migrate(db.db);
-  await seed(db.db);
-  [a, b] = await Promise.all([spawnServer(instanceEnv()), spawnServer(instanceEnv())]);
-  balancer = await startTcpBalancer([b.port, a.port]);
+  cluster = await startCluster({ CHAT_MESSAGES_PER_10S: "10000", MUTATIONS_PER_10S: "10000", SHUTDOWN_DELAY_MS: "300" });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.close()));
-  await balancer.close();
-  for (const server of [a, b]) if (server.child.exitCode === null) server.child.kill("SIGKILL");
-  await redis.stop();
-  await db.close();
-  await database.drop();
+  await cluster.stop();
 });
 
 async function viaBalancer(email: string, password: string) {
-  const anonymous = createConvoyClient({ url: balancer.url, WebSocket });
+  const anonymous = createConvoyClient({ url: cluster.balancer.url, WebSocket });
   clients.push(anonymous);
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
-  const client = createConvoyClient({ url: balancer.url, token, WebSocket, lazy: false });
+  const client = createConvoyClient({ url: cluster.balancer.url, token, WebSocket, lazy: false });
   clients.push(client);
   return Object.assign(client, { userId: user.id });
 }
@@ -59,7 +32,7 @@ describe("SIGTERM rolling restart of one instance", () => {
   it("fails no mutation and loses no event", async () => {
     const dispatcher = await viaBalancer("dispatcher@convoy.test", "dispatch123");
     const driver = await viaBalancer("driver1@convoy.test", "drive123");
-    const offer = await dispatcher.api.offers.create.mutate(offerInput([driver.userId]));
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     const stream = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: offer.id, lastEventId: "0" });
     await stream.started;
 
@@ -85,12 +58,12 @@ describe("SIGTERM rolling restart of one instance", () => {
     })();
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    b.child.kill("SIGTERM");
-    expect(await b.exited).toBe(0);
+    cluster.b.child.kill("SIGTERM");
+    expect(await cluster.b.exited).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     // B comes back with the new build and takes traffic again, as in a rolling deploy.
-    b = await spawnServer(instanceEnv());
-    balancer.setBackends([b.port, a.port]);
+    cluster.b = await cluster.spawnInstance();
+    cluster.balancer.setBackends([cluster.b.port, cluster.a.port]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     state.running = false;
     await load;
@@ -98,12 +71,12 @@ describe("SIGTERM rolling restart of one instance", () => {
     expect(failures.map((failure) => (failure instanceof Error ? failure.message : String(failure)))).toEqual([]);
     expect(sent.length).toBeGreaterThan(20);
     expect(reports).toBeGreaterThan(20);
-    const [rows] = (await db.db.execute(
+    const [rows] = (await cluster.db.db.execute(
       sql`SELECT client_message_id AS id FROM messages WHERE offer_id = ${offer.id} AND client_message_id IS NOT NULL ORDER BY id`,
     )) as unknown as [{ id: string }[]];
     expect(rows.map((row) => row.id).sort()).toEqual([...sent].sort());
 
-    const [visible] = (await db.db.execute(
+    const [visible] = (await cluster.db.db.execute(
       sql`SELECT id FROM events WHERE stream = 'chat' AND offer_id = ${offer.id} AND dispatcher_id = ${dispatcher.userId} ORDER BY id`,
     )) as unknown as [{ id: number }[]];
     const tracked = () => stream.items.flatMap((item) => ("id" in item ? [Number(item.id)] : []));

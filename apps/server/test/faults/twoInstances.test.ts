@@ -2,52 +2,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import type { PresenceEvent } from "@convoy/api";
-import { createDb, ensureDatabase, migrate, seed, sql, type DbHandle } from "@convoy/db";
-import { createTestDatabase } from "../support/harness";
-import { spawnServer, type ServerProcess } from "../support/process";
-import { startPrivateRedis, type PrivateRedis } from "../support/redis";
-import { startTcpBalancer, type TcpBalancer } from "../support/tcpBalancer";
+import { sql } from "@convoy/db";
+import { startCluster, type Cluster } from "../support/cluster";
 import { collect, collectFrom } from "../support/subscriptions";
-import { offerInput } from "../support/fixtures";
+import { loadInput } from "../support/fixtures";
 
 const GRACE_MS = 1_000;
 const HEARTBEAT_TTL_MS = 2_000;
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: DbHandle;
-let redis: PrivateRedis;
-let a: ServerProcess;
-let b: ServerProcess;
-let balancer: TcpBalancer;
+let cluster: Cluster;
 const clients: ConvoyClient[] = [];
 
-const instanceEnv = () => ({
-  DATABASE_URL: database.url,
-  REDIS_URL: redis.url,
-  PRESENCE_GRACE_MS: String(GRACE_MS),
-  PRESENCE_HEARTBEAT_MS: "500",
-  PRESENCE_HEARTBEAT_TTL_MS: String(HEARTBEAT_TTL_MS),
-});
-
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  database = await createTestDatabase();
-  await ensureDatabase(database.url);
-  db = createDb(database.url, { connectionLimit: 2 });
-  await migrate(db.db);
-  await seed(db.db);
-  [a, b] = await Promise.all([spawnServer(instanceEnv()), spawnServer(instanceEnv())]);
-  // B first: clients of the balancer start on B and fail over to A.
-  balancer = await startTcpBalancer([b.port, a.port]);
+  cluster = await startCluster({
+    PRESENCE_GRACE_MS: String(GRACE_MS),
+    PRESENCE_HEARTBEAT_MS: "500",
+    PRESENCE_HEARTBEAT_TTL_MS: String(HEARTBEAT_TTL_MS),
+  });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.close()));
-  await balancer.close();
-  for (const server of [a, b]) if (server.child.exitCode === null) server.child.kill("SIGKILL");
-  await redis.stop();
-  await db.close();
-  await database.drop();
+  await cluster.stop();
 });
 
 async function clientFor(url: string, email: string, password: string) {
@@ -60,7 +36,7 @@ async function clientFor(url: string, email: string, password: string) {
 }
 
 async function offerIdsVisibleTo(driverId: number): Promise<number[]> {
-  const [rows] = (await db.db.execute(
+  const [rows] = (await cluster.db.db.execute(
     sql`SELECT id FROM events WHERE stream = 'offers' AND driver_id = ${driverId} ORDER BY id`,
   )) as unknown as [{ id: number }[]];
   return rows.map((row) => row.id);
@@ -68,6 +44,7 @@ async function offerIdsVisibleTo(driverId: number): Promise<number[]> {
 
 describe("two instances behind a balancer", () => {
   it("carries events across instances; when B dies its clients resume on A and its drivers go offline", async () => {
+    const { a, b, balancer } = cluster;
     const dispatcher = await clientFor(a.url, "dispatcher@convoy.test", "dispatch123");
     const movingDriver = await clientFor(balancer.url, "driver1@convoy.test", "drive123");
     const strandedDriver = await clientFor(b.url, "driver2@convoy.test", "drive123");
@@ -90,14 +67,14 @@ describe("two instances behind a balancer", () => {
     await presence.until(() => onlineNow().has(movingDriver.userId) && onlineNow().has(strandedDriver.userId));
 
     // A client on B receives what a client on A caused.
-    const first = await dispatcher.api.offers.create.mutate(offerInput([movingDriver.userId, strandedDriver.userId]));
+    const first = await dispatcher.api.offers.create.mutate(loadInput([movingDriver.userId, strandedDriver.userId]));
     await movingEvents.until((items) => items.some((item) => item.data.offerId === first.id));
     await strandedEvents.until((items) => items.some((item) => item.data.offerId === first.id));
 
     const state = { writing: true };
     const writer = (async () => {
       while (state.writing) {
-        await dispatcher.api.offers.create.mutate(offerInput([movingDriver.userId]));
+        await dispatcher.api.offers.create.mutate(loadInput([movingDriver.userId]));
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     })();

@@ -4,7 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 import { appRouter, type AppRouter } from "@convoy/api";
 import { eq, offerRecipients, offers, sql } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
-import { createExtraUsers, loginExtra, offerInput } from "../support/fixtures";
+import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
@@ -74,7 +74,7 @@ const rows: Record<string, Row> = {
   "drivers.list": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.drivers.list.query({}) },
   "drivers.byId": { allowed: ["dispatcher", "otherDispatcher", "recipient"], call: (c) => c.api.drivers.byId.query({ driverId: as.recipient.userId }) },
   "drivers.setAvailability": { allowed: ["recipient", "otherDriver", "tripDriver"], call: (c) => c.api.drivers.setAvailability.mutate({ availability: "available" }) },
-  "offers.create": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.offers.create.mutate(offerInput([as.recipient.userId])) },
+  "offers.create": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.offers.create.mutate(loadInput([as.recipient.userId])) },
   "offers.list": { allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"], call: (c) => c.api.offers.list.query({}) },
   "offers.byId": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.offers.byId.query({ offerId }) },
   "offers.markViewed": { allowed: ["recipient"], call: (c) => c.api.offers.markViewed.mutate({ offerId }) },
@@ -108,7 +108,7 @@ beforeAll(async () => {
   const [extra] = await createExtraUsers(t.db, "dispatcher", 1);
   as.otherDispatcher = await loginExtra(t, extra!.email);
 
-  offerId = (await as.dispatcher.api.offers.create.mutate(offerInput([as.recipient.userId]))).id;
+  offerId = (await as.dispatcher.api.offers.create.mutate(loadInput([as.recipient.userId]))).id;
   messageId = (await as.recipient.api.chat.send.mutate({ offerId, body: "fixture", clientMessageId: randomUUID() })).id;
 
   // A ride for rider 1, accepted by whichever nearby driver got the offer.

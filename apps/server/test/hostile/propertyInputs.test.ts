@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { appRouter } from "@convoy/api";
 import { sql } from "@convoy/db";
 import { useTestServer } from "../support/harness";
-import { offerInput } from "../support/fixtures";
+import { loadInput } from "../support/fixtures";
 
 const t = useTestServer({
   rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000, loginPoints: 1_000_000 },
@@ -63,7 +63,7 @@ beforeAll(async () => {
   const driver = await t.as("driver", 1);
   const rider = await t.as("rider", 1);
   // One real offer and thread, so ids 1..3 reach real rows and real authorization checks.
-  await dispatcher.api.offers.create.mutate(offerInput([driver.userId, (await t.as("driver", 2)).userId]));
+  await dispatcher.api.offers.create.mutate(loadInput([driver.userId, (await t.as("driver", 2)).userId]));
   tokens = [dispatcher.token, driver.token, rider.token];
 });
 

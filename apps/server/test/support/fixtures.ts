@@ -37,17 +37,4 @@ export function loginExtra(t: TestServer, email: string): Promise<LoggedInClient
   return t.login(email, "extra-pass-123");
 }
 
-/** A valid load offer to `driverIds`, open for an hour unless told otherwise. */
-export function offerInput(driverIds: number[], overrides: Record<string, unknown> = {}) {
-  return {
-    driverIds,
-    pickup: { address: "100 N State St, Chicago", lat: 41.8837, lng: -87.6278 },
-    dropoff: { address: "O'Hare Cargo Area, Chicago", lat: 41.9742, lng: -87.9073 },
-    weightKg: 800,
-    dimensions: { lengthCm: 240, widthCm: 120, heightCm: 100 },
-    rateCents: 45_000,
-    notes: "Dock 4, call on arrival",
-    expiresInSeconds: 3_600,
-    ...overrides,
-  };
-}
+export { loadInput } from "./offerFixtures";
