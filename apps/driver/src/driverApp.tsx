@@ -1,5 +1,6 @@
 import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriverHome } from "./driverHome";
+import { DriverLiveProvider } from "./driverLive";
 import { useDriverNotifications } from "./notifications";
 import { OfferChatScreen } from "./offerChatScreen";
 import { OfferScreen } from "./offerScreen";
@@ -29,8 +30,10 @@ export function DriverApp({ title }: { title: string }) {
   else screen = <OfferScreen key={offerId} offerId={offerId} />;
 
   return (
-    <AppShell title={title} nav={<Nav />}>
-      {screen}
-    </AppShell>
+    <DriverLiveProvider>
+      <AppShell title={title} nav={<Nav />}>
+        {screen}
+      </AppShell>
+    </DriverLiveProvider>
   );
 }

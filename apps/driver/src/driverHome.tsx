@@ -1,6 +1,7 @@
 import { errorMessage, formatPayload, trpc, useSignedInUser, useToast, vehicleLabel } from "@convoy/ui";
 import { OfferInbox } from "./offerInbox";
 import { SoundToggle } from "./sound";
+import { TripDesk } from "./tripDesk";
 
 /** The driver's first screen: who they are, whether they take offers right now, and the inbox. */
 export function DriverHome() {
@@ -51,6 +52,7 @@ export function DriverHome() {
           {errorMessage(setAvailability.error)}
         </p>
       )}
+      <TripDesk />
       <SoundToggle />
       <OfferInbox />
     </>

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { AppShell, AuthGate, ConvoyProvider } from "@convoy/ui";
 import "@convoy/ui/styles.css";
+import "./rider.css";
 import { RiderHome } from "./riderHome";
 
 const TITLE = "Convoy Rider";

@@ -36,6 +36,7 @@ export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chat
 export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
 export { ConvoyMap, type ConvoyMapProps, type LineTone, type MapFit, type MapLine, type MapMarker, type MarkerTone } from "./map/convoyMap";
+export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce, type GeolocationProblem } from "./map/geolocation";
 export {
   formatDriverRating,
   formatEta,

@@ -100,6 +100,9 @@ function decorate(marker: L.Marker, spec: MapMarker): void {
   if (!element) return;
   element.dataset.markerId = spec.id;
   element.dataset.tone = spec.tone;
+  // Where the marker is heading (it may still be gliding there).
+  element.dataset.lat = String(spec.position.lat);
+  element.dataset.lng = String(spec.position.lng);
   element.setAttribute("aria-label", spec.title);
   element.title = spec.title;
 }
@@ -171,13 +174,10 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
       }
       const previous = existing.spec;
       existing.spec = spec;
-      if (previous.tone !== spec.tone || previous.label !== spec.label) {
-        existing.marker.setIcon(icon(spec));
-        decorate(existing.marker, spec);
-      } else if (previous.title !== spec.title) {
-        decorate(existing.marker, spec);
-      }
-      if (!sameSpot(previous.position, spec.position)) existing.motion.glideTo(spec.position, spec.animate ?? false);
+      const moved = !sameSpot(previous.position, spec.position);
+      if (previous.tone !== spec.tone || previous.label !== spec.label) existing.marker.setIcon(icon(spec));
+      decorate(existing.marker, spec);
+      if (moved) existing.motion.glideTo(spec.position, spec.animate ?? false);
     }
     for (const [id, entry] of entries) {
       if (wanted.has(id)) continue;

@@ -1,0 +1,161 @@
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import type { TripView } from "@convoy/api";
+import {
+  geolocationProblem,
+  TRACKABLE_TRIP_STATUSES,
+  trpc,
+  useSignedInUser,
+  type GeolocationProblem,
+  type LatLng,
+} from "@convoy/ui";
+import { LocationReporter, type ReportPoint } from "./locationReporter";
+import { advance, demoStart, distanceMetres, gridRoute } from "./simulatedRoute";
+
+/** How fast the demo drive goes: 14 m/s, about 50 km/h. */
+export const SIMULATED_SPEED_MPS = 14;
+/** The demo drive moves once a second, like a phone's GPS. */
+const SIMULATION_TICK_MS = 1_000;
+
+/**
+ * Where the phone's location stands: `off` while the driver is offline (nothing is shared),
+ * `waiting` for the first fix, `on` while fixes arrive, or the problem that stops it.
+ */
+export type SharingState = { kind: "off" } | { kind: "waiting" } | { kind: "on" } | { kind: "problem"; problem: GeolocationProblem };
+
+export interface DriverLive {
+  /** The trip the driver is on (assigned through in progress), or null. */
+  activeTrip: TripView | null;
+  activeTripLoading: boolean;
+  /** The driver's newest position: a GPS fix, a simulated step, or what the server last knew. */
+  position: LatLng | null;
+  sharing: SharingState;
+  simulate: boolean;
+  setSimulate: (on: boolean) => void;
+}
+
+const DriverLiveContext = createContext<DriverLive | null>(null);
+
+/** The live state of the driver's trip and location, from `<DriverLiveProvider>`. */
+export function useDriverLive(): DriverLive {
+  const live = useContext(DriverLiveContext);
+  if (!live) throw new Error("useDriverLive must be used inside <DriverLiveProvider>");
+  return live;
+}
+
+/** Where a driver on `trip` is heading: the pickup until they arrive, then the dropoff. */
+export function tripTarget(trip: TripView | null): { kind: "pickup" | "dropoff"; point: LatLng } | null {
+  if (!trip) return null;
+  if (trip.status === "assigned" || trip.status === "en_route") return { kind: "pickup", point: trip.pickup };
+  if (trip.status === "arrived" || trip.status === "in_progress") return { kind: "dropoff", point: trip.dropoff };
+  return null;
+}
+
+/**
+ * For the whole signed-in driver app, whatever screen is open: follows the driver's trips
+ * (`trips.events`), shares the phone's position while the driver is available or busy
+ * (`watchPosition` → `tracking.report` batches), and, when "Simulate movement" is on,
+ * drives toward the trip's pickup and then its dropoff along a street grid at 1 Hz instead.
+ */
+export function DriverLiveProvider({ children }: { children: ReactNode }) {
+  const me = useSignedInUser();
+  const utils = trpc.useUtils();
+  const details = trpc.drivers.byId.useQuery({ driverId: me.id });
+  const active = trpc.trips.list.useQuery({ status: [...TRACKABLE_TRIP_STATUSES], limit: 1 });
+  const activeTrip = active.data?.items[0] ?? null;
+
+  trpc.trips.events.useSubscription(undefined, {
+    onData: ({ data: event }) => {
+      utils.trips.byId.setData({ tripId: event.tripId }, event.trip);
+      void utils.trips.list.invalidate();
+      // Winning a ride makes the driver busy; completing it frees them.
+      if (event.type === "trip.assigned" || event.trip.status === "completed" || event.trip.status === "cancelled") {
+        void utils.drivers.byId.invalidate({ driverId: me.id });
+      }
+    },
+  });
+
+  const [reporter] = useState(() => new LocationReporter((points) => utils.client.tracking.report.mutate({ points })));
+  useEffect(() => () => reporter.stop(), [reporter]);
+
+  const [simulate, setSimulate] = useState(false);
+  const [fix, setFix] = useState<LatLng | null>(null);
+  const [simulated, setSimulated] = useState<LatLng | null>(null);
+  const [sharing, setSharing] = useState<SharingState>({ kind: "off" });
+
+  const availability = details.data?.availability;
+  const shareReal = !simulate && availability !== undefined && availability !== "offline";
+  useEffect(() => {
+    if (!shareReal) {
+      setSharing({ kind: "off" });
+      return;
+    }
+    if (!("geolocation" in navigator)) {
+      setSharing({ kind: "problem", problem: "unsupported" });
+      return;
+    }
+    setSharing({ kind: "waiting" });
+    const watch = navigator.geolocation.watchPosition(
+      ({ coords, timestamp }) => {
+        setSharing({ kind: "on" });
+        setFix({ lat: coords.latitude, lng: coords.longitude });
+        reporter.push(fixPoint(coords, timestamp));
+      },
+      (error) => {
+        const problem = geolocationProblem(error);
+        // A slow first fix is not a failure: the watch keeps going.
+        setSharing(problem === "timeout" ? { kind: "waiting" } : { kind: "problem", problem });
+      },
+      { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 },
+    );
+    return () => navigator.geolocation.clearWatch(watch);
+  }, [shareReal, reporter]);
+
+  const serverPosition = details.data?.position ?? null;
+  const position = simulate ? (simulated ?? fix ?? serverPosition) : (fix ?? serverPosition);
+
+  // The simulation reads the newest values through refs so its 1 Hz timer never restarts.
+  const target = tripTarget(activeTrip);
+  const latest = useRef({ target, start: position });
+  latest.current = { target, start: position };
+  useEffect(() => {
+    if (!simulate) return;
+    let here: LatLng | null = null;
+    let routeFor: LatLng | null = null;
+    let route: LatLng[] = [];
+    const timer = setInterval(() => {
+      const goal = latest.current.target?.point ?? null;
+      if (!goal) return;
+      here ??= latest.current.start ?? demoStart(goal);
+      if (!routeFor || routeFor.lat !== goal.lat || routeFor.lng !== goal.lng) {
+        routeFor = goal;
+        route = gridRoute(here, goal);
+      }
+      if (distanceMetres(here, goal) < 1) return;
+      const step = advance(here, route, (SIMULATED_SPEED_MPS * SIMULATION_TICK_MS) / 1_000);
+      here = step.position;
+      route = step.remaining;
+      setSimulated(here);
+      reporter.push({ lat: here.lat, lng: here.lng, recordedAt: Date.now(), accuracyM: 5, headingDeg: step.headingDeg, speedMps: SIMULATED_SPEED_MPS });
+    }, SIMULATION_TICK_MS);
+    return () => clearInterval(timer);
+  }, [simulate, reporter]);
+
+  const value = useMemo<DriverLive>(
+    () => ({ activeTrip, activeTripLoading: active.isPending, position, sharing, simulate, setSimulate }),
+    [activeTrip, active.isPending, position, sharing, simulate],
+  );
+  return <DriverLiveContext.Provider value={value}>{children}</DriverLiveContext.Provider>;
+}
+
+/** A GPS fix as a report point; negative or missing readings are left out (unknown). */
+function fixPoint(coords: GeolocationCoordinates, timestamp: number): ReportPoint {
+  const known = (value: number | null) => (value === null || Number.isNaN(value) || value < 0 ? null : value);
+  return {
+    lat: coords.latitude,
+    lng: coords.longitude,
+    recordedAt: Math.round(timestamp),
+    accuracyM: known(coords.accuracy),
+    headingDeg: known(coords.heading),
+    speedMps: known(coords.speed),
+  };
+}
