@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Redis } from "ioredis";
 import {
   appRouter,
+  sharedJsonEncoder,
   channels,
   createContext,
   createInProcessBus,
@@ -176,6 +177,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // A fleet frame goes to every dispatcher: stringify it once, not once per socket.
+    experimental_encoder: sharedJsonEncoder,
     onError,
     async createContext({ res, info }) {
       const context = await createContext(services, tokenFromConnectionParams(info.connectionParams));

@@ -1,3 +1,4 @@
+import { shareJson } from "../lib/sharedJson";
 import type { FleetDriver, FleetFrame } from "./fleetTypes";
 import { FrameMailbox } from "./frameMailbox";
 
@@ -106,7 +107,8 @@ export class FleetFeed {
     }
     if (drivers.length === 0) return;
     this.lastFrameAt = now;
-    const frame: FleetFrame = { kind: "frame", at: now, drivers };
+    // Every dispatcher gets this one object, so its JSON is computed once for all of them.
+    const frame: FleetFrame = shareJson({ kind: "frame", at: now, drivers });
     for (const mailbox of this.mailboxes) mailbox.offer(frame);
   }
 }
