@@ -1,6 +1,7 @@
 import { useId, useState, type ReactNode, type SyntheticEvent } from "react";
 import { createOfferInputSchema, OFFER_EXPIRY_SECONDS } from "@convoy/api/schemas";
 import {
+  ConvoyMap,
   errorMessage,
   formatDistance,
   formatMoney,
@@ -12,6 +13,7 @@ import {
   useToast,
   vehicleLabel,
   type LatLng,
+  type MapMarker,
 } from "@convoy/ui";
 import type { Driver } from "./driversPage";
 
@@ -114,6 +116,15 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
   const rateCents = parseDollars(form.rate);
   const perMile = distanceKm && rateCents ? `${formatMoney(Math.round(rateCents / (distanceKm / 1.609344)))}/mi` : null;
 
+  // Clicking the map fills in the coordinates of the pickup, then of the dropoff.
+  const [picking, setPicking] = useState<"pickup" | "dropoff">(pickupPoint ? "dropoff" : "pickup");
+  const pickOnMap = (point: LatLng) => {
+    const round = (degrees: number) => String(Math.round(degrees * 1e6) / 1e6);
+    set(picking === "pickup" ? "pickupLat" : "dropoffLat")(round(point.lat));
+    set(picking === "pickup" ? "pickupLng" : "dropoffLng")(round(point.lng));
+    if (picking === "pickup") setPicking("dropoff");
+  };
+
   const submit = async (event: SyntheticEvent) => {
     event.preventDefault();
     const minutes = numberOrUndefined(form.expiresInMinutes);
@@ -185,7 +196,8 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
             {field("dropoffLng", "Dropoff longitude", { inputMode: "decimal", placeholder: "-87.9073" })}
           </div>
         </fieldset>
-        <p className="dispatch-offer-form__distance" data-testid="offer-distance">
+        <OfferMap pickup={from} dropoff={to} drivers={drivers} picking={picking} onPickingChange={setPicking} onPick={pickOnMap} />
+        <p className="dispatch-offer-form__distance">
           Distance: {distanceKm === null ? "enter both points" : formatDistance(distanceKm)}
         </p>
         <fieldset>
@@ -233,6 +245,59 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** Where the map opens when there is nothing to show yet: the middle of the selected drivers. */
+function openingCenter(drivers: Driver[], pickup: LatLng | null): LatLng {
+  if (pickup) return pickup;
+  const positions = drivers.flatMap((driver) => (driver.position ? [driver.position] : []));
+  if (positions.length === 0) return { lat: 41.8781, lng: -87.6298 };
+  const sum = positions.reduce((total, point) => ({ lat: total.lat + point.lat, lng: total.lng + point.lng }), { lat: 0, lng: 0 });
+  return { lat: sum.lat / positions.length, lng: sum.lng / positions.length };
+}
+
+interface OfferMapProps {
+  pickup: LatLng | null;
+  dropoff: LatLng | null;
+  drivers: Driver[];
+  picking: "pickup" | "dropoff";
+  onPickingChange: (next: "pickup" | "dropoff") => void;
+  onPick: (point: LatLng) => void;
+}
+
+/** A small map that shows the two points and the selected drivers, and sets a point on click. */
+function OfferMap({ pickup, dropoff, drivers, picking, onPickingChange, onPick }: OfferMapProps) {
+  const [center] = useState(() => openingCenter(drivers, pickup));
+  const markers: MapMarker[] = drivers.flatMap((driver) =>
+    driver.position ? [{ id: `driver-${driver.id}`, position: driver.position, tone: driver.availability, title: driver.name }] : [],
+  );
+  if (pickup) markers.push({ id: "pickup", position: pickup, tone: "pickup", label: "P", title: "Pickup" });
+  if (dropoff) markers.push({ id: "dropoff", position: dropoff, tone: "dropoff", label: "D", title: "Dropoff" });
+  const fitPoints = [pickup, dropoff].filter((point): point is LatLng => point !== null);
+  const fitKey = fitPoints.map((point) => `${point.lat},${point.lng}`).join(";");
+
+  return (
+    <div className="dispatch-offer-map">
+      <div className="dispatch-offer-map__mode" role="group" aria-label="Map click sets">
+        <span className="convoy-muted">Click the map to set the</span>
+        {(["pickup", "dropoff"] as const).map((mode) => (
+          <button key={mode} type="button" className="dispatch-filter" aria-pressed={picking === mode} onClick={() => onPickingChange(mode)}>
+            {mode === "pickup" ? "Pickup" : "Dropoff"}
+          </button>
+        ))}
+      </div>
+      <ConvoyMap
+        label="Offer map"
+        className="dispatch-offer-map__canvas"
+        center={center}
+        zoom={11}
+        markers={markers}
+        lines={pickup && dropoff ? [{ id: "route", points: [pickup, dropoff], tone: "route" }] : []}
+        fit={fitPoints.length === 2 ? { key: fitKey, points: fitPoints } : null}
+        onMapClick={onPick}
+      />
+    </div>
   );
 }
 

@@ -11,7 +11,9 @@ export function useDriverNotifications(): void {
     switch (event.type) {
       case "offer.received":
         beep();
-        toast(`New offer: ${event.offer.pickup.address} → ${event.offer.dropoff.address}, ${formatMoney(event.offer.rateCents)}`);
+        toast(
+          `${event.offer.kind === "ride" ? "New ride request" : "New offer"}: ${event.offer.pickup.address} → ${event.offer.dropoff.address}, ${formatMoney(event.offer.rateCents)}`,
+        );
         break;
       case "offer.won":
         toast(`You won offer #${event.offerId} at ${formatMoney(event.agreedRateCents)}`, { tone: "success" });

@@ -7,11 +7,12 @@ type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
 /** How many of the newest offers the inbox shows. */
 const INBOX_SIZE = 30;
 
-/** The driver's offers, newest first: open ones to answer, then the decided ones. Live. */
+/** The driver's load offers, newest first: open ones to answer, then the decided ones. Live. */
 export function OfferInbox() {
   const offers = trpc.offers.list.useQuery({ limit: INBOX_SIZE });
   const now = useNow();
-  const items = offers.data?.items ?? [];
+  // Ride requests have their own card at the top of the home screen (first to accept wins).
+  const items = (offers.data?.items ?? []).filter((offer) => offer.kind === "load");
   const open = items.filter((offer) => driverOfferState(offer, offer.me).open);
   const past = items.filter((offer) => !driverOfferState(offer, offer.me).open);
 
@@ -54,12 +55,12 @@ function InboxItem({ offer, now }: { offer: OfferListItem; now: number }) {
           <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
             {state.label}
           </span>
-          {offer.kind === "load" && <OfferUnread offerId={offer.id} />}
+          <OfferUnread offerId={offer.id} />
         </span>
         <span className="driver-offer-item__route">{offer.pickup.address}</span>
         <span className="driver-offer-item__route">→ {offer.dropoff.address}</span>
         <span className="convoy-muted driver-offer-item__meta">
-          {offer.kind === "ride" ? "Ride" : `Load #${offer.id} · ${offer.weightKg.toLocaleString("en-US")} kg`}
+          Load #{offer.id} · {offer.weightKg.toLocaleString("en-US")} kg
           {state.open && ` · ${formatCountdown(Date.parse(offer.expiresAt) - now)} left`}
         </span>
       </a>

@@ -12,7 +12,7 @@ import {
 } from "@convoy/ui";
 import { OfferUnread } from "./offerInbox";
 import { driverOfferState, outcomeMessage, type DriverOffer } from "./offerStatus";
-import { RouteSketch } from "./routeSketch";
+import { RouteMap } from "./routeMap";
 
 /**
  * One offer for the driver: marked viewed on open, counting down to expiry, with accept,
@@ -83,7 +83,7 @@ function OfferDetails({ offer }: { offer: DriverOffer }) {
             {outcome}
           </p>
         )}
-        <RouteSketch pickup={offer.pickup} dropoff={offer.dropoff} distanceKm={offer.distanceKm} />
+        <RouteMap offerId={offer.id} pickup={offer.pickup} dropoff={offer.dropoff} distanceKm={offer.distanceKm} />
         <dl className="convoy-facts">
           <dt>Pickup</dt>
           <dd>{offer.pickup.address}</dd>
