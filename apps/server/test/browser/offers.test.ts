@@ -153,4 +153,31 @@ describe("offers in the browser", () => {
     await dialog.waitFor({ state: "hidden" });
     expect((await dispatcherApi.api.offers.list.query({ limit: 100 })).items.length).toBe(before.items.length);
   });
+
+  it("sets the pickup and then the dropoff by clicking the form's map", async () => {
+    const desk = await browser.newPage({ viewport: DESKTOP });
+    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await desk.getByRole("checkbox", { name: /\(driver 4\)$/ }).check();
+    await desk.getByRole("button", { name: "Make offer" }).click();
+    const dialog = desk.getByRole("dialog", { name: "Make offer" });
+    const map = dialog.getByRole("region", { name: "Offer map" });
+    const coordinate = /^-?\d{1,3}\.\d+$/;
+    const valueOf = (label: string) => dialog.getByLabel(label, { exact: true }).inputValue();
+
+    await dialog.getByRole("button", { name: "Pickup", pressed: true }).waitFor();
+    await map.click({ position: { x: 120, y: 80 } });
+    await dialog.getByRole("button", { name: "Dropoff", pressed: true }).waitFor();
+    expect(await valueOf("Pickup latitude")).toMatch(coordinate);
+    expect(await valueOf("Pickup longitude")).toMatch(coordinate);
+    expect(await valueOf("Dropoff latitude")).toBe("");
+    await dialog.locator('[data-marker-id="pickup"]').waitFor();
+
+    await map.click({ position: { x: 420, y: 160 } });
+    expect(await valueOf("Dropoff latitude")).toMatch(coordinate);
+    // Further east and further south on screen: a larger longitude and a smaller latitude.
+    expect(Number(await valueOf("Dropoff longitude"))).toBeGreaterThan(Number(await valueOf("Pickup longitude")));
+    expect(Number(await valueOf("Dropoff latitude"))).toBeLessThan(Number(await valueOf("Pickup latitude")));
+    await dialog.locator('[data-marker-id="dropoff"]').waitFor();
+    await dialog.getByText(/^Distance: \d+\.\d km \(\d+\.\d mi\)$/).waitFor();
+  });
 });
