@@ -72,8 +72,10 @@ function ChatThread({ thread, me, peerName }: ChatWindowProps) {
   const newest = view.messages.at(-1);
   const newestId = newest?.id ?? 0;
   const myCursor = view.reads[me.role];
+  // My own messages need no receipt; only something from the other side (or the system) does.
+  const hasUnread = view.messages.some((message) => message.id > myCursor && message.senderId !== me.id);
   useEffect(() => {
-    if (!visible || newestId <= myCursor || newestId <= requestedUpTo.current) return;
+    if (!visible || !hasUnread || newestId <= requestedUpTo.current) return;
     requestedUpTo.current = newestId;
     markRead.mutateAsync({ offerId, driverId, messageId: newestId }).then(
       (result) => {
@@ -87,7 +89,7 @@ function ChatThread({ thread, me, peerName }: ChatWindowProps) {
       },
     );
     // Not `markRead`: the mutation result is a new object every render; its mutateAsync is stable.
-  }, [visible, newestId, myCursor, offerId, driverId, me.role, store, utils]);
+  }, [visible, hasUnread, newestId, offerId, driverId, me.role, store, utils]);
 
   // Sending, with the draft kept on screen until the server has it.
   const send = trpc.chat.send.useMutation();
