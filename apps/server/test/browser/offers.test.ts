@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 import { DESKTOP, markDocument, signIn, stillSameDocument, toastWith, waitForText } from "../support/appPages";
+import { loadInput } from "../support/offerFixtures";
 
 const apps = builtAppsDir();
 const t = useTestServer({ staticDir: apps.dir });
@@ -179,5 +180,37 @@ describe("offers in the browser", () => {
     expect(Number(await valueOf("Dropoff latitude"))).toBeLessThan(Number(await valueOf("Pickup latitude")));
     await dialog.locator('[data-marker-id="dropoff"]').waitFor();
     await dialog.getByText(/^Distance: \d+\.\d km \(\d+\.\d mi\)$/).waitFor();
+  });
+
+  it("cancels an open offer from the desk; the driver sees it withdrawn live", async () => {
+    const dispatcherApi = await t.as("dispatcher");
+    const driver = await t.as("driver", 5);
+    const { id: offerId } = await dispatcherApi.api.offers.create.mutate(loadInput([driver.userId], { rateCents: 30_000 }));
+
+    const phone = await browser.newPage();
+    await signIn(phone, t.url, "driver", "driver5@convoy.test", "drive123");
+    await phone.locator(`a[data-offer-id="${offerId}"]`).click();
+    await phone.getByRole("button", { name: "Accept $300.00" }).waitFor();
+    await markDocument(phone);
+
+    const desk = await browser.newPage({ viewport: DESKTOP });
+    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await desk.getByRole("link", { name: /^Offers/ }).click();
+    await desk.locator(`button[data-offer-id="${offerId}"]`).click();
+    await desk.locator(`li[data-driver-id="${driver.userId}"] [data-status="viewed"]`).waitFor();
+    await desk.getByRole("button", { name: "Cancel offer" }).click();
+    await desk.getByRole("button", { name: "Yes, cancel offer" }).click();
+    await waitForText(desk.locator("[data-offer-status]"), "Cancelled");
+    await desk.locator(`li[data-driver-id="${driver.userId}"] [data-status="withdrawn"]`).waitFor();
+    // Off the open list, onto the cancelled one.
+    await desk.locator(`button[data-offer-id="${offerId}"]`).waitFor({ state: "detached" });
+    await desk.getByRole("button", { name: "Cancelled", exact: true }).click();
+    await desk.locator(`button[data-offer-id="${offerId}"]`).waitFor();
+
+    await waitForText(phone.locator('[data-outcome="withdrawn"]'), "Withdrawn by the dispatcher");
+    expect(await phone.getByRole("button", { name: /^Accept/ }).count()).toBe(0);
+    expect(await toastWith(phone, "withdrawn")).toContain(`Offer #${offerId} was withdrawn by the dispatcher`);
+    expect(await stillSameDocument(phone)).toBe(true);
+    expect((await dispatcherApi.api.offers.byId.query({ offerId })).status).toBe("cancelled");
   });
 });
