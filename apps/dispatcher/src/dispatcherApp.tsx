@@ -1,5 +1,6 @@
 import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriversPage } from "./driversPage";
+import { LiveDesk, parseLiveDeskRoute, type LiveDeskRoute } from "./liveDesk";
 import { useDispatcherNotifications } from "./notifications";
 import { OffersPage } from "./offersPage";
 import { PresenceProvider } from "./presence";
@@ -12,7 +13,7 @@ function parseRoute(segments: string[]) {
   return { page: "offers" as const, offerId, driverId };
 }
 
-function Nav({ page }: { page: "drivers" | "offers" }) {
+function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
   const unread = trpc.chat.unreadCount.useQuery();
   return (
     <nav className="convoy-nav" aria-label="Sections">
@@ -23,6 +24,12 @@ function Nav({ page }: { page: "drivers" | "offers" }) {
         Offers
         <UnreadBadge count={unread.data?.unread ?? 0} />
       </a>
+      <a className="convoy-nav__tab" href="#/fleet" aria-current={page === "fleet" ? "page" : undefined}>
+        Fleet
+      </a>
+      <a className="convoy-nav__tab" href="#/trips" aria-current={page === "trips" ? "page" : undefined}>
+        Trips
+      </a>
     </nav>
   );
 }
@@ -31,12 +38,15 @@ function Nav({ page }: { page: "drivers" | "offers" }) {
 export function DispatcherApp({ title }: { title: string }) {
   const { segments, navigate } = useHashRoute();
   const route = parseRoute(segments);
+  const liveDesk = parseLiveDeskRoute(segments);
   useDispatcherNotifications();
 
   return (
     <PresenceProvider>
-      <AppShell title={title} nav={<Nav page={route.page} />} wide>
-        {route.page === "drivers" ? (
+      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide>
+        {liveDesk ? (
+          <LiveDesk route={liveDesk} navigate={navigate} />
+        ) : route.page === "drivers" ? (
           <DriversPage onOfferCreated={(offerId) => navigate(`/offers/${offerId}`)} />
         ) : (
           <OffersPage offerId={route.offerId} driverId={route.driverId} navigate={navigate} />

@@ -71,7 +71,7 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
         ...previous,
         [end]: keepAddress
           ? { ...current, point }
-          : { point, address: address ?? pinText(point), addressIsAuto: address === undefined },
+          : { point, address: address ?? pinText(point), addressIsAuto: true },
       };
     });
     setFieldErrors((previous) => ({ ...previous, [end]: undefined }));

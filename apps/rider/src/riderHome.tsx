@@ -21,12 +21,11 @@ export function RiderHome() {
   const [choice, setChoice] = useState<Choice>(undefined);
   const newest = trpc.trips.list.useQuery({ limit: 1 }, { enabled: choice === undefined });
 
-  let screen: Exclude<Choice, undefined> | null;
-  if (choice !== undefined) screen = choice;
-  else if (newest.data) {
-    const trip = newest.data.items[0];
-    screen = trip && needsRider(trip) ? { screen: "trip", tripId: trip.id } : { screen: "request", retry: null };
-  } else screen = null;
+  const trip = newest.data?.items[0];
+  const initial: Choice = newest.data && (trip && needsRider(trip) ? { screen: "trip", tripId: trip.id } : { screen: "request", retry: null });
+  // Decided once: a trip on screen stays there when it ends, until the rider moves on.
+  if (choice === undefined && initial !== undefined) setChoice(initial);
+  const screen = choice ?? initial ?? null;
 
   return (
     <>

@@ -167,7 +167,6 @@ function TripMap({ trip, frame }: { trip: TripView; frame: TripTrackingFrame | n
       id: "driver",
       position: { lat: driverAt.lat, lng: driverAt.lng },
       tone: "driver",
-      label: trip.driver?.name.slice(0, 1) ?? "",
       title: `Your driver${trip.driver ? `: ${trip.driver.name}` : ""}`,
       animate: true,
     });

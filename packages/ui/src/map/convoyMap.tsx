@@ -145,6 +145,7 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
       for (const entry of entries.values()) entry.motion.stop();
       entries.clear();
       polylines.clear();
+      created.stop();
       created.remove();
       setMap(null);
     };
@@ -217,9 +218,13 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
   useEffect(() => {
     if (!map || fitKey === null) return;
     const points = fitPoints.current;
-    if (points.length === 1) map.setView(points[0]!, Math.max(map.getZoom(), 14));
+    // The container may have been laid out since Leaflet last measured it.
+    map.invalidateSize();
+    // Not animated: a screen that unmounts mid-animation would leave Leaflet a removed pane to move.
+    if (points.length === 1) map.setView(points[0]!, Math.max(map.getZoom(), 14), { animate: false });
     else if (points.length > 1) {
-      map.fitBounds(L.latLngBounds(points.map((point): L.LatLngTuple => [point.lat, point.lng])), { padding: [36, 36], maxZoom: 16 });
+      const bounds = L.latLngBounds(points.map((point): L.LatLngTuple => [point.lat, point.lng]));
+      map.fitBounds(bounds, { padding: [36, 36], maxZoom: 16, animate: false });
     }
   }, [map, fitKey]);
 
