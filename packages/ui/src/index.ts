@@ -35,7 +35,8 @@ export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, u
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";
 export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
-export { ConvoyMap, type ConvoyMapProps, type LineTone, type MapFit, type MapLine, type MapMarker, type MarkerTone } from "./map/convoyMap";
+export { ConvoyMap } from "./map/lazyMap";
+export type { ConvoyMapProps, LineTone, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
 export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce, type GeolocationProblem } from "./map/geolocation";
 export {
   formatDriverRating,
