@@ -25,12 +25,13 @@ export type SharingState = { kind: "off" } | { kind: "waiting" } | { kind: "on" 
 export interface DriverLive {
   /** The trip the driver is on (assigned through in progress), or null. */
   activeTrip: TripView | null;
-  activeTripLoading: boolean;
   /** The driver's newest position: a GPS fix, a simulated step, or what the server last knew. */
   position: LatLng | null;
   sharing: SharingState;
   simulate: boolean;
   setSimulate: (on: boolean) => void;
+  /** Asks for the position again, e.g. after the driver allowed location access. */
+  retrySharing: () => void;
 }
 
 const DriverLiveContext = createContext<DriverLive | null>(null);
@@ -81,6 +82,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
   const [fix, setFix] = useState<LatLng | null>(null);
   const [simulated, setSimulated] = useState<LatLng | null>(null);
   const [sharing, setSharing] = useState<SharingState>({ kind: "off" });
+  const [attempt, setAttempt] = useState(0);
 
   const availability = details.data?.availability;
   const shareReal = !simulate && availability !== undefined && availability !== "offline";
@@ -108,7 +110,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 },
     );
     return () => navigator.geolocation.clearWatch(watch);
-  }, [shareReal, reporter]);
+  }, [shareReal, reporter, attempt]);
 
   const serverPosition = details.data?.position ?? null;
   const position = simulate ? (simulated ?? fix ?? serverPosition) : (fix ?? serverPosition);
@@ -141,8 +143,15 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
   }, [simulate, reporter]);
 
   const value = useMemo<DriverLive>(
-    () => ({ activeTrip, activeTripLoading: active.isPending, position, sharing, simulate, setSimulate }),
-    [activeTrip, active.isPending, position, sharing, simulate],
+    () => ({
+      activeTrip,
+      position,
+      sharing,
+      simulate,
+      setSimulate,
+      retrySharing: () => setAttempt((n) => n + 1),
+    }),
+    [activeTrip, position, sharing, simulate],
   );
   return <DriverLiveContext.Provider value={value}>{children}</DriverLiveContext.Provider>;
 }

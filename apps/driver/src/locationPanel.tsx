@@ -17,7 +17,7 @@ function sharingText(sharing: SharingState, simulate: boolean): string {
 
 /** Whether the phone's location is being shared, and the demo "Simulate movement" switch. */
 export function LocationPanel() {
-  const { sharing, simulate, setSimulate, activeTrip } = useDriverLive();
+  const { sharing, simulate, setSimulate, activeTrip, retrySharing } = useDriverLive();
   const problem = !simulate && sharing.kind === "problem";
   const target = tripTarget(activeTrip);
   return (
@@ -25,6 +25,11 @@ export function LocationPanel() {
       <p className={problem ? "convoy-notice driver-location__status" : "driver-location__status"} data-sharing={simulate ? "simulated" : sharing.kind}>
         {sharingText(sharing, simulate)}
       </p>
+      {problem && sharing.problem !== "unsupported" && (
+        <button type="button" className="convoy-button convoy-button--small" onClick={retrySharing}>
+          Try again
+        </button>
+      )}
       <label className="driver-location__simulate">
         <input type="checkbox" checked={simulate} onChange={(event) => setSimulate(event.target.checked)} />
         <span>

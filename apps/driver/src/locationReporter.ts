@@ -22,15 +22,16 @@ export class LocationReporter {
   private queue: ReportPoint[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private sending = false;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly send: (points: ReportPoint[]) => Promise<unknown>,
     private readonly intervalMs = 1_000,
   ) {}
 
-  /** Queues a point; the first point after a quiet spell goes out at once. */
+  /** Queues a point; the first point after a quiet interval goes out at once, so the map is not a tick behind. */
   push(point: ReportPoint): void {
-    const wasIdle = this.queue.length === 0 && !this.sending;
+    const wasIdle = this.queue.length === 0 && !this.sending && Date.now() - this.lastSentAt >= this.intervalMs;
     this.queue.push(point);
     if (this.queue.length > MAX_BACKLOG) this.queue.splice(0, this.queue.length - MAX_BACKLOG);
     this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
@@ -48,6 +49,7 @@ export class LocationReporter {
     if (this.sending || this.queue.length === 0) return;
     const batch = this.queue.splice(0, MAX_BATCH);
     this.sending = true;
+    this.lastSentAt = Date.now();
     try {
       await this.send(batch);
     } catch {
