@@ -99,6 +99,16 @@ describe("a ride through the three apps", () => {
     // Addresses are text, never markup.
     expect(await rider.getByText("Navy Pier <b>east</b>").count()).toBeGreaterThan(0);
 
+    // A second dispatcher screen follows the trip in the trips list.
+    const trips = await browser.newPage({ viewport: DESKTOP });
+    await signIn(trips, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await trips.getByRole("link", { name: "Trips" }).click();
+    const row = trips.locator(`tr[data-trip-id="${tripId}"]`);
+    await row.locator('[data-status="requested"]').waitFor();
+    await row.click();
+    const detail = trips.locator(`.dispatch-trip[data-trip-id="${tripId}"]`);
+    await detail.waitFor();
+
     // The nearest driver gets the ride with a countdown, and accepts it.
     const offerCard = driver.locator(".driver-ride");
     await offerCard.waitFor();
@@ -134,6 +144,12 @@ describe("a ride through the three apps", () => {
     const etaSeconds = Number(await eta.getAttribute("data-eta-seconds"));
     expect(etaSeconds).toBeGreaterThan(0);
 
+    // The trips list shows the status live, and the selected trip its live ETA.
+    await row.locator('[data-status="en_route"]').waitFor();
+    const deskEta = detail.locator(".dispatch-eta");
+    await deskEta.waitFor();
+    expect(await deskEta.textContent()).toMatch(/ETA to pickup /);
+
     // The dispatcher's fleet map shows the driver moving too, now busy.
     await expect.poll(() => fleetMarker.getAttribute("data-tone")).toBe("busy");
     const fleetAt = await markerAt(fleetMarker);
@@ -163,17 +179,30 @@ describe("a ride through the three apps", () => {
     const rated = await dispatcherApi.api.trips.byId.query({ tripId });
     expect(rated).toMatchObject({ status: "completed", rating: 5, ratingComment: "Smooth ride, thanks!" });
 
-    // The dispatcher's trips list has it completed, with the driver's breadcrumb.
-    await desk.getByRole("link", { name: "Trips" }).click();
-    const row = desk.locator(`tr[data-trip-id="${tripId}"]`);
+    // The dispatcher's trips list turned it completed without a reload; the breadcrumb is the drive.
     await row.locator('[data-status="completed"]').waitFor();
-    await row.click();
-    const detail = desk.locator(`.dispatch-trip[data-trip-id="${tripId}"]`);
+    expect(await detail.locator(".dispatch-trip-pill").textContent()).toBe("Completed");
     const trail = detail.getByText(/^Breadcrumb: \d+ points$/);
     await trail.waitFor();
     expect(Number(/\d+/.exec((await trail.textContent())!)![0])).toBeGreaterThanOrEqual(2);
     expect(await detail.locator('[data-line-id="trail"]').count()).toBe(1);
-    expect(await detail.locator(".dispatch-trip-pill").textContent()).toBe("Completed");
+  });
+
+  it("falls back to the map when location access is refused", async () => {
+    // No permission granted: the browser refuses geolocation.
+    const rider = await browser.newPage();
+    await signIn(rider, "rider", "rider4@convoy.test", "ride123");
+    await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
+    await rider.getByText("Location access is blocked for this site").waitFor();
+    expect(await rider.locator(".convoy-notice").textContent()).toMatch(/Tap the map to set your pickup instead\.$/);
+    expect(await rider.getByRole("button", { name: "Pickup (A)" }).getAttribute("aria-pressed")).toBe("true");
+
+    const driver = await browser.newPage();
+    await signIn(driver, "driver", "driver3@convoy.test", "drive123");
+    const status = driver.locator('[data-sharing="problem"]');
+    await status.waitFor();
+    expect(await status.textContent()).toMatch(/^Location access is blocked for this site\./);
+    expect(await driver.getByRole("alert").count()).toBe(0);
   });
 
   it("tells the rider clearly when no driver is found, and lets them cancel before the ride starts", async () => {
