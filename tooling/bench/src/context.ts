@@ -33,6 +33,7 @@ export class BenchContext {
       jwtSecret: this.jwtSecret,
       logFile: join(this.workDir, `${name}.log`),
       cpuProfileDir: this.options.cpuProfile ? join(this.workDir, `${name}.cpuprofile.d`) : undefined,
+      nodeArgs: this.options.serverNodeArgs,
     });
     return {
       ...server,

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     results.wallSeconds = (performance.now() - startedAt) / 1000;
     results.targets = checkTargets(results);
     const path = writeResults(join(REPO_ROOT, "bench/results"), results);
-    process.stdout.write(`\n${formatSummary(results)}\n`);
+    if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
     if (results.sweep) process.stdout.write(`\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`);
     process.stdout.write(`\nwrote ${path} (${results.wallSeconds.toFixed(0)} s)\n`);
   } finally {

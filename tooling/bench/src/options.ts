@@ -25,6 +25,8 @@ export interface BenchOptions {
   databaseUrl: string;
   /** Write V8 CPU profiles of every server process. */
   cpuProfile: boolean;
+  /** Extra `node` flags for the server processes (experiments, e.g. GC settings). */
+  serverNodeArgs: string[];
   /** A note stored with the results, e.g. "before encoder change". */
   label: string;
   /** How drivers send tracking.report (fleet and writes). */
@@ -41,7 +43,7 @@ Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over socket|http  (drivers' tracking.report transport; default socket)
-Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --label "text"`;
+Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --server-node-args="--flag ..."  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -80,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "sweep-seconds": { type: "string" },
       "database-url": { type: "string" },
       "cpu-prof": { type: "boolean" },
+      "server-node-args": { type: "string" },
       label: { type: "string" },
       "reports-over": { type: "string" },
     },
@@ -135,6 +138,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     sweepSeconds: positiveInt("sweep-seconds", values["sweep-seconds"], 15),
     databaseUrl: values["database-url"] ?? "mysql://root@127.0.0.1:3306/",
     cpuProfile: values["cpu-prof"] ?? false,
+    serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
     label: values.label ?? "",
     reportsOver,
   };

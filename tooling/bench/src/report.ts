@@ -114,7 +114,7 @@ export function formatSummary(results: BenchResults): string {
 
 /** How CPU and latency grow with the number of drivers. */
 export function formatSweep(sweep: readonly FleetResult[]): string {
-  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "lost", "loadgen CPU %", "other CPU %"]];
+  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "rider p99 ms", "lost", "loadgen CPU %", "other CPU %"]];
   for (const run of sweep) {
     rows.push([
       fmt(run.drivers),
@@ -124,6 +124,7 @@ export function formatSweep(sweep: readonly FleetResult[]): string {
       fmt(run.serverUsPerDelivery),
       fmt(run.latencyMs.p50),
       fmt(run.latencyMs.p99),
+      fmt(run.riderLatencyMs.p99),
       fmt(run.lostFinalPositions),
       fmt(run.loadGeneratorCpuPct),
       fmt(run.otherCpuPct),

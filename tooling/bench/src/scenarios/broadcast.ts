@@ -14,6 +14,8 @@ export interface BroadcastResult {
   allReceivedMs: Summary;
   /** First create call → the first driver's `offer.received`, ms. */
   firstReceivedMs: Summary;
+  /** First create call → the last create call's response (the offer committed and read back), ms. */
+  createdMs: Summary;
   /** Deliveries that did not arrive within 10 s, over all rounds. */
   missing: number;
 }
@@ -50,6 +52,7 @@ export async function runBroadcast(context: BenchContext, settings: { drivers: n
     );
     const all: number[] = [];
     const first: number[] = [];
+    const created: number[] = [];
     let missing = 0;
     for (let round = 0; round < settings.rounds; round++) {
       const sentAt = Date.now();
@@ -67,6 +70,7 @@ export async function runBroadcast(context: BenchContext, settings: { drivers: n
           }),
         ),
       );
+      created.push(Date.now() - sentAt);
       const offerIds = offers.map((offer) => offer.id);
       const receipts = await Promise.all(
         parts.map((accounts, i) => workers[i]!.call("broadcast.await", { offerIds, expected: accounts.length, timeoutMs: 10_000 })),
@@ -82,6 +86,7 @@ export async function runBroadcast(context: BenchContext, settings: { drivers: n
       offersPerRound: groups.length,
       allReceivedMs: summarize(all),
       firstReceivedMs: summarize(first),
+      createdMs: summarize(created),
       missing,
     };
   } finally {

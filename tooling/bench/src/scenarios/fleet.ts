@@ -79,7 +79,8 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
   const server = await context.startServer(`fleet-${settings.drivers}`);
   const driverWorkerCount = Math.min(4, Math.max(2, Math.ceil(settings.drivers / 750)));
   const driverWorkers = startWorkers(driverWorkerCount);
-  const dispatcherWorkers = startWorkers(settings.dispatchers > 100 ? 2 : 1);
+  // Dispatchers parse every frame; two processes keep one busy parser from adding its queue to the latency.
+  const dispatcherWorkers = startWorkers(settings.dispatchers >= 20 ? 2 : 1);
   const riderWorkers = startWorkers(riderCount > 0 ? 1 : 0);
   const workers: BenchWorker[] = [...driverWorkers, ...dispatcherWorkers, ...riderWorkers];
   try {
@@ -144,7 +145,9 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
     for (const prepared of ridersPrepared) mergeErrors(riderSetupErrors, prepared.errors);
     const riderNote =
       riderCount === 0
-        ? (context.riderProbe.reason ?? (settings.riders === 0 ? "no riders requested" : "no rider accounts"))
+        ? settings.riders === 0
+          ? "no riders requested"
+          : (context.riderProbe.reason ?? "no rider accounts")
         : ridersFollowing === 0
           ? "no rider got an assigned trip"
           : undefined;

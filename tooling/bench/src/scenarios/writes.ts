@@ -50,15 +50,6 @@ export async function runWrites(context: BenchContext, settings: { drivers: numb
     const to = performance.now();
     const serverCpuPct = cpu.percent();
     const results = await Promise.all(runs);
-
-    // Let the writer drain its buffer, then check that every acknowledged point is stored.
-    let stored = await context.database.countLocations();
-    for (let i = 0; i < 40; i++) {
-      await sleep(250);
-      const now = await context.database.countLocations();
-      if (now === stored && i > 2) break;
-      stored = now;
-    }
     const latency = new Histogram(0.1);
     const errors: ErrorCounts = {};
     let accepted = 0;
@@ -69,13 +60,23 @@ export async function runWrites(context: BenchContext, settings: { drivers: numb
       skipped += result.skipped;
       for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
     }
+
+    // Let the writer drain its buffer (every acknowledged point stored, or no progress for 3 s).
+    let stored = (await context.database.countLocations()) - rowsAtStart;
+    let lastProgress = Date.now();
+    while (stored < accepted && Date.now() - lastProgress < 3_000) {
+      await sleep(250);
+      const now = (await context.database.countLocations()) - rowsAtStart;
+      if (now !== stored) lastProgress = Date.now();
+      stored = now;
+    }
     return {
       drivers: drivers.length,
       seconds: settings.seconds,
       rowsPerS: ((toRows - fromRows) * 1000) / (to - from),
       offeredPointsPerS: drivers.length * settings.batchesPerSecond * settings.pointsPerBatch,
       acceptedPointsPerS: accepted / settings.seconds,
-      rowsStored: stored - rowsAtStart,
+      rowsStored: stored,
       pointsAcknowledged: accepted,
       reportMs: latency.summary(),
       serverCpuPct,
