@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { track } from "./children";
 import { processMemoryKiB } from "./proc";
 
 /** The repository root, from this file's place in tooling/bench/src. */
@@ -92,6 +93,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   child.stderr.pipe(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not start the server process");
+  track(child);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { track } from "./children";
 import type { MethodArgs, MethodName, MethodResult, WorkerRequest, WorkerResponse } from "./protocol";
 import { TSX_LOADER } from "./serverProcess";
 
@@ -35,6 +36,7 @@ export class BenchWorker {
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
+    track(child);
     return new BenchWorker(child);
   }
 

@@ -21,6 +21,7 @@ import { runChat } from "./scenarios/chat";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { runIdle } from "./scenarios/idle";
 import { runWrites } from "./scenarios/writes";
+import { killAll } from "./children";
 import { REPO_ROOT } from "./serverProcess";
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -66,6 +67,20 @@ async function main(): Promise<void> {
 
   const database = await createBenchDatabase(options.databaseUrl);
   log(`created database ${database.name}`);
+  // Interrupted: end the servers and workers this run started, drop its database, exit.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      // Calls to the killed workers now fail; that is expected while stopping.
+      process.on("unhandledRejection", () => undefined);
+      killAll();
+      database
+        .drop()
+        .then(() => log(`dropped database ${database.name}`))
+        .catch((error: unknown) => log(`could not drop ${database.name}: ${String(error)}`))
+        .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
+  }
   const context = new BenchContext(options, database, randomBytes(32).toString("hex"), workDir);
   let mysqlVersion = "unknown";
   try {
