@@ -4,6 +4,7 @@ import {
   dropDatabase,
   ensureDatabase,
   hashPassword,
+  inArray,
   like,
   locations,
   migrate,
@@ -29,6 +30,8 @@ export interface BenchDatabase {
   handle: DbHandle;
   /** Rows in `locations` now. */
   countLocations: () => Promise<number>;
+  /** Each driver's last position as stored in `drivers` (written by the server as they move). */
+  driverPositions: (driverIds: readonly number[]) => Promise<Map<number, { lat: number; lng: number }>>;
   /** Closes the pool and drops the database. */
   drop: () => Promise<void>;
 }
@@ -55,6 +58,17 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
       const [row] = await handle.db.select({ n: sql<number | string>`COUNT(*)` }).from(locations);
       return Number(row?.n ?? 0);
     },
+    async driverPositions(driverIds) {
+      const positions = new Map<number, { lat: number; lng: number }>();
+      for (let start = 0; start < driverIds.length; start += 1_000) {
+        const rows = await handle.db
+          .select({ id: drivers.userId, lat: drivers.lat, lng: drivers.lng })
+          .from(drivers)
+          .where(inArray(drivers.userId, driverIds.slice(start, start + 1_000)));
+        for (const row of rows) if (row.lat !== null && row.lng !== null) positions.set(row.id, { lat: row.lat, lng: row.lng });
+      }
+      return positions;
+    },
     async drop() {
       await handle.close();
       await dropDatabase(url.toString());
@@ -63,7 +77,7 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
 }
 
 /** Where the `index`-th benchmark driver starts: around the demo city, about 20 km across. */
-export function startPosition(index: number): { lat: number; lng: number } {
+function startPosition(index: number): { lat: number; lng: number } {
   const angle = index * 2.399963;
   const radiusKm = 0.5 + (index % 97) * 0.1;
   return {

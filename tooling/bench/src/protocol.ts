@@ -12,6 +12,11 @@ export interface Account {
   token: string;
 }
 
+/** A driver account and where it is when a run starts (null: unknown, start anywhere). */
+export interface DriverStart extends Account {
+  position: { lat: number; lng: number } | null;
+}
+
 /** Count of failed calls per tRPC error code (or "network" when there was no response). */
 export type ErrorCounts = Record<string, number>;
 
@@ -142,7 +147,7 @@ export interface WritersResult {
 
 /** Every call a worker process answers; the argument and the result travel over IPC. */
 export interface WorkerMethods {
-  "fleetDrivers.prepare": (args: { url: string; accounts: Account[]; transport: ReportTransport }) => number;
+  "fleetDrivers.prepare": (args: { url: string; drivers: DriverStart[]; transport: ReportTransport }) => number;
   "fleetDrivers.run": (args: FleetDriversRun) => FleetDriversResult;
 
   "fleetDispatchers.subscribe": (args: { url: string; accounts: Account[] }) => number;
@@ -153,6 +158,8 @@ export interface WorkerMethods {
   "riders.prepare": (args: { url: string; pairs: RiderPair[] }) => RidersPrepared;
   "riders.setWindow": (args: Window) => null;
   "riders.collect": (args: { finals: [number, number][] }) => RidersResult;
+  /** Each rider cancels their trip, so the next fleet run on this database can book again. */
+  "riders.finish": (args: null) => number;
 
   "chat.prepare": (args: { url: string; dispatchers: Account[]; drivers: Account[] }) => ChatPrepared;
   "chat.run": (args: { seconds: number; messagesPerSecond: number; typingLeadMs: number }) => ChatRunResult;

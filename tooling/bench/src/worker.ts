@@ -9,13 +9,13 @@ import { closeAll } from "./roles/clients";
 import { collectFleetDispatchers, setFleetWindow, subscribeFleetDispatchers } from "./roles/fleetDispatchers";
 import { prepareFleetDrivers, runFleetDrivers } from "./roles/fleetDrivers";
 import { connectIdle } from "./roles/idle";
-import { collectRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
+import { collectRiders, finishRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
 import { prepareWriters, runWriters } from "./roles/writers";
 
 type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
 
 const handlers: Handlers = {
-  "fleetDrivers.prepare": ({ url, accounts, transport }) => prepareFleetDrivers(url, accounts, transport),
+  "fleetDrivers.prepare": ({ url, drivers, transport }) => prepareFleetDrivers(url, drivers, transport),
   "fleetDrivers.run": (run) => runFleetDrivers(run),
   "fleetDispatchers.subscribe": ({ url, accounts }) => subscribeFleetDispatchers(url, accounts),
   "fleetDispatchers.setWindow": (window) => setFleetWindow(window),
@@ -24,6 +24,7 @@ const handlers: Handlers = {
   "riders.prepare": ({ url, pairs }) => prepareRiders(url, pairs),
   "riders.setWindow": (window) => setRidersWindow(window),
   "riders.collect": ({ finals }) => collectRiders(finals),
+  "riders.finish": () => finishRiders(),
   "chat.prepare": ({ url, dispatchers, drivers }) => prepareChat(url, dispatchers, drivers),
   "chat.run": (args) => runChat(args),
   "broadcast.subscribe": ({ url, accounts }) => subscribeBroadcast(url, accounts),

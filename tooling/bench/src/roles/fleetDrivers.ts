@@ -1,6 +1,6 @@
 import { DEMO_CITY } from "@convoy/db";
 import type { ConvoyClient } from "@convoy/client";
-import type { Account, ErrorCounts, FleetDriversResult, FleetDriversRun, ReportTransport } from "../protocol";
+import type { DriverStart, ErrorCounts, FleetDriversResult, FleetDriversRun, ReportTransport } from "../protocol";
 import { Histogram } from "../stats";
 import { connect, countError, sleep } from "./clients";
 
@@ -20,13 +20,16 @@ interface SimulatedDriver {
 
 let drivers: SimulatedDriver[] = [];
 
-/** Makes one client per driver; over HTTP no socket opens, over the socket it opens at the first report. */
-export function prepareFleetDrivers(url: string, accounts: readonly Account[], transport: ReportTransport): number {
-  drivers = accounts.map((account, index) => ({
-    id: account.id,
-    client: connect(url, account.token, transport),
-    lat: DEMO_CITY.lat + ((index % 100) - 50) * 0.001,
-    lng: DEMO_CITY.lng + (Math.floor(index / 100) % 100 - 50) * 0.001,
+/**
+ * Makes one client per driver, starting from where the driver is; over HTTP no socket
+ * opens, over the socket it opens at the first report.
+ */
+export function prepareFleetDrivers(url: string, starts: readonly DriverStart[], transport: ReportTransport): number {
+  drivers = starts.map((start, index) => ({
+    id: start.id,
+    client: connect(url, start.token, transport),
+    lat: start.position?.lat ?? DEMO_CITY.lat + ((index % 100) - 50) * 0.001,
+    lng: start.position?.lng ?? DEMO_CITY.lng + ((Math.floor(index / 100) % 100) - 50) * 0.001,
     heading: (index * 37) % 360,
     acked: 0,
     inFlight: 0,

@@ -43,6 +43,7 @@ export async function probeRiders(url: string, account: Account): Promise<RiderP
 }
 
 interface RiderWatch {
+  rider: ConvoyClient;
   riderId: number;
   driverId: number;
   tripId: number;
@@ -70,7 +71,7 @@ export async function prepareRiders(url: string, pairs: readonly RiderPair[]): P
     const driver = connect(url, pair.driver.token);
     try {
       const tripId = await assignTrip(rider, driver, pair);
-      await follow(rider, { riderId: pair.rider.id, driverId: pair.driver.id, tripId, seen: 0 });
+      await follow(rider, { rider, riderId: pair.rider.id, driverId: pair.driver.id, tripId, seen: 0 });
     } catch (error) {
       failed++;
       countError(setupErrors, error);
@@ -129,6 +130,20 @@ export function setRidersWindow(next: Window): null {
   deliveries = 0;
   latency = new Histogram(0.1);
   return null;
+}
+
+/** Every rider cancels their trip (before it starts, which riders may); returns how many did. */
+export async function finishRiders(): Promise<number> {
+  let cancelled = 0;
+  await forEachLimited(watches.splice(0), 16, async (watch) => {
+    try {
+      await watch.rider.api.trips.cancel.mutate({ tripId: watch.tripId, reason: "benchmark finished" });
+      cancelled++;
+    } catch (error) {
+      countError(errors, error);
+    }
+  });
+  return cancelled;
 }
 
 /** Rider latency, and riders whose view misses their driver's final acknowledged point. */

@@ -1,6 +1,5 @@
 import type { BenchContext } from "../context";
 import { CpuMeter, MachineCpuMeter } from "../proc";
-import { startPosition } from "../database";
 import type { ErrorCounts, FleetDispatchersResult, FleetDriversResult, RidersResult } from "../protocol";
 import { sleep } from "../roles/clients";
 import { Histogram, type Summary } from "../stats";
@@ -85,16 +84,29 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
   const workers: BenchWorker[] = [...driverWorkers, ...dispatcherWorkers, ...riderWorkers];
   try {
     const driverParts = split(driverAccounts, driverWorkers.length);
-    await Promise.all(driverParts.map((accounts, i) => driverWorkers[i]!.call("fleetDrivers.prepare", { url: server.url, accounts, transport: context.options.reportsOver })));
+    const startPositions = await context.database.driverPositions(driverAccounts.map((driver) => driver.id));
+    await Promise.all(
+      driverParts.map((accounts, i) =>
+        driverWorkers[i]!.call("fleetDrivers.prepare", {
+          url: server.url,
+          drivers: accounts.map((account) => ({ ...account, position: startPositions.get(account.id) ?? null })),
+          transport: context.options.reportsOver,
+        }),
+      ),
+    );
     const dispatcherParts = split(dispatcherAccounts, dispatcherWorkers.length);
     await Promise.all(
       dispatcherParts.map((accounts, i) => dispatcherWorkers[i]!.call("fleetDispatchers.subscribe", { url: server.url, accounts })),
     );
 
-    // Riders get a trip with the driver of the same index, at that driver's start position.
-    const pairs = context.accounts.rider
-      .slice(0, riderCount)
-      .map((rider, i) => ({ rider, driver: driverAccounts[i]!, pickup: startPosition(i) }));
+    // Riders get a trip with the driver of the same index, picked up where that driver is now
+    // (the server keeps `drivers.lat/lng` current), so that driver is the nearest.
+    const where = await context.database.driverPositions(driverAccounts.slice(0, riderCount).map((driver) => driver.id));
+    const pairs = context.accounts.rider.slice(0, riderCount).flatMap((rider, i) => {
+      const driver = driverAccounts[i]!;
+      const pickup = where.get(driver.id);
+      return pickup ? [{ rider, driver, pickup }] : [];
+    });
     const ridersPrepared = await Promise.all(riderWorkers.map((worker) => worker.call("riders.prepare", { url: server.url, pairs })));
 
     const startAt = Date.now() + 1_000;
@@ -130,6 +142,7 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
       dispatcherWorkers.map((worker) => worker.call("fleetDispatchers.collect", { finals })),
     );
     const riderResults: RidersResult[] = await Promise.all(riderWorkers.map((worker) => worker.call("riders.collect", { finals })));
+    await Promise.all(riderWorkers.map((worker) => worker.call("riders.finish", null)));
     const riderLatency = new Histogram(0.1);
     let riderDeliveries = 0;
     let ridersLost = 0;
