@@ -48,6 +48,8 @@ export interface FleetDriversResult {
   errors: ErrorCounts;
   /** tracking.report round trip, ms. */
   reportLatency: HistogramData;
+  /** This worker's event-loop delay p99 during the run, ms: high means the load generator, not the server, lagged. */
+  loopDelayP99Ms: number;
 }
 
 export interface FleetDispatchersResult {
@@ -67,6 +69,8 @@ export interface FleetDispatchersResult {
   /** (dispatcher, driver) pairs missing the final point. */
   lostPairs: number;
   errors: ErrorCounts;
+  /** This worker's event-loop delay p99 since the window was set, ms. */
+  loopDelayP99Ms: number;
 }
 
 export interface RiderProbe {

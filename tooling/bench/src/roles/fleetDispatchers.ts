@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Account, ErrorCounts, FleetDispatchersResult, Window } from "../protocol";
 import { Histogram } from "../stats";
 import { connect, countError } from "./clients";
@@ -14,6 +15,7 @@ let frames = 0;
 let latency = new Histogram(0.1);
 let legs = { toServer: new Histogram(0.1), toFrame: new Histogram(0.1), toDispatcher: new Histogram(0.1) };
 const errors: ErrorCounts = {};
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 /**
  * Each dispatcher subscribes to `tracking.onFleet`. A driver position counts as delivered
@@ -71,6 +73,8 @@ export function setFleetWindow(next: Window): null {
   frames = 0;
   latency = new Histogram(0.1);
   legs = { toServer: new Histogram(0.1), toFrame: new Histogram(0.1), toDispatcher: new Histogram(0.1) };
+  loopDelay.reset();
+  loopDelay.enable();
   return null;
 }
 
@@ -95,5 +99,6 @@ export function collectFleetDispatchers(finals: readonly [number, number][]): Fl
     lostDrivers: [...lost],
     lostPairs,
     errors,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
 }

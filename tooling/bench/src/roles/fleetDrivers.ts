@@ -1,8 +1,9 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DEMO_CITY } from "@convoy/db";
 import type { ConvoyClient } from "@convoy/client";
 import type { DriverStart, ErrorCounts, FleetDriversResult, FleetDriversRun, ReportTransport } from "../protocol";
 import { Histogram } from "../stats";
-import { connect, countError, sleep } from "./clients";
+import { connect, countError, forEachLimited, sleep } from "./clients";
 
 /** Reports one driver may have unanswered before it skips a beat (a phone would queue them). */
 const MAX_IN_FLIGHT = 3;
@@ -21,10 +22,11 @@ interface SimulatedDriver {
 let drivers: SimulatedDriver[] = [];
 
 /**
- * Makes one client per driver, starting from where the driver is; over HTTP no socket
- * opens, over the socket it opens at the first report.
+ * Makes one client per driver, starting from where the driver is, and connects it with one
+ * `auth.me` call (opening the socket, or warming HTTP keep-alive), as a driver app is
+ * connected before it reports: the run measures steady reporting, not a connection storm.
  */
-export function prepareFleetDrivers(url: string, starts: readonly DriverStart[], transport: ReportTransport): number {
+export async function prepareFleetDrivers(url: string, starts: readonly DriverStart[], transport: ReportTransport): Promise<number> {
   drivers = starts.map((start, index) => ({
     id: start.id,
     client: connect(url, start.token, transport),
@@ -34,6 +36,9 @@ export function prepareFleetDrivers(url: string, starts: readonly DriverStart[],
     acked: 0,
     inFlight: 0,
   }));
+  await forEachLimited(drivers, 50, async (driver) => {
+    await driver.client.api.auth.me.query();
+  });
   return drivers.length;
 }
 
@@ -49,6 +54,8 @@ export async function runFleetDrivers(run: FleetDriversRun): Promise<FleetDriver
   let ackedInWindow = 0;
   let skipped = 0;
   const pending = new Set<Promise<void>>();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
 
   const report = (driver: SimulatedDriver) => {
     if (driver.inFlight >= MAX_IN_FLIGHT) {
@@ -97,6 +104,7 @@ export async function runFleetDrivers(run: FleetDriversRun): Promise<FleetDriver
     }),
   );
   while (pending.size > 0) await Promise.allSettled([...pending]);
+  loopDelay.disable();
 
   return {
     finals: drivers.map((driver) => [driver.id, driver.acked]),
@@ -104,5 +112,6 @@ export async function runFleetDrivers(run: FleetDriversRun): Promise<FleetDriver
     skipped,
     errors,
     reportLatency: reportLatency.toJSON(),
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
 }

@@ -48,6 +48,8 @@ export interface FleetResult {
   serverUsPerDelivery: number;
   /** Load-generator processes' CPU over the window, % of one core. */
   loadGeneratorCpuPct: number;
+  /** Worst event-loop delay p99 among driver / dispatcher worker processes, ms (high: the generator lagged). */
+  loadGeneratorLoopDelayP99Ms: { drivers: number; dispatchers: number };
   /**
    * Everything else on the machine over the window (MySQL, and anything other people ran),
    * % of one core: the machine's busy time minus the server's and the load generator's.
@@ -214,6 +216,10 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
       serverCpuPct: (100 * serverCpuSeconds) / windowSeconds,
       serverUsPerDelivery: deliveries > 0 ? (serverCpuSeconds * 1e6) / deliveries : Number.NaN,
       loadGeneratorCpuPct,
+      loadGeneratorLoopDelayP99Ms: {
+        drivers: Math.max(...driverResults.map((result) => result.loopDelayP99Ms)),
+        dispatchers: Math.max(...dispatcherResults.map((result) => result.loopDelayP99Ms)),
+      },
       otherCpuPct,
       lostFinalPositions: lost.size,
       lostFinalPairs: lostPairs,
