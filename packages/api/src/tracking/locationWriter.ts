@@ -2,6 +2,7 @@ import { getTableName, sql } from "drizzle-orm";
 import { locations, type Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { AcceptedPoint } from "./points";
+import { sqlNumber as num, sqlUtcDatetime } from "./sqlLiterals";
 
 /** One breadcrumb waiting to be written. */
 export interface LocationRow extends AcceptedPoint {
@@ -36,26 +37,17 @@ const LOCATION_COLUMNS = [
 const INSERT_HEAD = `INSERT INTO \`${getTableName(locations)}\` (${LOCATION_COLUMNS.join(",")}) VALUES `;
 const INSERT_TAIL = ` ON DUPLICATE KEY UPDATE \`${locations.id.name}\` = \`${locations.id.name}\``;
 
-/** A number as a SQL literal; anything not finite (never produced by screening) is NULL. */
-const num = (value: number | null): string => (value !== null && Number.isFinite(value) ? String(value) : "NULL");
-
-/** Epoch ms as a DATETIME(3) literal in UTC, the schema's timestamp convention. */
-const utcDatetime = (epochMs: number): string => `'${new Date(epochMs).toISOString().slice(0, 23).replace("T", " ")}'`;
-
 /**
  * A multi-row INSERT into `locations`. (driver_id, recorded_at) is unique and a duplicate is
  * a no-op, so retrying a statement whose outcome was unknown (connection lost after commit)
  * cannot store a point twice.
- *
- * Every value is a number or a timestamp built here, so the statement is written as one
- * string of literals: this runs for every point every driver reports, and building it through
- * the query builder (a parameter object per value) cost more CPU than the rest of a report.
+ * Written as one string of literals (see `sqlLiterals.ts`).
  */
 export function insertLocations(db: Database): WriteRows {
   return async (rows) => {
     const values = rows.map(
       (row) =>
-        `(${num(row.driverId)},${num(row.tripId)},${num(row.lat)},${num(row.lng)},${num(row.accuracyM)},${num(row.headingDeg)},${num(row.speedMps)},${utcDatetime(row.recordedAt)})`,
+        `(${num(row.driverId)},${num(row.tripId)},${num(row.lat)},${num(row.lng)},${num(row.accuracyM)},${num(row.headingDeg)},${num(row.speedMps)},${sqlUtcDatetime(row.recordedAt)})`,
     );
     await db.execute(sql.raw(INSERT_HEAD + values.join(",") + INSERT_TAIL));
   };

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
+import { sqlNumber, sqlUtcDatetime } from "./sqlLiterals";
 
 interface LastFix {
   lat: number;
@@ -82,21 +83,24 @@ export class DriverPositionSync {
 
   /**
    * One UPDATE joined to the new values. `position_at` only moves forward, so an older fix
-   * written late (another instance, a retry) never overwrites a newer one.
+   * written late (another instance, a retry) never overwrites a newer one. Written as one
+   * string of literals (see `sqlLiterals.ts`): it covers every driver that moved.
    */
   private async update(rows: [number, LastFix][]): Promise<void> {
-    const values = sql.join(
-      rows.map(
-        ([driverId, fix], index) =>
-          index === 0
-            ? sql`SELECT ${driverId} AS user_id, ${fix.lat} AS lat, ${fix.lng} AS lng, CAST(${new Date(fix.recordedAt)} AS DATETIME(3)) AS position_at`
-            : sql`SELECT ${driverId}, ${fix.lat}, ${fix.lng}, CAST(${new Date(fix.recordedAt)} AS DATETIME(3))`,
-      ),
-      sql` UNION ALL `,
-    );
-    await this.db.execute(sql`
+    const values = rows
+      .map(([driverId, fix], index) => {
+        const id = sqlNumber(driverId);
+        const lat = sqlNumber(fix.lat);
+        const lng = sqlNumber(fix.lng);
+        const at = `CAST(${sqlUtcDatetime(fix.recordedAt)} AS DATETIME(3))`;
+        return index === 0 ? `SELECT ${id} AS user_id, ${lat} AS lat, ${lng} AS lng, ${at} AS position_at` : `SELECT ${id}, ${lat}, ${lng}, ${at}`;
+      })
+      .join(" UNION ALL ");
+    await this.db.execute(
+      sql.raw(`
       UPDATE drivers d JOIN (${values}) v ON d.user_id = v.user_id
       SET d.lat = v.lat, d.lng = v.lng, d.position_at = v.position_at
-      WHERE d.position_at IS NULL OR d.position_at < v.position_at`);
+      WHERE d.position_at IS NULL OR d.position_at < v.position_at`),
+    );
   }
 }
