@@ -161,8 +161,13 @@ async function main(): Promise<void> {
     if (results.sweep) process.stdout.write(`\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`);
     process.stdout.write(`\nwrote ${path} (${results.wallSeconds.toFixed(0)} s)\n`);
   } finally {
-    await database.drop();
-    log(`dropped database ${database.name}`);
+    if (options.keepDatabase) {
+      await database.handle.close();
+      log(`kept database ${database.name}`);
+    } else {
+      await database.drop();
+      log(`dropped database ${database.name}`);
+    }
   }
 }
 

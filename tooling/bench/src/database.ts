@@ -30,6 +30,8 @@ export interface BenchDatabase {
   handle: DbHandle;
   /** Rows in `locations` now. */
   countLocations: () => Promise<number>;
+  /** The newest `locations.recorded_at` of these drivers, epoch ms (0 if none). */
+  latestRecordedAt: (driverIds: readonly number[]) => Promise<number>;
   /** Each driver's last position as stored in `drivers` (written by the server as they move). */
   driverPositions: (driverIds: readonly number[]) => Promise<Map<number, { lat: number; lng: number }>>;
   /** Closes the pool and drops the database. */
@@ -57,6 +59,16 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
     async countLocations() {
       const [row] = await handle.db.select({ n: sql<number | string>`COUNT(*)` }).from(locations);
       return Number(row?.n ?? 0);
+    },
+    async latestRecordedAt(driverIds) {
+      const [row] = await handle.db
+        .select({ latest: sql<Date | null>`MAX(${locations.recordedAt})` })
+        .from(locations)
+        .where(inArray(locations.driverId, [...driverIds]));
+      const latest = row?.latest;
+      if (!latest) return 0;
+      // Drizzle hands back the raw value for an aggregate: a Date or "YYYY-MM-DD hh:mm:ss.fff" (UTC).
+      return latest instanceof Date ? latest.getTime() : Date.parse(`${String(latest).replace(" ", "T")}Z`);
     },
     async driverPositions(driverIds) {
       const positions = new Map<number, { lat: number; lng: number }>();

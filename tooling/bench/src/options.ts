@@ -27,6 +27,8 @@ export interface BenchOptions {
   cpuProfile: boolean;
   /** Extra `node` flags for the server processes (experiments, e.g. GC settings). */
   serverNodeArgs: string[];
+  /** Leave the benchmark database in place for inspection instead of dropping it. */
+  keepDatabase: boolean;
   /** A note stored with the results, e.g. "before encoder change". */
   label: string;
   /** How drivers send tracking.report (fleet and writes). */
@@ -43,7 +45,7 @@ Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over socket|http  (drivers' tracking.report transport; default socket)
-Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --server-node-args="--flag ..."  --label "text"`;
+Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -83,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "database-url": { type: "string" },
       "cpu-prof": { type: "boolean" },
       "server-node-args": { type: "string" },
+      "keep-database": { type: "boolean" },
       label: { type: "string" },
       "reports-over": { type: "string" },
     },
@@ -139,6 +142,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     databaseUrl: values["database-url"] ?? "mysql://root@127.0.0.1:3306/",
     cpuProfile: values["cpu-prof"] ?? false,
     serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
+    keepDatabase: values["keep-database"] ?? false,
     label: values.label ?? "",
     reportsOver,
   };

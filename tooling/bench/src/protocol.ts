@@ -136,6 +136,8 @@ export interface IdleConnected {
 export interface WritersRun {
   startAt: number;
   stopAt: number;
+  /** recordedAt of every driver's first point, epoch ms; later points follow 1 ms apart. */
+  firstRecordedAt: number;
   /** Reports per second per driver. */
   batchesPerSecond: number;
   pointsPerBatch: number;

@@ -132,7 +132,8 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
     const serverCpuSeconds = serverCpu.cpuSeconds();
     const windowSeconds = serverCpu.elapsedSeconds();
     const loadGeneratorCpuPct = generatorCpu.percent();
-    const otherCpuPct = machineCpu.percent() - loadGeneratorCpuPct - (100 * serverCpuSeconds) / windowSeconds;
+    // Per-process and machine-wide accounting differ by a few %; below zero means "nothing else ran".
+    const otherCpuPct = Math.max(0, machineCpu.percent() - loadGeneratorCpuPct - (100 * serverCpuSeconds) / windowSeconds);
     const serverRssMiB = server.rssKiB() / 1024;
 
     const driverResults: FleetDriversResult[] = await Promise.all(driverRuns);

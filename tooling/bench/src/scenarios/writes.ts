@@ -38,7 +38,19 @@ export async function runWrites(context: BenchContext, settings: { drivers: numb
     const rowsAtStart = await context.database.countLocations();
     const startAt = Date.now() + 500;
     const stopAt = startAt + settings.seconds * 1_000;
-    const runs = parts.map((_, i) => workers[i]!.call("writers.run", { startAt, stopAt, batchesPerSecond: settings.batchesPerSecond, pointsPerBatch: settings.pointsPerBatch }));
+    // A minute back, but after anything these drivers stored already (an earlier scenario's
+    // reports): a point on an existing (driver, recorded_at) is a no-op by design, and would
+    // look like a lost row.
+    const firstRecordedAt = Math.max(startAt - 60_000, (await context.database.latestRecordedAt(drivers.map((driver) => driver.id))) + 1);
+    const runs = parts.map((_, i) =>
+      workers[i]!.call("writers.run", {
+        startAt,
+        stopAt,
+        firstRecordedAt,
+        batchesPerSecond: settings.batchesPerSecond,
+        pointsPerBatch: settings.pointsPerBatch,
+      }),
+    );
 
     // Steady state: skip the first two seconds, stop counting when the drivers stop.
     await sleep(startAt + 2_000 - Date.now());
