@@ -56,6 +56,16 @@ function gitCommit(): string {
   }
 }
 
+/** Uncommitted changes under apps/ and packages/: the code measured is HEAD plus these. */
+function uncommittedChanges(): string[] {
+  try {
+    const status = execFileSync("git", ["status", "--porcelain", "--", "apps", "packages"], { cwd: REPO_ROOT, encoding: "utf8" });
+    return status.split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (!options) return;
@@ -119,6 +129,7 @@ async function main(): Promise<void> {
       timestamp,
       label: options.label,
       commit: gitCommit(),
+      uncommitted: uncommittedChanges(),
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model ?? "unknown",
