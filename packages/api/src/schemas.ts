@@ -21,3 +21,4 @@ export {
   type RateTripInput,
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
+export { haversineKm, type LatLng } from "./lib/geo";

@@ -21,13 +21,11 @@ export const driversRouter = createTRPCRouter({
   /** Dispatchers only: drivers' positions and phones are not for other drivers or riders. */
   list: dispatcherProcedure.input(driverListInputSchema).query(({ ctx, input }) => listDrivers(ctx.services.db, input)),
 
-  /** A dispatcher may look up any driver; a driver only themself. */
+  /** A dispatcher may look up any driver; a driver only themself (anyone else is NOT_FOUND). */
   byId: authedProcedure.input(z.object({ driverId: idSchema })).query(async ({ ctx, input }) => {
-    const allowed = ctx.user.role === "dispatcher" || (ctx.user.role === "driver" && ctx.user.id === input.driverId);
-    if (!allowed && ctx.user.role !== "driver") {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only dispatchers can look up drivers" });
-    }
-    const details = allowed ? await getDriverDetails(ctx.services.db, input.driverId) : null;
+    if (ctx.user.role === "rider") throw new TRPCError({ code: "FORBIDDEN", message: "Only dispatchers can look up drivers" });
+    const mayLook = ctx.user.role === "dispatcher" || ctx.user.id === input.driverId;
+    const details = mayLook ? await getDriverDetails(ctx.services.db, input.driverId) : null;
     if (!details) throw notFound("Driver");
     return details;
   }),
