@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq, offerRecipients, offers, sql, trips } from "@convoy/db";
-import { sweepExpiredOffers } from "@convoy/api";
+import { MAX_OFFER_RECIPIENTS, sweepExpiredOffers } from "@convoy/api";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import {
   addUsers,
@@ -403,12 +403,12 @@ describe("offers: authorization", () => {
 describe("offers: bad input", () => {
   it("answers BAD_REQUEST and writes nothing", async () => {
     const before = await offerTableCounts(t);
-    const tooMany = Array.from({ length: 201 }, (_, i) => i + 1);
+    const tooMany = Array.from({ length: MAX_OFFER_RECIPIENTS + 1 }, (_, i) => i + 1);
     const cases: [string, Parameters<typeof dispatcher.api.offers.create.mutate>[0], RegExp][] = [
       ["negative rate", loadInput([d1.userId], { rateCents: -100 }), /rateCents: rate must be positive/],
       ["latitude 91", loadInput([d1.userId], { pickup: { address: "North of north", lat: 91, lng: 0 } }), /pickup\.lat: latitude must be ≤ 90/],
       ["no drivers", loadInput([]), /driverIds: choose at least one driver/],
-      ["201 drivers", loadInput(tooMany), /at most 200 drivers/],
+      [`${MAX_OFFER_RECIPIENTS + 1} drivers`, loadInput(tooMany), /at most 1000 drivers/],
       ["repeated driver", loadInput([d1.userId, d1.userId]), /must not repeat/],
       ["expiry 29 s", loadInput([d1.userId], { expiresInSeconds: 29 }), /at least 30 seconds/],
       ["expiry 86401 s", loadInput([d1.userId], { expiresInSeconds: 86_401 }), /at most 86400 seconds/],

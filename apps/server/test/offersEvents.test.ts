@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { and, asc, eq, events, gt, or } from "@convoy/db";
+import { and, asc, desc, eq, events, gt, or } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
-import { addUsers, loadInput, offerEvents, sleep, type OfferEventItem } from "./support/offerFixtures";
+import { addUsers, loadInput, offerEvents, sleep, typesOf, type OfferEventItem } from "./support/offerFixtures";
 
 // These tests are about delivery, so one driver may make more mutations than the default budget.
 const t = useTestServer({ rateLimits: { mutationPoints: 10_000 } });
@@ -91,6 +91,42 @@ describe("offers.events resume", () => {
     expect(states).toContain("connecting");
     stopWatching();
     live.stop();
+  });
+});
+
+describe("offers.events: one offer to many drivers", () => {
+  it("stores the shared offer once, and a driver resuming after it gets the whole offer", async () => {
+    const [d1, , , , d5, d6] = drivers;
+    const live = offerEvents(d1!);
+    await live.started;
+    const before = (await t.db.select({ id: events.id }).from(events).orderBy(desc(events.id)).limit(1))[0]?.id ?? 0;
+
+    const offer = await dispatcher.api.offers.create.mutate(loadInput(drivers.map((d) => d.userId)));
+
+    const rows = await t.db
+      .select({ driverId: events.driverId, payloadOf: events.payloadOf, payload: events.payload })
+      .from(events)
+      .where(and(eq(events.offerId, offer.id), eq(events.type, "offer.received")))
+      .orderBy(asc(events.id));
+    expect(rows).toHaveLength(6);
+    // The first driver's row holds the offer; the other five point at it.
+    expect(rows[0]!.payloadOf).toBeNull();
+    expect(rows.slice(1).every((row) => row.payloadOf !== null && JSON.stringify(row.payload) === "{}")).toBe(true);
+
+    await live.until((items) => typesOf(items, offer.id).includes("offer.received"));
+    const { id: _, ...delivered } = live.items.find((item) => item.data.offerId === offer.id)!.data;
+    live.stop();
+
+    // d5 and d6 read their rows from MySQL: the shared payload comes from a row that is not theirs.
+    for (const driver of [d5!, d6!]) {
+      const resumed = offerEvents(driver, { lastEventId: String(before) });
+      await resumed.until((items) => typesOf(items, offer.id).includes("offer.received"));
+      const { id: __, ...received } = resumed.items.find((item) => item.data.offerId === offer.id)!.data;
+      // Everything but the row's own id is what the first driver got live.
+      expect(received).toEqual(delivered);
+      expect(received).toMatchObject({ type: "offer.received", offer: { id: offer.id, rateCents: offer.rateCents } });
+      resumed.stop();
+    }
   });
 });
 

@@ -15,7 +15,7 @@ export interface BenchOptions {
     warmupSeconds: number;
   };
   chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; typingLeadMs: number };
-  broadcast: { drivers: number; rounds: number };
+  broadcast: { drivers: number; rounds: number; warmupRounds: number };
   idle: { connections: number; workers: number };
   writes: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number };
   /** Run the fleet scenario at each of these driver counts instead of the scenario list. */
@@ -40,7 +40,7 @@ const HELP = `pnpm bench [options]
 Scenarios (default: all, in this order): --only fleet,chat,broadcast,idle,writes
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 3
 Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
-Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10
+Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 2 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
@@ -73,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "chat-seconds": { type: "string" },
       "broadcast-drivers": { type: "string" },
       "broadcast-rounds": { type: "string" },
+      "broadcast-warmup": { type: "string" },
       "idle-connections": { type: "string" },
       "idle-workers": { type: "string" },
       writers: { type: "string" },
@@ -126,6 +127,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     broadcast: {
       drivers: positiveInt("broadcast-drivers", values["broadcast-drivers"], 500),
       rounds: positiveInt("broadcast-rounds", values["broadcast-rounds"], 10),
+      warmupRounds: positiveInt("broadcast-warmup", values["broadcast-warmup"], 2, 0),
     },
     idle: {
       connections: positiveInt("idle-connections", values["idle-connections"], 10_000),

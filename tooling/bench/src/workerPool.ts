@@ -32,7 +32,7 @@ export class BenchWorker {
   /** Forks a worker running TypeScript through tsx, with structured-clone IPC. */
   static start(): BenchWorker {
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ["--import", TSX_LOADER],
+      execArgv: ["--import", TSX_LOADER, ...(process.env.BENCH_WORKER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : [])],
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -1,9 +1,33 @@
-import type { Database } from "@convoy/db";
+import type { Database, EventStream } from "@convoy/db";
 import type { Logger } from "pino";
 import { channels, type Bus } from "./bus";
 import { latestEventId, readAllEventsAfter } from "./eventLog";
 import { BoundedQueue } from "./queue";
-import type { StoredEvent } from "./types";
+import type { StoredEvent, Viewer } from "./types";
+
+/**
+ * Which events a subscriber wants, coarsely; the pump indexes subscribers by it so that
+ * dispatching an event visits only the subscribers it can concern (an offer to 500 drivers
+ * is 501 events: testing each against every socket was 250,000 matcher calls per offer).
+ */
+export type PumpInterest =
+  /** Rows whose audience names this user (for a dispatcher, also rows for all dispatchers). */
+  | { viewer: Viewer }
+  /** Rows of one trip. */
+  | { tripId: number }
+  /** Every row of a stream. */
+  | { stream: EventStream };
+
+interface Subscriber {
+  matches: (event: StoredEvent) => boolean;
+  queue: BoundedQueue<StoredEvent>;
+}
+
+function interestKey(interest: PumpInterest): string {
+  if ("viewer" in interest) return `${interest.viewer.role}:${interest.viewer.userId}`;
+  if ("tripId" in interest) return `trip:${interest.tripId}`;
+  return `stream:${interest.stream}`;
+}
 
 export interface PumpSubscription {
   /** Every event with an id up to this was dispatched before the subscription began. */
@@ -30,7 +54,10 @@ export interface EventPumpOptions {
  */
 export class EventPump {
   private watermark = 0;
-  private readonly subscribers = new Set<{ matches: (event: StoredEvent) => boolean; queue: BoundedQueue<StoredEvent> }>();
+  /** Subscribers by `interestKey`; each subscriber is under exactly one key. */
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  /** Every dispatcher's viewer subscriptions again, for rows meant for all dispatchers. */
+  private readonly dispatcherViewers = new Set<Subscriber>();
   private catchUpRunning: Promise<void> | null = null;
   private catchUpAgain = false;
   private timer: NodeJS.Timeout | null = null;
@@ -61,8 +88,9 @@ export class EventPump {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     for (const dispose of this.disposers.splice(0)) dispose();
-    for (const subscriber of this.subscribers) subscriber.queue.end();
+    for (const group of this.subscribers.values()) for (const subscriber of group) subscriber.queue.end();
     this.subscribers.clear();
+    this.dispatcherViewers.clear();
   }
 
   /** The highest event id this process has dispatched. */
@@ -75,10 +103,23 @@ export class EventPump {
     if (events.length > 0) this.bus.publish(channels.events, events);
   }
 
-  subscribe(matches: (event: StoredEvent) => boolean): PumpSubscription {
-    const entry = { matches, queue: new BoundedQueue<StoredEvent>(this.subscriberBufferLimit) };
-    this.subscribers.add(entry);
-    return { startId: this.watermark, queue: entry.queue, unsubscribe: () => this.subscribers.delete(entry) };
+  /**
+   * Live events for one subscriber: those its `interest` covers and `matches` accepts, in
+   * id order, starting after `startId`.
+   */
+  subscribe(interest: PumpInterest, matches: (event: StoredEvent) => boolean): PumpSubscription {
+    const entry: Subscriber = { matches, queue: new BoundedQueue<StoredEvent>(this.subscriberBufferLimit) };
+    const key = interestKey(interest);
+    const group = this.subscribers.get(key) ?? new Set<Subscriber>();
+    this.subscribers.set(key, group.add(entry));
+    const isDispatcher = "viewer" in interest && interest.viewer.role === "dispatcher";
+    if (isDispatcher) this.dispatcherViewers.add(entry);
+    const unsubscribe = () => {
+      group.delete(entry);
+      if (group.size === 0 && this.subscribers.get(key) === group) this.subscribers.delete(key);
+      if (isDispatcher) this.dispatcherViewers.delete(entry);
+    };
+    return { startId: this.watermark, queue: entry.queue, unsubscribe };
   }
 
   /** Reads and dispatches everything committed after the watermark. Concurrent calls share one run. */
@@ -122,8 +163,21 @@ export class EventPump {
   private dispatch(event: StoredEvent): void {
     if (event.id !== this.watermark + 1) return;
     this.watermark = event.id;
-    for (const subscriber of this.subscribers) {
-      if (subscriber.matches(event)) subscriber.queue.push(event);
+    for (const group of this.audienceOf(event)) {
+      if (!group) continue;
+      for (const subscriber of group) if (subscriber.matches(event)) subscriber.queue.push(event);
     }
+  }
+
+  /** The subscriber groups an event can concern; disjoint, so nobody gets an event twice. */
+  private audienceOf(event: StoredEvent): (Set<Subscriber> | undefined)[] {
+    const group = (key: string) => this.subscribers.get(key);
+    return [
+      group(`stream:${event.stream}`),
+      event.tripId === null ? undefined : group(`trip:${event.tripId}`),
+      event.driverId === null ? undefined : group(`driver:${event.driverId}`),
+      event.riderId === null ? undefined : group(`rider:${event.riderId}`),
+      event.allDispatchers ? this.dispatcherViewers : event.dispatcherId === null ? undefined : group(`dispatcher:${event.dispatcherId}`),
+    ];
   }
 }

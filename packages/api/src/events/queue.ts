@@ -38,21 +38,31 @@ export class BoundedQueue<T> {
     wake?.();
   }
 
+  /**
+   * Waits for items and takes all of them; null once `end()` was called or `signal` aborted
+   * with nothing left, and throws after `fail()`. A consumer that loops over this instead of
+   * `drain` saves an async-generator hop per item, which matters on the fan-out paths.
+   */
+  async take(signal?: AbortSignal): Promise<T[] | null> {
+    for (;;) {
+      if (this.items.length > 0) {
+        const batch = this.items;
+        this.items = [];
+        return batch;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended || signal?.aborted) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
   /** Yields items until `end()`, `fail()` or `signal` aborts. */
   async *drain(signal?: AbortSignal): AsyncGenerator<T> {
     const onAbort = () => this.end();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      for (;;) {
-        if (this.items.length > 0) {
-          const batch = this.items;
-          this.items = [];
-          for (const item of batch) yield item;
-          continue;
-        }
-        if (this.failure) throw this.failure;
-        if (this.ended || signal?.aborted) return;
-        await new Promise<void>((resolve) => (this.wake = resolve));
+      for (let batch = await this.take(signal); batch; batch = await this.take(signal)) {
+        for (const item of batch) yield item;
       }
     } finally {
       signal?.removeEventListener("abort", onAbort);

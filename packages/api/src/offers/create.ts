@@ -1,8 +1,9 @@
-import { inArray, sql } from "drizzle-orm";
+import { getTableName, sql } from "drizzle-orm";
 import { drivers, offerRecipients, offers, type OfferKind } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
+import { sqlNumber } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { DB_NOW } from "./guards";
@@ -31,6 +32,16 @@ export interface NewOfferSpec {
   expiresInSeconds: number;
   /** Known driver ids, no repeats, at least one. */
   driverIds: readonly number[];
+}
+
+const INSERT_RECIPIENTS_HEAD = `INSERT INTO \`${getTableName(offerRecipients)}\` (\`${offerRecipients.offerId.name}\`,\`${offerRecipients.driverId.name}\`) VALUES `;
+
+/**
+ * The offer's recipient rows (status defaults to `sent`) as one string of literals: an
+ * offer may go to 1,000 drivers, and the query builder spent ~10 ms on 500 rows.
+ */
+function insertRecipientsStatement(offerId: number, driverIds: readonly number[]): string {
+  return INSERT_RECIPIENTS_HEAD + driverIds.map((driverId) => `(${sqlNumber(offerId)},${sqlNumber(driverId)})`).join(",");
 }
 
 /**
@@ -67,7 +78,7 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
   if (!inserted) throw new Error("offer insert returned no id");
   const id = inserted.id;
 
-  await tx.insert(offerRecipients).values(spec.driverIds.map((driverId) => ({ offerId: id, driverId, status: "sent" as const })));
+  await tx.execute(sql.raw(insertRecipientsStatement(id, spec.driverIds)));
 
   const row = await selectOfferRow(tx, id);
   if (!row) throw new Error("offer vanished inside its own transaction");
@@ -76,8 +87,21 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
   if (dispatcherId !== undefined) {
     emit(offerEvent(id, { dispatcherId }, { type: "offer.created", offer, driverIds: [...spec.driverIds] }));
   }
-  for (const driverId of spec.driverIds) emit(offerEvent(id, { driverId }, { type: "offer.received", offer }));
+  // One payload object for every driver's row, so the log stores it once (see `appendEvents`).
+  const received = offerEvent(id, {}, { type: "offer.received", offer });
+  for (const driverId of spec.driverIds) emit({ ...received, driverId });
   return offer;
+}
+
+/**
+ * Which of `driverIds` are drivers. Written as literals (they are validated integers): the
+ * query builder's IN list of up to 1,000 parameters cost milliseconds per offer.
+ */
+async function knownDriverIds(tx: Tx, driverIds: readonly number[]): Promise<Set<number>> {
+  const [rows] = (await tx.execute(
+    sql.raw(`SELECT \`${drivers.userId.name}\` AS id FROM \`${getTableName(drivers)}\` WHERE \`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`),
+  )) as unknown as [{ id: number | string }[]];
+  return new Set(rows.map((row) => Number(row.id)));
 }
 
 /**
@@ -87,8 +111,7 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
  */
 export async function createOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
   const offerId = await commitWithEvents(deps, async (tx, emit) => {
-    const known = await tx.select({ id: drivers.userId }).from(drivers).where(inArray(drivers.userId, input.driverIds));
-    const knownIds = new Set(known.map((row) => row.id));
+    const knownIds = await knownDriverIds(tx, input.driverIds);
     const unknown = input.driverIds.filter((id) => !knownIds.has(id));
     if (unknown.length > 0) {
       throw badRequest(`Unknown driver id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);

@@ -3,7 +3,7 @@ import { offerStatuses } from "@convoy/db/schema";
 import { centsSchema, idSchema, lastEventIdSchema, placeSchema } from "../lib/validation";
 
 /** Most drivers one offer may go to; keeps one create to one bounded transaction. */
-export const MAX_OFFER_RECIPIENTS = 200;
+export const MAX_OFFER_RECIPIENTS = 1_000;
 /** Shortest and longest time an offer stays open, in seconds (30 s to one day). */
 export const OFFER_EXPIRY_SECONDS = { min: 30, max: 86_400 } as const;
 

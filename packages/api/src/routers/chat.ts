@@ -1,4 +1,4 @@
-import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { z } from "zod";
 import { authorizeChatScope, resolveThread, type ChatUser } from "../chat/access";
 import { sendMessage, threadHistory, type ChatMessage } from "../chat/messages";
@@ -56,10 +56,6 @@ function toChatStreamEvent(event: StoredEvent): ChatStreamEvent {
   }
   const payload = event.payload as { readerId: number; readerRole: "dispatcher" | "driver"; lastReadMessageId: number };
   return { type: "read", ...base, ...payload };
-}
-
-async function* chatEvents(stream: AsyncIterable<TrackedEnvelope<StoredEvent>>) {
-  for await (const [id, event] of stream) yield tracked(id, toChatStreamEvent(event));
 }
 
 export const chatRouter = createTRPCRouter({
@@ -133,17 +129,16 @@ export const chatRouter = createTRPCRouter({
       );
       try {
         yield* mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
-          chatEvents(
-            durableStream({
-              db: services.db,
-              pump: services.pump,
-              stream: "chat",
-              viewer: { userId: user.id, role: user.role },
-              lastEventId: input.lastEventId,
-              scope,
-              signal,
-            }),
-          ),
+          durableStream({
+            db: services.db,
+            pump: services.pump,
+            stream: "chat",
+            viewer: { userId: user.id, role: user.role },
+            lastEventId: input.lastEventId,
+            scope,
+            signal,
+            view: toChatStreamEvent,
+          }),
           typing.queue.drain(signal),
         );
       } finally {

@@ -1,4 +1,4 @@
-import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import type { Database } from "@convoy/db";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
@@ -94,7 +94,7 @@ export const offersRouter = createTRPCRouter({
       if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, ctx.viewer, input.offerId))) {
         throw notFound("Offer");
       }
-      const stream = durableStream({
+      yield* durableStream({
         stream: "offers",
         viewer: ctx.viewer,
         lastEventId: input.lastEventId,
@@ -102,7 +102,7 @@ export const offersRouter = createTRPCRouter({
         signal,
         db: ctx.services.db,
         pump: ctx.services.pump,
+        view: toOfferEvent,
       });
-      for await (const [id, event] of stream) yield tracked(id, toOfferEvent(event));
     }),
 });

@@ -1,4 +1,4 @@
-import { TRPCError, tracked, type TrackedEnvelope } from "@trpc/server";
+import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
 import { cancelTrip } from "../trips/cancel";
@@ -70,7 +70,7 @@ export const tripsRouter = createTRPCRouter({
     .input(tripEventsInputSchema)
     .subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<TripEvent>> {
       if (input.tripId !== undefined && !(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
-      const stream = durableStream({
+      yield* durableStream({
         stream: "trips",
         viewer: ctx.viewer,
         lastEventId: input.lastEventId,
@@ -78,7 +78,7 @@ export const tripsRouter = createTRPCRouter({
         signal,
         db: ctx.services.db,
         pump: ctx.services.pump,
+        view: toTripEvent,
       });
-      for await (const [id, event] of stream) yield tracked(id, toTripEvent(event));
     }),
 });

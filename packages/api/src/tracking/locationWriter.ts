@@ -2,7 +2,7 @@ import { getTableName, sql } from "drizzle-orm";
 import { locations, type Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { AcceptedPoint } from "./points";
-import { sqlNumber as num, sqlUtcDatetime } from "./sqlLiterals";
+import { sqlNumber as num, sqlUtcDatetime } from "../lib/sqlLiterals";
 
 /** One breadcrumb waiting to be written. */
 export interface LocationRow extends AcceptedPoint {

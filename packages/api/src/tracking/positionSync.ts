@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
-import { sqlNumber, sqlUtcDatetime } from "./sqlLiterals";
+import { sqlNumber, sqlUtcDatetime } from "../lib/sqlLiterals";
 
 interface LastFix {
   lat: number;

@@ -101,7 +101,7 @@ export class TripService implements RideOfferExpiry {
    * the subscription falls too far behind, it starts over the same way.
    */
   private async follow(): Promise<void> {
-    const subscription = this.deps.pump.subscribe((event) => event.stream === "trips");
+    const subscription = this.deps.pump.subscribe({ stream: "trips" }, (event) => event.stream === "trips");
     this.subscription = subscription;
     this.active.clear();
     const rows = await this.deps.db

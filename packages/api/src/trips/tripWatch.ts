@@ -79,7 +79,7 @@ export async function* watchTrip(
     resume?.();
   };
   // Listen before reading the row, so no status change can fall between the two.
-  const subscription = deps.pump.subscribe((event) => event.stream === "trips" && event.tripId === tripId);
+  const subscription = deps.pump.subscribe({ tripId }, (event) => event.stream === "trips" && event.tripId === tripId);
   const pending: StoredEvent[] = [];
   // Written by the callbacks below, read by the loop; an object so neither side narrows it.
   const flags: { moved: boolean; closed: boolean; failure: Error | null } = { moved: false, closed: false, failure: null };

@@ -25,6 +25,13 @@ export const events = mysqlTable(
     riderId: idRef("rider_id"),
     allDispatchers: boolean("all_dispatchers").notNull().default(false),
     payload: jsonText<Record<string, unknown>>("payload").notNull(),
+    /**
+     * Set when this row's payload is the same as an earlier row's (an offer to 500 drivers
+     * is 500 identical `offer.received` payloads): `payload` is then `{}` and readers take
+     * the payload of row `payload_of`. Rows are never updated, so the reference never goes
+     * stale; see `appendEvents` and `readEvents` in @convoy/api.
+     */
+    payloadOf: idRef("payload_of"),
     createdAt: createdAt(),
   },
   (t) => [

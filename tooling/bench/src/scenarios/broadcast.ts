@@ -8,6 +8,12 @@ import { split, startWorkers } from "../workerPool";
 export interface BroadcastResult {
   drivers: number;
   rounds: number;
+  /** Unmeasured rounds before `rounds`; see `runBroadcast`. */
+  warmupRounds: number;
+  /** `allReceivedMs` of each warm-up round, in order; not part of the summaries. */
+  warmupAllReceivedMs: number[];
+  /** `allReceivedMs` of each measured round, in order. */
+  allReceivedMsByRound: number[];
   /** offers.create calls per round: the API caps recipients per offer. */
   offersPerRound: number;
   /** First create call → the last driver's `offer.received`, ms, one sample per round. */
@@ -16,7 +22,7 @@ export interface BroadcastResult {
   firstReceivedMs: Summary;
   /** First create call → the last create call's response (the offer committed and read back), ms. */
   createdMs: Summary;
-  /** Deliveries that did not arrive within 10 s, over all rounds. */
+  /** Deliveries that did not arrive within 10 s, over all rounds (warm-up included). */
   missing: number;
 }
 
@@ -35,9 +41,16 @@ function summarize(samples: number[]): Summary {
 /**
  * `drivers` drivers (in two processes) subscribe to `offers.events`; a dispatcher (this
  * process) offers one load to all of them at once, `rounds` times. An offer may name at most
- * MAX_OFFER_RECIPIENTS drivers, so a round sends that many per offer, all at the same moment.
+ * MAX_OFFER_RECIPIENTS drivers; above that a round sends several offers at the same moment.
+ *
+ * The first `warmupRounds` rounds are not measured: the server process is fresh, and its
+ * first offers run through code V8 has not compiled yet (the first round took ~1.5× as long
+ * as the rest). Their times are still reported, in `warmupAllReceivedMs`.
  */
-export async function runBroadcast(context: BenchContext, settings: { drivers: number; rounds: number }): Promise<BroadcastResult> {
+export async function runBroadcast(
+  context: BenchContext,
+  settings: { drivers: number; rounds: number; warmupRounds: number },
+): Promise<BroadcastResult> {
   const drivers = context.take("driver", settings.drivers);
   const [dispatcherAccount] = context.take("dispatcher", 1);
   const server = await context.startServer("broadcast");
@@ -53,8 +66,10 @@ export async function runBroadcast(context: BenchContext, settings: { drivers: n
     const all: number[] = [];
     const first: number[] = [];
     const created: number[] = [];
+    const warmup: number[] = [];
     let missing = 0;
-    for (let round = 0; round < settings.rounds; round++) {
+    for (let round = 0; round < settings.warmupRounds + settings.rounds; round++) {
+      const measured = round >= settings.warmupRounds;
       const sentAt = Date.now();
       const offers = await Promise.all(
         groups.map((driverIds) =>
@@ -70,19 +85,28 @@ export async function runBroadcast(context: BenchContext, settings: { drivers: n
           }),
         ),
       );
-      created.push(Date.now() - sentAt);
+      const createdAfter = Date.now() - sentAt;
       const offerIds = offers.map((offer) => offer.id);
       const receipts = await Promise.all(
         parts.map((accounts, i) => workers[i]!.call("broadcast.await", { offerIds, expected: accounts.length, timeoutMs: 10_000 })),
       );
       missing += parts.reduce((sum, accounts, i) => sum + accounts.length - receipts[i]!.received, 0);
-      all.push(Math.max(...receipts.map((receipt) => receipt.last)) - sentAt);
-      first.push(Math.min(...receipts.map((receipt) => receipt.first)) - sentAt);
+      const allReceived = Math.max(...receipts.map((receipt) => receipt.last)) - sentAt;
+      if (measured) {
+        all.push(allReceived);
+        first.push(Math.min(...receipts.map((receipt) => receipt.first)) - sentAt);
+        created.push(createdAfter);
+      } else {
+        warmup.push(allReceived);
+      }
       await sleep(300);
     }
     return {
       drivers: drivers.length,
       rounds: settings.rounds,
+      warmupRounds: settings.warmupRounds,
+      warmupAllReceivedMs: warmup,
+      allReceivedMsByRound: all,
       offersPerRound: groups.length,
       allReceivedMs: summarize(all),
       firstReceivedMs: summarize(first),

@@ -1,0 +1,1 @@
+ALTER TABLE `events` ADD `payload_of` bigint unsigned;
