@@ -60,10 +60,9 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns "MySQL is down" into a retryable 503 instead of a 500. */
-const databaseAvailability = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+/** Turns "MySQL is down" into a retryable 503 instead of a 500; other results pass through. */
+function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown } }>(result: R): R {
+  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) {
     throw new TRPCError({
       code: "SERVICE_UNAVAILABLE",
       message: "The database is unreachable right now; retry in a few seconds",
@@ -71,7 +70,9 @@ const databaseAvailability = t.middleware(async ({ next }) => {
     });
   }
   return result;
-});
+}
+
+const databaseAvailability = t.middleware(async ({ next }) => withDatabaseAvailability(await next()));
 
 export const publicProcedure = t.procedure.use(databaseAvailability);
 
@@ -96,19 +97,24 @@ async function requireSession(ctx: Context, type: string): Promise<Session> {
 
 // Middlewares pass only the context keys they change: tRPC merges them into the context.
 
-/** Requires a live session; see `requireSession`. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+/**
+ * Requires a live session; see `requireSession`. The database check is folded into the
+ * same middleware rather than stacked on `publicProcedure`: tRPC copies the call's options
+ * (and context) at every middleware level, with a slow object-spread helper, and that
+ * copying was a sixth of the server's CPU under the fleet benchmark (see bench/README.md).
+ */
+export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
   const session = await requireSession(ctx, type);
-  return next({ ctx: { session, user: { id: session.userId, role: session.role } } });
+  return withDatabaseAvailability(await next({ ctx: { session, user: { id: session.userId, role: session.role } } }));
 });
 
 /**
  * Requires a live session of one role. One middleware rather than `authedProcedure` plus a
- * role check: tRPC copies the call's options and context at every middleware, and these
- * procedures carry the hottest calls (a driver's position report every second).
+ * role check, for the reason above: these procedures carry the hottest calls (a driver's
+ * position report every second).
  */
 function roleProcedure<R extends UserRole>(role: R) {
-  return publicProcedure.use(async ({ ctx, type, next }) => {
+  return t.procedure.use(async ({ ctx, type, next }) => {
     const session = await requireSession(ctx, type);
     if (session.role !== role) {
       throw new TRPCError({
@@ -116,7 +122,7 @@ function roleProcedure<R extends UserRole>(role: R) {
         message: `Only a ${role} can do this; you are signed in as a ${session.role}`,
       });
     }
-    return next({ ctx: { session, user: { id: session.userId, role } } });
+    return withDatabaseAvailability(await next({ ctx: { session, user: { id: session.userId, role } } }));
   });
 }
 
