@@ -7,7 +7,7 @@ export { SessionRegistry, SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistr
 export type { LogoutMessage } from "./routers/auth";
 export { createInProcessBus, channels, type Bus } from "./events/bus";
 export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";
-export { EventPump } from "./events/pump";
+export { EventPump, type PumpInterest, type PumpSubscription } from "./events/pump";
 export { createRateLimits, type RateLimitSettings, type RateLimits } from "./lib/rateLimits";
 export type { StoredEvent } from "./events/types";
 export { loginInputSchema } from "./routers/auth";

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { PumpInterest, PumpSubscription, StoredEvent } from "@convoy/api";
+import { useTestServer } from "./support/harness";
+import { addUsers, loadInput, sleep } from "./support/offerFixtures";
+import { addRiders, area, rideInput } from "./support/tripFixtures";
+
+const t = useTestServer({ trips: { ringsKm: [2] } });
+
+/** A pump subscription that accepts whatever its interest covers, and what it received. */
+function listen(interest: PumpInterest) {
+  const subscription: PumpSubscription = t.server.services.pump.subscribe(interest, () => true);
+  const received: StoredEvent[] = [];
+  void (async () => {
+    for await (const event of subscription.queue.drain()) received.push(event);
+  })();
+  return { received, types: () => received.map((event) => event.type), stop: subscription.unsubscribe };
+}
+
+describe("EventPump: subscribers indexed by audience", () => {
+  it("hands each event only to the subscribers it concerns", async () => {
+    const dispatcher = await t.as("dispatcher");
+    const [otherDispatcher] = await addUsers(t, "dispatcher", 1);
+    const [d1, d2] = await Promise.all([t.as("driver", 1), t.as("driver", 2)]);
+    const [rider] = await addRiders(t, 1);
+
+    const toD1 = listen({ viewer: { userId: d1.userId, role: "driver" } });
+    const toD2 = listen({ viewer: { userId: d2.userId, role: "driver" } });
+    const toDispatcher = listen({ viewer: { userId: dispatcher.userId, role: "dispatcher" } });
+    const toOtherDispatcher = listen({ viewer: { userId: otherDispatcher!.userId, role: "dispatcher" } });
+    const toRider = listen({ viewer: { userId: rider!.userId, role: "rider" } });
+    const wholeOffersStream = listen({ stream: "offers" });
+    const wholeTripsStream = listen({ stream: "trips" });
+
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([d1.userId]));
+    const trip = await rider!.api.trips.request.mutate(rideInput(area(40)));
+    await sleep(300);
+
+    expect(toD1.types()).toEqual(["offer.received"]);
+    expect(toD1.received[0]!.offerId).toBe(offer.id);
+    expect(toD2.types()).toEqual([]);
+    // A trip event for all dispatchers reaches both; an offer event only its own dispatcher.
+    expect(toDispatcher.types().filter((type) => type.startsWith("offer."))).toEqual(["offer.created"]);
+    expect(toOtherDispatcher.types().filter((type) => type.startsWith("offer."))).toEqual([]);
+    const tripTypesFor = (listener: ReturnType<typeof listen>) =>
+      listener.received.filter((event) => event.tripId === trip.id && event.stream === "trips").map((event) => event.type);
+    expect(tripTypesFor(toDispatcher)).not.toEqual([]);
+    expect(tripTypesFor(toOtherDispatcher)).toEqual(tripTypesFor(toDispatcher));
+    expect(tripTypesFor(toRider)).toContain("trip.requested");
+    expect(wholeOffersStream.types()).toEqual(expect.arrayContaining(["offer.created", "offer.received"]));
+    expect(wholeTripsStream.received.every((event) => event.stream === "trips")).toBe(true);
+    expect(tripTypesFor(wholeTripsStream)).toEqual(tripTypesFor(toDispatcher));
+
+    // After unsubscribing, nothing more arrives.
+    toD1.stop();
+    await dispatcher.api.offers.create.mutate(loadInput([d1.userId]));
+    await sleep(300);
+    expect(toD1.types()).toEqual(["offer.received"]);
+    for (const listener of [toD2, toDispatcher, toOtherDispatcher, toRider, wholeOffersStream, wholeTripsStream]) listener.stop();
+  });
+});
