@@ -123,6 +123,29 @@ describe("trips.updateStatus: the status machine", () => {
   });
 });
 
+describe("a driver on a trip", () => {
+  it("cannot take a second ride offered before they became busy; the offer stays open for others", async () => {
+    const [driver] = (await addDrivers(t, 1)) as [LoggedInClient];
+    const [firstRider, secondRider] = (await addRiders(t, 2)) as [LoggedInClient, LoggedInClient];
+    const centre = area(nextArea++);
+    await placeDriver(t, driver.userId, offsetKm(centre, 0.3));
+    const first = await firstRider.api.trips.request.mutate(rideInput(centre));
+    const second = await secondRider.api.trips.request.mutate(rideInput(offsetKm(centre, 0.1)));
+    const offerOf = async (tripId: number) => (await t.db.select().from(offers).where(eq(offers.tripId, tripId)))[0]!;
+    const [firstOffer, secondOffer] = [await offerOf(first.id), await offerOf(second.id)];
+
+    await driver.api.offers.respond.mutate({ offerId: firstOffer.id, action: "accept" });
+    const refused = await failure(driver.api.offers.respond.mutate({ offerId: secondOffer.id, action: "accept" }));
+
+    expect(refused).toMatchObject({ code: "CONFLICT", message: "You are on a trip; finish it before accepting another ride" });
+    expect((await offerOf(second.id)).status).toBe("open");
+    expect((await tripRow(second.id)).status).toBe("requested");
+    expect((await tripRow(first.id)).driverId).toBe(driver.userId);
+    await secondRider.api.trips.cancel.mutate({ tripId: second.id, reason: "test over" });
+    await firstRider.api.trips.cancel.mutate({ tripId: first.id, reason: "test over" });
+  });
+});
+
 describe("trips.cancel", () => {
   it("the rider may cancel until the ride starts, and the driver is freed", async () => {
     const [rider, driver] = [riders[3]!, pool[4]!];

@@ -40,7 +40,7 @@ const HELP = `pnpm bench [options]
 Scenarios (default: all, in this order): --only fleet,chat,broadcast,idle,writes
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 3
 Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
-Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 2 (unmeasured rounds first)
+Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
@@ -127,7 +127,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     broadcast: {
       drivers: positiveInt("broadcast-drivers", values["broadcast-drivers"], 500),
       rounds: positiveInt("broadcast-rounds", values["broadcast-rounds"], 10),
-      warmupRounds: positiveInt("broadcast-warmup", values["broadcast-warmup"], 2, 0),
+      warmupRounds: positiveInt("broadcast-warmup", values["broadcast-warmup"], 5, 0),
     },
     idle: {
       connections: positiveInt("idle-connections", values["idle-connections"], 10_000),

@@ -150,6 +150,21 @@ async function assignTrip(tx: Tx, offer: Offer, driverId: number, fareCents: num
 }
 
 /**
+ * A driver carries one rider at a time: one who is busy (on a trip) cannot take a ride
+ * offer that reached them before they became busy. The driver's row is locked first, so the
+ * same driver accepting two rides at once is decided one after the other. Loads are not
+ * limited this way: a dispatcher may line up several for one driver.
+ */
+async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
+  const [driver] = await tx
+    .select({ availability: drivers.availability })
+    .from(drivers)
+    .where(eq(drivers.userId, driverId))
+    .for("update");
+  if (driver?.availability === "busy") throw conflict("You are on a trip; finish it before accepting another ride");
+}
+
+/**
  * A driver accepts the offered rate. Exactly one driver can win an offer: everyone else
  * gets CONFLICT ("Another driver already won this offer"), and an offer past its deadline
  * gets CONFLICT ("This offer expired at …"). A driver the offer was not sent to gets
@@ -168,6 +183,7 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
   return commitWithEvents(deps, async (tx, emit) => {
     const [offer] = await tx.select().from(offers).where(eq(offers.id, offerId));
     if (!offer) throw notFound("Offer");
+    if (offer.kind === "ride") await refuseIfOnARide(tx, driverId);
     if (!(await claimOffer(tx, offerId, driverId, offer.rateCents))) throw await claimRefusal(tx, offerId, viewer);
     const recipient = await findRecipient(tx, offerId, driverId, true);
     if (!recipient) throw notFound("Offer");

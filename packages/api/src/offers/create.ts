@@ -1,5 +1,5 @@
 import { getTableName, sql } from "drizzle-orm";
-import { drivers, offerRecipients, offers, type OfferKind } from "@convoy/db";
+import { drivers, offerRecipients, offers, users, type OfferKind } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
@@ -8,9 +8,9 @@ import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { DB_NOW } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { getOfferDetail, selectOfferRow } from "./queries";
+import { selectOfferRow } from "./queries";
 import type { CreateOfferInput } from "./schemas";
-import { toOfferSummary, type OfferDetail, type OfferSummary, type Place } from "./views";
+import { toOfferSummary, type OfferDetail, type OfferSummary, type Place, type RecipientView } from "./views";
 
 /** Everything an offer is made of, whoever makes it: a dispatcher's load or a rider's ride. */
 export interface NewOfferSpec {
@@ -93,33 +93,56 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
   return offer;
 }
 
+/** What the dispatcher's view of a new offer shows of each recipient. */
+type KnownDriver = Pick<RecipientView, "driverId" | "driverName" | "vehicleType">;
+
 /**
- * Which of `driverIds` are drivers. Written as literals (they are validated integers): the
- * query builder's IN list of up to 1,000 parameters cost milliseconds per offer.
+ * The drivers among `driverIds`, with what a recipient row shows of them. Written as
+ * literals (they are validated integers): the query builder's IN list of up to 1,000
+ * parameters cost milliseconds per offer.
  */
-async function knownDriverIds(tx: Tx, driverIds: readonly number[]): Promise<Set<number>> {
+async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<number, KnownDriver>> {
   const [rows] = (await tx.execute(
-    sql.raw(`SELECT \`${drivers.userId.name}\` AS id FROM \`${getTableName(drivers)}\` WHERE \`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`),
-  )) as unknown as [{ id: number | string }[]];
-  return new Set(rows.map((row) => Number(row.id)));
+    sql.raw(
+      `SELECT d.\`${drivers.userId.name}\` AS driverId, u.\`${users.name.name}\` AS driverName, d.\`${drivers.vehicleType.name}\` AS vehicleType ` +
+        `FROM \`${getTableName(drivers)}\` d JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = d.\`${drivers.userId.name}\` ` +
+        `WHERE d.\`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`,
+    ),
+  )) as unknown as [(Omit<KnownDriver, "driverId"> & { driverId: number | string })[]];
+  // A raw statement gets no column mapping; BIGINT may come back as a string.
+  return new Map(rows.map((row) => [Number(row.driverId), { ...row, driverId: Number(row.driverId) }]));
 }
 
 /**
  * Creates a load offer and sends it to every driver in `input.driverIds`, in one
  * transaction with its events: `offer.created` for the dispatcher and `offer.received`
  * for each driver. An id that is not a driver is refused by name and nothing is written.
+ *
+ * Returns the offer as it was committed, built from what the transaction wrote rather than
+ * read back: an offer to 500 drivers would otherwise read 500 recipient rows again while
+ * their `offer.received` events are going out.
  */
 export async function createOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
-  const offerId = await commitWithEvents(deps, async (tx, emit) => {
-    const knownIds = await knownDriverIds(tx, input.driverIds);
-    const unknown = input.driverIds.filter((id) => !knownIds.has(id));
+  return commitWithEvents(deps, async (tx, emit) => {
+    const known = await knownDrivers(tx, input.driverIds);
+    const unknown = input.driverIds.filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw badRequest(`Unknown driver id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
     }
     const offer = await insertOffer(tx, emit, { ...input, createdBy: dispatcherId, kind: "load", tripId: null });
-    return offer.id;
+    return {
+      ...offer,
+      status: "open",
+      acceptedDriverId: null,
+      agreedRateCents: null,
+      tripId: null,
+      recipients: input.driverIds.map((driverId) => ({
+        ...known.get(driverId)!,
+        status: "sent",
+        counterRateCents: null,
+        viewedAt: null,
+        respondedAt: null,
+      })),
+    };
   });
-  const detail = await getOfferDetail(deps.db, { userId: dispatcherId, role: "dispatcher" }, offerId);
-  if (!detail) throw new Error("a just-created offer could not be read back");
-  return detail;
 }

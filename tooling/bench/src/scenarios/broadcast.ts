@@ -44,8 +44,10 @@ function summarize(samples: number[]): Summary {
  * MAX_OFFER_RECIPIENTS drivers; above that a round sends several offers at the same moment.
  *
  * The first `warmupRounds` rounds are not measured: the server process is fresh, and its
- * first offers run through code V8 has not compiled yet (the first round took ~1.5× as long
- * as the rest). Their times are still reported, in `warmupAllReceivedMs`.
+ * first offers run through code V8 has not optimized yet and a heap still growing to its
+ * working size (rounds fall from ~150 ms to ~65 ms over the first five or so). A server in
+ * service has made its first offers long ago. Their times are still reported, in
+ * `warmupAllReceivedMs`.
  */
 export async function runBroadcast(
   context: BenchContext,
