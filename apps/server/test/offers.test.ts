@@ -427,6 +427,13 @@ describe("offers: bad input", () => {
 });
 
 describe("offers: ride offers", () => {
+  // d1 and d2 won loads above and are busy; a driver on a trip cannot take a ride.
+  let free1: LoggedInClient;
+  let free2: LoggedInClient;
+  beforeAll(async () => {
+    [free1, free2] = (await addUsers(t, "driver", 2)) as [LoggedInClient, LoggedInClient];
+  });
+
   /** A rider's requested trip and the ride offer for it, as the trips domain would store them. */
   async function rideOffer(driverIds: number[]) {
     const place = { pickupAddress: "1 E Wacker Dr", pickupLat: 41.8868, pickupLng: -87.6268, dropoffAddress: "Union Station", dropoffLat: 41.8789, dropoffLng: -87.6403 };
@@ -440,18 +447,18 @@ describe("offers: ride offers", () => {
   }
 
   it("accepting a ride offer assigns the rider's existing trip instead of creating one", async () => {
-    const { tripId, offerId } = await rideOffer([d1.userId, d2.userId]);
-    const won = await d2.api.offers.respond.mutate({ offerId, action: "accept" });
+    const { tripId, offerId } = await rideOffer([free1.userId, free2.userId]);
+    const won = await free2.api.offers.respond.mutate({ offerId, action: "accept" });
     expect(won).toMatchObject({ kind: "ride", status: "accepted", tripId, agreedRateCents: 1_800 });
     const rows = await t.db.select().from(trips).where(eq(trips.offerId, offerId));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: tripId, riderId: rider.userId, driverId: d2.userId, status: "assigned", fareCents: 1_800 });
+    expect(rows[0]).toMatchObject({ id: tripId, riderId: rider.userId, driverId: free2.userId, status: "assigned", fareCents: 1_800 });
   });
 
   it("refuses the accept when the rider cancelled meanwhile, and writes nothing", async () => {
-    const { tripId, offerId } = await rideOffer([d1.userId]);
+    const { tripId, offerId } = await rideOffer([free1.userId]);
     await t.db.update(trips).set({ status: "cancelled" }).where(eq(trips.id, tripId));
-    const refused = await failure(d1.api.offers.respond.mutate({ offerId, action: "accept" }));
+    const refused = await failure(free1.api.offers.respond.mutate({ offerId, action: "accept" }));
     expect(refused).toMatchObject({ code: "CONFLICT", message: "The rider cancelled this trip" });
     const [offer] = await t.db.select().from(offers).where(eq(offers.id, offerId));
     expect(offer).toMatchObject({ status: "open", acceptedDriverId: null });

@@ -1,11 +1,13 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { offerRecipients } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { OfferDeps } from "./deps";
 import { closedOfferError, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { transition } from "./recipientStates";
+import { ACTIVE_RECIPIENT_STATUSES, transition } from "./recipientStates";
+import { expireOfferIn, type SweeperDeps } from "./sweeper";
+import type { Tx } from "../lib/transaction";
 
 /**
  * The driver opened the offer: `sent` → `viewed`, and the dispatcher hears about it.
@@ -43,9 +45,10 @@ export type DriverAnswer = { action: "reject" } | { action: "counter"; counterRa
  * Records a reject or a counter while the offer is open. A counter may be revised (the
  * newest replaces the earlier one), and a counter can be withdrawn by rejecting.
  * Answers after a final state (accepted, rejected, lost, withdrawn) or on a closed offer
- * are refused with CONFLICT and the reason.
+ * are refused with CONFLICT and the reason. The last driver to reject a ride closes its
+ * offer and sends the ride to its next ring.
  */
-export async function answerOffer(deps: OfferDeps, driverId: number, offerId: number, answer: DriverAnswer): Promise<void> {
+export async function answerOffer(deps: SweeperDeps, driverId: number, offerId: number, answer: DriverAnswer): Promise<void> {
   if (!(await findRecipient(deps.db, offerId, driverId))) throw notFound("Offer");
 
   await commitWithEvents(deps, async (tx, emit) => {
@@ -84,6 +87,20 @@ export async function answerOffer(deps: OfferDeps, driverId: number, offerId: nu
           respondedAt: respondedAt.toISOString(),
         }),
       );
+      // A rider is waiting: when every driver of the ring has said no, search the next ring
+      // now rather than when the offer's deadline passes. A load stays open for its dispatcher.
+      if (locked.offer.kind === "ride" && !(await anyoneStillInPlay(tx, offerId))) {
+        await expireOfferIn(tx, emit, deps.trips, offerId, false);
+      }
     }
   });
+}
+
+async function anyoneStillInPlay(tx: Tx, offerId: number): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: offerRecipients.id })
+    .from(offerRecipients)
+    .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
+    .limit(1);
+  return row !== undefined;
 }

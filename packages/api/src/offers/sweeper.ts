@@ -24,34 +24,38 @@ export interface RideOfferExpiry {
 export type SweeperDeps = OfferDeps & { trips?: RideOfferExpiry };
 
 /**
- * Expires one offer if it is still open and past its deadline. The conditional UPDATE is
- * what makes two sweepers (or a sweeper racing an accept or a cancel) safe: only the one
- * whose UPDATE matched emits the events.
+ * Closes an open offer as `expired` inside the caller's transaction: `offer.expired` to the
+ * dispatcher and to each driver still in play, and a ride moves on to its next ring. The
+ * conditional UPDATE is what makes two sweepers (or a sweeper racing an accept, a cancel or
+ * the last reject) safe: only the one whose UPDATE matched emits the events. `dueOnly`
+ * closes it only once past its deadline (the sweeper); otherwise now (every driver said no).
  */
-async function expireOffer(deps: SweeperDeps, offerId: number): Promise<boolean> {
-  return commitWithEvents(deps, async (tx, emit) => {
-    const result = await tx
-      .update(offers)
-      .set({ status: "expired" })
-      .where(and(eq(offers.id, offerId), eq(offers.status, "open"), sql`${offers.expiresAt} <= ${DB_NOW}`));
-    if (affectedRows(result) !== 1) return false;
-    const [offer] = await tx
-      .select({ createdBy: offers.createdBy, kind: offers.kind, tripId: offers.tripId, expiresAt: offers.expiresAt })
-      .from(offers)
-      .where(eq(offers.id, offerId));
-    if (!offer) return false;
-    const stillInPlay = await tx
-      .select({ driverId: offerRecipients.driverId })
-      .from(offerRecipients)
-      .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
-      .orderBy(asc(offerRecipients.id));
-    const expiresAt = offer.expiresAt.toISOString();
-    const dispatcherId = offerOwner(offer);
-    if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.expired", expiresAt }));
-    for (const { driverId } of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
-    if (offer.kind === "ride" && offer.tripId !== null) await deps.trips?.rideOfferExpired(tx, emit, offer.tripId);
-    return true;
-  });
+export async function expireOfferIn(tx: Tx, emit: Emit, trips: RideOfferExpiry | undefined, offerId: number, dueOnly: boolean): Promise<boolean> {
+  const result = await tx
+    .update(offers)
+    .set(dueOnly ? { status: "expired" } : { status: "expired", expiresAt: DB_NOW })
+    .where(and(eq(offers.id, offerId), eq(offers.status, "open"), dueOnly ? sql`${offers.expiresAt} <= ${DB_NOW}` : undefined));
+  if (affectedRows(result) !== 1) return false;
+  const [offer] = await tx
+    .select({ createdBy: offers.createdBy, kind: offers.kind, tripId: offers.tripId, expiresAt: offers.expiresAt })
+    .from(offers)
+    .where(eq(offers.id, offerId));
+  if (!offer) return false;
+  const stillInPlay = await tx
+    .select({ driverId: offerRecipients.driverId })
+    .from(offerRecipients)
+    .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
+    .orderBy(asc(offerRecipients.id));
+  const expiresAt = offer.expiresAt.toISOString();
+  const dispatcherId = offerOwner(offer);
+  if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.expired", expiresAt }));
+  for (const { driverId } of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
+  if (offer.kind === "ride" && offer.tripId !== null) await trips?.rideOfferExpired(tx, emit, offer.tripId);
+  return true;
+}
+
+function expireOffer(deps: SweeperDeps, offerId: number): Promise<boolean> {
+  return commitWithEvents(deps, (tx, emit) => expireOfferIn(tx, emit, deps.trips, offerId, true));
 }
 
 /**
