@@ -7,6 +7,7 @@ import {
   formatMoney,
   haversineKm,
   Modal,
+  newIdempotencyKey,
   parseDollars,
   toLatLng,
   trpc,
@@ -104,10 +105,14 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const create = trpc.offers.create.useMutation();
+  // One key per version of the form: sending it again (after an error, or a retry after a
+  // lost answer) cannot make a second offer, and a changed form is a new offer.
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
 
   const set = (field: FieldName) => (value: string) => {
     setForm((previous) => ({ ...previous, [field]: value }));
     setErrors((previous) => ({ ...previous, [field]: undefined }));
+    setIdempotencyKey(newIdempotencyKey());
   };
 
   const from = toLatLng(numberOrUndefined(form.pickupLat), numberOrUndefined(form.pickupLng));
@@ -141,6 +146,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
       rateCents: rateCents ?? undefined,
       notes: form.notes,
       expiresInSeconds: minutes === undefined ? undefined : Math.round(minutes * 60),
+      idempotencyKey,
     });
     if (!parsed.success) {
       const next: FieldErrors = {};

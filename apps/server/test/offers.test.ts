@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq, offerRecipients, offers, sql, trips } from "@convoy/db";
 import { MAX_OFFER_RECIPIENTS, sweepExpiredOffers } from "@convoy/api";
@@ -397,6 +398,39 @@ describe("offers: authorization", () => {
     all.stop();
     const [row] = await t.db.select().from(offers).where(eq(offers.id, offerId));
     expect(row).toMatchObject({ status: "open", acceptedDriverId: null });
+  });
+});
+
+describe("offers.create with an idempotencyKey", () => {
+  it("makes one offer however often and however concurrently it is sent, and sends it to drivers once", async () => {
+    const idempotencyKey = randomUUID();
+    const input = loadInput([d3.userId], { idempotencyKey, notes: "sent twice" });
+    const received = offerEvents(d3);
+    await received.started;
+
+    const first = await dispatcher.api.offers.create.mutate(input);
+    const [again, raced] = await Promise.all([dispatcher.api.offers.create.mutate(input), dispatcher.api.offers.create.mutate(input)]);
+    expect([again.id, raced.id]).toEqual([first.id, first.id]);
+    expect(again).toMatchObject({ rateCents: first.rateCents, recipients: [{ driverId: d3.userId }] });
+
+    const rows = await t.db.select({ id: offers.id }).from(offers).where(eq(offers.idempotencyKey, idempotencyKey));
+    expect(rows).toEqual([{ id: first.id }]);
+    await received.until((items) => typesOf(items, first.id).includes("offer.received"));
+    await sleep(300);
+    expect(typesOf(received.items, first.id)).toEqual(["offer.received"]);
+    received.stop();
+  });
+
+  it("refuses the key on a different offer, and keeps keys apart per dispatcher", async () => {
+    const idempotencyKey = randomUUID();
+    const first = await dispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey }));
+    const reused = await failure(dispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey, rateCents: 99_900 })));
+    expect(reused).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already used for a different offer/) });
+
+    const theirs = await otherDispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey }));
+    expect(theirs.id).not.toBe(first.id);
+    const bad = await failure(dispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey: "not-a-uuid" })));
+    expect(bad).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/idempotencyKey must be a UUID/) });
   });
 });
 

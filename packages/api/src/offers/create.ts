@@ -1,14 +1,14 @@
-import { getTableName, sql } from "drizzle-orm";
+import { and, eq, getTableName, sql } from "drizzle-orm";
 import { drivers, offerRecipients, offers, users, type OfferKind } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
-import { badRequest } from "../lib/errors";
+import { badRequest, conflict, isDuplicateEntry } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
 import { sqlNumber } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { DB_NOW } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { selectOfferRow } from "./queries";
+import { getOfferDetail, selectOfferRow } from "./queries";
 import type { CreateOfferInput } from "./schemas";
 import { toOfferSummary, type OfferDetail, type OfferSummary, type Place, type RecipientView } from "./views";
 
@@ -32,6 +32,8 @@ export interface NewOfferSpec {
   expiresInSeconds: number;
   /** Known driver ids, no repeats, at least one. */
   driverIds: readonly number[];
+  /** The creator's key for this create, if they sent one; see `createOffer`. */
+  idempotencyKey?: string | undefined;
 }
 
 const INSERT_RECIPIENTS_HEAD = `INSERT INTO \`${getTableName(offerRecipients)}\` (\`${offerRecipients.offerId.name}\`,\`${offerRecipients.driverId.name}\`) VALUES `;
@@ -73,6 +75,7 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
       notes: spec.notes,
       status: "open",
       expiresAt: sql`DATE_ADD(${DB_NOW}, INTERVAL ${spec.expiresInSeconds} SECOND)`,
+      idempotencyKey: spec.idempotencyKey ?? null,
     })
     .$returningId();
   if (!inserted) throw new Error("offer insert returned no id");
@@ -121,8 +124,44 @@ async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<n
  * Returns the offer as it was committed, built from what the transaction wrote rather than
  * read back: an offer to 500 drivers would otherwise read 500 recipient rows again while
  * their `offer.received` events are going out.
+ *
+ * With an `idempotencyKey`, a repeat of the same create (a retry after a lost answer, even
+ * one racing the first) returns the offer the first one made and sends nothing again; the
+ * key on a different offer is a CONFLICT.
  */
 export async function createOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
+  const key = input.idempotencyKey;
+  if (key !== undefined) {
+    const earlier = await offerForKey(deps, dispatcherId, key, input);
+    if (earlier) return earlier;
+  }
+  try {
+    return await insertLoadOffer(deps, dispatcherId, input);
+  } catch (error) {
+    if (key === undefined || !isDuplicateEntry(error)) throw error;
+    const winner = await offerForKey(deps, dispatcherId, key, input);
+    if (!winner) throw error;
+    return winner;
+  }
+}
+
+/** The offer this dispatcher already made with `key`, if any; CONFLICT if it is not this one. */
+async function offerForKey(deps: OfferDeps, dispatcherId: number, key: string, input: CreateOfferInput): Promise<OfferDetail | null> {
+  const [row] = await deps.db
+    .select({ id: offers.id })
+    .from(offers)
+    .where(and(eq(offers.createdBy, dispatcherId), eq(offers.idempotencyKey, key)));
+  if (!row) return null;
+  const detail = await getOfferDetail(deps.db, { userId: dispatcherId, role: "dispatcher" }, row.id);
+  if (!detail) return null;
+  const sameDrivers = [...input.driverIds].sort((a, b) => a - b).join() === detail.recipients.map((r) => r.driverId).sort((a, b) => a - b).join();
+  if (!sameDrivers || detail.rateCents !== input.rateCents || detail.pickup.address !== input.pickup.address) {
+    throw conflict("This idempotencyKey was already used for a different offer; make a new key for a new offer");
+  }
+  return detail;
+}
+
+async function insertLoadOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
   return commitWithEvents(deps, async (tx, emit) => {
     const known = await knownDrivers(tx, input.driverIds);
     const unknown = input.driverIds.filter((id) => !known.has(id));

@@ -39,6 +39,11 @@ export const createOfferInputSchema = z.object({
     .int()
     .min(OFFER_EXPIRY_SECONDS.min, `an offer must stay open at least ${OFFER_EXPIRY_SECONDS.min} seconds`)
     .max(OFFER_EXPIRY_SECONDS.max, `an offer can stay open at most ${OFFER_EXPIRY_SECONDS.max} seconds (one day)`),
+  /**
+   * A UUID the client makes once per "create" and sends again on every retry of it: a
+   * create whose answer was lost then returns the offer it made instead of a second one.
+   */
+  idempotencyKey: z.uuid("idempotencyKey must be a UUID").optional(),
 });
 export type CreateOfferInput = z.infer<typeof createOfferInputSchema>;
 

@@ -1,5 +1,6 @@
 import {
   mysqlTable,
+  char,
   varchar,
   mysqlEnum,
   int,
@@ -56,10 +57,13 @@ export const offers = mysqlTable(
     expiresAt: utcTime("expires_at").notNull(),
     acceptedDriverId: idRef("accepted_driver_id").references(() => drivers.userId),
     agreedRateCents: int("agreed_rate_cents"),
+    /** The dispatcher's key for one "create" (a UUID), so a retried create makes one offer. */
+    idempotencyKey: char("idempotency_key", { length: 36 }),
     createdAt: createdAt(),
   },
   (t) => [
     index("offers_created_by_status_idx").on(t.createdBy, t.status, t.id),
+    uniqueIndex("offers_created_by_idempotency_key_unique").on(t.createdBy, t.idempotencyKey),
     // The expiry sweeper scans open offers by deadline.
     index("offers_status_expires_idx").on(t.status, t.expiresAt),
     index("offers_trip_idx").on(t.tripId),

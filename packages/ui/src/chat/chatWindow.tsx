@@ -4,7 +4,7 @@ import { formatTime } from "../format";
 import { useChatStore } from "../liveEvents";
 import { trpc } from "../trpc";
 import { threadKey, type ChatMessage, type ThreadRef } from "./chatStore";
-import { newClientMessageId } from "./clientMessageId";
+import { newIdempotencyKey } from "../idempotencyKey";
 import { useThread, type ChatUserRef } from "./useThread";
 
 /**
@@ -144,7 +144,7 @@ function ChatThread({ thread, me, peerName }: ChatWindowProps) {
     setDraft("");
     stopTyping();
     stuck.current = true;
-    const message: PendingMessage = { clientMessageId: newClientMessageId(), body, error: null };
+    const message: PendingMessage = { clientMessageId: newIdempotencyKey(), body, error: null };
     setPending((list) => [...list, message]);
     deliver(message);
   };

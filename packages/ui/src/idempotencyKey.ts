@@ -1,8 +1,9 @@
 /**
- * A random UUID (version 4) for `chat.send`'s idempotency key. `crypto.randomUUID` exists only
- * in secure contexts; `getRandomValues` works on a plain-http LAN address too.
+ * A random UUID (version 4) for a mutation's idempotency key (`chat.send`'s
+ * `clientMessageId`, `offers.create`'s `idempotencyKey`). `crypto.randomUUID` exists only in
+ * secure contexts; `getRandomValues` works on a plain-http LAN address too.
  */
-export function newClientMessageId(): string {
+export function newIdempotencyKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
