@@ -1,4 +1,4 @@
-import { formatMoney, messagePreview, trpc, useChatEvents, useChatStore, useOfferEvents, useSignedInUser, useToast } from "@convoy/ui";
+import { formatMoney, messagePreview, trpc, useOfferEvents, useToast, useUnseenMessages } from "@convoy/ui";
 
 /**
  * Toasts for what needs the dispatcher's attention: counters, drivers accepting, offers
@@ -7,8 +7,6 @@ import { formatMoney, messagePreview, trpc, useChatEvents, useChatStore, useOffe
 export function useDispatcherNotifications(): void {
   const toast = useToast();
   const utils = trpc.useUtils();
-  const chat = useChatStore();
-  const me = useSignedInUser();
 
   const driverName = async (offerId: number, driverId: number): Promise<string> => {
     try {
@@ -43,11 +41,7 @@ export function useDispatcherNotifications(): void {
     }
   });
 
-  useChatEvents((event) => {
-    if (event.type !== "message") return;
-    const { message } = event;
-    if (message.senderId === null || message.senderId === me.id) return;
-    if (chat.isOpen(event) && document.visibilityState === "visible") return;
-    void driverName(event.offerId, event.driverId).then((name) => toast(`${name} (offer #${event.offerId}): ${messagePreview(message.body)}`));
+  useUnseenMessages((event) => {
+    void driverName(event.offerId, event.driverId).then((name) => toast(`${name} (offer #${event.offerId}): ${messagePreview(event.message.body)}`));
   });
 }

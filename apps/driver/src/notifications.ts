@@ -1,11 +1,9 @@
-import { formatMoney, messagePreview, useChatEvents, useChatStore, useOfferEvents, useSignedInUser, useToast } from "@convoy/ui";
+import { formatMoney, messagePreview, useOfferEvents, useToast, useUnseenMessages } from "@convoy/ui";
 import { beep } from "./sound";
 
 /** Toasts (and the optional beep) for new offers, their outcomes, and messages not on screen. */
 export function useDriverNotifications(): void {
   const toast = useToast();
-  const chat = useChatStore();
-  const me = useSignedInUser();
 
   useOfferEvents((event) => {
     switch (event.type) {
@@ -32,11 +30,7 @@ export function useDriverNotifications(): void {
     }
   });
 
-  useChatEvents((event) => {
-    if (event.type !== "message") return;
-    const { message } = event;
-    if (message.senderId === null || message.senderId === me.id) return;
-    if (chat.isOpen(event) && document.visibilityState === "visible") return;
-    toast(`Dispatcher (offer #${event.offerId}): ${messagePreview(message.body)}`);
+  useUnseenMessages((event) => {
+    toast(`Dispatcher (offer #${event.offerId}): ${messagePreview(event.message.body)}`);
   });
 }

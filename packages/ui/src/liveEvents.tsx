@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ChatStreamEvent, OfferEvent } from "@convoy/api";
 import { ChatStore } from "./chat/chatStore";
+import { useSignedInUser } from "./session";
 import { trpc } from "./trpc";
 
 type Listener<T> = (event: T) => void;
@@ -84,6 +85,21 @@ export function useOfferEvents(listener: Listener<OfferEvent>): void {
 /** Runs `listener` for every chat message and read receipt this user sees. */
 export function useChatEvents(listener: Listener<ChatStreamEvent>): void {
   useListener(useLiveEvents().chatListeners, listener);
+}
+
+/**
+ * Runs `listener` for each message someone else sent that the user is not looking at: its
+ * thread is not open, or the tab is hidden. What the apps toast about.
+ */
+export function useUnseenMessages(listener: Listener<Extract<ChatStreamEvent, { type: "message" }>>): void {
+  const chat = useChatStore();
+  const me = useSignedInUser();
+  useChatEvents((event) => {
+    if (event.type !== "message") return;
+    if (event.message.senderId === null || event.message.senderId === me.id) return;
+    if (chat.isOpen(event) && document.visibilityState === "visible") return;
+    listener(event);
+  });
 }
 
 /** The session's chat store. */

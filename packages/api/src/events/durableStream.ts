@@ -68,14 +68,13 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
     }
     // The queue is read directly, not through `drain`: one async-generator hop fewer per
     // event, and an offer to 500 drivers is 500 of these at once.
-    const onAbort = () => subscription.queue.end();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const stopWatching = subscription.queue.endOnAbort(signal);
     try {
       for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
         for (const event of batch) yield tracked(String(event.id), view(event));
       }
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      stopWatching();
     }
   } finally {
     subscription.unsubscribe();

@@ -56,16 +56,22 @@ export class BoundedQueue<T> {
     }
   }
 
-  /** Yields items until `end()`, `fail()` or `signal` aborts. */
-  async *drain(signal?: AbortSignal): AsyncGenerator<T> {
+  /** Ends the queue when `signal` aborts, so a waiting `take` returns; returns the undo. */
+  endOnAbort(signal: AbortSignal | undefined): () => void {
     const onAbort = () => this.end();
     signal?.addEventListener("abort", onAbort, { once: true });
+    return () => signal?.removeEventListener("abort", onAbort);
+  }
+
+  /** Yields items until `end()`, `fail()` or `signal` aborts. */
+  async *drain(signal?: AbortSignal): AsyncGenerator<T> {
+    const stopWatching = this.endOnAbort(signal);
     try {
       for (let batch = await this.take(signal); batch; batch = await this.take(signal)) {
         for (const item of batch) yield item;
       }
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      stopWatching();
     }
   }
 }

@@ -131,10 +131,8 @@ async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<n
  */
 export async function createOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
   const key = input.idempotencyKey;
-  if (key !== undefined) {
-    const earlier = await offerForKey(deps, dispatcherId, key, input);
-    if (earlier) return earlier;
-  }
+  // No lookup first: the unique (created_by, idempotency_key) index refuses a repeat at the
+  // offer's INSERT, before anything else is written, and then the first offer is read.
   try {
     return await insertLoadOffer(deps, dispatcherId, input);
   } catch (error) {

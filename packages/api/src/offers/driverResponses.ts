@@ -1,13 +1,12 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { offerRecipients } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { OfferDeps } from "./deps";
-import { closedOfferError, findRecipient, lockOffer } from "./guards";
+import { closedOfferError, driversStillInPlay, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { ACTIVE_RECIPIENT_STATUSES, transition } from "./recipientStates";
+import { transition } from "./recipientStates";
 import { expireOfferIn, type SweeperDeps } from "./sweeper";
-import type { Tx } from "../lib/transaction";
 
 /**
  * The driver opened the offer: `sent` → `viewed`, and the dispatcher hears about it.
@@ -89,18 +88,9 @@ export async function answerOffer(deps: SweeperDeps, driverId: number, offerId: 
       );
       // A rider is waiting: when every driver of the ring has said no, search the next ring
       // now rather than when the offer's deadline passes. A load stays open for its dispatcher.
-      if (locked.offer.kind === "ride" && !(await anyoneStillInPlay(tx, offerId))) {
+      if (locked.offer.kind === "ride" && (await driversStillInPlay(tx, offerId)).length === 0) {
         await expireOfferIn(tx, emit, deps.trips, offerId, false);
       }
     }
   });
-}
-
-async function anyoneStillInPlay(tx: Tx, offerId: number): Promise<boolean> {
-  const [row] = await tx
-    .select({ id: offerRecipients.id })
-    .from(offerRecipients)
-    .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
-    .limit(1);
-  return row !== undefined;
 }

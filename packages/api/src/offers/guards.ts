@@ -1,8 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { TRPCError } from "@trpc/server";
 import { offerRecipients, offers, type DbOrTx, type Offer, type OfferRecipient } from "@convoy/db";
 import { conflict } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
+import { ACTIVE_RECIPIENT_STATUSES } from "./recipientStates";
 import type { OfferViewer } from "./views";
 
 /**
@@ -77,4 +78,14 @@ export function closedOfferError({ offer, pastExpiry }: LockedOffer, viewer: Off
         ? conflict("You already won this offer")
         : conflict("Another driver already won this offer");
   }
+}
+
+/** The drivers of an offer who have not given a final answer (sent, viewed or countered), in the order they were offered it. */
+export async function driversStillInPlay(tx: Tx, offerId: number): Promise<number[]> {
+  const rows = await tx
+    .select({ driverId: offerRecipients.driverId })
+    .from(offerRecipients)
+    .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
+    .orderBy(asc(offerRecipients.id));
+  return rows.map((row) => row.driverId);
 }

@@ -1,12 +1,11 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { offerRecipients, offers } from "@convoy/db";
+import { offers } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
-import { affectedRows, DB_NOW } from "./guards";
+import { affectedRows, DB_NOW, driversStillInPlay } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { ACTIVE_RECIPIENT_STATUSES } from "./recipientStates";
 
 /** Offers expired per sweep at most; the next tick takes the rest. @default 200 */
 const SWEEP_BATCH = 200;
@@ -41,15 +40,11 @@ export async function expireOfferIn(tx: Tx, emit: Emit, trips: RideOfferExpiry |
     .from(offers)
     .where(eq(offers.id, offerId));
   if (!offer) return false;
-  const stillInPlay = await tx
-    .select({ driverId: offerRecipients.driverId })
-    .from(offerRecipients)
-    .where(and(eq(offerRecipients.offerId, offerId), inArray(offerRecipients.status, [...ACTIVE_RECIPIENT_STATUSES])))
-    .orderBy(asc(offerRecipients.id));
+  const stillInPlay = await driversStillInPlay(tx, offerId);
   const expiresAt = offer.expiresAt.toISOString();
   const dispatcherId = offerOwner(offer);
   if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.expired", expiresAt }));
-  for (const { driverId } of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
+  for (const driverId of stillInPlay) emit(offerEvent(offerId, { driverId }, { type: "offer.expired", expiresAt }));
   if (offer.kind === "ride" && offer.tripId !== null) await trips?.rideOfferExpired(tx, emit, offer.tripId);
   return true;
 }
