@@ -1,8 +1,9 @@
 /**
  * Prints where a V8 CPU profile (`--cpu-prof`, or `pnpm bench --cpu-prof`) spent its time:
  * the top functions by self time, and self time per package. Usage:
- *   pnpm --filter @convoy/bench exec tsx src/profileSummary.ts <file.cpuprofile> [top=30] [skipSeconds=0]
- * `skipSeconds` leaves out the start (module loading, migrations) so the steady state shows.
+ *   pnpm --filter @convoy/bench exec tsx src/profileSummary.ts <file.cpuprofile> [top=30] [skipSeconds=0] [untilSeconds]
+ * `skipSeconds` leaves out the start (module loading, migrations) so the steady state shows;
+ * `untilSeconds` ends the window there (a fleet profile also holds the riders' setup and the drain).
  */
 import { readFileSync } from "node:fs";
 
@@ -31,10 +32,11 @@ function packageOf(url: string): string {
 }
 
 function main(): void {
-  const [file, topArg, skipArg] = process.argv.slice(2);
-  if (!file) throw new Error("usage: profileSummary <file.cpuprofile> [top] [skipSeconds]");
+  const [file, topArg, skipArg, untilArg] = process.argv.slice(2);
+  if (!file) throw new Error("usage: profileSummary <file.cpuprofile> [top] [skipSeconds] [untilSeconds]");
   const top = Number(topArg ?? 30);
   const skipMicros = Number(skipArg ?? 0) * 1e6;
+  const untilMicros = untilArg === undefined ? Number.POSITIVE_INFINITY : Number(untilArg) * 1e6;
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
@@ -44,9 +46,9 @@ function main(): void {
   profile.samples.forEach((id, index) => {
     const delta = profile.timeDeltas[index] ?? 0;
     elapsed += delta;
-    if (elapsed >= skipMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
+    if (elapsed >= skipMicros && elapsed < untilMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
   });
-  const total = profile.endTime - profile.startTime - Math.min(skipMicros, elapsed);
+  const total = Math.min(profile.endTime - profile.startTime, untilMicros) - Math.min(skipMicros, elapsed);
 
   const byFunction = new Map<string, number>();
   const inclusive = new Map<string, number>();
