@@ -19,6 +19,7 @@ import { probeRiders } from "./roles/riders";
 import { runBroadcast } from "./scenarios/broadcast";
 import { runChat } from "./scenarios/chat";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
+import { runFloor } from "./scenarios/floor";
 import { runIdle } from "./scenarios/idle";
 import { runWrites } from "./scenarios/writes";
 import { killAll } from "./children";
@@ -156,6 +157,12 @@ async function main(): Promise<void> {
       for (const scenario of options.only) {
         log(`scenario ${scenario}…`);
         if (scenario === "fleet") results.fleet = await runFleet(context, options.fleet);
+        if (scenario === "floor") results.floor = await runFloor({
+            drivers: options.fleet.drivers,
+            dispatchers: options.fleet.dispatchers,
+            riders: options.fleet.riders,
+            seconds: options.floor.seconds,
+          });
         if (scenario === "chat") results.chat = await runChat(context, options.chat);
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);
         if (scenario === "idle") results.idle = await runIdle(context, options.idle);

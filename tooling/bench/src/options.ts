@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { ReportTransport } from "./protocol";
 
-export const scenarioNames = ["fleet", "chat", "broadcast", "idle", "writes"] as const;
+export const scenarioNames = ["fleet", "floor", "chat", "broadcast", "idle", "writes"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
@@ -14,6 +14,8 @@ export interface BenchOptions {
     seconds: number;
     warmupSeconds: number;
   };
+  /** The socket floor: the fleet's drivers, dispatchers and riders on a bare `ws` server. */
+  floor: { seconds: number };
   chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; typingLeadMs: number };
   broadcast: { drivers: number; rounds: number; warmupRounds: number };
   idle: { connections: number; workers: number };
@@ -37,8 +39,9 @@ export interface BenchOptions {
 
 const HELP = `pnpm bench [options]
 
-Scenarios (default: all, in this order): --only fleet,chat,broadcast,idle,writes
+Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 3
+Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
 Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
@@ -67,6 +70,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       riders: { type: "string" },
       seconds: { type: "string" },
       warmup: { type: "string" },
+      "floor-seconds": { type: "string" },
       "chat-threads": { type: "string" },
       "chat-dispatchers": { type: "string" },
       "chat-rate": { type: "string" },
@@ -117,6 +121,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       seconds: positiveInt("seconds", values.seconds, 30),
       warmupSeconds: positiveInt("warmup", values.warmup, 3, 0),
     },
+    floor: { seconds: positiveInt("floor-seconds", values["floor-seconds"], 10) },
     chat: {
       threads: positiveInt("chat-threads", values["chat-threads"], 200),
       dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 20),

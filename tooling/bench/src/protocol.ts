@@ -151,6 +151,21 @@ export interface WritersResult {
   latency: HistogramData;
 }
 
+/** Who a bare socket of the socket floor plays. */
+export type FloorRole = "driver" | "dispatcher" | "rider";
+
+export interface FloorRun {
+  startAt: number;
+  stopAt: number;
+  periodMs: number;
+  phase: { offset: number; total: number };
+}
+
+export interface FloorRunResult {
+  sent: number;
+  received: number;
+}
+
 /** Every call a worker process answers; the argument and the result travel over IPC. */
 export interface WorkerMethods {
   "fleetDrivers.prepare": (args: { url: string; drivers: DriverStart[]; transport: ReportTransport }) => number;
@@ -177,6 +192,10 @@ export interface WorkerMethods {
 
   "writers.prepare": (args: { url: string; accounts: Account[]; transport: ReportTransport }) => number;
   "writers.run": (args: WritersRun) => WritersResult;
+
+  "floor.connect": (args: { url: string; role: FloorRole; pairs: number[] }) => number;
+  "floor.run": (args: FloorRun) => FloorRunResult;
+  "floor.received": (args: null) => number;
 
   /** Closes every client this worker opened. */
   close: (args: null) => null;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { BroadcastResult } from "./scenarios/broadcast";
 import type { ChatResult } from "./scenarios/chat";
 import type { FleetResult } from "./scenarios/fleet";
+import type { FloorResult } from "./scenarios/floor";
 import type { IdleResult } from "./scenarios/idle";
 import type { WritesResult } from "./scenarios/writes";
 import { round } from "./stats";
@@ -19,6 +20,7 @@ export interface BenchResults {
   wallSeconds: number;
   setup: { users: number; logins: number; loginsPerS: number };
   fleet?: FleetResult;
+  floor?: FloorResult;
   chat?: ChatResult;
   broadcast?: BroadcastResult;
   idle?: IdleResult;
@@ -86,7 +88,7 @@ export function formatSummary(results: BenchResults): string {
     const mark = check?.met === true ? "ok" : check?.met === false ? "MISSED" : check ? "not measured" : "";
     rows.push([metric, fmt(value), check?.target ?? "", `${mark}${note ? ` ${note}` : ""}`.trim()]);
   };
-  const { fleet, chat, broadcast, idle, writes } = results;
+  const { fleet, floor, chat, broadcast, idle, writes } = results;
   if (fleet) {
     add("fleet.ingestPerS", fleet.ingestPerS);
     add("fleet.deliveriesPerS", fleet.deliveriesPerS);
@@ -99,6 +101,10 @@ export function formatSummary(results: BenchResults): string {
     add("fleet.lostFinalPositions", fleet.lostFinalPositions);
     add("fleet.loadGeneratorCpuPct", fleet.loadGeneratorCpuPct);
     add("fleet.otherCpuPct", fleet.otherCpuPct, "(MySQL and anything else running)");
+  }
+  if (floor) {
+    add("floor.serverCpuPct", floor.serverCpuPct, "(bare ws server, the fleet's sockets and messages)");
+    add("floor.usPerDelivery", floor.usPerDelivery, "(what this machine charges for them alone)");
   }
   if (chat) {
     add("chat.latencyMs.p99", chat.latencyMs.p99);

@@ -8,6 +8,7 @@ import { prepareChat, runChat } from "./roles/chat";
 import { closeAll } from "./roles/clients";
 import { collectFleetDispatchers, setFleetWindow, subscribeFleetDispatchers } from "./roles/fleetDispatchers";
 import { prepareFleetDrivers, runFleetDrivers } from "./roles/fleetDrivers";
+import { closeFloor, connectFloor, floorReceived, runFloorDrivers } from "./roles/floor";
 import { connectIdle } from "./roles/idle";
 import { collectRiders, finishRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
 import { prepareWriters, runWriters } from "./roles/writers";
@@ -32,7 +33,11 @@ const handlers: Handlers = {
   "idle.connect": ({ url, tokens, concurrency }) => connectIdle(url, tokens, concurrency),
   "writers.prepare": ({ url, accounts, transport }) => prepareWriters(url, accounts, transport),
   "writers.run": (run) => runWriters(run),
+  "floor.connect": ({ url, role, pairs }) => connectFloor(url, role, pairs),
+  "floor.run": (run) => runFloorDrivers(run),
+  "floor.received": () => floorReceived(),
   close: async () => {
+    closeFloor();
     await closeAll();
     return null;
   },

@@ -1,0 +1,105 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { track } from "../children";
+import { CpuMeter } from "../proc";
+import { sleep } from "../roles/clients";
+import { TSX_LOADER } from "../serverProcess";
+import { split, startWorkers, type BenchWorker } from "../workerPool";
+
+const FLOOR_SERVER = fileURLToPath(new URL("../floor/server.ts", import.meta.url));
+
+export interface FloorSettings {
+  drivers: number;
+  dispatchers: number;
+  riders: number;
+  seconds: number;
+}
+
+export interface FloorResult {
+  drivers: number;
+  dispatchers: number;
+  riders: number;
+  seconds: number;
+  /** Reports the drivers sent per second (as offered: D per second), and answers and frames the server sent. */
+  messagesInPerS: number;
+  messagesOutPerS: number;
+  /** The bare server's CPU over the window, % of one core. */
+  serverCpuPct: number;
+  /** Its CPU µs per message in or out. */
+  usPerMessage: number;
+  /**
+   * Its CPU µs per delivery as the fleet counts them (every report reaching every
+   * dispatcher): the floor under `fleet.serverUsPerDelivery` on this machine today.
+   */
+  usPerDelivery: number;
+}
+
+/** Starts the bare `ws` server as its own process; resolves with its pid and URL. */
+async function startFloorServer(): Promise<{ pid: number; url: string; stop: () => void }> {
+  const child = fork(FLOOR_SERVER, [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  track(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (message: { port: number }) => resolve(message.port));
+    child.once("exit", (code) => reject(new Error(`floor server exited (${code}) before listening`)));
+  });
+  return { pid: child.pid!, url: `ws://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * The socket floor: the fleet scenario's sockets and messages (D drivers reporting at 1 Hz
+ * with answers, S dispatchers getting a frame every 100 ms, R riders getting their driver's
+ * moves) through a bare `ws` server that does nothing else. What its CPU per delivery is,
+ * no Convoy code can go below on this machine; it tells a slow machine from slow code.
+ */
+export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
+  const server = await startFloorServer();
+  const driverWorkers = startWorkers(Math.min(4, Math.max(2, Math.ceil(settings.drivers / 750))));
+  const receiverWorkers = startWorkers(2);
+  const workers: BenchWorker[] = [...driverWorkers, ...receiverWorkers];
+  try {
+    const driverPairs = split(
+      Array.from({ length: settings.drivers }, (_, i) => i),
+      driverWorkers.length,
+    );
+    const riders = Math.min(settings.riders, settings.drivers);
+    await Promise.all([
+      ...driverPairs.map((pairs, i) => driverWorkers[i]!.call("floor.connect", { url: server.url, role: "driver", pairs })),
+      receiverWorkers[0]!.call("floor.connect", { url: server.url, role: "dispatcher", pairs: Array.from({ length: settings.dispatchers }, (_, i) => i) }),
+      receiverWorkers[1]!.call("floor.connect", { url: server.url, role: "rider", pairs: Array.from({ length: riders }, (_, i) => i) }),
+    ]);
+
+    const warmupMs = 2_000;
+    const startAt = Date.now() + 500;
+    const window = { start: startAt + warmupMs, end: startAt + warmupMs + settings.seconds * 1_000 };
+    let offset = 0;
+    const runs = driverPairs.map((pairs, i) => {
+      const phase = { offset, total: settings.drivers };
+      offset += pairs.length;
+      return driverWorkers[i]!.call("floor.run", { startAt, stopAt: window.end, periodMs: 1_000, phase });
+    });
+    await sleep(window.start - Date.now());
+    const cpu = new CpuMeter([server.pid]);
+    const receivedBefore = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
+    await sleep(window.end - Date.now());
+    const cpuSeconds = cpu.cpuSeconds();
+    const seconds = cpu.elapsedSeconds();
+    const receivedAfter = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
+    await Promise.all(runs);
+
+    const messagesOut = receivedAfter.reduce((sum, count, i) => sum + count - receivedBefore[i]!, 0);
+    const messagesIn = settings.drivers * seconds;
+    const deliveries = settings.drivers * settings.dispatchers * seconds;
+    return {
+      ...settings,
+      riders,
+      messagesInPerS: messagesIn / seconds,
+      messagesOutPerS: messagesOut / seconds,
+      serverCpuPct: (100 * cpuSeconds) / seconds,
+      usPerMessage: (cpuSeconds * 1e6) / (messagesIn + messagesOut),
+      usPerDelivery: (cpuSeconds * 1e6) / deliveries,
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    server.stop();
+  }
+}
