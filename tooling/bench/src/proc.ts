@@ -11,17 +11,18 @@ const CLOCK_TICKS = (() => {
 })();
 
 /**
- * CPU time the process has used so far (user + system, all its threads), in seconds, from
- * /proc/<pid>/stat. Resolution is one clock tick (10 ms).
+ * CPU time the process has used so far (all its threads), in seconds, from /proc/<pid>/stat:
+ * in user mode (its own code, V8, GC) and in the kernel for it (socket reads and writes).
+ * Resolution is one clock tick (10 ms).
  */
-export function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name may hold spaces and parentheses; the fields start after the last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // Fields 14 and 15 of the full line (utime, stime) are 12 and 13 after "pid (comm) ".
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  return (utime + stime) / CLOCK_TICKS;
+  return { user: utime / CLOCK_TICKS, system: stime / CLOCK_TICKS };
 }
 
 /** Resident set size now (VmRSS) and its peak (VmHWM), in KiB, from /proc/<pid>/status. */
@@ -33,17 +34,28 @@ export function processMemoryKiB(pid: number): { rss: number; peak: number } {
 
 /** CPU use of a set of processes between two moments, as % of one core. */
 export class CpuMeter {
-  private readonly start: Map<number, number>;
+  private readonly start: Map<number, { user: number; system: number }>;
   private readonly startedAt = performance.now();
 
   constructor(private readonly pids: readonly number[]) {
     this.start = new Map(pids.map((pid) => [pid, safeCpu(pid)]));
   }
 
-  /** CPU seconds used since construction, summed over the processes still alive. */
+  /** CPU seconds (user + system) used since construction, summed over the processes still alive. */
   cpuSeconds(): number {
-    let total = 0;
-    for (const pid of this.pids) total += Math.max(0, safeCpu(pid) - (this.start.get(pid) ?? 0));
+    const { user, system } = this.split();
+    return user + system;
+  }
+
+  /** The same, user and system time apart. */
+  split(): { user: number; system: number } {
+    const total = { user: 0, system: 0 };
+    for (const pid of this.pids) {
+      const now = safeCpu(pid);
+      const start = this.start.get(pid) ?? { user: 0, system: 0 };
+      total.user += Math.max(0, now.user - start.user);
+      total.system += Math.max(0, now.system - start.system);
+    }
     return total;
   }
 
@@ -58,21 +70,26 @@ export class CpuMeter {
   }
 }
 
-function safeCpu(pid: number): number {
+function safeCpu(pid: number): { user: number; system: number } {
   try {
     return processCpuSeconds(pid);
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
 
-/** Busy and total jiffies of the whole machine (all cores), from the first line of /proc/stat. */
-function machineJiffies(): { busy: number; total: number } {
+/**
+ * Busy, stolen and total jiffies of the whole machine (all cores), from the first line of
+ * /proc/stat: user nice system idle iowait irq softirq steal. Steal is time the hypervisor
+ * gave this VM's virtual CPUs to someone else; it is kept apart from busy.
+ */
+function machineJiffies(): { busy: number; steal: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
   const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = values.reduce((sum, value) => sum + value, 0);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  return { busy: total - idle, total };
+  const steal = values[7] ?? 0;
+  return { busy: total - idle - steal, steal, total };
 }
 
 /**
@@ -83,9 +100,21 @@ export class MachineCpuMeter {
   private readonly start = machineJiffies();
   private readonly startedAt = performance.now();
 
+  /** Busy time of every process on the machine, steal not included. */
   percent(): number {
-    const now = machineJiffies();
+    return this.since((jiffies) => jiffies.busy);
+  }
+
+  /**
+   * Time the host took from this VM's CPUs (steal), % of one core. High steal slows
+   * everything the benchmark measures: a run with it is a run on a slower machine.
+   */
+  stealPercent(): number {
+    return this.since((jiffies) => jiffies.steal);
+  }
+
+  private since(read: (jiffies: ReturnType<typeof machineJiffies>) => number): number {
     const seconds = (performance.now() - this.startedAt) / 1000;
-    return (100 * (now.busy - this.start.busy)) / CLOCK_TICKS / seconds;
+    return (100 * (read(machineJiffies()) - read(this.start))) / CLOCK_TICKS / seconds;
   }
 }

@@ -98,13 +98,18 @@ export function formatSummary(results: BenchResults): string {
     add("fleet.riderLatencyMs.p99", fleet.riderLatencyMs.p99, fleet.riders.notMeasured ? `(${fleet.riders.notMeasured})` : `(${fleet.riders.following} riders)`);
     add("fleet.serverCpuPct", fleet.serverCpuPct);
     add("fleet.serverUsPerDelivery", fleet.serverUsPerDelivery);
+    add("fleet.serverCpuSplit.userPct", fleet.serverCpuSplit.userPct, "(Convoy, tRPC, V8, GC)");
+    add("fleet.serverCpuSplit.systemPct", fleet.serverCpuSplit.systemPct, "(kernel: socket reads and writes)");
+    add("fleet.serverCpuSplit.userUsPerReport", fleet.serverCpuSplit.userUsPerReport);
     add("fleet.lostFinalPositions", fleet.lostFinalPositions);
     add("fleet.loadGeneratorCpuPct", fleet.loadGeneratorCpuPct);
     add("fleet.otherCpuPct", fleet.otherCpuPct, "(MySQL and anything else running)");
+    add("fleet.stealPct", fleet.stealPct, "(CPU the host took from this VM)");
   }
   if (floor) {
     add("floor.serverCpuPct", floor.serverCpuPct, "(bare ws server, the fleet's sockets and messages)");
     add("floor.usPerDelivery", floor.usPerDelivery, "(what this machine charges for them alone)");
+    add("floor.stealPct", floor.stealPct, "(CPU the host took from this VM)");
   }
   if (chat) {
     add("chat.latencyMs.p99", chat.latencyMs.p99);
@@ -122,7 +127,7 @@ export function formatSummary(results: BenchResults): string {
 
 /** How CPU and latency grow with the number of drivers. */
 export function formatSweep(sweep: readonly FleetResult[]): string {
-  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "rider p99 ms", "lost", "loadgen CPU %", "other CPU %"]];
+  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "rider p99 ms", "lost", "loadgen CPU %", "other CPU %", "steal %"]];
   for (const run of sweep) {
     rows.push([
       fmt(run.drivers),
@@ -136,6 +141,7 @@ export function formatSweep(sweep: readonly FleetResult[]): string {
       fmt(run.lostFinalPositions),
       fmt(run.loadGeneratorCpuPct),
       fmt(run.otherCpuPct),
+      fmt(run.stealPct),
     ]);
   }
   return table(rows);

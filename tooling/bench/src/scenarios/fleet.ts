@@ -46,6 +46,12 @@ export interface FleetResult {
   serverCpuPct: number;
   /** Server CPU µs (ingest and fan-out together) per delivery. */
   serverUsPerDelivery: number;
+  /**
+   * The server's CPU split into user mode (Convoy, tRPC, V8, GC) and kernel (socket reads and
+   * writes), % of one core. User time per report is the steadiest figure for comparing code
+   * across runs: kernel time and deliveries both move with how busy the machine is.
+   */
+  serverCpuSplit: { userPct: number; systemPct: number; userUsPerReport: number };
   /** Load-generator processes' CPU over the window, % of one core. */
   loadGeneratorCpuPct: number;
   /** Worst event-loop delay p99 among driver / dispatcher worker processes, ms (high: the generator lagged). */
@@ -55,6 +61,8 @@ export interface FleetResult {
    * % of one core: the machine's busy time minus the server's and the load generator's.
    */
   otherCpuPct: number;
+  /** CPU time the host took from this VM over the window (steal), % of one core. */
+  stealPct: number;
   lostFinalPositions: number;
   lostFinalPairs: number;
   skippedReports: number;
@@ -129,11 +137,13 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
     const generatorCpu = new CpuMeter(workers.map((worker) => worker.pid));
     const machineCpu = new MachineCpuMeter();
     await sleep(window.end - Date.now());
-    const serverCpuSeconds = serverCpu.cpuSeconds();
+    const serverCpuSplit = serverCpu.split();
+    const serverCpuSeconds = serverCpuSplit.user + serverCpuSplit.system;
     const windowSeconds = serverCpu.elapsedSeconds();
     const loadGeneratorCpuPct = generatorCpu.percent();
     // Per-process and machine-wide accounting differ by a few %; below zero means "nothing else ran".
     const otherCpuPct = Math.max(0, machineCpu.percent() - loadGeneratorCpuPct - (100 * serverCpuSeconds) / windowSeconds);
+    const stealPct = machineCpu.stealPercent();
     const serverRssMiB = server.rssKiB() / 1024;
 
     const driverResults: FleetDriversResult[] = await Promise.all(driverRuns);
@@ -216,12 +226,18 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
       framesPerS: frames / settings.seconds / settings.dispatchers,
       serverCpuPct: (100 * serverCpuSeconds) / windowSeconds,
       serverUsPerDelivery: deliveries > 0 ? (serverCpuSeconds * 1e6) / deliveries : Number.NaN,
+      serverCpuSplit: {
+        userPct: (100 * serverCpuSplit.user) / windowSeconds,
+        systemPct: (100 * serverCpuSplit.system) / windowSeconds,
+        userUsPerReport: acked > 0 ? (serverCpuSplit.user * 1e6 * settings.seconds) / (acked * windowSeconds) : Number.NaN,
+      },
       loadGeneratorCpuPct,
       loadGeneratorLoopDelayP99Ms: {
         drivers: Math.max(...driverResults.map((result) => result.loopDelayP99Ms)),
         dispatchers: Math.max(...dispatcherResults.map((result) => result.loopDelayP99Ms)),
       },
       otherCpuPct,
+      stealPct,
       lostFinalPositions: lost.size,
       lostFinalPairs: lostPairs,
       skippedReports: skipped,

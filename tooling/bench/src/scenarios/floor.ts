@@ -1,7 +1,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { track } from "../children";
-import { CpuMeter } from "../proc";
+import { CpuMeter, MachineCpuMeter } from "../proc";
 import { sleep } from "../roles/clients";
 import { TSX_LOADER } from "../serverProcess";
 import { split, startWorkers, type BenchWorker } from "../workerPool";
@@ -32,6 +32,8 @@ export interface FloorResult {
    * dispatcher): the floor under `fleet.serverUsPerDelivery` on this machine today.
    */
   usPerDelivery: number;
+  /** CPU time the host took from this VM over the window (steal), % of one core. */
+  stealPct: number;
 }
 
 /** Starts the bare `ws` server as its own process; resolves with its pid and URL. */
@@ -79,10 +81,12 @@ export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
     });
     await sleep(window.start - Date.now());
     const cpu = new CpuMeter([server.pid]);
+    const machineCpu = new MachineCpuMeter();
     const receivedBefore = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
     await sleep(window.end - Date.now());
     const cpuSeconds = cpu.cpuSeconds();
     const seconds = cpu.elapsedSeconds();
+    const stealPct = machineCpu.stealPercent();
     const receivedAfter = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
     await Promise.all(runs);
 
@@ -97,6 +101,7 @@ export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
       serverCpuPct: (100 * cpuSeconds) / seconds,
       usPerMessage: (cpuSeconds * 1e6) / (messagesIn + messagesOut),
       usPerDelivery: (cpuSeconds * 1e6) / deliveries,
+      stealPct,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
