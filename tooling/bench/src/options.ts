@@ -40,7 +40,7 @@ export interface BenchOptions {
 const HELP = `pnpm bench [options]
 
 Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes
-Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 3
+Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 5
 Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
 Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
@@ -119,7 +119,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       dispatchers: positiveInt("dispatchers", values.dispatchers, 50),
       riders: positiveInt("riders", values.riders, 500, 0),
       seconds: positiveInt("seconds", values.seconds, 30),
-      warmupSeconds: positiveInt("warmup", values.warmup, 3, 0),
+      warmupSeconds: positiveInt("warmup", values.warmup, 5, 0),
     },
     floor: { seconds: positiveInt("floor-seconds", values["floor-seconds"], 10) },
     chat: {

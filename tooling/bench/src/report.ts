@@ -108,6 +108,8 @@ export function formatSummary(results: BenchResults): string {
   }
   if (floor) {
     add("floor.serverCpuPct", floor.serverCpuPct, "(bare ws server, the fleet's sockets and messages)");
+    add("floor.serverCpuSplit.userPct", floor.serverCpuSplit.userPct);
+    add("floor.serverCpuSplit.systemPct", floor.serverCpuSplit.systemPct);
     add("floor.usPerDelivery", floor.usPerDelivery, "(what this machine charges for them alone)");
     add("floor.stealPct", floor.stealPct, "(CPU the host took from this VM)");
   }

@@ -25,6 +25,8 @@ export interface FloorResult {
   messagesOutPerS: number;
   /** The bare server's CPU over the window, % of one core. */
   serverCpuPct: number;
+  /** The same in user mode (ws, JSON, the event loop) and in the kernel (socket reads and writes). */
+  serverCpuSplit: { userPct: number; systemPct: number };
   /** Its CPU µs per message in or out. */
   usPerMessage: number;
   /**
@@ -84,7 +86,8 @@ export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
     const machineCpu = new MachineCpuMeter();
     const receivedBefore = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
     await sleep(window.end - Date.now());
-    const cpuSeconds = cpu.cpuSeconds();
+    const cpuSplit = cpu.split();
+    const cpuSeconds = cpuSplit.user + cpuSplit.system;
     const seconds = cpu.elapsedSeconds();
     const stealPct = machineCpu.stealPercent();
     const receivedAfter = await Promise.all(workers.map((worker) => worker.call("floor.received", null)));
@@ -99,6 +102,7 @@ export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
       messagesInPerS: messagesIn / seconds,
       messagesOutPerS: messagesOut / seconds,
       serverCpuPct: (100 * cpuSeconds) / seconds,
+      serverCpuSplit: { userPct: (100 * cpuSplit.user) / seconds, systemPct: (100 * cpuSplit.system) / seconds },
       usPerMessage: (cpuSeconds * 1e6) / (messagesIn + messagesOut),
       usPerDelivery: (cpuSeconds * 1e6) / deliveries,
       stealPct,
