@@ -9,8 +9,12 @@ import { processMemoryKiB } from "./proc";
 /** The repository root, from this file's place in tooling/bench/src. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SERVER_MAIN = join(REPO_ROOT, "apps/server/src/main.ts");
-/** `--import` this to run TypeScript in a plain `node` process (what the `tsx` binary does). */
-export const TSX_LOADER = import.meta.resolve("tsx");
+/**
+ * `--import` this to run TypeScript in a plain `node` process (what `tsx` itself does). Under
+ * vitest, which has no `import.meta.resolve`, the bare name resolves from this package's
+ * directory, where its tests run.
+ */
+export const TSX_LOADER = typeof import.meta.resolve === "function" ? import.meta.resolve("tsx") : "tsx";
 
 export interface ServerProcessOptions {
   databaseUrl: string;

@@ -39,7 +39,7 @@ export interface FloorResult {
 }
 
 /** Starts the bare `ws` server as its own process; resolves with its pid and URL. */
-async function startFloorServer(): Promise<{ pid: number; url: string; stop: () => void }> {
+export async function startFloorServer(): Promise<{ pid: number; url: string; stop: () => void }> {
   const child = fork(FLOOR_SERVER, [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   track(child);
   const port = await new Promise<number>((resolve, reject) => {
