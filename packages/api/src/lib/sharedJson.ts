@@ -44,11 +44,13 @@ function encodeShared(message: unknown): string | undefined {
   const envelope = message as Envelope;
   const result = envelope.result;
   if (result?.type !== "data") return undefined;
+  // The marked-payload lookup first: most messages (every call's answer) are not marked,
+  // and one WeakMap miss is cheaper than listing the envelope's keys.
+  const data = sharedJsonOf(result.data);
+  if (data === undefined) return undefined;
   const resultKeys = Object.keys(result);
   if (resultKeys.length !== 2 || resultKeys[0] !== "type" || resultKeys[1] !== "data") return undefined;
   if (!Object.keys(envelope).every((key) => ENVELOPE_KEYS.has(key))) return undefined;
-  const data = sharedJsonOf(result.data);
-  if (data === undefined) return undefined;
   let json = "{";
   for (const key of Object.keys(envelope)) {
     // JSON.stringify gives undefined for undefined (the key is then left out), whatever its type says.
