@@ -1,6 +1,6 @@
 export { appRouter, type AppRouter, type RouterInputs, type RouterOutputs } from "./root";
 export { createContext, type Context } from "./trpc";
-export { sharedJsonEncoder } from "./lib/sharedJson";
+export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export type { ApiServices } from "./services";
 export { createTokenService, type TokenService, type Session } from "./auth/tokens";
 export { SessionRegistry, SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";

@@ -157,12 +157,11 @@ async function main(): Promise<void> {
       for (const scenario of options.only) {
         log(`scenario ${scenario}…`);
         if (scenario === "fleet") results.fleet = await runFleet(context, options.fleet);
-        if (scenario === "floor") results.floor = await runFloor({
-            drivers: options.fleet.drivers,
-            dispatchers: options.fleet.dispatchers,
-            riders: options.fleet.riders,
-            seconds: options.floor.seconds,
-          });
+        if (scenario === "floor") {
+          const floor = { drivers: options.fleet.drivers, dispatchers: options.fleet.dispatchers, riders: options.fleet.riders, seconds: options.floor.seconds };
+          results.floor = await runFloor("ws", floor);
+          results.trpcFloor = await runFloor("trpc", floor);
+        }
         if (scenario === "chat") results.chat = await runChat(context, options.chat);
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);
         if (scenario === "idle") results.idle = await runIdle(context, options.idle);

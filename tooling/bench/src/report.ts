@@ -20,7 +20,10 @@ export interface BenchResults {
   wallSeconds: number;
   setup: { users: number; logins: number; loginsPerS: number };
   fleet?: FleetResult;
+  /** The socket floor: the fleet's traffic on a bare `ws` server. */
   floor?: FloorResult;
+  /** The same traffic through tRPC's adapter with Convoy's procedures' shape and encoder. */
+  trpcFloor?: FloorResult;
   chat?: ChatResult;
   broadcast?: BroadcastResult;
   idle?: IdleResult;
@@ -88,7 +91,7 @@ export function formatSummary(results: BenchResults): string {
     const mark = check?.met === true ? "ok" : check?.met === false ? "MISSED" : check ? "not measured" : "";
     rows.push([metric, fmt(value), check?.target ?? "", `${mark}${note ? ` ${note}` : ""}`.trim()]);
   };
-  const { fleet, floor, chat, broadcast, idle, writes } = results;
+  const { fleet, floor, trpcFloor, chat, broadcast, idle, writes } = results;
   if (fleet) {
     add("fleet.ingestPerS", fleet.ingestPerS);
     add("fleet.deliveriesPerS", fleet.deliveriesPerS);
@@ -112,6 +115,11 @@ export function formatSummary(results: BenchResults): string {
     add("floor.serverCpuSplit.systemPct", floor.serverCpuSplit.systemPct);
     add("floor.usPerDelivery", floor.usPerDelivery, "(what this machine charges for them alone)");
     add("floor.stealPct", floor.stealPct, "(CPU the host took from this VM)");
+  }
+  if (trpcFloor) {
+    add("trpcFloor.usPerDelivery", trpcFloor.usPerDelivery, "(the same through tRPC: no auth, database or Convoy logic)");
+    add("trpcFloor.serverCpuSplit.userPct", trpcFloor.serverCpuSplit.userPct);
+    add("trpcFloor.stealPct", trpcFloor.stealPct);
   }
   if (chat) {
     add("chat.latencyMs.p99", chat.latencyMs.p99);

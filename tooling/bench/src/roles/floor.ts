@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { reportMessage } from "../floor/messages";
+import { reportMessage, subscribeMessage } from "../floor/messages";
 import type { FloorRole, FloorRun, FloorRunResult } from "../protocol";
 import { sleep } from "./clients";
 
@@ -16,7 +16,12 @@ export async function connectFloor(url: string, role: FloorRole, pairs: readonly
         new Promise<WebSocket>((resolve, reject) => {
           const socket = new WebSocket(`${url}/?role=${role}&pair=${pair}`);
           opened.add(socket);
-          socket.once("open", () => resolve(socket));
+          socket.once("open", () => {
+            // Dispatchers and riders start their stream (the tRPC floor needs it; the bare one ignores it).
+            if (role === "dispatcher") socket.send(subscribeMessage("tracking.onFleet", pair));
+            if (role === "rider") socket.send(subscribeMessage("tracking.onTrip", pair));
+            resolve(socket);
+          });
           socket.once("error", reject);
           socket.on("message", () => {
             received++;

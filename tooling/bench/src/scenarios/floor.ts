@@ -6,7 +6,13 @@ import { sleep } from "../roles/clients";
 import { TSX_LOADER } from "../serverProcess";
 import { split, startWorkers, type BenchWorker } from "../workerPool";
 
-const FLOOR_SERVER = fileURLToPath(new URL("../floor/server.ts", import.meta.url));
+/** The bare `ws` server, and the same traffic through tRPC's adapter with Convoy's procedures' shape. */
+export type FloorKind = "ws" | "trpc";
+
+const FLOOR_SERVERS: Record<FloorKind, string> = {
+  ws: fileURLToPath(new URL("../floor/server.ts", import.meta.url)),
+  trpc: fileURLToPath(new URL("../floor/trpcServer.ts", import.meta.url)),
+};
 
 export interface FloorSettings {
   drivers: number;
@@ -16,6 +22,7 @@ export interface FloorSettings {
 }
 
 export interface FloorResult {
+  kind: FloorKind;
   drivers: number;
   dispatchers: number;
   riders: number;
@@ -38,9 +45,9 @@ export interface FloorResult {
   stealPct: number;
 }
 
-/** Starts the bare `ws` server as its own process; resolves with its pid and URL. */
-export async function startFloorServer(): Promise<{ pid: number; url: string; stop: () => void }> {
-  const child = fork(FLOOR_SERVER, [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** Starts a floor server as its own process; resolves with its pid and URL. */
+export async function startFloorServer(kind: FloorKind): Promise<{ pid: number; url: string; stop: () => void }> {
+  const child = fork(FLOOR_SERVERS[kind], [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   track(child);
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (message: { port: number }) => resolve(message.port));
@@ -55,8 +62,8 @@ export async function startFloorServer(): Promise<{ pid: number; url: string; st
  * moves) through a bare `ws` server that does nothing else. What its CPU per delivery is,
  * no Convoy code can go below on this machine; it tells a slow machine from slow code.
  */
-export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
-  const server = await startFloorServer();
+export async function runFloor(kind: FloorKind, settings: FloorSettings): Promise<FloorResult> {
+  const server = await startFloorServer(kind);
   const driverWorkers = startWorkers(Math.min(4, Math.max(2, Math.ceil(settings.drivers / 750))));
   const receiverWorkers = startWorkers(2);
   const workers: BenchWorker[] = [...driverWorkers, ...receiverWorkers];
@@ -97,6 +104,7 @@ export async function runFloor(settings: FloorSettings): Promise<FloorResult> {
     const messagesIn = settings.drivers * seconds;
     const deliveries = settings.drivers * settings.dispatchers * seconds;
     return {
+      kind,
       ...settings,
       riders,
       messagesInPerS: messagesIn / seconds,
