@@ -426,6 +426,12 @@ describe("offers.create with an idempotencyKey", () => {
     const first = await dispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey }));
     const reused = await failure(dispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey, rateCents: 99_900 })));
     expect(reused).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already used for a different offer/) });
+    // Any field the dispatcher filled in counts, not only the rate.
+    const otherDropoff = { address: "Midway Cargo, Chicago", lat: 41.7868, lng: -87.7522 };
+    for (const change of [{ dropoff: otherDropoff }, { weightKg: 801 }, { notes: "another load" }, { driverIds: [d3.userId, d2.userId] }]) {
+      const changed = await failure(dispatcher.api.offers.create.mutate({ ...loadInput([d3.userId], { idempotencyKey }), ...change }));
+      expect(changed).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already used for a different offer/) });
+    }
 
     const theirs = await otherDispatcher.api.offers.create.mutate(loadInput([d3.userId], { idempotencyKey }));
     expect(theirs.id).not.toBe(first.id);

@@ -152,11 +152,30 @@ async function offerForKey(deps: OfferDeps, dispatcherId: number, key: string, i
   if (!row) return null;
   const detail = await getOfferDetail(deps.db, { userId: dispatcherId, role: "dispatcher" }, row.id);
   if (!detail) return null;
-  const sameDrivers = [...input.driverIds].sort((a, b) => a - b).join() === detail.recipients.map((r) => r.driverId).sort((a, b) => a - b).join();
-  if (!sameDrivers || detail.rateCents !== input.rateCents || detail.pickup.address !== input.pickup.address) {
+  if (!isSameOffer(detail, input)) {
     throw conflict("This idempotencyKey was already used for a different offer; make a new key for a new offer");
   }
   return detail;
+}
+
+/**
+ * Whether the stored offer is what `input` asks for: every field the dispatcher filled in,
+ * except how long it stays open (its deadline runs from the first create, not a retry).
+ */
+function isSameOffer(detail: OfferDetail, input: CreateOfferInput): boolean {
+  const samePlace = (stored: Place, asked: Place) => stored.address === asked.address && stored.lat === asked.lat && stored.lng === asked.lng;
+  const driverSet = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join();
+  return (
+    driverSet(detail.recipients.map((recipient) => recipient.driverId)) === driverSet(input.driverIds) &&
+    samePlace(detail.pickup, input.pickup) &&
+    samePlace(detail.dropoff, input.dropoff) &&
+    detail.weightKg === input.weightKg &&
+    detail.dimensions.lengthCm === input.dimensions.lengthCm &&
+    detail.dimensions.widthCm === input.dimensions.widthCm &&
+    detail.dimensions.heightCm === input.dimensions.heightCm &&
+    detail.rateCents === input.rateCents &&
+    detail.notes === input.notes
+  );
 }
 
 async function insertLoadOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
