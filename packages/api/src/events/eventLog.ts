@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableName, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import { events, eventSequence, type Database, type EventStream } from "@convoy/db";
-import { sqlBoolean, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
+import { sqlBoolean, sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { NewEvent, StoredEvent, Viewer } from "./types";
 
@@ -39,7 +39,7 @@ export async function appendEvents(tx: Tx, batch: NewEvent[]): Promise<StoredEve
   return stored;
 }
 
-const EVENT_COLUMNS = [
+const INSERT_EVENTS_HEAD = sqlInsertHead(events, [
   events.id,
   events.stream,
   events.type,
@@ -52,8 +52,7 @@ const EVENT_COLUMNS = [
   events.payload,
   events.payloadOf,
   events.createdAt,
-].map((column) => `\`${column.name}\``);
-const INSERT_EVENTS_HEAD = `INSERT INTO \`${getTableName(events)}\` (${EVENT_COLUMNS.join(",")}) VALUES `;
+]);
 
 /**
  * One multi-row INSERT of literals (see `sqlLiterals.ts`): an offer to 500 drivers writes 501

@@ -4,6 +4,7 @@
  * the query builder allocates a parameter object per value and was a tenth or more of the
  * server's CPU, so these statements are written as one string instead.
  */
+import { getTableName, type Column, type Table } from "drizzle-orm";
 import { escapeSqlString } from "@convoy/db";
 
 /** A number as a SQL literal; null or anything not finite (never produced by screening) is NULL. */
@@ -17,3 +18,8 @@ export const sqlString = (value: string): string => escapeSqlString(value);
 
 /** A boolean as MySQL stores it. */
 export const sqlBoolean = (value: boolean): string => (value ? "1" : "0");
+
+/** `INSERT INTO \`table\` (\`col\`,…) VALUES `, named from the schema; rows of literals follow. */
+export function sqlInsertHead(table: Table, columns: readonly Column[]): string {
+  return `INSERT INTO \`${getTableName(table)}\` (${columns.map((column) => `\`${column.name}\``).join(",")}) VALUES `;
+}

@@ -3,7 +3,7 @@ import { drivers, offerRecipients, offers, users, type OfferKind } from "@convoy
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, isDuplicateEntry } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
-import { sqlNumber } from "../lib/sqlLiterals";
+import { sqlInsertHead, sqlNumber } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
 import { DB_NOW } from "./guards";
@@ -36,7 +36,7 @@ export interface NewOfferSpec {
   idempotencyKey?: string | undefined;
 }
 
-const INSERT_RECIPIENTS_HEAD = `INSERT INTO \`${getTableName(offerRecipients)}\` (\`${offerRecipients.offerId.name}\`,\`${offerRecipients.driverId.name}\`) VALUES `;
+const INSERT_RECIPIENTS_HEAD = sqlInsertHead(offerRecipients, [offerRecipients.offerId, offerRecipients.driverId]);
 
 /**
  * The offer's recipient rows (status defaults to `sent`) as one string of literals: an

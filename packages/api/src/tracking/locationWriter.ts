@@ -1,8 +1,8 @@
-import { getTableName, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { locations, type Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { AcceptedPoint } from "./points";
-import { sqlNumber as num, sqlUtcDatetime } from "../lib/sqlLiterals";
+import { sqlInsertHead, sqlNumber as num, sqlUtcDatetime } from "../lib/sqlLiterals";
 
 /** One breadcrumb waiting to be written. */
 export interface LocationRow extends AcceptedPoint {
@@ -24,7 +24,7 @@ export interface LocationWriterOptions {
   maxRetryDelayMs?: number;
 }
 
-const LOCATION_COLUMNS = [
+const INSERT_HEAD = sqlInsertHead(locations, [
   locations.driverId,
   locations.tripId,
   locations.lat,
@@ -33,8 +33,7 @@ const LOCATION_COLUMNS = [
   locations.headingDeg,
   locations.speedMps,
   locations.recordedAt,
-].map((column) => `\`${column.name}\``);
-const INSERT_HEAD = `INSERT INTO \`${getTableName(locations)}\` (${LOCATION_COLUMNS.join(",")}) VALUES `;
+]);
 const INSERT_TAIL = ` ON DUPLICATE KEY UPDATE \`${locations.id.name}\` = \`${locations.id.name}\``;
 
 /**
