@@ -21,12 +21,16 @@ import {
   SESSION_ENDED_CLOSE_CODE,
   TrackingService,
   TripService,
+  PositionSockets,
+  POSITION_SOCKET_MAX_PAYLOAD_BYTES,
+  POSITION_SOCKET_PATH,
   type ApiServices,
   type Bus,
   type LogoutMessage,
   type RateLimitSettings,
   type TrackingOptions,
   type TripOptions,
+  type PositionSocketOptions,
 } from "@convoy/api";
 import type { DbHandle, UserRole } from "@convoy/db";
 import { isOriginAllowed } from "./origin";
@@ -67,6 +71,8 @@ export interface ConvoyServerConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
+  positionSockets?: PositionSocketOptions;
 }
 
 export interface RunningServer {
@@ -190,6 +196,19 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     },
   });
 
+  // Drivers' position reports, on a socket of their own without tRPC's answer per call.
+  const positionWss = new WebSocketServer({ noServer: true, maxPayload: POSITION_SOCKET_MAX_PAYLOAD_BYTES });
+  const positionSockets = new PositionSockets<WebSocket>(
+    {
+      tokens: services.tokens,
+      sessions,
+      tracking,
+      logger,
+      onAuthenticated: (socket, session) => trackSessionSocket(socket, session.userId, session.role, session.expiresAt),
+    },
+    config.positionSockets,
+  );
+
   /** Closes the socket when its token expires, lets a logout find it, and counts it for presence. */
   function trackSessionSocket(socket: WebSocket, userId: number, role: UserRole, expiresAt: number) {
     // The socket may have closed while its token was checked; its "close" has fired already.
@@ -209,7 +228,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   httpServer.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = new URL(request.url ?? "/", "http://x").pathname;
-    if (path !== "/trpc" && path !== "/trpc/") {
+    const isTrpc = path === "/trpc" || path === "/trpc/";
+    if (!isTrpc && path !== POSITION_SOCKET_PATH) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
     }
@@ -218,7 +238,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+    if (isTrpc) wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+    else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -238,10 +259,14 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
     wssHandler.broadcastReconnectNotification();
+    // 1012 "service restart": drivers' reporters reconnect, through the balancer, elsewhere.
+    positionSockets.closeAll(1012, "server restarting");
     const deadline = Date.now() + (config.drainTimeoutMs ?? 5_000);
     while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const client of wss.clients) client.terminate();
+    for (const client of [...wss.clients, ...positionWss.clients]) client.terminate();
     wss.close();
+    positionWss.close();
+    positionSockets.stop();
     const forceClose = setTimeout(() => httpServer.closeAllConnections(), Math.max(0, deadline - Date.now()));
     await closed;
     clearTimeout(forceClose);

@@ -24,7 +24,23 @@ export {
 export { publishAvailability } from "./tracking/messages";
 export type { LivePosition } from "./tracking/latestPositions";
 export type { FleetDriver, FleetFrame } from "./tracking/fleetTypes";
-export { reportInputSchema, MAX_POINTS_PER_REPORT, MAX_CLOCK_SKEW_MS, MAX_POINT_AGE_MS } from "./tracking/points";
+export {
+  reportInputSchema,
+  MAX_POINTS_PER_REPORT,
+  MAX_CLOCK_SKEW_MS,
+  MAX_POINT_AGE_MS,
+  type ReportedPoint,
+  type Rejection,
+} from "./tracking/points";
+export { PositionSockets, type DriverSocket, type PositionSocketOptions } from "./tracking/positionSockets";
+export {
+  POSITION_SOCKET_PATH,
+  POSITION_SOCKET_MAX_PAYLOAD_BYTES,
+  POSITION_SOCKET_CLOSE,
+  type PositionSocketMessage,
+  type PositionSocketReply,
+  type PositionSocketErrorCode,
+} from "./tracking/positionSocketProtocol";
 export { PresenceService, type PresenceOptions } from "./presence/service";
 export type { PresenceChange, PresenceEntry, PresenceEvent } from "./presence/types";
 export {

@@ -3,6 +3,7 @@ import type { UserRole } from "@convoy/db";
 import type { Session } from "./auth/tokens";
 import { isDatabaseUnavailable } from "./lib/errors";
 import { consumeOrThrow } from "./lib/rateLimits";
+import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
 
 /** Why a request carries no session; tells the caller what to fix. */
@@ -30,24 +31,11 @@ export async function createContext(services: ApiServices, token: string | null 
     : { services, session: null, authFailure: check.reason };
 }
 
-interface ReadableIssue {
-  path: string;
-  message: string;
-}
-
-function readableIssues(cause: unknown): ReadableIssue[] | null {
-  if (!cause || typeof cause !== "object" || !("issues" in cause) || !Array.isArray(cause.issues)) return null;
-  return (cause.issues as { path?: PropertyKey[]; message?: string }[]).map((issue) => ({
-    path: (issue.path ?? []).map(String).join("."),
-    message: issue.message ?? "is invalid",
-  }));
-}
-
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const issues = error.code === "BAD_REQUEST" ? readableIssues(error.cause) : null;
     const message = issues
-      ? `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`
+      ? describeIssues(issues)
       : error.code === "INTERNAL_SERVER_ERROR"
         ? "Something went wrong on the server; it has been logged"
         : shape.message;

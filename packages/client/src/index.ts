@@ -12,6 +12,14 @@ import { transientRetryLink } from "./retry";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
 export { TRPCClientError } from "@trpc/client";
+export {
+  createPositionReporter,
+  type PositionReporter,
+  type PositionReporterOptions,
+  type ReportProblem,
+  type ReportedPoint,
+  type Rejection,
+} from "./positionReporter";
 
 /** The WebSocket's state as a UI or service should see it. */
 export type ConnectionState = "connecting" | "open" | "closed";

@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
-import type { RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api";
+import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
@@ -36,6 +36,7 @@ export interface TestServerOptions {
   tracking?: TrackingOptions;
   /** Ride dispatch settings (tests use small rings and short offer timeouts). */
   trips?: TripOptions;
+  positionSockets?: PositionSocketOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -77,6 +78,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       presenceGraceMs: options.presenceGraceMs,
       tracking: options.tracking,
       trips: options.trips,
+      positionSockets: options.positionSockets,
     });
     Object.assign(state, {
       url: server.url,

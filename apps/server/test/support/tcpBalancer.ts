@@ -4,6 +4,12 @@ export interface TcpBalancer {
   url: string;
   /** Changes where new connections go; open ones stay where they are. */
   setBackends: (ports: number[]) => void;
+  /**
+   * Open connections stop carrying the client's bytes to the server (they are read and
+   * dropped), while staying open: a connection that died without anyone noticing. New
+   * connections work as before.
+   */
+  blackholeOpenConnections: () => void;
   close: () => Promise<void>;
 }
 
@@ -24,6 +30,7 @@ function connectTo(port: number): Promise<Socket> {
 export async function startTcpBalancer(initialPorts: number[]): Promise<TcpBalancer> {
   let backendPorts = initialPorts;
   const sockets = new Set<Socket>();
+  const blackholes: (() => void)[] = [];
   const server: Server = createServer((client) => {
     sockets.add(client);
     client.once("close", () => sockets.delete(client));
@@ -35,6 +42,10 @@ export async function startTcpBalancer(initialPorts: number[]): Promise<TcpBalan
           sockets.add(backend);
           backend.once("close", () => sockets.delete(backend));
           client.pipe(backend).pipe(client);
+          blackholes.push(() => {
+            client.unpipe(backend);
+            client.on("data", () => undefined);
+          });
           client.once("error", () => backend.destroy());
           backend.once("error", () => client.destroy());
           client.once("close", () => backend.destroy());
@@ -54,6 +65,9 @@ export async function startTcpBalancer(initialPorts: number[]): Promise<TcpBalan
   return {
     url: `http://127.0.0.1:${port}`,
     setBackends: (ports) => (backendPorts = ports),
+    blackholeOpenConnections: () => {
+      for (const blackhole of blackholes.splice(0)) blackhole();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();

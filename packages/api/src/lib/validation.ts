@@ -18,3 +18,23 @@ export const lastEventIdSchema = z
   .string()
   .regex(/^\d{1,15}$/, "lastEventId must be a non-negative integer")
   .nullish();
+
+/** One validation problem, as an error response lists it: `path` is dotted, "" for the whole input. */
+export interface ReadableIssue {
+  path: string;
+  message: string;
+}
+
+/** The issues of a zod error (or anything carrying `issues`), or null if `cause` has none. */
+export function readableIssues(cause: unknown): ReadableIssue[] | null {
+  if (!cause || typeof cause !== "object" || !("issues" in cause) || !Array.isArray(cause.issues)) return null;
+  return (cause.issues as { path?: PropertyKey[]; message?: string }[]).map((issue) => ({
+    path: (issue.path ?? []).map(String).join("."),
+    message: issue.message ?? "is invalid",
+  }));
+}
+
+/** "Invalid input: points.0.lat: expected number; …", the one sentence every transport sends. */
+export function describeIssues(issues: readonly ReadableIssue[]): string {
+  return `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { reportInputSchema, type Rejection } from "./points";
+
+/**
+ * The position socket: one WebSocket per driver that carries nothing but position reports,
+ * beside the tRPC socket that carries everything else. A report gets no answer unless some
+ * of its points are refused; the driver asks for confirmation with a `sync` when it wants
+ * one (every 20 s, and before it goes off shift). Answering every report is what made a
+ * report cost twice a dispatcher delivery (bench/README.md, "The position socket").
+ *
+ * Client → server, JSON text frames:
+ * - `{ type: "auth", token }`, first and once; the server answers `ready`.
+ * - `{ type: "report", seq, points }`, 1–50 points, the same points `tracking.report` takes.
+ * - `{ type: "sync", seq }`; the server answers `synced` with that `seq` once it has handled
+ *   every message sent before it.
+ *
+ * Server → client: `ready`, `synced`, `rejected` (some points of a report refused, each with
+ * its reason) and `error` (a whole message refused; the socket stays open).
+ */
+
+/** Where the position socket listens, on the server's one port. */
+export const POSITION_SOCKET_PATH = "/positions";
+
+/** Largest frame the position socket accepts: 50 points with room for extra fields. 16 KiB. */
+export const POSITION_SOCKET_MAX_PAYLOAD_BYTES = 16 * 1024;
+
+/**
+ * Close codes of the position socket. After any of these a client should not reconnect
+ * with the same token; any other close is worth a reconnect. (A session that ends by
+ * expiry or logout closes with `SESSION_ENDED_CLOSE_CODE`, 4001, as the tRPC socket does.)
+ */
+export const POSITION_SOCKET_CLOSE = {
+  /** The first message was not `auth`, or came too late. */
+  protocolError: 4400,
+  /** No token, or one that is invalid, expired or logged out. */
+  unauthorized: 4401,
+  /** A valid token, but not a driver's. */
+  forbidden: 4403,
+  /** The same driver opened a newer position socket; one per driver per server. */
+  replaced: 4409,
+} as const;
+
+const seqSchema = z.number().int("seq must be a whole number").nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** Every message a client may send. Strict: a `driverId` or any other extra key is refused. */
+export const positionSocketMessageSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("auth"), token: z.string().min(1, "token is empty").max(4_096) }),
+  z.strictObject({ type: z.literal("report"), seq: seqSchema, points: reportInputSchema.shape.points }),
+  z.strictObject({ type: z.literal("sync"), seq: seqSchema }),
+]);
+export type PositionSocketMessage = z.infer<typeof positionSocketMessageSchema>;
+
+/** Why a whole message was refused; the names match the tRPC error codes for the same cases. */
+export type PositionSocketErrorCode = "BAD_REQUEST" | "TOO_MANY_REQUESTS" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
+
+/** Every message the server sends on a position socket. */
+export type PositionSocketReply =
+  | { type: "ready"; driverId: number }
+  | { type: "synced"; seq: number }
+  | { type: "rejected"; seq: number; rejected: Rejection[] }
+  | { type: "error"; seq: number | null; code: PositionSocketErrorCode; message: string };
