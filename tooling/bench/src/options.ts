@@ -47,7 +47,8 @@ Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
-Reports:    --reports-over socket|http  (drivers' tracking.report transport; default socket)
+Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
+            or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
 Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -108,8 +109,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     values.sweep || values["sweep-drivers"]
       ? (values["sweep-drivers"] ?? "500,1000,2000,4000").split(",").map((raw) => positiveInt("sweep-drivers", raw.trim(), 0))
       : null;
-  const reportsOver = values["reports-over"] ?? "socket";
-  if (reportsOver !== "socket" && reportsOver !== "http") throw new Error(`--reports-over must be socket or http, got "${reportsOver}"`);
+  const reportsOver = values["reports-over"] ?? "positions";
+  if (reportsOver !== "positions" && reportsOver !== "socket" && reportsOver !== "http") {
+    throw new Error(`--reports-over must be positions, socket or http, got "${reportsOver}"`);
+  }
   const writesBatch = positiveInt("writes-batch", values["writes-batch"], 50);
   if (writesBatch > 50) throw new Error("--writes-batch must be at most 50 (the API's limit per report)");
   return {

@@ -1,10 +1,11 @@
 import type { HistogramData } from "./stats";
 
 /**
- * How drivers send `tracking.report`: over their WebSocket (`socketFor: "all"`, as a driver
- * app that holds a socket for offers and chat would) or as HTTP requests (the client's default).
+ * How drivers send their positions: over the position socket (`createPositionReporter`, as
+ * the driver app does: no answer per report), as `tracking.report` calls over their tRPC
+ * WebSocket (`socketFor: "all"`), or as `tracking.report` HTTP requests.
  */
-export type ReportTransport = "socket" | "http";
+export type ReportTransport = "positions" | "socket" | "http";
 
 /** A logged-in benchmark account, handed to worker processes. */
 export interface Account {

@@ -18,7 +18,8 @@ export function createInProcessBus(): Bus {
     publish(channel, message) {
       const set = handlers.get(channel);
       if (!set) return;
-      for (const handler of [...set]) handler(message);
+      // A Set's iterator copes with handlers removed meanwhile; no copy per message.
+      for (const handler of set) handler(message);
     },
     subscribe(channel, handler) {
       let set = handlers.get(channel);

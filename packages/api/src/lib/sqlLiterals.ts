@@ -10,8 +10,24 @@ import { escapeSqlString } from "@convoy/db";
 /** A number as a SQL literal; null or anything not finite (never produced by screening) is NULL. */
 export const sqlNumber = (value: number | null): string => (value !== null && Number.isFinite(value) ? String(value) : "NULL");
 
-/** Epoch ms as a DATETIME(3) literal in UTC, the schema's timestamp convention. */
-export const sqlUtcDatetime = (epochMs: number): string => `'${new Date(epochMs).toISOString().slice(0, 23).replace("T", " ")}'`;
+/** The last second `sqlUtcDatetime` formatted; a flush's points nearly all fall in a few. */
+const lastSecond = { epochSecond: Number.NaN, text: "" };
+
+/**
+ * Epoch ms as a DATETIME(3) literal in UTC, the schema's timestamp convention. Formatting a
+ * date is the costly part of a location row, so the "YYYY-MM-DD HH:MM:SS" of the previous
+ * call's second is reused and only the milliseconds are appended.
+ */
+export function sqlUtcDatetime(epochMs: number): string {
+  const wholeMs = Math.floor(epochMs);
+  const epochSecond = Math.floor(wholeMs / 1000);
+  if (epochSecond !== lastSecond.epochSecond) {
+    lastSecond.epochSecond = epochSecond;
+    lastSecond.text = new Date(epochSecond * 1000).toISOString().slice(0, 19).replace("T", " ");
+  }
+  const ms = wholeMs - epochSecond * 1000;
+  return `'${lastSecond.text}.${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}'`;
+}
 
 /** A quoted, escaped string literal: the same escaping mysql2 applies to `?` values. */
 export const sqlString = (value: string): string => escapeSqlString(value);

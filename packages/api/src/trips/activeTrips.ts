@@ -60,6 +60,12 @@ export class ActiveTrips {
   forDriver(driverId: number): ActiveTrip[] {
     const ids = this.byDriver.get(driverId);
     if (!ids) return [];
+    // It runs for every position report; a driver has one trip at a time nearly always.
+    if (ids.size === 1) {
+      const [only] = ids;
+      const trip = only === undefined ? undefined : this.byId.get(only);
+      return trip ? [trip] : [];
+    }
     return [...ids].sort((a, b) => b - a).flatMap((id) => this.byId.get(id) ?? []);
   }
 

@@ -1,26 +1,42 @@
 import WebSocket from "ws";
-import { createConvoyClient, TRPCClientError, type ConvoyClient } from "@convoy/client";
+import { createConvoyClient, createPositionReporter, TRPCClientError, type ConvoyClient, type PositionReporter } from "@convoy/client";
 import type { ErrorCounts, ReportTransport } from "../protocol";
 
 /** Every client a worker opened, so `close` can end them all. */
 const opened = new Set<ConvoyClient>();
+const reporters = new Set<PositionReporter>();
 
 /**
  * A Convoy client for one account, made the only way the benchmark talks to the server.
- * `transport: "socket"` sends queries and mutations over the WebSocket too, on a socket that
- * stays open between calls: a lazy one closes after 10 s without a call, and a fleet's
+ * `transport: "socket"` sends queries and mutations over the WebSocket too. Except over HTTP the
+ * socket stays open between calls: a lazy one closes after 10 s without a call, and a fleet's
  * drivers then wait out the riders' setup (~30 s) and all reconnect in the first second of
  * the run, which measured a connection storm (8 s of a saturated server) instead of steady
  * reporting.
  */
 export function connect(url: string, token: string, transport: ReportTransport = "http"): ConvoyClient {
-  const overSocket = transport === "socket";
-  const client = createConvoyClient({ url, token, WebSocket, socketFor: overSocket ? "all" : "subscriptions", lazy: !overSocket });
+  const client = createConvoyClient({
+    url,
+    token,
+    WebSocket,
+    socketFor: transport === "socket" ? "all" : "subscriptions",
+    // A driver app holds its tRPC socket (offers, chat) beside the position socket.
+    lazy: transport === "http",
+  });
   opened.add(client);
   return client;
 }
 
+/** A driver's position reporter (the position socket), closed by `closeAll` too. */
+export function openReporter(url: string, token: string): PositionReporter {
+  const reporter = createPositionReporter({ url, token, WebSocket });
+  reporters.add(reporter);
+  return reporter;
+}
+
 export async function closeAll(): Promise<void> {
+  for (const reporter of reporters) reporter.close();
+  reporters.clear();
   const clients = [...opened];
   opened.clear();
   await Promise.allSettled(clients.map((client) => client.close()));
