@@ -118,15 +118,16 @@ function screenOne(point: ReportedPoint, now: number): AcceptedPoint | Omit<Reje
 export function screenPoints(points: readonly ReportedPoint[], now: number): ScreenedPoints {
   const accepted: AcceptedPoint[] = [];
   const rejected: Rejection[] = [];
-  const seen = new Set<number>();
+  // A phone online sends one point per report; only a backlog can repeat a fix.
+  const seen = points.length > 1 ? new Set<number>() : null;
   points.forEach((point, index) => {
     const result = screenOne(point, now);
     if ("code" in result) {
       rejected.push({ index, ...result });
-    } else if (seen.has(result.recordedAt)) {
+    } else if (seen?.has(result.recordedAt)) {
       rejected.push({ index, code: "duplicate", reason: "another point in this batch has the same recordedAt" });
     } else {
-      seen.add(result.recordedAt);
+      seen?.add(result.recordedAt);
       accepted.push(result);
     }
   });

@@ -5,6 +5,7 @@ import type { Session, TokenService } from "../auth/tokens";
 import { TokenBucket } from "../lib/tokenBucket";
 import { describeIssues, readableIssues } from "../lib/validation";
 import {
+  isWellFormedReport,
   POSITION_SOCKET_CLOSE,
   positionSocketMessageSchema,
   type PositionSocketErrorCode,
@@ -196,6 +197,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
       this.refuse(socket, null, "BAD_REQUEST", "Send each message as one JSON text frame");
       return null;
     }
+    if (isWellFormedReport(json)) return json;
     const parsed = positionSocketMessageSchema.safeParse(json);
     if (parsed.success) return parsed.data;
     // Name the report the error is about when its seq can be read.
