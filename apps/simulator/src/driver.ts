@@ -1,5 +1,12 @@
 import WebSocket from "ws";
-import { createConvoyClient, TRPCClientError, type ConvoyClient, type RouterInputs } from "@convoy/client";
+import {
+  createConvoyClient,
+  createPositionReporter,
+  TRPCClientError,
+  type ConvoyClient,
+  type PositionReporter,
+  type RouterInputs,
+} from "@convoy/client";
 import type { OfferEvent } from "@convoy/api";
 import type { SimulatorEnv } from "./env";
 import { advance, bearing, gridRoute, randomPointNear, type LatLng } from "./route";
@@ -15,10 +22,12 @@ const log = (driver: string, message: string) => process.stdout.write(`${driver}
 
 /**
  * One fake driver, driven only through `@convoy/client`: logs in, goes available, moves
- * along grid routes at 1 Hz, answers offers, and works the trips it wins.
+ * along grid routes at 1 Hz (reporting over the position socket, as the fleet does), answers
+ * offers, and works the trips it wins.
  */
 export class SimulatedDriver {
   private client: ConvoyClient | null = null;
+  private reporter: PositionReporter | null = null;
   private position: LatLng = randomPointNear(CITY, 8_000);
   private route: LatLng[] = [];
   private errand: Errand = { kind: "roam" };
@@ -35,6 +44,8 @@ export class SimulatedDriver {
     const { token, user } = await anonymous.api.auth.login.mutate({ email: this.email, password: this.env.SIM_DRIVER_PASSWORD });
     await anonymous.close();
     this.client = createConvoyClient({ url: this.env.CONVOY_API_URL, token, WebSocket, lazy: false });
+    this.reporter = createPositionReporter({ url: this.env.CONVOY_API_URL, token, WebSocket });
+    this.reporter.onProblem((problem) => log(this.email, `warning: ${problem.kind === "error" ? problem.message : problem.rejected[0]?.reason}`));
     const me = await this.client.api.drivers.byId.query({ driverId: user.id });
     if (me.position) this.position = me.position;
     await this.client.api.drivers.setAvailability.mutate({ availability: "available" }).catch(() => undefined);
@@ -51,6 +62,9 @@ export class SimulatedDriver {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // The last positions reach the server before the sockets go.
+    await this.reporter?.flush().catch((error: unknown) => this.warn(error));
+    this.reporter?.close();
     await this.client?.close();
   }
 
@@ -109,17 +123,13 @@ export class SimulatedDriver {
       if (this.route.length === 0) await this.nextLeg();
       const from = this.position;
       this.position = advance(this.position, this.route, (this.env.SIM_SPEED_MPS * this.env.SIM_TICK_MS) / 1000);
-      await this.api.tracking.report.mutate({
-        points: [
-          {
-            lat: this.position.lat,
-            lng: this.position.lng,
-            accuracyM: 5,
-            headingDeg: bearing(from, this.position),
-            speedMps: this.env.SIM_SPEED_MPS,
-            recordedAt: Date.now(),
-          },
-        ],
+      this.reporter?.report({
+        lat: this.position.lat,
+        lng: this.position.lng,
+        accuracyM: 5,
+        headingDeg: bearing(from, this.position),
+        speedMps: this.env.SIM_SPEED_MPS,
+        recordedAt: Date.now(),
       });
     } finally {
       this.busy = false;

@@ -36,7 +36,7 @@ export interface PositionReporterOptions {
    * are dropped. The server refuses points older than 10 min anyway. @default 600
    */
   maxQueuedPoints?: number;
-  /** How often the reporter asks the server to confirm what it received, in ms. @default 20_000 */
+  /** How often the reporter asks the server to confirm what it received, in ms. @default 30_000 */
   syncIntervalMs?: number;
   /** A sync unanswered this long means the socket is dead; it is replaced, in ms. @default 10_000 */
   syncTimeoutMs?: number;
@@ -234,7 +234,7 @@ export function createPositionReporter(options: PositionReporterOptions): Positi
     setState("closed");
   }
 
-  const heartbeat = setInterval(sendSync, options.syncIntervalMs ?? 20_000);
+  const heartbeat = setInterval(sendSync, options.syncIntervalMs ?? 30_000);
   connect();
 
   return {

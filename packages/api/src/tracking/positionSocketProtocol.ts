@@ -5,7 +5,7 @@ import { MAX_POINTS_PER_REPORT, reportInputSchema, type Rejection } from "./poin
  * The position socket: one WebSocket per driver that carries nothing but position reports,
  * beside the tRPC socket that carries everything else. A report gets no answer unless some
  * of its points are refused; the driver asks for confirmation with a `sync` when it wants
- * one (every 20 s, and before it goes off shift). Answering every report is what made a
+ * one (every 30 s, and before it goes off shift). Answering every report is what made a
  * report cost twice a dispatcher delivery (bench/README.md, "The position socket").
  *
  * Client → server, JSON text frames:

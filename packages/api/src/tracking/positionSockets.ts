@@ -33,7 +33,7 @@ export interface PositionSocketOptions {
   messagesPerSecond?: number;
   /**
    * Silence after which a socket counts as dead and is dropped, in ms. Clients sync every
-   * 20 s, so a live one is never this quiet; a vanished phone's socket is freed. @default 60_000
+   * 30 s, so a live one is never this quiet; a vanished phone's socket is freed. @default 60_000
    */
   idleTimeoutMs?: number;
 }
