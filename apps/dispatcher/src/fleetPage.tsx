@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import type { FleetDriver } from "@convoy/api";
+import { applyFleetFrame } from "@convoy/api/schemas";
 import { availabilityLabel, ConvoyMap, formatTime, trpc, type MapFit, type MapMarker, type MarkerTone } from "@convoy/ui";
 import "./tripsDesk.css";
 
@@ -16,7 +17,7 @@ const TONE_LABELS = { available: "Available", busy: "Busy", offline: "Offline or
 
 /**
  * Every driver live from `tracking.onFleet`: the snapshot, then conflated frames with the
- * drivers that changed. Nothing is fetched twice; a reconnect starts with a new snapshot.
+ * drivers that changed (most of them only a new position). Nothing is fetched twice; a reconnect starts with a new snapshot.
  */
 function useFleet(): { drivers: ReadonlyMap<number, FleetDriver> | null; error: string | null } {
   const [drivers, setDrivers] = useState<ReadonlyMap<number, FleetDriver> | null>(null);
@@ -24,11 +25,7 @@ function useFleet(): { drivers: ReadonlyMap<number, FleetDriver> | null; error: 
   trpc.tracking.onFleet.useSubscription(undefined, {
     onData: (frame) => {
       setError(null);
-      setDrivers((previous) => {
-        const next = new Map(frame.kind === "snapshot" || !previous ? [] : previous);
-        for (const driver of frame.drivers) next.set(driver.id, driver);
-        return next;
-      });
+      setDrivers((previous) => applyFleetFrame(previous, frame));
     },
     onError: (cause) => setError(cause.message),
   });

@@ -23,7 +23,7 @@ export {
 } from "./tracking/service";
 export { publishAvailability } from "./tracking/messages";
 export type { LivePosition } from "./tracking/latestPositions";
-export type { FleetDriver, FleetFrame } from "./tracking/fleetTypes";
+export { applyFleetFrame, type FleetDriver, type FleetDriverChange, type FleetFrame, type FleetPositionChange } from "./tracking/fleetTypes";
 export {
   reportInputSchema,
   MAX_POINTS_PER_REPORT,

@@ -22,3 +22,4 @@ export {
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { haversineKm, type LatLng } from "./lib/geo";
+export { applyFleetFrame } from "./tracking/fleetTypes";

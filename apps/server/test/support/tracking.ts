@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient, type RouterOutputs } from "@convoy/client";
 import { and, count, eq, gte, inArray, lte, drivers, hashPassword, locations, users, type Database } from "@convoy/db";
+import { applyFleetFrame, type FleetFrame } from "@convoy/api";
 import type { TestServer } from "./harness";
 
 type FleetDriver = RouterOutputs["tracking"]["fleet"]["drivers"][number];
@@ -76,8 +77,6 @@ export async function insertDrivers(db: Database, n: number, prefix: string): Pr
 }
 
 /** Folds a fleet stream's snapshot and frames into each driver's latest state. */
-export function fleetState(frames: { drivers: FleetDriver[] }[]): Map<number, FleetDriver> {
-  const state = new Map<number, FleetDriver>();
-  for (const frame of frames) for (const driver of frame.drivers) state.set(driver.id, driver);
-  return state;
+export function fleetState(frames: FleetFrame[]): Map<number, FleetDriver> {
+  return frames.reduce<Map<number, FleetDriver>>((state, frame) => applyFleetFrame(state, frame), new Map());
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FleetFeed } from "./fleetFeed";
-import type { FleetDriver, FleetFrame } from "./fleetTypes";
+import { applyFleetFrame, type FleetDriver, type FleetFrame } from "./fleetTypes";
 
 function fakeFleet() {
   const drivers = new Map<number, FleetDriver>();
@@ -12,8 +12,16 @@ function fakeFleet() {
       online: true,
       position: { lat, lng: 0, accuracyM: null, headingDeg: null, speedMps: null, recordedAt: lat, receivedAt: lat },
     });
-  const feed = new FleetFeed({ driver: (id) => drivers.get(id) ?? null, all: () => [...drivers.values()] });
-  return { feed, move };
+  const setAvailability = (id: number, availability: FleetDriver["availability"]) => {
+    const driver = drivers.get(id);
+    if (driver) drivers.set(id, { ...driver, availability });
+  };
+  const feed = new FleetFeed({
+    driver: (id) => drivers.get(id) ?? null,
+    position: (id) => drivers.get(id)?.position ?? null,
+    all: () => [...drivers.values()],
+  });
+  return { feed, move, setAvailability };
 }
 
 /** Pulls frames from a stream into an array as they come. */
@@ -99,5 +107,47 @@ describe("FleetFeed", () => {
     ]);
     feed.stop();
     expect((await stream.next()).done).toBe(true);
+  });
+
+  it("sends only the position when only the position changed, and the whole driver otherwise", async () => {
+    const { feed, move, setAvailability } = fakeFleet();
+    move(1, 1);
+    move(2, 2);
+    const frames = reader(feed.stream());
+    await vi.advanceTimersByTimeAsync(0);
+    move(1, 10);
+    feed.markChanged(1, "position");
+    move(2, 20);
+    feed.markChanged(2, "position");
+    setAvailability(2, "busy");
+    feed.markChanged(2);
+    await vi.advanceTimersByTimeAsync(100);
+
+    const frame = frames[1]!;
+    expect(frame.drivers).toEqual([
+      { id: 1, position: expect.objectContaining({ lat: 10 }) },
+      expect.objectContaining({ id: 2, name: "driver 2", availability: "busy", position: expect.objectContaining({ lat: 20 }) }),
+    ]);
+    const fleet = frames.reduce<Map<number, FleetDriver> | null>((state, next) => applyFleetFrame(state, next), null);
+    expect(fleet?.get(1)).toMatchObject({ name: "driver 1", availability: "available", position: { lat: 10 } });
+    expect(fleet?.get(2)).toMatchObject({ availability: "busy", position: { lat: 20 } });
+    feed.stop();
+  });
+
+  it("keeps a whole-driver change when a slow subscriber's frames are merged with a later position", async () => {
+    const { feed, move, setAvailability } = fakeFleet();
+    move(1, 1);
+    const stream = feed.stream();
+    await stream.next();
+    setAvailability(1, "busy");
+    feed.markChanged(1);
+    await vi.advanceTimersByTimeAsync(100);
+    move(1, 5);
+    feed.markChanged(1, "position");
+    await vi.advanceTimersByTimeAsync(100);
+
+    const merged = (await stream.next()).value as FleetFrame;
+    expect(merged.drivers).toEqual([expect.objectContaining({ id: 1, availability: "busy", position: expect.objectContaining({ lat: 5 }) })]);
+    feed.stop();
   });
 });

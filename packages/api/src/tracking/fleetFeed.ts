@@ -1,11 +1,14 @@
 import { shareJson } from "../lib/sharedJson";
-import type { FleetDriver, FleetFrame } from "./fleetTypes";
+import type { FleetDriver, FleetDriverChange, FleetFrame } from "./fleetTypes";
+import type { LivePosition } from "./latestPositions";
 import { FrameMailbox } from "./frameMailbox";
 
 /** Where the feed reads the current state of drivers from. */
 export interface FleetSource {
   /** The driver's current view, or null if they cannot be shown yet. */
   driver: (driverId: number) => FleetDriver | null;
+  /** The driver's newest position, or null if none is known. */
+  position: (driverId: number) => LivePosition | null;
   /** Every driver that can be shown. */
   all: () => FleetDriver[];
 }
@@ -25,7 +28,8 @@ export interface FleetFeedOptions {
  * marks the driver dirty again, the last frame always holds every driver's final state.
  */
 export class FleetFeed {
-  private readonly dirty = new Set<number>();
+  /** Drivers for the next frame → whether more than their position changed. */
+  private readonly dirty = new Map<number, boolean>();
   private readonly mailboxes = new Set<FrameMailbox>();
   private readonly frameIntervalMs: number;
   private lastFrameAt = Number.NEGATIVE_INFINITY;
@@ -39,10 +43,14 @@ export class FleetFeed {
     this.frameIntervalMs = options.frameIntervalMs ?? 100;
   }
 
-  /** Puts the driver into the next frame. */
-  markChanged(driverId: number): void {
+  /**
+   * Puts the driver into the next frame: only their position when that is all that changed
+   * (`"position"`), the whole driver otherwise.
+   */
+  markChanged(driverId: number, change: "position" | "driver" = "driver"): void {
     if (this.stopped) return;
-    this.dirty.add(driverId);
+    const wholeDriver = change === "driver" || this.dirty.get(driverId) === true;
+    this.dirty.set(driverId, wholeDriver);
     this.schedule();
   }
 
@@ -97,18 +105,23 @@ export class FleetFeed {
       this.schedule();
       return;
     }
-    const ids = [...this.dirty];
+    const changed = [...this.dirty];
     this.dirty.clear();
     if (this.mailboxes.size === 0) return;
-    const drivers: FleetDriver[] = [];
-    for (const id of ids) {
-      const driver = this.source.driver(id);
-      if (driver) drivers.push(driver);
+    const drivers: FleetDriverChange[] = [];
+    for (const [id, wholeDriver] of changed) {
+      const change = wholeDriver ? this.source.driver(id) : this.positionChange(id);
+      if (change) drivers.push(change);
     }
     if (drivers.length === 0) return;
     this.lastFrameAt = now;
     // Every dispatcher gets this one object, so its JSON is computed once for all of them.
     const frame: FleetFrame = shareJson({ kind: "frame", at: now, drivers });
     for (const mailbox of this.mailboxes) mailbox.offer(frame);
+  }
+
+  private positionChange(driverId: number): FleetDriverChange | null {
+    const position = this.source.position(driverId);
+    return position ? { id: driverId, position } : null;
   }
 }

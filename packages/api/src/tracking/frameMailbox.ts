@@ -1,15 +1,16 @@
-import type { FleetDriver, FleetFrame } from "./fleetTypes";
+import { mergeFleetChange, type FleetDriverChange, type FleetFrame } from "./fleetTypes";
 
 /**
  * One subscriber's inbox for fleet frames, holding at most one frame. A subscriber that
  * keeps up receives the shared frame object as built; one that falls behind gets the
- * frames it missed merged into one (newest state per driver), so memory stays bounded by
+ * frames it missed merged into one (newest state per driver; a later position-only change
+ * keeps an earlier change's name, availability and presence), so memory stays bounded by
  * the number of drivers however slow it is.
  */
 export class FrameMailbox {
   private pending: FleetFrame | null = null;
   /** Set once a second frame arrives before the first was taken. */
-  private merged: Map<number, FleetDriver> | null = null;
+  private merged: Map<number, FleetDriverChange> | null = null;
   private wake: (() => void) | null = null;
   private closed = false;
 
@@ -19,7 +20,7 @@ export class FrameMailbox {
       this.pending = frame;
     } else {
       this.merged ??= new Map(this.pending.drivers.map((driver) => [driver.id, driver]));
-      for (const driver of frame.drivers) this.merged.set(driver.id, driver);
+      for (const change of frame.drivers) this.merged.set(change.id, mergeFleetChange(this.merged.get(change.id), change));
       this.pending = { kind: "frame", at: frame.at, drivers: [] };
     }
     this.notify();

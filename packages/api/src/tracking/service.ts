@@ -79,7 +79,7 @@ export class TrackingService {
   ) {
     this.roster = new DriverRoster(deps.db, deps.logger, (driverId) => this.feed.markChanged(driverId));
     this.feed = new FleetFeed(
-      { driver: (driverId) => this.fleetDriver(driverId), all: () => this.fleet() },
+      { driver: (driverId) => this.fleetDriver(driverId), position: (driverId) => this.positions.get(driverId) ?? null, all: () => this.fleet() },
       { frameIntervalMs: options.frameIntervalMs },
     );
     this.writer = new LocationWriter(insertLocations(deps.db), deps.logger, {
@@ -110,7 +110,7 @@ export class TrackingService {
     this.disposers.push(
       bus.subscribe(channels.positions, (message) => {
         const { driverId, position } = message as PositionMessage;
-        if (this.positions.apply(driverId, position)) this.touch(driverId);
+        if (this.positions.apply(driverId, position)) this.touch(driverId, "position");
       }),
       bus.subscribe(channels.availability, (message) => {
         const { driverId, availability } = message as AvailabilityMessage;
@@ -208,9 +208,12 @@ export class TrackingService {
     };
   }
 
-  /** Marks a driver changed, looking them up first if this process has not seen them. */
-  private touch(driverId: number): void {
-    if (this.roster.get(driverId)) this.feed.markChanged(driverId);
+  /**
+   * Marks a driver changed, looking them up first if this process has not seen them (the
+   * lookup marks the whole driver once it is loaded).
+   */
+  private touch(driverId: number, change: "position" | "driver" = "driver"): void {
+    if (this.roster.get(driverId)) this.feed.markChanged(driverId, change);
     else this.roster.ensure(driverId);
   }
 
