@@ -4,11 +4,12 @@ import {
   geolocationProblem,
   TRACKABLE_TRIP_STATUSES,
   trpc,
+  usePositionReporter,
   useSignedInUser,
   type GeolocationProblem,
   type LatLng,
+  type ReportedPoint,
 } from "@convoy/ui";
-import { LocationReporter, type ReportPoint } from "./locationReporter";
 import { advance, demoStart, distanceMetres, gridRoute } from "./simulatedRoute";
 
 /** How fast the demo drive goes: 14 m/s, about 50 km/h. */
@@ -54,7 +55,7 @@ export function tripTarget(trip: TripView | null): { kind: "pickup" | "dropoff";
 /**
  * For the whole signed-in driver app, whatever screen is open: follows the driver's trips
  * (`trips.events`), shares the phone's position while the driver is available or busy
- * (`watchPosition` → `tracking.report` batches), and, when "Simulate movement" is on,
+ * (`watchPosition` → the position socket, which queues while offline), and, when "Simulate movement" is on,
  * drives toward the trip's pickup and then its dropoff along a street grid at 1 Hz instead.
  */
 export function DriverLiveProvider({ children }: { children: ReactNode }) {
@@ -75,8 +76,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
     },
   });
 
-  const [reporter] = useState(() => new LocationReporter((points) => utils.client.tracking.report.mutate({ points })));
-  useEffect(() => () => reporter.stop(), [reporter]);
+  const reporter = usePositionReporter();
 
   const [simulate, setSimulate] = useState(false);
   const [fix, setFix] = useState<LatLng | null>(null);
@@ -100,7 +100,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       ({ coords, timestamp }) => {
         setSharing({ kind: "on" });
         setFix({ lat: coords.latitude, lng: coords.longitude });
-        reporter.push(fixPoint(coords, timestamp));
+        reporter?.report(fixPoint(coords, timestamp));
       },
       (error) => {
         const problem = geolocationProblem(error);
@@ -137,7 +137,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       here = step.position;
       route = step.remaining;
       setSimulated(here);
-      reporter.push({ lat: here.lat, lng: here.lng, recordedAt: Date.now(), accuracyM: 5, headingDeg: step.headingDeg, speedMps: SIMULATED_SPEED_MPS });
+      reporter?.report({ lat: here.lat, lng: here.lng, recordedAt: Date.now(), accuracyM: 5, headingDeg: step.headingDeg, speedMps: SIMULATED_SPEED_MPS });
     }, SIMULATION_TICK_MS);
     return () => clearInterval(timer);
   }, [simulate, reporter]);
@@ -157,7 +157,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
 }
 
 /** A GPS fix as a report point; negative or missing readings are left out (unknown). */
-function fixPoint(coords: GeolocationCoordinates, timestamp: number): ReportPoint {
+function fixPoint(coords: GeolocationCoordinates, timestamp: number): ReportedPoint {
   const known = (value: number | null) => (value === null || Number.isNaN(value) || value < 0 ? null : value);
   return {
     lat: coords.latitude,

@@ -29,6 +29,7 @@ export {
 export { haversineKm, toLatLng, type LatLng } from "./geo";
 export { idSegment, useHashRoute } from "./hashRoute";
 export { useNow } from "./useNow";
+export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
 export { Modal, type ModalProps } from "./modal";
 export { UnreadBadge } from "./unreadBadge";

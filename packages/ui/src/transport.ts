@@ -15,6 +15,8 @@ export interface ConnectionStore {
 
 /** Everything that talks to the server on behalf of one token. */
 export interface Transport {
+  /** The server's origin, `""` for the page's own. */
+  apiUrl: string;
   token: string | null;
   /** Plain tRPC calls for the session itself (login, me, logout). */
   api: TRPCClient<AppRouter>;
@@ -57,6 +59,7 @@ export function createTransport(apiUrl: string, token: string | null, onUnauthor
   });
 
   return {
+    apiUrl,
     token,
     api: createTRPCClient<AppRouter>({ links: links.links }),
     reactClient: trpc.createClient({ links: links.links }),
