@@ -29,7 +29,7 @@ beforeAll(async () => {
   applyWSSHandler({ wss, router, experimental_encoder: sharedJsonEncoder });
   await new Promise<void>((resolve) => wss.once("listening", resolve));
   const address = wss.address();
-  url = `ws://127.0.0.1:${typeof address === "object" ? address.port : 0}`;
+  url = `ws://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
 
 afterAll(async () => {
