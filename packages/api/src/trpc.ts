@@ -78,7 +78,7 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
 async function requireSession(ctx: Context, type: string): Promise<Session> {
   const { session } = ctx;
   if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[ctx.authFailure ?? "missing"] });
-  if (session.expiresAt <= Date.now() || ctx.services.sessions.isRevoked(session.tokenId)) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES.expired });
+  if (!ctx.services.sessions.isLive(session)) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES.expired });
   if (type === "mutation") await consumeOrThrow(ctx.services.limits.mutation, String(session.userId), "requests");
   return session;
 }

@@ -9,6 +9,7 @@ import {
 } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
+import { reconnectDelayMs, webSocketUrl } from "./socketUrl";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
 export { TRPCClientError } from "@trpc/client";
@@ -61,12 +62,6 @@ export interface ConvoyClient {
   close: () => Promise<void>;
 }
 
-function toWebSocketUrl(httpUrl: string): string {
-  const page = (globalThis as { location?: { protocol: string; host: string } }).location;
-  if (httpUrl === "" && page) return `${page.protocol === "https:" ? "wss:" : "ws:"}//${page.host}/trpc`;
-  return `${httpUrl.replace(/^http/, "ws").replace(/\/$/, "")}/trpc`;
-}
-
 /** The transport behind a Convoy client, for callers that build their own tRPC client (React). */
 export interface ConvoyLinks {
   /** `splitLink`: subscriptions over the WebSocket, everything else batched over HTTP. */
@@ -94,12 +89,12 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   };
 
   const wsClient = createWSClient({
-    url: toWebSocketUrl(options.url),
+    url: webSocketUrl(options.url, "/trpc"),
     WebSocket: options.WebSocket as typeof WebSocket | undefined,
     lazy: { enabled: options.lazy ?? true, closeMs: 10_000 },
     keepAlive: { enabled: true, intervalMs: 20_000, pongTimeoutMs: 10_000 },
     connectionParams: async () => ({ token: (await readToken()) ?? "" }),
-    retryDelayMs: (attempt) => Math.min(250 * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2),
+    retryDelayMs: reconnectDelayMs,
     onOpen: () => setState("open"),
     onClose: () => setState("closed"),
   });

@@ -9,6 +9,7 @@ import type {
   ReportedPoint,
 } from "@convoy/api";
 import type { ConnectionState } from "./index";
+import { reconnectDelayMs, webSocketUrl } from "./socketUrl";
 
 export type { ReportedPoint, Rejection } from "@convoy/api";
 
@@ -81,12 +82,6 @@ interface FlushWaiter {
   reject: (error: Error) => void;
 }
 
-function positionSocketUrl(httpUrl: string): string {
-  const page = (globalThis as { location?: { protocol: string; host: string } }).location;
-  if (httpUrl === "" && page) return `${page.protocol === "https:" ? "wss:" : "ws:"}//${page.host}${PATH}`;
-  return `${httpUrl.replace(/^http/, "ws").replace(/\/$/, "")}${PATH}`;
-}
-
 /**
  * A driver's position reports over the position socket (`/positions`): no answer per report,
  * so a report costs the server a read and nothing else. Points are kept until a sync
@@ -123,8 +118,10 @@ export function createPositionReporter(options: PositionReporterOptions): Positi
     for (const listener of stateListeners) listener(next);
   };
 
+  const unconfirmedPoints = () => unconfirmed.reduce((n, sent) => n + sent.points.length, 0);
+
   const trimQueue = () => {
-    const excess = unconfirmed.reduce((n, sent) => n + sent.points.length, 0) + unsent.length - maxQueued;
+    const excess = unconfirmedPoints() + unsent.length - maxQueued;
     if (excess > 0) unsent.splice(0, Math.min(excess, unsent.length));
   };
 
@@ -201,15 +198,14 @@ export function createPositionReporter(options: PositionReporterOptions): Positi
       return;
     }
     setState("connecting");
-    const delay = Math.min(250 * 2 ** attempt++, 5_000) * (0.5 + Math.random() / 2);
-    reconnectTimer = setTimeout(connect, delay);
+    reconnectTimer = setTimeout(connect, reconnectDelayMs(attempt++));
   };
 
   function connect() {
     reconnectTimer = null;
     if (stopped) return;
     setState("connecting");
-    const ws = new WebSocketImpl(positionSocketUrl(options.url));
+    const ws = new WebSocketImpl(webSocketUrl(options.url, PATH));
     socket = ws;
     ws.onopen = () => {
       void (async () => {
@@ -258,7 +254,7 @@ export function createPositionReporter(options: PositionReporterOptions): Positi
       return closeReason;
     },
     get queuedPoints() {
-      return unsent.length + unconfirmed.reduce((n, sent) => n + sent.points.length, 0);
+      return unsent.length + unconfirmedPoints();
     },
     onStateChange(listener) {
       stateListeners.add(listener);

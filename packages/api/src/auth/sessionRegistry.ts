@@ -1,3 +1,5 @@
+import type { Session } from "./tokens";
+
 /** A socket the server can close, as far as auth cares. */
 export interface ClosableSocket {
   close: (code?: number, reason?: string) => void;
@@ -45,8 +47,16 @@ export class SessionRegistry {
     for (const [id, until] of this.revokedUntil) if (until <= now) this.revokedUntil.delete(id);
   }
 
-  isRevoked(tokenId: string): boolean {
+  isRevoked(tokenId: string, now = Date.now()): boolean {
     const until = this.revokedUntil.get(tokenId);
-    return until !== undefined && until > Date.now();
+    return until !== undefined && until > now;
+  }
+
+  /**
+   * Whether `session` may still act: not expired and not logged out. Checked on every
+   * operation, because a socket outlives the token it opened with.
+   */
+  isLive(session: Session, now = Date.now()): boolean {
+    return session.expiresAt > now && !this.isRevoked(session.tokenId, now);
   }
 }

@@ -33,7 +33,9 @@ export type FleetDriverChange = FleetDriver | FleetPositionChange;
 export type FleetFrame = { kind: "snapshot"; at: number; drivers: FleetDriver[] } | { kind: "frame"; at: number; drivers: FleetDriverChange[] };
 
 /** `change` applied on top of `earlier`: a position-only change keeps what `earlier` said about the rest. */
-export function mergeFleetChange<T extends FleetDriverChange>(earlier: T | undefined, change: FleetDriverChange): T | FleetDriverChange {
+export function mergeFleetChange(earlier: FleetDriver, change: FleetDriverChange): FleetDriver;
+export function mergeFleetChange(earlier: FleetDriverChange | undefined, change: FleetDriverChange): FleetDriverChange;
+export function mergeFleetChange(earlier: FleetDriverChange | undefined, change: FleetDriverChange): FleetDriverChange {
   return earlier && !("name" in change) ? { ...earlier, position: change.position } : change;
 }
 
@@ -46,9 +48,10 @@ export function applyFleetFrame(fleet: ReadonlyMap<number, FleetDriver> | null, 
   const next = new Map(fleet ?? []);
   for (const change of frame.drivers) {
     const known = next.get(change.id);
+    if (known) next.set(change.id, mergeFleetChange(known, change));
     // A position for a driver this view never had in full cannot be shown; the feed sends
     // every driver in full first, so this only skips what was never promised.
-    if (known || "name" in change) next.set(change.id, mergeFleetChange(known, change) as FleetDriver);
+    else if ("name" in change) next.set(change.id, change);
   }
   return next;
 }

@@ -12,6 +12,7 @@ import {
   type PositionSocketMessage,
   type PositionSocketReply,
 } from "./positionSocketProtocol";
+import type { ReportedPoint } from "./points";
 import type { TrackingService } from "./service";
 
 /** The parts of a `ws` socket the position sockets use. */
@@ -128,7 +129,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
       this.onFirstMessage(connection, data, isBinary);
       return;
     }
-    if (session.expiresAt <= now || this.deps.sessions.isRevoked(session.tokenId)) {
+    if (!this.deps.sessions.isLive(session, now)) {
       socket.close(SESSION_ENDED_CLOSE_CODE, "your session has expired; sign in again");
       return;
     }
@@ -172,7 +173,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
     const { socket } = connection;
     const check = await this.deps.tokens.verify(token);
     if (!this.connections.has(connection)) return;
-    if (!check.ok || this.deps.sessions.isRevoked(check.session.tokenId)) {
+    if (!check.ok || !this.deps.sessions.isLive(check.session)) {
       socket.close(POSITION_SOCKET_CLOSE.unauthorized, "the token is not valid or has expired; sign in again");
       return;
     }
@@ -206,7 +207,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
     return null;
   }
 
-  private report(connection: Connection<S>, session: Session, seq: number, points: Parameters<TrackingService["report"]>[1], now: number): void {
+  private report(connection: Connection<S>, session: Session, seq: number, points: readonly ReportedPoint[], now: number): void {
     const { socket } = connection;
     try {
       const { rejected } = this.deps.tracking.report(session.userId, points, now);
