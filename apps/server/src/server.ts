@@ -197,7 +197,14 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   });
 
   // Drivers' position reports, on a socket of their own without tRPC's answer per call.
-  const positionWss = new WebSocketServer({ noServer: true, maxPayload: POSITION_SOCKET_MAX_PAYLOAD_BYTES });
+  const positionWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: POSITION_SOCKET_MAX_PAYLOAD_BYTES,
+    // Every message is parsed as JSON and checked field by field, and a malformed byte
+    // sequence decodes to U+FFFD, which no report field accepts and which fails a token's
+    // signature check; ws's own UTF-8 pass would be a second walk over every message.
+    skipUTF8Validation: true,
+  });
   const positionSockets = new PositionSockets<WebSocket>(
     {
       tokens: services.tokens,

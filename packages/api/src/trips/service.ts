@@ -9,6 +9,7 @@ import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
 import type { PositionReport, TrackingService } from "../tracking/service";
 import { ActiveTrips } from "./activeTrips";
+import { MoveNotices } from "./moveNotices";
 import { continueRideSearch, type DispatchContext } from "./dispatch";
 import { tripSettings, type TripOptions, type TripSettings } from "./settings";
 import { arriveAutomatically } from "./status";
@@ -34,7 +35,7 @@ export class TripService implements RideOfferExpiry {
   /** What ride dispatch reads besides MySQL: settings and live positions. */
   readonly dispatch: DispatchContext;
   readonly active = new ActiveTrips();
-  private readonly moveListeners = new Map<number, Set<() => void>>();
+  private readonly moves: MoveNotices;
   /** Trips whose automatic arrival is being written, so a burst of reports writes once. */
   private readonly arriving = new Set<number>();
   private subscription: PumpSubscription | null = null;
@@ -47,6 +48,7 @@ export class TripService implements RideOfferExpiry {
     options: TripOptions = {},
   ) {
     this.settings = tripSettings(options);
+    this.moves = new MoveNotices(this.settings.trackingRoundMs);
     this.dispatch = { settings: this.settings, livePosition: (driverId) => deps.tracking.positions.get(driverId) };
   }
 
@@ -57,10 +59,8 @@ export class TripService implements RideOfferExpiry {
     tracking.setTripIdResolver((driverId) => this.active.forDriver(driverId)[0]?.id ?? null);
     this.disposers.push(
       tracking.onPositionReported((report) => this.checkArrival(report)),
-      tracking.positions.onChange((driverId) => {
-        const listeners = this.moveListeners.get(driverId);
-        if (listeners) for (const listener of listeners) listener();
-      }),
+      tracking.positions.onChange((driverId) => this.moves.moved(driverId)),
+      () => this.moves.stop(),
     );
   }
 
@@ -86,7 +86,7 @@ export class TripService implements RideOfferExpiry {
         db: this.deps.db,
         pump: this.deps.pump,
         positionOf: (driverId) => this.deps.tracking.positions.get(driverId),
-        onDriverMoved: (driverId, listener) => this.onDriverMoved(driverId, listener),
+        onDriverMoved: (driverId, listener) => this.moves.listen(driverId, listener),
         citySpeedKmh: this.settings.citySpeedKmh,
       },
       viewer,
@@ -149,16 +149,6 @@ export class TripService implements RideOfferExpiry {
       this.deps.logger.warn({ err: error }, "trip directory fell behind; reloading active trips");
       await this.follow().catch((reloadError: unknown) => this.deps.logger.error({ err: reloadError }, "reloading active trips failed"));
     }
-  }
-
-  private onDriverMoved(driverId: number, listener: () => void): () => void {
-    let listeners = this.moveListeners.get(driverId);
-    if (!listeners) this.moveListeners.set(driverId, (listeners = new Set()));
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.moveListeners.delete(driverId);
-    };
   }
 
   /**

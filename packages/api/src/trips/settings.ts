@@ -14,6 +14,11 @@ export interface TripOptions {
   arrivalRadiusM?: number;
   /** Speed assumed for ETAs when the driver's reported speed is unknown or implausible, km/h. @default 30 */
   citySpeedKmh?: number;
+  /**
+   * `tracking.onTrip` position frames go out in rounds this far apart, all due riders at
+   * once (see `MoveNotices`); 0 sends each as its report lands. In ms. @default 50
+   */
+  trackingRoundMs?: number;
 }
 
 export type TripSettings = Required<TripOptions>;
@@ -26,6 +31,7 @@ export function tripSettings(options: TripOptions = {}): TripSettings {
     maxDriversPerRing: options.maxDriversPerRing ?? 10,
     arrivalRadiusM: options.arrivalRadiusM ?? 100,
     citySpeedKmh: options.citySpeedKmh ?? 30,
+    trackingRoundMs: options.trackingRoundMs ?? 50,
   };
   if (settings.ringsKm.length === 0 || settings.ringsKm.some((km) => !(km > 0))) {
     throw new Error("trips.ringsKm needs at least one positive radius");
@@ -35,6 +41,9 @@ export function tripSettings(options: TripOptions = {}): TripSettings {
   }
   if (!Number.isInteger(settings.maxDriversPerRing) || settings.maxDriversPerRing < 1) {
     throw new Error("trips.maxDriversPerRing must be a positive integer");
+  }
+  if (!Number.isInteger(settings.trackingRoundMs) || settings.trackingRoundMs < 0 || settings.trackingRoundMs > 1_000) {
+    throw new Error("trips.trackingRoundMs must be a whole number of ms from 0 to 1000");
   }
   return settings;
 }

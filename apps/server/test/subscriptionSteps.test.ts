@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+
+/**
+ * The fifth part of the tRPC patch (patches/README.md) replaces the adapter's
+ * `Unpromise.race([iterator.next(), abort])` with one plain promise per step. Over a real
+ * socket, a subscription must still deliver every value in order, end with `stopped`, turn
+ * a thrown error into an error message, and stop a generator that is waiting when the
+ * client sends `subscription.stop`, running its `finally`.
+ */
+const t = initTRPC.create();
+const released: string[] = [];
+const router = t.router({
+  count: t.procedure.subscription(async function* () {
+    for (let value = 0; value < 1_000; value++) yield value;
+  }),
+  failAfterTwo: t.procedure.subscription(async function* () {
+    yield 1;
+    yield 2;
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: "the trip ended" });
+  }),
+  waitForever: t.procedure.subscription(async function* (opts) {
+    try {
+      yield "ready";
+      // Waits for the abort, as a well-behaved procedure does; nothing else would wake it.
+      await new Promise((resolve) => opts.signal?.addEventListener("abort", resolve, { once: true }));
+      // Must never reach the client: the adapter has stopped reading by now.
+      yield "after stop";
+    } finally {
+      released.push(`waitForever aborted=${String(opts.signal?.aborted)}`);
+    }
+  }),
+});
+
+let wss: WebSocketServer;
+let url: string;
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  applyWSSHandler({ wss, router });
+  await new Promise<void>((resolve) => wss.once("listening", resolve));
+  const address = wss.address();
+  url = `ws://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  for (const client of wss.clients) client.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+});
+
+interface Message {
+  id: number;
+  result?: { type: string; data?: unknown };
+  error?: { message: string; data?: { code?: string } };
+}
+
+/** Opens a socket and starts subscription `path` as request 1; `messages` fills as they come. */
+async function open(path: string) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  const messages: Message[] = [];
+  const waiters: (() => void)[] = [];
+  socket.on("message", (data: Buffer) => {
+    messages.push(JSON.parse(data.toString("utf8")) as Message);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path } }));
+  return { socket, messages, until };
+}
+
+describe("subscription steps on the wire (patch part five)", () => {
+  it("delivers every value in order, then stopped", async () => {
+    const { socket, messages, until } = await open("count");
+    await until(() => messages.some((message) => message.result?.type === "stopped"));
+    socket.close();
+    const data = messages.filter((message) => message.result?.type === "data").map((message) => message.result?.data);
+    expect(data).toEqual(Array.from({ length: 1_000 }, (_, value) => value));
+    expect(messages.at(-1)?.result?.type).toBe("stopped");
+  });
+
+  it("turns an error thrown mid-stream into an error message with its code", async () => {
+    const { socket, messages, until } = await open("failAfterTwo");
+    await until(() => messages.some((message) => message.error));
+    socket.close();
+    expect(messages.filter((message) => message.result?.type === "data").map((message) => message.result?.data)).toEqual([1, 2]);
+    const error = messages.find((message) => message.error)?.error;
+    expect(error?.message).toBe("the trip ended");
+    expect(error?.data?.code).toBe("PRECONDITION_FAILED");
+  });
+
+  it("stops a waiting generator on subscription.stop and runs its finally", async () => {
+    released.length = 0;
+    const { socket, messages, until } = await open("waitForever");
+    await until(() => messages.some((message) => message.result?.data === "ready"));
+    expect(released).toEqual([]);
+    socket.send(JSON.stringify({ id: 1, method: "subscription.stop" }));
+    await until(() => messages.some((message) => message.result?.type === "stopped"));
+    await expect.poll(() => released).toEqual(["waitForever aborted=true"]);
+    expect(messages.map((message) => message.result?.data)).not.toContain("after stop");
+    socket.close();
+  });
+});
