@@ -153,18 +153,27 @@ export class TripService implements RideOfferExpiry {
 
   /**
    * Runs on the instance that received the report, so each report is checked once. Only a
-   * trip this process knows is en route is looked at, so ordinary reports touch no database.
+   * trip this process knows is en route is looked at, so ordinary reports touch no database;
+   * they also start no async work (this runs for every report).
    */
-  private async checkArrival(report: PositionReport): Promise<void> {
+  private checkArrival(report: PositionReport): Promise<void> | undefined {
     const radiusKm = this.settings.arrivalRadiusM / 1_000;
+    let arrived: number[] | undefined;
     for (const trip of this.active.forDriver(report.driverId)) {
       if (trip.status !== "en_route" || this.arriving.has(trip.id)) continue;
-      if (!report.points.some((point) => haversineKm(point, trip.pickup) <= radiusKm)) continue;
-      this.arriving.add(trip.id);
+      if (report.points.some((point) => haversineKm(point, trip.pickup) <= radiusKm)) (arrived ??= []).push(trip.id);
+    }
+    return arrived && this.arrive(report.driverId, arrived);
+  }
+
+  private async arrive(driverId: number, tripIds: readonly number[]): Promise<void> {
+    for (const tripId of tripIds) {
+      if (this.arriving.has(tripId)) continue;
+      this.arriving.add(tripId);
       try {
-        await arriveAutomatically(this.deps, report.driverId, trip.id);
+        await arriveAutomatically(this.deps, driverId, tripId);
       } finally {
-        this.arriving.delete(trip.id);
+        this.arriving.delete(tripId);
       }
     }
   }
