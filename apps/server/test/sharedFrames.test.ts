@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import { initTRPC } from "@trpc/server";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { shareJson, sharedJsonEncoder } from "@convoy/api";
+import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
  * A payload marked with `shareJson` leaves the server as the fragments of one text message
@@ -21,21 +21,15 @@ const router = t.router({
   }),
 });
 
-let wss: WebSocketServer;
+let server: BareTrpcServer;
 let url: string;
 
 beforeAll(async () => {
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  applyWSSHandler({ wss, router, experimental_encoder: sharedJsonEncoder });
-  await new Promise<void>((resolve) => wss.once("listening", resolve));
-  const address = wss.address();
-  url = `ws://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  server = await startBareTrpcServer(router, { experimental_encoder: sharedJsonEncoder });
+  url = server.url;
 });
 
-afterAll(async () => {
-  for (const client of wss.clients) client.terminate();
-  await new Promise((resolve) => wss.close(resolve));
-});
+afterAll(() => server.close());
 
 /** Subscribes with request id `id` and resolves with every text message up to the stream's end. */
 async function subscribe(id: number): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
  * The fifth part of the tRPC patch (patches/README.md) replaces the adapter's
@@ -34,21 +34,15 @@ const router = t.router({
   }),
 });
 
-let wss: WebSocketServer;
+let server: BareTrpcServer;
 let url: string;
 
 beforeAll(async () => {
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  applyWSSHandler({ wss, router });
-  await new Promise<void>((resolve) => wss.once("listening", resolve));
-  const address = wss.address();
-  url = `ws://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  server = await startBareTrpcServer(router);
+  url = server.url;
 });
 
-afterAll(async () => {
-  for (const client of wss.clients) client.terminate();
-  await new Promise((resolve) => wss.close(resolve));
-});
+afterAll(() => server.close());
 
 interface Message {
   id: number;
