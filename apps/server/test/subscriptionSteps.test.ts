@@ -4,11 +4,11 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
- * The fifth part of the tRPC patch (patches/README.md) replaces the adapter's
- * `Unpromise.race([iterator.next(), abort])` with one plain promise per step. Over a real
- * socket, a subscription must still deliver every value in order, end with `stopped`, turn
- * a thrown error into an error message, and stop a generator that is waiting when the
- * client sends `subscription.stop`, running its `finally`.
+ * The tRPC patch (patches/README.md, "One plain promise per subscription step") replaces
+ * the adapter's `Unpromise.race([iterator.next(), abort])` with one plain promise per step.
+ * Over a real socket, a subscription must still deliver every value in order, end with
+ * `stopped`, turn a thrown error into an error message, and stop a generator that is
+ * waiting when the client sends `subscription.stop`, running its `finally`.
  */
 const t = initTRPC.create();
 const released: string[] = [];
@@ -67,7 +67,7 @@ async function open(path: string) {
   return { socket, messages, until };
 }
 
-describe("subscription steps on the wire (patch part five)", () => {
+describe("subscription steps on the wire (patched adapter)", () => {
   it("delivers every value in order, then stopped", async () => {
     const { socket, messages, until } = await open("count");
     await until(() => messages.some((message) => message.result?.type === "stopped"));

@@ -1,8 +1,8 @@
 /**
  * SQL literals for the hot write paths: every point every driver reports, and the event
  * rows of an offer sent to hundreds of drivers. Building those multi-row INSERTs through
- * the query builder allocates a parameter object per value and was a tenth or more of the
- * server's CPU, so these statements are written as one string instead.
+ * the query builder allocates a parameter object per value, a tenth or more of the server's
+ * CPU on these paths, so these statements are written as one string instead.
  */
 import { getTableName, type Column, type Table } from "drizzle-orm";
 import { escapeSqlString } from "@convoy/db";

@@ -5,7 +5,7 @@ import { MAX_POINTS_PER_REPORT, reportInputSchema, type Rejection } from "./poin
  * The position socket: one WebSocket per driver that carries nothing but position reports,
  * beside the tRPC socket that carries everything else. A report gets no answer unless some
  * of its points are refused; the driver asks for confirmation with a `sync` when it wants
- * one (every 30 s, and before it goes off shift). Answering every report is what made a
+ * one (every 30 s, and before it goes off shift). Answering every report would make a
  * report cost twice a dispatcher delivery (bench/README.md, "The position socket").
  *
  * Client → server, JSON text frames:
@@ -57,7 +57,7 @@ const isOptionalNumber = (value: unknown) => value === undefined || value === nu
 
 /**
  * The common case, a well-formed report, checked by hand: the position socket takes 2,000
- * of them a second, and zod's parse (which also copies the message) was a tenth of the
+ * of them a second, and zod's parse (which also copies the message) takes a tenth of the
  * server's time on them. It only ever says yes to what `positionSocketMessageSchema`
  * accepts as a report (a property test holds it to that); anything else goes through zod,
  * which gives the readable error. Extra keys on a point are left in place where zod would

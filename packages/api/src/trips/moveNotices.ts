@@ -5,9 +5,9 @@
  * Why rounds: every notice becomes a frame and a socket write. Written the moment each
  * report lands, 500 riders are 500 writes scattered over the second, and on a VM each one
  * that wakes a sleeping reader costs about twice what the same write costs in a burst
- * (`bench/README.md`, "Fifth session"). A round also folds two reports of one driver into
- * one frame with the newer position. The price is up to `intervalMs` of added latency,
- * far inside the rider's 150 ms budget.
+ * (`bench/README.md`, "Rider frames in rounds"). A round also folds two reports of one
+ * driver into one frame with the newer position. The price is up to `intervalMs` of added
+ * latency, far inside the rider's 150 ms budget.
  */
 export class MoveNotices {
   private readonly listeners = new Map<number, Set<() => void>>();
