@@ -1,5 +1,5 @@
 /**
- * The fleet scenario's messages, shaped and sized as Convoy sends them (tRPC's JSON-RPC
+ * The fleet scenario's messages, shaped and sized as Convoy's tRPC messages (the JSON-RPC
  * envelope around a report, its answer, a dispatcher frame entry, a rider frame), for the
  * socket floors to move without Convoy.
  */

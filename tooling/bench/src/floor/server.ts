@@ -4,7 +4,9 @@
  * database). It answers every driver report, sends the report's driver to that driver's
  * rider at once, and every 100 ms sends one frame of the drivers that reported since the
  * last to every dispatcher, stringified once. Its CPU per delivery is what this machine
- * charges for the fleet's socket traffic alone, the part no server code can avoid.
+ * charges for that socket traffic alone: a gauge of the host's speed at the time of a run.
+ * It answers reports as tRPC calls are answered, which Convoy's position socket does not,
+ * so it moves more traffic than the fleet scenario's server and is no bound on Convoy.
  *
  * Sockets say who they are in the URL: `?role=driver&pair=7`, `?role=rider&pair=7`,
  * `?role=dispatcher`. It listens on a free port and sends `{ port }` to its parent.
