@@ -1,18 +1,13 @@
-import { channels, type Bus } from "../events/bus";
+import type { Bus } from "../events/bus";
+import { channels, type TypingMessage } from "../events/channels";
 import { BoundedQueue } from "../events/queue";
 import type { Thread } from "./access";
 
 /** How long a typing state lasts without a refresh. @default 3_000 (ms) */
 export const TYPING_TTL_MS = 3_000;
 
-export interface TypingEvent {
-  type: "typing";
-  offerId: number;
-  driverId: number;
-  dispatcherId: number;
-  userId: number;
-  typing: boolean;
-}
+/** A typing state as the chat stream yields it. */
+export type TypingEvent = TypingMessage;
 
 /**
  * Ephemeral typing state, never stored. Every instance hears every typing message on the
@@ -25,7 +20,7 @@ export class TypingTracker {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly bus: Bus) {
-    this.unsubscribe = bus.subscribe(channels.typing, (message) => this.receive(message as TypingEvent));
+    this.unsubscribe = bus.subscribe(channels.typing, (message) => this.receive(message));
   }
 
   /** Announces the caller's typing state to every instance. */

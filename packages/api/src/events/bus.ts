@@ -1,19 +1,25 @@
+import type { BusMessages, Channel } from "./channels";
+
 /**
  * How live messages travel between the parts of Convoy, and between processes when
  * scaled out. Delivery is best-effort: a subscriber that was away misses messages, which
- * is why durable streams catch up from the event log (see `pump.ts`).
+ * is why durable streams catch up from the event log (see `pump.ts`). Each channel carries
+ * one message type (`BusMessages`), so subscribers need no casts.
  */
 export interface Bus {
-  publish: (channel: string, message: unknown) => void;
-  subscribe: (channel: string, handler: (message: unknown) => void) => () => void;
+  publish<C extends Channel>(channel: C, message: BusMessages[C]): void;
+  subscribe<C extends Channel>(channel: C, handler: (message: BusMessages[C]) => void): () => void;
   /** Called after the transport recovers from an outage, so streams can catch up. */
   onReconnect: (handler: () => void) => () => void;
   close: () => Promise<void>;
 }
 
+/** A handler as stored by a bus: the channel it was registered for fixes its message type. */
+export type AnyHandler = (message: BusMessages[Channel]) => void;
+
 /** The single-process bus: synchronous, in-memory fan-out. */
 export function createInProcessBus(): Bus {
-  const handlers = new Map<string, Set<(message: unknown) => void>>();
+  const handlers = new Map<Channel, Set<AnyHandler>>();
   return {
     publish(channel, message) {
       const set = handlers.get(channel);
@@ -24,21 +30,11 @@ export function createInProcessBus(): Bus {
     subscribe(channel, handler) {
       let set = handlers.get(channel);
       if (!set) handlers.set(channel, (set = new Set()));
-      set.add(handler);
-      return () => set.delete(handler);
+      const stored = handler as AnyHandler;
+      set.add(stored);
+      return () => set.delete(stored);
     },
     onReconnect: () => () => undefined,
     close: async () => handlers.clear(),
   };
 }
-
-/** Channel names, in one place. */
-export const channels = {
-  events: "convoy:events",
-  typing: "convoy:typing",
-  presence: "convoy:presence",
-  presenceHeartbeat: "convoy:presence-heartbeat",
-  positions: "convoy:positions",
-  availability: "convoy:availability",
-  logout: "convoy:logout",
-} as const;

@@ -1,6 +1,7 @@
 import type { Database, EventStream } from "@convoy/db";
 import type { Logger } from "pino";
-import { channels, type Bus } from "./bus";
+import type { Bus } from "./bus";
+import { channels } from "./channels";
 import { latestEventId, readAllEventsAfter } from "./eventLog";
 import { BoundedQueue } from "./queue";
 import type { StoredEvent, Viewer } from "./types";
@@ -78,7 +79,7 @@ export class EventPump {
   async start(): Promise<void> {
     this.watermark = await latestEventId(this.db);
     this.disposers.push(
-      this.bus.subscribe(channels.events, (message) => this.receive(message as StoredEvent[])),
+      this.bus.subscribe(channels.events, (message) => this.receive(message)),
       this.bus.onReconnect(() => void this.catchUp()),
     );
     this.timer = setInterval(() => void this.catchUp(), this.pollIntervalMs);

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "pino";
-import type { Bus } from "./bus";
+import type { AnyHandler, Bus } from "./bus";
+import type { BusMessages, Channel } from "./channels";
 
 export interface RedisBusOptions {
   url: string;
@@ -34,7 +35,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   // subscriber mode, which breaks every reconnect.
   const subscriber = new Redis(options.url, { ...base, enableReadyCheck: false });
   const commands = new Redis(options.url, { ...base, enableOfflineQueue: false });
-  const handlers = new Map<string, Set<(message: unknown) => void>>();
+  const handlers = new Map<string, Set<AnyHandler>>();
   const reconnectHandlers = new Set<() => void>();
   let wasDisconnected = false;
 
@@ -58,9 +59,10 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   subscriber.on("message", (channel: string, raw: string) => {
     const set = handlers.get(channel);
     if (!set) return;
-    let message: unknown;
+    let message: BusMessages[Channel];
     try {
-      message = JSON.parse(raw);
+      // Every instance publishes the channel's own type (see `BusMessages`), serialized.
+      message = JSON.parse(raw) as BusMessages[Channel];
     } catch {
       options.logger.warn({ channel }, "dropped a malformed bus message");
       return;
@@ -83,9 +85,10 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
           options.logger.warn({ err: (error as Error).message, channel }, "redis subscribe failed");
         });
       }
-      set.add(handler);
+      const stored = handler as AnyHandler;
+      set.add(stored);
       return () => {
-        set.delete(handler);
+        set.delete(stored);
         if (set.size === 0) {
           handlers.delete(channel);
           void subscriber.unsubscribe(channel).catch(() => undefined);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Database, UserRole } from "@convoy/db";
 import type { Logger } from "pino";
-import { channels, type Bus } from "../events/bus";
+import type { Bus } from "../events/bus";
+import { channels } from "../events/channels";
 import { BoundedQueue } from "../events/queue";
 import { PresenceDirectory } from "./directory";
 import { LastSeenWriter } from "./lastSeen";
@@ -68,11 +69,11 @@ export class PresenceService {
 
   start(): void {
     this.stopBus = this.bus.subscribe(channels.presence, (message) => {
-      const change = this.directory.apply(message as PresenceMessage);
+      const change = this.directory.apply(message);
       if (change) for (const listener of this.listeners) listener(change);
     });
     this.stopHeartbeatBus = this.bus.subscribe(channels.presenceHeartbeat, (message) => {
-      this.emit(this.directory.applyHeartbeat(message as PresenceHeartbeat));
+      this.emit(this.directory.applyHeartbeat(message));
     });
     this.heartbeatTimer = setInterval(() => {
       this.sendHeartbeat();

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "@convoy/db";
 import { login, toPublicUser } from "../auth/login";
-import { channels } from "../events/bus";
+import { channels, type LogoutMessage } from "../events/channels";
 import { consumeOrThrow } from "../lib/rateLimits";
 import { authedProcedure, createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -11,13 +11,6 @@ export const loginInputSchema = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email("email must be a valid address").max(255)),
   password: z.string().min(1, "password is required").max(200),
 });
-
-/** Sent on the bus so every instance closes the user's sockets and refuses the token. */
-export interface LogoutMessage {
-  userId: number;
-  tokenId: string;
-  expiresAt: number;
-}
 
 export const authRouter = createTRPCRouter({
   login: publicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {

@@ -1,10 +1,7 @@
-import type { AcceptedPoint } from "./points";
+import type { LivePosition } from "../events/channels";
 
-/** A driver's newest known position, as every live view shows it. */
-export interface LivePosition extends AcceptedPoint {
-  /** When the server received the report, epoch ms (equals `recordedAt` for positions loaded at start). */
-  receivedAt: number;
-}
+/** A driver's newest known position, as every live view shows it (and as the bus carries it). */
+export type { LivePosition } from "../events/channels";
 
 export type PositionListener = (driverId: number, position: LivePosition) => void;
 

@@ -1,18 +1,6 @@
 import type { Availability } from "@convoy/db";
-import { channels, type Bus } from "../events/bus";
-import type { LivePosition } from "./latestPositions";
-
-/** On `channels.positions`: a driver's newest point from one report. */
-export interface PositionMessage {
-  driverId: number;
-  position: LivePosition;
-}
-
-/** On `channels.availability`: a driver's availability after a committed change. */
-export interface AvailabilityMessage {
-  driverId: number;
-  availability: Availability;
-}
+import type { Bus } from "../events/bus";
+import { channels, type AvailabilityMessage } from "../events/channels";
 
 /**
  * Tells every instance's fleet view that a driver's availability changed. Call after the

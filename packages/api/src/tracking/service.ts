@@ -1,13 +1,13 @@
 import { TRPCError } from "@trpc/server";
 import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
-import { channels, type Bus } from "../events/bus";
+import type { Bus } from "../events/bus";
+import { channels, type PositionMessage } from "../events/channels";
 import type { PresenceChange } from "../presence/types";
 import { FleetFeed } from "./fleetFeed";
 import type { FleetDriver, FleetFrame } from "./fleetTypes";
 import { LatestPositions } from "./latestPositions";
 import { insertLocations, LocationWriter, type LocationRow } from "./locationWriter";
-import type { AvailabilityMessage, PositionMessage } from "./messages";
 import { screenPoints, type AcceptedPoint, type Rejection, type ReportedPoint } from "./points";
 import { DriverPositionSync } from "./positionSync";
 import { DriverRoster, loadDriverSnapshot, type RosterEntry } from "./roster";
@@ -109,11 +109,11 @@ export class TrackingService {
     const { bus, presence } = this.deps;
     this.disposers.push(
       bus.subscribe(channels.positions, (message) => {
-        const { driverId, position } = message as PositionMessage;
+        const { driverId, position } = message;
         if (this.positions.apply(driverId, position)) this.touch(driverId, "position");
       }),
       bus.subscribe(channels.availability, (message) => {
-        const { driverId, availability } = message as AvailabilityMessage;
+        const { driverId, availability } = message;
         if (this.roster.setAvailability(driverId, availability)) this.feed.markChanged(driverId);
       }),
       presence.onChange((change) => {
