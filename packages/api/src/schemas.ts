@@ -22,4 +22,5 @@ export {
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { haversineKm, type LatLng } from "./lib/geo";
+export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";

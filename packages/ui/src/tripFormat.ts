@@ -1,4 +1,7 @@
 import type { TripView } from "@convoy/api";
+import { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "@convoy/api/schemas";
+
+export { OPEN_TRIP_STATUSES };
 
 export type TripStatus = TripView["status"];
 
@@ -17,11 +20,8 @@ export function tripStatusLabel(status: TripStatus): string {
   return TRIP_STATUS_LABELS[status];
 }
 
-/** Statuses a trip can still move on from. */
-export const OPEN_TRIP_STATUSES = ["requested", "assigned", "en_route", "arrived", "in_progress"] as const satisfies readonly TripStatus[];
-
 /** Statuses in which a driver is on the trip and can be followed on a map. */
-export const TRACKABLE_TRIP_STATUSES = ["assigned", "en_route", "arrived", "in_progress"] as const satisfies readonly TripStatus[];
+export const TRACKABLE_TRIP_STATUSES = ACTIVE_TRIP_STATUSES;
 
 export function isOpenTrip(status: TripStatus): boolean {
   return (OPEN_TRIP_STATUSES as readonly TripStatus[]).includes(status);

@@ -1,5 +1,4 @@
-import { eq } from "drizzle-orm";
-import { users, verifyPassword, type Database } from "@convoy/db";
+import { type Database, eq, users, verifyPassword } from "@convoy/db";
 import type { TokenService } from "./tokens";
 
 /** A valid scrypt hash of a random password, so unknown emails cost the same time as known ones. */

@@ -1,11 +1,9 @@
 import { eq, offers } from "@convoy/db";
 import type { Emit } from "../events/commit";
 import type { NewEvent } from "../events/types";
+import { formatCents } from "../lib/money";
 import type { Tx } from "../lib/transaction";
 import { postSystemMessage } from "./messages";
-
-const dollars = (cents: number) =>
-  `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** The thread message an offer event leaves behind, if any. */
 function activityMessage(event: NewEvent): { driverId: number; kind: "rate_proposal" | "system"; body: string } | null {
@@ -13,11 +11,11 @@ function activityMessage(event: NewEvent): { driverId: number; kind: "rate_propo
   switch (event.type) {
     case "offer.countered":
       return payload.driverId !== undefined && payload.counterRateCents !== undefined
-        ? { driverId: payload.driverId, kind: "rate_proposal", body: `Countered at ${dollars(payload.counterRateCents)}` }
+        ? { driverId: payload.driverId, kind: "rate_proposal", body: `Countered at ${formatCents(payload.counterRateCents)}` }
         : null;
     case "offer.accepted":
       return payload.driverId !== undefined && payload.agreedRateCents !== undefined
-        ? { driverId: payload.driverId, kind: "system", body: `Accepted at ${dollars(payload.agreedRateCents)}` }
+        ? { driverId: payload.driverId, kind: "system", body: `Accepted at ${formatCents(payload.agreedRateCents)}` }
         : null;
     case "offer.expired":
       return event.driverId ? { driverId: event.driverId, kind: "system", body: "Offer expired" } : null;

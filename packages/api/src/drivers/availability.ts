@@ -1,9 +1,7 @@
-import { and, eq, inArray, count } from "drizzle-orm";
 import { TRPCError } from "@trpc/server";
-import { drivers, trips, type Availability, type Database } from "@convoy/db";
+import { and, type Availability, count, type Database, drivers, eq, inArray, trips } from "@convoy/db";
+import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 
-/** Trip statuses during which a driver is busy whatever they chose. */
-export const ACTIVE_TRIP_STATUSES = ["assigned", "en_route", "arrived", "in_progress"] as const;
 
 /**
  * Sets a driver's own availability. While they have an active trip it stays `busy`,

@@ -1,5 +1,4 @@
-import { and, between, count, eq, inArray, sql } from "drizzle-orm";
-import { drivers, offers, trips, users, type Availability, type Database } from "@convoy/db";
+import { and, type Availability, between, count, type Database, drivers, eq, inArray, offers, sql, trips, users } from "@convoy/db";
 import { boundingBox, haversineKm, type LatLng } from "../lib/geo";
 
 export interface DriverFilter {

@@ -1,5 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
-import { events, eventSequence, type Database, type EventStream } from "@convoy/db";
+import { and, asc, type Database, eq, events, eventSequence, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
 import { sqlBoolean, sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { NewEvent, StoredEvent, Viewer } from "./types";

@@ -1,12 +1,13 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
 import type { TRPCError } from "@trpc/server";
-import { drivers, offerRecipients, offers, trips, users, type Offer, type OfferRecipient } from "@convoy/db";
+import { and, drivers, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql, trips, users } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { emitTripEvent } from "../trips/tripEvents";
 import type { OfferDeps } from "./deps";
-import { affectedRows, closedOfferError, DB_NOW, findRecipient, formatCents, lockOffer } from "./guards";
+import { affectedRows } from "../lib/affectedRows";
+import { formatCents } from "../lib/money";
+import { closedOfferError, DB_NOW, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";

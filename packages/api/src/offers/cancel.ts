@@ -1,10 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { offerRecipients, offers } from "@convoy/db";
+import { and, eq, inArray, offerRecipients, offers, sql } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
-import { affectedRows, closedOfferError, DB_NOW, lockOffer } from "./guards";
+import { affectedRows } from "../lib/affectedRows";
+import { closedOfferError, DB_NOW, lockOffer } from "./guards";
 import { offerEvent } from "./offerEvents";
 import { transition } from "./recipientStates";
 

@@ -1,5 +1,5 @@
-import { and, eq, getTableName, sql } from "drizzle-orm";
-import { drivers, offerRecipients, offers, users, type OfferKind } from "@convoy/db";
+import { getTableName } from "drizzle-orm";
+import { and, drivers, eq, type OfferKind, offerRecipients, offers, sql, users } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, isDuplicateEntry } from "../lib/errors";
 import { haversineKm } from "../lib/geo";

@@ -1,5 +1,4 @@
-import { eq } from "drizzle-orm";
-import { offerRecipients } from "@convoy/db";
+import { eq, offerRecipients } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { OfferDeps } from "./deps";

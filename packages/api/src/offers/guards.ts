@@ -1,6 +1,5 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { TRPCError } from "@trpc/server";
-import { offerRecipients, offers, type DbOrTx, type Offer, type OfferRecipient } from "@convoy/db";
+import { and, asc, type DbOrTx, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql } from "@convoy/db";
 import { conflict } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { ACTIVE_RECIPIENT_STATUSES } from "./recipientStates";
@@ -12,16 +11,6 @@ import type { OfferViewer } from "./views";
  * keeps that true on a MySQL whose session time zone is not UTC.
  */
 export const DB_NOW = sql`UTC_TIMESTAMP(3)`;
-
-/** Rows an UPDATE matched; mysql2 reports found rows, so a no-op SET still counts. */
-export function affectedRows(result: readonly [{ affectedRows: number }, ...unknown[]]): number {
-  return result[0].affectedRows;
-}
-
-/** `$123.45` for messages; amounts stay integer cents everywhere else. */
-export function formatCents(cents: number): string {
-  return `$${(cents / 100).toFixed(2)}`;
-}
 
 export interface LockedOffer {
   offer: Offer;

@@ -1,5 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
-import { drivers, offerRecipients, offers, recipientStatuses, trips, users, type DbOrTx } from "@convoy/db";
+import { and, asc, count, type DbOrTx, desc, drivers, eq, inArray, lt, offerRecipients, offers, recipientStatuses, type SQL, trips, users } from "@convoy/db";
 import type { ListOffersInput } from "./schemas";
 import {
   offerViewColumns,

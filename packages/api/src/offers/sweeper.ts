@@ -1,10 +1,10 @@
-import { and, asc, eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { offers } from "@convoy/db";
+import { and, asc, eq, offers, sql } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
-import { affectedRows, DB_NOW, driversStillInPlay } from "./guards";
+import { affectedRows } from "../lib/affectedRows";
+import { DB_NOW, driversStillInPlay } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
 
 /** Offers expired per sweep at most; the next tick takes the rest. @default 200 */

@@ -1,15 +1,4 @@
-import { sql } from "drizzle-orm";
-import {
-  drivers,
-  offerRecipients,
-  offers,
-  trips,
-  users,
-  type OfferKind,
-  type OfferStatus,
-  type RecipientStatus,
-  type VehicleType,
-} from "@convoy/db";
+import { drivers, type OfferKind, offerRecipients, offers, type OfferStatus, type RecipientStatus, sql, trips, users, type VehicleType } from "@convoy/db";
 
 /** Who is looking at an offer. Riders never reach the offers domain. */
 export interface OfferViewer {

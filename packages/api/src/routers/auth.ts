@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { users } from "@convoy/db";
+import { eq, users } from "@convoy/db";
 import { login, toPublicUser } from "../auth/login";
 import { channels, type LogoutMessage } from "../events/channels";
 import { consumeOrThrow } from "../lib/rateLimits";

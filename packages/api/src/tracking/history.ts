@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "@convoy/db";
+import { type Database, sql } from "@convoy/db";
 import { z } from "zod";
 import { idSchema } from "../lib/validation";
 

@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import { locations, type Database } from "@convoy/db";
+import { type Database, locations, sql } from "@convoy/db";
 import type { Logger } from "pino";
 import type { AcceptedPoint } from "./points";
 import { sqlInsertHead, sqlNumber as num, sqlUtcDatetime } from "../lib/sqlLiterals";

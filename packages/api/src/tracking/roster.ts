@@ -1,5 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
-import { drivers, users, type Availability, type Database } from "@convoy/db";
+import { type Availability, type Database, drivers, eq, inArray, users } from "@convoy/db";
 import type { Logger } from "pino";
 
 /** What the fleet view shows about a driver besides position and presence. */

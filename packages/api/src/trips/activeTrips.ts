@@ -1,6 +1,6 @@
 import type { TripStatus } from "@convoy/db";
 import type { LatLng } from "../lib/geo";
-import { ACTIVE_TRIP_STATUSES } from "../drivers/availability";
+import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { isLaterStatus } from "./statusMachine";
 
 /** What live features need to know about a trip with a driver, without reading MySQL. */

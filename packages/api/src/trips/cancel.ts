@@ -1,9 +1,8 @@
-import { and, eq } from "drizzle-orm";
-import { offers, trips } from "@convoy/db";
+import { and, eq, offers, trips } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import { withdrawOffer } from "../offers/cancel";
-import { affectedRows } from "../offers/guards";
+import { affectedRows } from "../lib/affectedRows";
 import type { TripDeps } from "./deps";
 import { announceReleased, releaseDriver } from "./release";
 import type { CancelTripInput } from "./schemas";

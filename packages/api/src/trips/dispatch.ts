@@ -1,9 +1,8 @@
-import { and, eq } from "drizzle-orm";
-import { offers, trips, type Trip } from "@convoy/db";
+import { and, eq, offers, type Trip, trips } from "@convoy/db";
 import type { Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
 import { insertOffer } from "../offers/create";
-import { affectedRows } from "../offers/guards";
+import { affectedRows } from "../lib/affectedRows";
 import { driversOfferedTrip, findNearestAvailableDrivers, type LivePositionLookup } from "./nearestDrivers";
 import type { TripSettings } from "./settings";
 import { emitTripEvent } from "./tripEvents";

@@ -1,5 +1,4 @@
-import { and, between, eq } from "drizzle-orm";
-import { drivers, offerRecipients, offers, type DbOrTx } from "@convoy/db";
+import { and, between, type DbOrTx, drivers, eq, offerRecipients, offers } from "@convoy/db";
 import { boundingBox, haversineKm, type LatLng } from "../lib/geo";
 
 /** A driver's newest live position, if this process knows one; `recordedAt` in epoch ms. */

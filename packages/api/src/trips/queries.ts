@@ -1,5 +1,4 @@
-import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
-import { trips, type DbOrTx } from "@convoy/db";
+import { and, type DbOrTx, desc, eq, inArray, lt, type SQL, trips } from "@convoy/db";
 import type { ListTripsInput } from "./schemas";
 import { selectTripRows, toTripView, type TripPage, type TripView, type TripViewer } from "./views";
 

@@ -1,8 +1,7 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { drivers, trips } from "@convoy/db";
+import { and, drivers, eq, isNull, sql, trips } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
-import { affectedRows } from "../offers/guards";
+import { affectedRows } from "../lib/affectedRows";
 import type { TripDeps } from "./deps";
 import type { RateTripInput } from "./schemas";
 import { lockTrip } from "./status";

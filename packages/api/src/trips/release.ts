@@ -1,7 +1,6 @@
-import { and, count, eq, inArray, ne } from "drizzle-orm";
-import { drivers, trips } from "@convoy/db";
+import { and, count, drivers, eq, inArray, ne, trips } from "@convoy/db";
 import type { Bus } from "../events/bus";
-import { ACTIVE_TRIP_STATUSES } from "../drivers/availability";
+import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import type { Tx } from "../lib/transaction";
 import { publishAvailability } from "../tracking/messages";
 

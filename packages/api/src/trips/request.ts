@@ -1,5 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { trips, users } from "@convoy/db";
+import { and, eq, inArray, trips, users } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict } from "../lib/errors";
 import type { TripDeps } from "./deps";

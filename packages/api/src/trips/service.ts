@@ -1,9 +1,8 @@
-import { inArray } from "drizzle-orm";
-import { trips, type Database } from "@convoy/db";
+import { type Database, inArray, trips } from "@convoy/db";
 import type { Logger } from "pino";
 import type { Emit } from "../events/commit";
 import type { EventPump, PumpSubscription } from "../events/pump";
-import { ACTIVE_TRIP_STATUSES } from "../drivers/availability";
+import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { haversineKm } from "../lib/geo";
 import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";

@@ -1,9 +1,8 @@
-import { and, eq } from "drizzle-orm";
-import { trips, type Trip, type TripStatus } from "@convoy/db";
+import { and, eq, type Trip, trips, type TripStatus } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
-import { affectedRows } from "../offers/guards";
+import { affectedRows } from "../lib/affectedRows";
 import type { TripDeps } from "./deps";
 import { announceReleased, releaseDriver } from "./release";
 import type { UpdateTripStatusInput } from "./schemas";

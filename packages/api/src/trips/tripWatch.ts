@@ -1,6 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
-import { trips, type Database, type TripStatus } from "@convoy/db";
+import { type Database, eq, trips, type TripStatus } from "@convoy/db";
 import type { EventPump } from "../events/pump";
 import type { StoredEvent } from "../events/types";
 import { notFound } from "../lib/errors";

@@ -1,6 +1,5 @@
 import { alias } from "drizzle-orm/mysql-core";
-import { eq } from "drizzle-orm";
-import { drivers, trips, users, type DbOrTx, type Trip, type TripKind, type TripStatus, type VehicleType } from "@convoy/db";
+import { type DbOrTx, drivers, eq, type Trip, type TripKind, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
 import { haversineKm } from "../lib/geo";
 
 /** Who is looking at trips. */
