@@ -1,4 +1,4 @@
-import { createInProcessBus, createRedisBus, type Bus } from "@convoy/api";
+import { createInProcessBus, createRedisBus, type Bus } from "@convoy/api/server";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 

@@ -7,31 +7,20 @@ import type { Logger } from "pino";
 import type { Redis } from "ioredis";
 import {
   appRouter,
-  sharedJsonEncoder,
-  channels,
   createContext,
-  createInProcessBus,
-  createRateLimits,
-  createTokenService,
-  EventPump,
-  PresenceService,
-  SessionRegistry,
-  startOfferSweeper,
-  TypingTracker,
-  SESSION_ENDED_CLOSE_CODE,
-  TrackingService,
-  TripService,
+  createServices,
   PositionSockets,
   POSITION_SOCKET_MAX_PAYLOAD_BYTES,
   POSITION_SOCKET_PATH,
+  SESSION_ENDED_CLOSE_CODE,
+  sharedJsonEncoder,
   type ApiServices,
   type Bus,
-  type LogoutMessage,
+  type PositionSocketOptions,
   type RateLimitSettings,
   type TrackingOptions,
   type TripOptions,
-  type PositionSocketOptions,
-} from "@convoy/api";
+} from "@convoy/api/server";
 import type { DbHandle, UserRole } from "@convoy/db";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
@@ -93,45 +82,28 @@ function tokenFromConnectionParams(params: Record<string, string | undefined> | 
   return typeof token === "string" && token.length > 0 && token.length <= 4_096 ? token : null;
 }
 
-/** Starts Convoy's HTTP + WebSocket server on one port. */
+/**
+ * Starts Convoy's HTTP + WebSocket server on one port over the services of `createServices`:
+ * routes HTTP, upgrades sockets, and on shutdown drains them before stopping the services.
+ */
 export async function startConvoyServer(config: ConvoyServerConfig): Promise<RunningServer> {
   const { database, logger } = config;
-  const bus = config.bus ?? createInProcessBus();
-  const pump = new EventPump(database.db, bus, logger);
-  await pump.start();
-  const sessions = new SessionRegistry();
-  const presence = new PresenceService(bus, database.db, logger, {
-    graceMs: config.presenceGraceMs,
-    heartbeatMs: config.presenceHeartbeatMs,
-    heartbeatTtlMs: config.presenceHeartbeatTtlMs,
-  });
-  presence.start();
-  const tracking = new TrackingService({ db: database.db, bus, logger, presence }, config.tracking);
-  await tracking.start();
-  const trips = new TripService({ db: database.db, pump, logger, tracking }, config.trips);
-  await trips.start();
-  const services: ApiServices = {
+  const { services, stop: stopServices } = await createServices({
     db: database.db,
-    bus,
-    pump,
-    tokens: createTokenService(config.jwtSecret),
-    limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
-    sessions,
     logger,
-    typing: new TypingTracker(bus),
-    tracking,
-    presence,
-    trips,
-  };
-  // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
-  const offerSweeper = startOfferSweeper(services);
-
-  const stopLogoutListener = bus.subscribe(channels.logout, (message) => {
-    const logout = message as LogoutMessage;
-    sessions.revoke(logout.tokenId, logout.expiresAt);
-    // Let the logout response leave before its own socket closes.
-    setTimeout(() => sessions.closeSocketsOf(logout.userId, "logged out"), 50).unref();
+    jwtSecret: config.jwtSecret,
+    bus: config.bus,
+    rateLimitRedis: config.rateLimitRedis,
+    rateLimits: config.rateLimits,
+    presence: {
+      graceMs: config.presenceGraceMs,
+      heartbeatMs: config.presenceHeartbeatMs,
+      heartbeatTtlMs: config.presenceHeartbeatTtlMs,
+    },
+    tracking: config.tracking,
+    trips: config.trips,
   });
+  const { sessions, presence, tracking } = services;
 
   const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
     if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
@@ -277,15 +249,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     const forceClose = setTimeout(() => httpServer.closeAllConnections(), Math.max(0, deadline - Date.now()));
     await closed;
     clearTimeout(forceClose);
-    stopLogoutListener();
-    services.typing.close();
-    await offerSweeper.stop();
-    await trips.stop();
-    // Both write to MySQL on the way out (last_seen_at, buffered locations).
-    await presence.stop();
-    await tracking.stop();
-    pump.stop();
-    await bus.close();
+    await stopServices();
     await database.close();
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from "@trpc/client";
-import { createTokenService, type AppRouter } from "@convoy/api";
+import type { AppRouter } from "@convoy/api";
+import { createTokenService } from "@convoy/api/server";
 import { drivers, eq } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";

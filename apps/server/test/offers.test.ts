@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq, offerRecipients, offers, sql, trips } from "@convoy/db";
-import { MAX_OFFER_RECIPIENTS, sweepExpiredOffers } from "@convoy/api";
+import { MAX_OFFER_RECIPIENTS } from "@convoy/api/schemas";
+import { sweepExpiredOffers } from "@convoy/api/server";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import {
   addUsers,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PumpInterest, PumpSubscription, StoredEvent } from "@convoy/api";
+import type { PumpInterest, PumpSubscription, StoredEvent } from "@convoy/api/server";
 import { useTestServer } from "./support/harness";
 import { addUsers, loadInput, sleep } from "./support/offerFixtures";
 import { addRiders, area, rideInput } from "./support/tripFixtures";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { pino } from "pino";
-import { createRedisBus } from "@convoy/api";
+import { createRedisBus } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogins } from "@convoy/db";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../src";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { initTRPC } from "@trpc/server";
-import { shareJson, sharedJsonEncoder } from "@convoy/api";
+import { shareJson, sharedJsonEncoder } from "@convoy/api/server";
 import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, asc, drivers, eq, events, inArray, offerRecipients, offers, trips } from "@convoy/db";
-import { estimateFareCents } from "@convoy/api";
+import { estimateFareCents } from "@convoy/api/schemas";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { failure, offerEvents, sleep, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";

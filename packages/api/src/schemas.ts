@@ -24,3 +24,4 @@ export { estimateFareCents } from "./trips/fare";
 export { haversineKm, type LatLng } from "./lib/geo";
 export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";
+export { reportInputSchema, MAX_POINTS_PER_REPORT } from "./tracking/points";

@@ -2,6 +2,7 @@ import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { TokenService } from "./auth/tokens";
 import type { Bus } from "./events/bus";
+import type { CommitHook } from "./events/commit";
 import type { EventPump } from "./events/pump";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
@@ -18,6 +19,8 @@ export interface ApiServices {
   db: Database;
   bus: Bus;
   pump: EventPump;
+  /** Work every event-emitting change runs in its transaction (offer activity in chat threads). */
+  commitHooks: readonly CommitHook[];
   tokens: TokenService;
   limits: RateLimits;
   sessions: SessionRegistry;

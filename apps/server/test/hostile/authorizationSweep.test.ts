@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
-import { appRouter, type AppRouter } from "@convoy/api";
+import type { AppRouter } from "@convoy/api";
+import { appRouter } from "@convoy/api/server";
 import { eq, offerRecipients, offers, sql } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
 import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { appRouter } from "@convoy/api";
+import { appRouter } from "@convoy/api/server";
 import { sql } from "@convoy/db";
 import { useTestServer } from "../support/harness";
 import { loadInput } from "../support/fixtures";

@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
-import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api";
+import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api/server";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 

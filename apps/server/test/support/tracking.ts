@@ -1,7 +1,8 @@
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient, type RouterOutputs } from "@convoy/client";
 import { and, count, eq, gte, inArray, lte, drivers, hashPassword, locations, users, type Database } from "@convoy/db";
-import { applyFleetFrame, type FleetFrame } from "@convoy/api";
+import type { FleetFrame } from "@convoy/api";
+import { applyFleetFrame } from "@convoy/api/schemas";
 import type { TestServer } from "./harness";
 
 type FleetDriver = RouterOutputs["tracking"]["fleet"]["drivers"][number];

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
-import { commitWithEvents, type Emit } from "../events/commit";
+import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
 import type { EventPump } from "../events/pump";
 import { isDuplicateEntry } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
@@ -91,7 +91,7 @@ function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
  * and stores and delivers nothing new, even when the two attempts race.
  */
 export async function sendMessage(
-  deps: { db: Database; pump: EventPump },
+  deps: CommitDeps,
   sender: ChatUser,
   thread: Thread,
   input: { body: string; clientMessageId: string },

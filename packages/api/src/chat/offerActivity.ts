@@ -1,5 +1,5 @@
 import { eq, offers } from "@convoy/db";
-import type { Emit } from "../events/commit";
+import type { CommitHook } from "../events/commit";
 import type { NewEvent } from "../events/types";
 import { formatCents } from "../lib/money";
 import type { Tx } from "../lib/transaction";
@@ -31,9 +31,9 @@ function activityMessage(event: NewEvent): { driverId: number; kind: "rate_propo
 /**
  * Writes offer activity ("Countered at $X", "Accepted at $X", "Offer expired") into the
  * affected chat threads, in the same transaction as the offer change, so the thread and
- * the offer never disagree. Called by `commitWithEvents` with the events a change emitted.
+ * the offer never disagree. A commit hook (see `CommitHook`), registered when the services are built.
  */
-export async function recordOfferActivity(tx: Tx, emit: Emit, emitted: readonly NewEvent[]): Promise<void> {
+export const recordOfferActivity: CommitHook = async (tx, emit, emitted) => {
   // Null for a ride offer: its creator is a rider, who has no chat threads.
   const dispatcherOf = new Map<number, number | null>();
   const seen = new Set<string>();
@@ -55,4 +55,4 @@ export async function recordOfferActivity(tx: Tx, emit: Emit, emitted: readonly 
     if (dispatcherId === null) continue;
     await postSystemMessage(tx, emit, { offerId: event.offerId, driverId: activity.driverId, dispatcherId }, activity.kind, activity.body);
   }
-}
+};

@@ -7,7 +7,7 @@ import {
   sql,
   type Database,
 } from "@convoy/db";
-import { commitWithEvents } from "../events/commit";
+import { commitWithEvents, type CommitDeps } from "../events/commit";
 import type { EventPump } from "../events/pump";
 import type { ChatUser, Thread } from "./access";
 
@@ -16,7 +16,7 @@ import type { ChatUser, Thread } from "./access";
  * read receipt only when the cursor actually moved.
  */
 export async function markRead(
-  deps: { db: Database; pump: EventPump },
+  deps: CommitDeps,
   reader: ChatUser,
   thread: Thread,
   messageId: number,

@@ -1,6 +1,5 @@
 import type { Database } from "@convoy/db";
 import { withTransaction, type Tx } from "../lib/transaction";
-import { recordOfferActivity } from "../chat/offerActivity";
 import { appendEvents } from "./eventLog";
 import type { EventPump } from "./pump";
 import type { NewEvent, StoredEvent } from "./types";
@@ -8,20 +7,36 @@ import type { NewEvent, StoredEvent } from "./types";
 export type Emit = (event: NewEvent) => void;
 
 /**
- * Runs `work` in a transaction (retried whole on deadlock), writes the events it emitted
- * in that same transaction, and publishes them only after the commit, so no subscriber
- * ever sees an event for a change that rolled back.
+ * Work a domain attaches to every change that emits events, registered once when the
+ * services are built. It runs inside the change's transaction, after the change itself,
+ * with the events the change emitted so far, and may write rows and emit more events;
+ * whatever it writes commits or rolls back with the change.
  */
-export async function commitWithEvents<T>(
-  deps: { db: Database; pump: EventPump },
-  work: (tx: Tx, emit: Emit) => Promise<T>,
-): Promise<T> {
+export type CommitHook = (tx: Tx, emit: Emit, emitted: readonly NewEvent[]) => Promise<void>;
+
+/** What `commitWithEvents` needs: the database, the pump that publishes, and the registered hooks. */
+export interface CommitDeps {
+  db: Database;
+  pump: EventPump;
+  commitHooks: readonly CommitHook[];
+}
+
+/**
+ * Runs `work` in a transaction (retried whole on deadlock), then the commit hooks, writes
+ * the events they all emitted in that same transaction, and publishes them only after the
+ * commit, so no subscriber ever sees an event for a change that rolled back.
+ */
+export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
   let stored: StoredEvent[] = [];
   const result = await withTransaction(deps.db, async (tx) => {
     const pending: NewEvent[] = [];
     const emit: Emit = (event) => pending.push(event);
     const value = await work(tx, emit);
-    await recordOfferActivity(tx, emit, [...pending]);
+    if (deps.commitHooks.length > 0) {
+      // Each hook sees what the change emitted, not what an earlier hook added.
+      const emitted = [...pending];
+      for (const hook of deps.commitHooks) await hook(tx, emit, emitted);
+    }
     stored = await appendEvents(tx, pending);
     return value;
   });

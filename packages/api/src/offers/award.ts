@@ -1,6 +1,7 @@
 import type { TRPCError } from "@trpc/server";
 import { and, drivers, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql, trips, users } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
+import { publishAvailability } from "../tracking/messages";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { emitTripEvent } from "../trips/tripEvents";
@@ -181,7 +182,7 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
   const early = transition(mine.status, "accept");
   if (!early.ok && mine.status === "rejected") throw conflict(early.reason);
 
-  return commitWithEvents(deps, async (tx, emit) => {
+  const award = await commitWithEvents(deps, async (tx, emit) => {
     const [offer] = await tx.select().from(offers).where(eq(offers.id, offerId));
     if (!offer) throw notFound("Offer");
     if (offer.kind === "ride") await refuseIfOnARide(tx, driverId);
@@ -192,6 +193,8 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
     if (!move.ok) throw conflict(move.reason);
     return completeAward(tx, emit, offer, recipient, offer.rateCents, "driver");
   });
+  publishAvailability(deps.bus, driverId, "busy");
+  return award;
 }
 
 /**
@@ -201,7 +204,7 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
  */
 export async function acceptCounter(deps: OfferDeps, dispatcherId: number, input: AcceptCounterInput): Promise<Award> {
   const viewer: OfferViewer = { userId: dispatcherId, role: "dispatcher" };
-  return commitWithEvents(deps, async (tx, emit) => {
+  const award = await commitWithEvents(deps, async (tx, emit) => {
     const [offer] = await tx.select().from(offers).where(eq(offers.id, input.offerId));
     if (offer?.createdBy !== dispatcherId) throw notFound("Offer");
     const recipient = await findRecipient(tx, input.offerId, input.driverId);
@@ -220,4 +223,6 @@ export async function acceptCounter(deps: OfferDeps, dispatcherId: number, input
     }
     return completeAward(tx, emit, offer, locked, input.counterRateCents, "counter");
   });
+  publishAvailability(deps.bus, input.driverId, "busy");
+  return award;
 }

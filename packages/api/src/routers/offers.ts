@@ -17,7 +17,6 @@ import {
   respondInputSchema,
 } from "../offers/schemas";
 import type { OfferDetail, OfferViewer } from "../offers/views";
-import { publishAvailability } from "../tracking/messages";
 import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
 
 /** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
@@ -63,8 +62,6 @@ export const offersRouter = createTRPCRouter({
     const viewer: OfferViewer = { userId: ctx.user.id, role: "driver" };
     if (input.action === "accept") {
       await acceptOffer(ctx.services, ctx.user.id, input.offerId);
-      // The winner is busy now; the fleet map shows it live.
-      publishAvailability(ctx.services.bus, ctx.user.id, "busy");
     } else {
       await answerOffer(ctx.services, ctx.user.id, input.offerId, input);
     }
@@ -74,7 +71,6 @@ export const offersRouter = createTRPCRouter({
   /** The dispatcher agrees to one driver's counter; it becomes the agreed rate. */
   acceptCounter: dispatcherProcedure.input(acceptCounterInputSchema).mutation(async ({ ctx, input }) => {
     await acceptCounter(ctx.services, ctx.user.id, input);
-    publishAvailability(ctx.services.bus, input.driverId, "busy");
     return detailOrNotFound(ctx.services.db, { userId: ctx.user.id, role: "dispatcher" }, input.offerId);
   }),
 

@@ -1,4 +1,13 @@
-import type { ApiServices } from "../services";
+import type { Bus } from "../events/bus";
+import type { CommitDeps } from "../events/commit";
+import type { DispatchContext } from "./dispatch";
 
-/** What the trips domain needs: the database, the event pump, the bus (availability), and the trip service's settings. */
-export type TripDeps = Pick<ApiServices, "db" | "pump" | "bus" | "trips">;
+/**
+ * What the trips domain needs: the database and the event pump with its commit hooks
+ * (`CommitDeps`), the bus (on which a freed driver is announced available), and ride
+ * dispatch's settings and live positions (the running `TripService`).
+ */
+export interface TripDeps extends CommitDeps {
+  bus: Bus;
+  trips: { dispatch: DispatchContext };
+}

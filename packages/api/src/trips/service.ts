@@ -1,6 +1,6 @@
 import { type Database, inArray, trips } from "@convoy/db";
 import type { Logger } from "pino";
-import type { Emit } from "../events/commit";
+import type { CommitDeps, Emit } from "../events/commit";
 import type { EventPump, PumpSubscription } from "../events/pump";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { haversineKm } from "../lib/geo";
@@ -16,9 +16,7 @@ import { toTripEvent } from "./tripEvents";
 import { watchTrip, type TripTrackingFrame } from "./tripWatch";
 import type { TripViewer } from "./views";
 
-export interface TripServiceDeps {
-  db: Database;
-  pump: EventPump;
+export interface TripServiceDeps extends CommitDeps {
   logger: Logger;
   tracking: TrackingService;
 }

@@ -1,5 +1,5 @@
 import { and, eq, type Trip, trips, type TripStatus } from "@convoy/db";
-import { commitWithEvents, type Emit } from "../events/commit";
+import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { affectedRows } from "../lib/affectedRows";
@@ -61,7 +61,7 @@ export async function updateTripStatus(deps: TripDeps, driverId: number, input: 
  * itself. A no-op (false) if the trip is no longer en route with this driver, so reports
  * racing each other or the driver's own tap are harmless.
  */
-export async function arriveAutomatically(deps: Pick<TripDeps, "db" | "pump">, driverId: number, tripId: number): Promise<boolean> {
+export async function arriveAutomatically(deps: CommitDeps, driverId: number, tripId: number): Promise<boolean> {
   return commitWithEvents(deps, async (tx, emit) => {
     const trip = await lockTrip(tx, tripId);
     if (trip?.driverId !== driverId || trip.status !== "en_route") return false;

@@ -9,7 +9,8 @@
 import { initTRPC } from "@trpc/server";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
-import { reportInputSchema, shareJson, sharedJsonEncoder } from "@convoy/api";
+import { reportInputSchema } from "@convoy/api/schemas";
+import { shareJson, sharedJsonEncoder } from "@convoy/api/server";
 import { fleetFrameData, riderFrameData } from "./messages";
 
 const FRAME_INTERVAL_MS = 100;

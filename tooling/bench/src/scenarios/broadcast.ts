@@ -1,5 +1,5 @@
 import { DEMO_CITY } from "@convoy/db";
-import { MAX_OFFER_RECIPIENTS } from "@convoy/api";
+import { MAX_OFFER_RECIPIENTS } from "@convoy/api/schemas";
 import type { BenchContext } from "../context";
 import { closeAll, connect, sleep } from "../roles/clients";
 import { percentile, type Summary } from "../stats";

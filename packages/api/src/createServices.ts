@@ -1,0 +1,105 @@
+import type { Database } from "@convoy/db";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { SessionRegistry } from "./auth/sessionRegistry";
+import { createTokenService } from "./auth/tokens";
+import { recordOfferActivity } from "./chat/offerActivity";
+import { TypingTracker } from "./chat/typing";
+import { createInProcessBus, type Bus } from "./events/bus";
+import { channels } from "./events/channels";
+import type { CommitHook } from "./events/commit";
+import { EventPump } from "./events/pump";
+import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
+import { startOfferSweeper } from "./offers/sweeper";
+import { PresenceService, type PresenceOptions } from "./presence/service";
+import type { ApiServices } from "./services";
+import { TrackingService, type TrackingOptions } from "./tracking/service";
+import { TripService } from "./trips/service";
+import type { TripOptions } from "./trips/settings";
+
+export interface ServicesConfig {
+  db: Database;
+  logger: Logger;
+  /** Secret that signs and verifies session tokens. */
+  jwtSecret: string;
+  /** Defaults to the in-process bus. Closed by `stop`. */
+  bus?: Bus;
+  /** When set, rate limits live in this Redis so every instance shares them. */
+  rateLimitRedis?: Redis;
+  rateLimits?: RateLimitSettings;
+  /** Grace after a user's last socket, heartbeat interval and TTL; see `PresenceOptions` for defaults. */
+  presence?: Pick<PresenceOptions, "graceMs" | "heartbeatMs" | "heartbeatTtlMs">;
+  /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
+  tracking?: TrackingOptions;
+  /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
+  trips?: TripOptions;
+}
+
+export interface ConvoyServices {
+  services: ApiServices;
+  /**
+   * Stops every service in dependency order, writing what they buffered (last seen times,
+   * locations) to MySQL, and closes the bus. The database stays open: its owner closes it.
+   */
+  stop: () => Promise<void>;
+}
+
+/** How long a logout response gets to leave before the user's sockets close, in ms. */
+const LOGOUT_CLOSE_DELAY_MS = 50;
+
+/**
+ * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
+ * trips, tokens, rate limits, typing, the offer sweeper and the logout listener, and
+ * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
+ */
+export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
+  const { db, logger } = config;
+  const bus = config.bus ?? createInProcessBus();
+  // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
+  const commitHooks: CommitHook[] = [recordOfferActivity];
+  const pump = new EventPump(db, bus, logger);
+  await pump.start();
+  const sessions = new SessionRegistry();
+  const presence = new PresenceService(bus, db, logger, config.presence);
+  presence.start();
+  const tracking = new TrackingService({ db, bus, logger, presence }, config.tracking);
+  await tracking.start();
+  const trips = new TripService({ db, pump, commitHooks, logger, tracking }, config.trips);
+  await trips.start();
+  const services: ApiServices = {
+    db,
+    bus,
+    pump,
+    commitHooks,
+    tokens: createTokenService(config.jwtSecret),
+    limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
+    sessions,
+    logger,
+    typing: new TypingTracker(bus),
+    tracking,
+    presence,
+    trips,
+  };
+  // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
+  const offerSweeper = startOfferSweeper(services);
+
+  const stopLogoutListener = bus.subscribe(channels.logout, (logout) => {
+    sessions.revoke(logout.tokenId, logout.expiresAt);
+    // Let the logout response leave before its own socket closes.
+    setTimeout(() => sessions.closeSocketsOf(logout.userId, "logged out"), LOGOUT_CLOSE_DELAY_MS).unref();
+  });
+
+  async function stop(): Promise<void> {
+    stopLogoutListener();
+    services.typing.close();
+    await offerSweeper.stop();
+    await trips.stop();
+    // Both write to MySQL on the way out (last_seen_at, buffered locations).
+    await presence.stop();
+    await tracking.stop();
+    pump.stop();
+    await bus.close();
+  }
+
+  return { services, stop };
+}

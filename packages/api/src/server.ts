@@ -1,0 +1,23 @@
+/**
+ * `@convoy/api/server`: what a server process (and the tests and benchmark that start one)
+ * needs: the router, the context, the service graph, the buses, and the drivers' position
+ * sockets. Node only.
+ */
+export { appRouter } from "./root";
+export { createContext } from "./trpc";
+export { createServices, type ConvoyServices, type ServicesConfig } from "./createServices";
+export type { ApiServices } from "./services";
+export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
+export type { RateLimitSettings } from "./lib/rateLimits";
+export { createTokenService } from "./auth/tokens";
+export { SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";
+export { createInProcessBus, type Bus } from "./events/bus";
+export { channels, type BusMessages, type Channel } from "./events/channels";
+export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";
+export type { EventPump, PumpInterest, PumpSubscription } from "./events/pump";
+export type { StoredEvent } from "./events/types";
+export { sweepExpiredOffers } from "./offers/sweeper";
+export type { TrackingOptions } from "./tracking/service";
+export type { TripOptions } from "./trips/settings";
+export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
+export { POSITION_SOCKET_MAX_PAYLOAD_BYTES, POSITION_SOCKET_PATH } from "./tracking/positionSocketProtocol";
