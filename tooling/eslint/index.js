@@ -1,6 +1,7 @@
 // @ts-check
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 
 /**
  * The one ESLint flat config every Convoy package extends.
@@ -22,6 +23,20 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-confusing-void-expression": "off",
       "@typescript-eslint/require-await": "off",
+    },
+  },
+  {
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".tsx", ".js", ".mjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      // Workspace packages stay behind their node_modules link, so they count as external
+      // and the cycle search stays inside the package being linted.
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".mjs", ".json"], symlinks: false })],
+    },
+    rules: {
+      // `import type` is skipped (erased at run time); depth bounds the search so lint stays fast.
+      "import-x/no-cycle": ["error", { ignoreExternal: true, maxDepth: 12 }],
     },
   },
   {

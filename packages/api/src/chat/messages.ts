@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
 import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
-import type { EventPump } from "../events/pump";
 import { isDuplicateEntry } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import type { ChatUser, Thread } from "./access";

@@ -2,7 +2,6 @@ import { eq, offers } from "@convoy/db";
 import type { CommitHook } from "../events/commit";
 import type { NewEvent } from "../events/types";
 import { formatCents } from "../lib/money";
-import type { Tx } from "../lib/transaction";
 import { postSystemMessage } from "./messages";
 
 /** The thread message an offer event leaves behind, if any. */

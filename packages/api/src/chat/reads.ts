@@ -8,7 +8,6 @@ import {
   type Database,
 } from "@convoy/db";
 import { commitWithEvents, type CommitDeps } from "../events/commit";
-import type { EventPump } from "../events/pump";
 import type { ChatUser, Thread } from "./access";
 
 /**

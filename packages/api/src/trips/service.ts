@@ -1,7 +1,7 @@
-import { type Database, inArray, trips } from "@convoy/db";
+import { inArray, trips } from "@convoy/db";
 import type { Logger } from "pino";
 import type { CommitDeps, Emit } from "../events/commit";
-import type { EventPump, PumpSubscription } from "../events/pump";
+import type { PumpSubscription } from "../events/pump";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { haversineKm } from "../lib/geo";
 import type { Tx } from "../lib/transaction";
