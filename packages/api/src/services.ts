@@ -12,7 +12,7 @@ import type { PresenceService } from "./presence/service";
 import type { TripService } from "./trips/service";
 
 /**
- * Everything a procedure may touch, built once per process by the server and handed to
+ * Everything a procedure may touch, built once per process by `createServices` and handed to
  * every context. Tests build the same object against a real database.
  */
 export interface ApiServices {

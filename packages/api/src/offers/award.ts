@@ -170,7 +170,8 @@ async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
  * A driver accepts the offered rate. Exactly one driver can win an offer: everyone else
  * gets CONFLICT ("Another driver already won this offer"), and an offer past its deadline
  * gets CONFLICT ("This offer expired at …"). A driver the offer was not sent to gets
- * NOT_FOUND. Retried whole on deadlock by `commitWithEvents`.
+ * NOT_FOUND. Retried whole on deadlock by `commitWithEvents`. After the commit the winner
+ * is announced busy on the bus, so every fleet view shows it.
  */
 export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: number): Promise<Award> {
   const viewer: OfferViewer = { userId: driverId, role: "driver" };

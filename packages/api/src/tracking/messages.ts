@@ -4,8 +4,9 @@ import { channels, type AvailabilityMessage } from "../events/channels";
 
 /**
  * Tells every instance's fleet view that a driver's availability changed. Call after the
- * change committed: `drivers.setAvailability` does, and so should anything else that
- * changes `drivers.availability` (a trip making its driver busy).
+ * change committed, from the domain function that made it, so every caller of that path
+ * tells the fleet: `acceptOffer` and `acceptCounter` (busy), `announceReleased` (available),
+ * and the driver's own choice (`drivers.setAvailability`).
  */
 export function publishAvailability(bus: Bus, driverId: number, availability: Availability): void {
   const message: AvailabilityMessage = { driverId, availability };
