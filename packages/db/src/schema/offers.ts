@@ -11,6 +11,9 @@ import {
 } from "drizzle-orm/mysql-core";
 import { primaryId, createdAt, idRef, utcTime, coordinate } from "./columns";
 import { users, drivers } from "./users";
+// offers and trips reference each other; the lazy `references(() => …)` reads the other
+// table only after both modules have loaded, which is Drizzle's way for a two-way key.
+// eslint-disable-next-line import-x/no-cycle
 import { trips } from "./trips";
 
 export const offerKinds = ["load", "ride"] as const;
