@@ -22,6 +22,7 @@ export {
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { haversineKm, type LatLng } from "./lib/geo";
+export { formatCents } from "./lib/money";
 export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";
 export { reportInputSchema, MAX_POINTS_PER_REPORT } from "./tracking/points";

@@ -33,12 +33,8 @@ type OfferDetail = RouterOutputs["offers"]["byId"];
 export type OfferStatus = OfferDetail["status"];
 export type RecipientStatus = OfferDetail["recipients"][number]["status"];
 
-const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
-
-/** Integer cents as dollars, e.g. 45000 → "$450.00". */
-export function formatMoney(cents: number): string {
-  return money.format(cents / 100);
-}
+/** Integer cents as dollars, e.g. 45000 → "$450.00": the formatter the server's messages use. */
+export { formatCents as formatMoney } from "@convoy/api/schemas";
 
 /**
  * Dollars as typed by a person ("450", "$1,250.5") to integer cents, or null when the text
