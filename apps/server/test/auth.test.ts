@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from "@trpc/client";
 import { createTokenService, type AppRouter } from "@convoy/api";
-import { drivers, eq } from "@convoy/db";
+import { drivers, eq, DEMO_PASSWORDS } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
 
@@ -43,7 +43,7 @@ describe("auth.login", () => {
   });
 
   it("answers an unknown email exactly like a wrong password", async () => {
-    const error = await errorOf(t.anonymous().api.auth.login.mutate({ email: "ghost@convoy.test", password: "drive123" }));
+    const error = await errorOf(t.anonymous().api.auth.login.mutate({ email: "ghost@convoy.test", password: DEMO_PASSWORDS.driver }));
     expect(error.data?.code).toBe("UNAUTHORIZED");
     expect(error.message).toBe("Wrong email or password");
   });

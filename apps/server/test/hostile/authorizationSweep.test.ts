@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import { appRouter, type AppRouter } from "@convoy/api";
-import { eq, offerRecipients, offers, sql } from "@convoy/db";
+import { eq, offerRecipients, offers, sql, DEMO_PASSWORDS } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
 import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
@@ -122,7 +122,7 @@ beforeAll(async () => {
   const recipients = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, rideOffer!.id));
   const winnerIndex = recipients.map((r) => r.driverId).find((id) => id !== as.recipient.userId && id !== as.otherDriver.userId);
   const winnerEmail = `driver${winnerIndex! - 1}@convoy.test`;
-  as.tripDriver = await t.login(winnerEmail, "drive123");
+  as.tripDriver = await t.login(winnerEmail, DEMO_PASSWORDS.driver);
   await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
 });
 
