@@ -87,6 +87,8 @@ async function main() {
   process.once("SIGINT", () => stop("SIGINT"));
 }
 
+// A failed start is one stderr line starting "convoy: " and exit code 1; scripts/dev.mjs
+// recognises the line, since under `tsx watch` the process stays.
 main().catch((error: unknown) => {
   if (error instanceof StartupError || (error instanceof Error && error.message.startsWith("Invalid environment"))) {
     process.stderr.write(`convoy: ${error.message}\n`);
