@@ -87,8 +87,8 @@ function startDev(env: Record<string, string>, ports: { port: number; appPort: n
   });
   let output = "";
   let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => {
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => {
     output += chunk.toString();
     stderr += chunk.toString();
   });
