@@ -5,9 +5,18 @@
 //   pnpm dev                  development: Vite dev servers with hot reload
 //   pnpm start                production: builds the apps, the server serves them
 //   ... --no-simulator        without the simulated drivers
-import { spawn, spawnSync } from "node:child_process";
+//
+// Ports: PORT (default 3000) for the server; APP_PORT (default 5173) for the dispatcher's
+// Vite server, the driver's and the rider's on the next two ports (development only).
+//
+// Every child runs in a process group of its own. When the server cannot start, or any
+// child exits on its own, everything stops and this exits with that child's code (1 when it
+// had none). SIGINT, SIGTERM and SIGHUP (the terminal closing) stop every group (SIGTERM,
+// then SIGKILL after STOP_GRACE_MS) and exit 0 once no process of theirs is left.
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,48 +24,108 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = new Set(process.argv.slice(2));
 const production = args.has("--prod");
 const withSimulator = !args.has("--no-simulator") && existsSync(join(root, "apps/simulator/package.json"));
-const port = process.env.PORT ?? "3000";
-const apps = [
-  { name: "dispatcher", port: 5173 },
-  { name: "driver", port: 5174 },
-  { name: "rider", port: 5175 },
-];
-const children = [];
+const port = Number(process.env.PORT ?? 3000);
+const appPort = Number(process.env.APP_PORT ?? 5173);
+for (const [name, value] of [["PORT", port], ["APP_PORT", appPort]]) {
+  if (!Number.isInteger(value) || value < 1 || value > 65_533) {
+    console.error(`convoy: ${name} must be a port number, got "${process.env[name]}"`);
+    process.exit(1);
+  }
+}
+const apps = ["dispatcher", "driver", "rider"].map((name, i) => ({ name, port: appPort + i }));
+/** How long the server may take to answer /healthz before the start counts as failed, ms. */
+const START_TIMEOUT_MS = 180_000;
+/** How long children may take to stop (the server drains its sockets) before SIGKILL, ms. */
+const STOP_GRACE_MS = 10_000;
+/** The server's start-up failure is one stderr line with this prefix (see apps/server/src/main.ts). */
+const SERVER_FAILURE_PREFIX = "convoy: ";
 
+/** Running children: each is the leader of its own process group. */
+const children = new Set();
+let stopping = null;
+let serverUp = false;
+let serverFailure = null;
+
+function prefixLines(stream, prefix, onLine) {
+  let pending = "";
+  stream.on("data", (chunk) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      process.stdout.write(`${prefix} ${line}\n`);
+      onLine?.(line);
+    }
+  });
+}
+
+/** Starts a child in its own process group; its output is printed with a label. */
 function run(label, command, commandArgs, env = {}) {
   const child = spawn(command, commandArgs, {
     cwd: root,
     env: { ...process.env, FORCE_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   const prefix = `[${label}]`.padEnd(13);
-  for (const stream of [child.stdout, child.stderr]) {
-    let pending = "";
-    stream.on("data", (chunk) => {
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) process.stdout.write(`${prefix} ${line}\n`);
-    });
-  }
-  child.on("exit", (code) => {
-    if (!shuttingDown && label === "server") {
-      process.stdout.write(`${prefix} exited with code ${code}; stopping\n`);
-      shutdown(code ?? 1);
+  prefixLines(child.stdout, prefix);
+  prefixLines(child.stderr, prefix, (line) => {
+    // Under `tsx watch` the server's process lives on after a failed start, so its
+    // one-sentence reason is what tells us the start failed.
+    if (label === "server" && !serverUp && line.startsWith(SERVER_FAILURE_PREFIX)) {
+      serverFailure = line;
+      void stop(1);
     }
   });
-  children.push(child);
+  children.add(child);
+  child.once("exit", (code, signal) => {
+    children.delete(child);
+    if (stopping) return;
+    process.stdout.write(`${prefix} exited with ${signal ?? `code ${code}`}; stopping everything\n`);
+    void stop(label === "server" ? (code ?? 1) : code || 1);
+  });
   return child;
 }
 
-let shuttingDown = false;
-function shutdown(code = 0) {
-  shuttingDown = true;
-  for (const child of children) child.kill("SIGTERM");
-  setTimeout(() => process.exit(code), 1_500).unref();
+/** True while any process is left in the group `pgid`. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
-process.on("SIGINT", () => shutdown(0));
-process.on("SIGTERM", () => shutdown(0));
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // The group is already empty.
+  }
+}
+
+/** Stops every child's whole process group, then exits with `code`. Idempotent. */
+function stop(code) {
+  stopping ??= (async () => {
+    const groups = [...children].map((child) => child.pid).filter((pid) => pid !== undefined);
+    for (const pgid of groups) signalGroup(pgid, "SIGTERM");
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (groups.some(groupAlive) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
+    for (const pgid of groups.filter(groupAlive)) signalGroup(pgid, "SIGKILL");
+    while (groups.some(groupAlive)) await new Promise((done) => setTimeout(done, 50));
+    // The reason comes last, after the children's goodbyes.
+    if (serverFailure) process.stderr.write(`\n${serverFailure}\n`);
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+// A stop the user asked for is a success.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stop(0));
+// `pnpm dev` may die without passing its signal on: an orphaned dev.mjs stops too.
+const parentPid = process.ppid;
+setInterval(() => process.ppid !== parentPid && void stop(0), 500).unref();
 
 /** A JWT secret for this machine, kept out of the repo under .data/. */
 function localJwtSecret() {
@@ -70,7 +139,7 @@ function localJwtSecret() {
 }
 
 async function waitForServer() {
-  for (let i = 0; i < 600; i++) {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline && !stopping; ) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));
@@ -78,25 +147,53 @@ async function waitForServer() {
   return false;
 }
 
-const serverEnv = { PORT: port, JWT_SECRET: localJwtSecret() };
+/** Resolves with the exit code of a short-lived step, stopped like any child. */
+function step(command, commandArgs) {
+  const child = spawn(command, commandArgs, { cwd: root, stdio: "inherit", detached: true });
+  children.add(child);
+  return new Promise((done) =>
+    child.once("exit", (code) => {
+      children.delete(child);
+      done(code ?? 1);
+    }),
+  );
+}
+
+/** True when something accepts connections on 127.0.0.1:`port`. */
+function portInUse(port) {
+  return new Promise((done) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), done(true)));
+    socket.once("error", () => done(false));
+  });
+}
+
+if (await portInUse(port)) {
+  console.error(`convoy: port ${port} is in use (another Convoy?). Stop it or set PORT.`);
+  process.exit(1);
+}
+
+const serverEnv = { PORT: String(port), JWT_SECRET: localJwtSecret() };
+const devOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`, ...apps.map((app) => `http://localhost:${app.port}`)];
 if (production) {
   console.log("Building the apps…");
-  const build = spawnSync("pnpm", ["turbo", "run", "build", "--filter=@convoy/dispatcher", "--filter=@convoy/driver", "--filter=@convoy/rider"], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  const built = await step("pnpm", ["turbo", "run", "build", ...apps.map((app) => `--filter=@convoy/${app.name}`)]);
+  if (stopping) await stopping;
+  if (built !== 0) process.exit(built);
   const staticDir = join(root, ".cache/apps");
   rmSync(staticDir, { recursive: true, force: true });
   for (const app of apps) cpSync(join(root, `apps/${app.name}/dist`), join(staticDir, app.name), { recursive: true });
-  run("server", "pnpm", ["--filter", "@convoy/server", "start"], { ...serverEnv, NODE_ENV: "production", STATIC_DIR: staticDir });
+  run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "start"], { ...serverEnv, NODE_ENV: "production", STATIC_DIR: staticDir });
 } else {
-  run("server", "pnpm", ["--filter", "@convoy/server", "dev"], serverEnv);
-  for (const app of apps) run(app.name, "pnpm", ["--filter", `@convoy/${app.name}`, "dev"], { CONVOY_API_URL: `http://localhost:${port}` });
+  run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "dev"], { ...serverEnv, ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? devOrigins.join(",") });
+  for (const app of apps) {
+    run(app.name, "pnpm", ["--silent", "--filter", `@convoy/${app.name}`, "dev", "--port", String(app.port)], { CONVOY_API_URL: `http://localhost:${port}` });
+  }
 }
 
 if (await waitForServer()) {
-  if (withSimulator) run("simulator", "pnpm", ["--filter", "@convoy/simulator", "start"], { CONVOY_API_URL: `http://127.0.0.1:${port}` });
+  serverUp = true;
+  if (withSimulator) run("simulator", "pnpm", ["--silent", "--filter", "@convoy/simulator", "start"], { CONVOY_API_URL: `http://127.0.0.1:${port}` });
   const url = (app) => (production ? `http://localhost:${port}/${app.name}/` : `http://localhost:${app.port}/${app.name}/`);
   console.log(
     [
@@ -104,10 +201,13 @@ if (await waitForServer()) {
       "Convoy is running:",
       ...apps.map((app) => `  ${app.name.padEnd(11)} ${url(app)}`),
       `  api         http://localhost:${port}/trpc`,
-      "Demo logins: dispatcher@convoy.test / dispatch123 · driver1..20@convoy.test / drive123 · rider1..5@convoy.test / ride123",
+      "Demo logins: see the [server] lines above.",
       withSimulator ? "Simulated drivers are moving (run with --no-simulator to turn them off)." : "",
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),
   );
+} else if (!stopping) {
+  serverFailure = `${SERVER_FAILURE_PREFIX}the server did not answer http://127.0.0.1:${port}/healthz within ${START_TIMEOUT_MS / 1000} s.`;
+  await stop(1);
 }

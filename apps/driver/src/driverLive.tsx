@@ -10,7 +10,7 @@ import {
   type LatLng,
   type ReportedPoint,
 } from "@convoy/ui";
-import { advance, demoStart, distanceMetres, gridRoute } from "./simulatedRoute";
+import { advance, demoStart, distanceMetres, gridRoute } from "@convoy/ui/simulatedRoute";
 
 /** How fast the demo drive goes: 14 m/s, about 50 km/h. */
 export const SIMULATED_SPEED_MPS = 14;

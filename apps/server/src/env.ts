@@ -1,6 +1,5 @@
 import { z } from "zod";
 
-const DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/convoy";
 /** Only for local development; `NODE_ENV=production` refuses to start with it. */
 const DEV_JWT_SECRET = "convoy-dev-secret-change-me-in-production-0000";
 
@@ -9,10 +8,11 @@ const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().default("0.0.0.0"),
+    /** Unset: @convoy/db's DEFAULT_DATABASE_URL if a MySQL answers there, else a private MariaDB under .data/. */
     DATABASE_URL: z
       .string()
-      .default(DEFAULT_DATABASE_URL)
-      .refine((url) => url.startsWith("mysql://"), "DATABASE_URL must start with mysql://"),
+      .refine((url) => url.startsWith("mysql://"), "DATABASE_URL must start with mysql://")
+      .optional(),
     REDIS_URL: z
       .string()
       .refine((url) => url.startsWith("redis://") || url.startsWith("rediss://"), "REDIS_URL must start with redis://")

@@ -1,30 +1,33 @@
 import { fileURLToPath } from "node:url";
-import { demoLogins } from "@convoy/db";
+import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin } from "@convoy/db";
 import { allowedOrigins, loadEnv } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
-import { isPortOpen, startPrivateMysql } from "./localMysql";
+import { isPortOpen } from "./ports";
+import { startPrivateMysql } from "./privateMysql";
 import { createBus } from "./bus";
 import { startConvoyServer } from "./server";
 
-const projectRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const privateMysqlDir = fileURLToPath(new URL("../../../.data", import.meta.url));
 
-/** Picks the database: DATABASE_URL if set, else the default, else a private instance. */
-async function resolveDatabaseUrl(configuredUrl: string, explicitlySet: boolean): Promise<string> {
-  if (explicitlySet) return configuredUrl;
-  const parsed = new URL(configuredUrl);
-  if (await isPortOpen(parsed.hostname, Number(parsed.port || 3306))) return configuredUrl;
-  const privateUrl = await startPrivateMysql(projectRoot);
-  if (privateUrl) return privateUrl;
-  throw new StartupError(
-    `No MySQL at ${parsed.host} and no mariadbd/mysqld installed. Run "docker compose up -d" (MySQL 8 + Redis 7) and try again.`,
-  );
+/** With no DATABASE_URL: the default one if a MySQL answers there, else a private MariaDB under .data/. */
+async function localDatabaseUrl(): Promise<string> {
+  const url = new URL(DEFAULT_DATABASE_URL);
+  if (await isPortOpen(url.hostname, Number(url.port || 3306))) return DEFAULT_DATABASE_URL;
+  const mysql = await startPrivateMysql({ dir: privateMysqlDir, persistent: true });
+  if (!mysql) {
+    throw new StartupError(
+      `No MySQL at ${url.host} and no mariadbd/mysqld installed. Run "docker compose up -d" (MySQL 8 + Redis 7) and try again.`,
+    );
+  }
+  url.port = String(mysql.port);
+  return url.toString();
 }
 
 async function main() {
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
-  const databaseUrl = await resolveDatabaseUrl(env.DATABASE_URL, process.env.DATABASE_URL !== undefined);
+  const databaseUrl = env.DATABASE_URL ?? (await localDatabaseUrl());
   const { handle, seeded } = await prepareDatabase(databaseUrl, { seed: true });
   const { bus, rateLimitRedis } = createBus(env.REDIS_URL, logger);
   const server = await startConvoyServer({
@@ -51,7 +54,6 @@ async function main() {
   const base = `http://localhost:${server.port}`;
   logger.info({ port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL) }, "convoy server listening");
 
-  const logins = demoLogins();
   const lines = [
     "",
     `Convoy API   ${base}/trpc   (health: ${base}/healthz)`,
@@ -59,9 +61,11 @@ async function main() {
       ? [`Dispatcher   ${base}/dispatcher/`, `Driver       ${base}/driver/`, `Rider        ${base}/rider/`]
       : []),
     "Demo logins (demo passwords, for local use only):",
-    `  dispatcher  ${logins[0]!.email} / ${logins[0]!.password}`,
-    `  drivers     driver1@convoy.test … driver20@convoy.test / ${logins[1]!.password}`,
-    `  riders      rider1@convoy.test … rider5@convoy.test / ${logins[21]!.password}`,
+    ...(["dispatcher", "driver", "rider"] as const).map((role) => {
+      const [first, last] = [demoLogin(role), demoLogin(role, DEMO_ACCOUNT_COUNTS[role])];
+      const emails = first.email === last.email ? first.email : `${first.email} … ${last.email}`;
+      return `  ${(role === "dispatcher" ? role : `${role}s`).padEnd(12)}${emails} / ${first.password}`;
+    }),
     "",
   ];
   process.stdout.write(lines.join("\n") + "\n");
@@ -83,6 +87,8 @@ async function main() {
   process.once("SIGINT", () => stop("SIGINT"));
 }
 
+// A failed start is one stderr line starting "convoy: " and exit code 1; scripts/dev.mjs
+// recognises the line, since under `tsx watch` the process stays.
 main().catch((error: unknown) => {
   if (error instanceof StartupError || (error instanceof Error && error.message.startsWith("Invalid environment"))) {
     process.stderr.write(`convoy: ${error.message}\n`);

@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { createTokenService } from "@convoy/api/server";
-import { drivers, eq } from "@convoy/db";
+import { drivers, eq, DEMO_PASSWORDS } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
 
@@ -44,7 +44,7 @@ describe("auth.login", () => {
   });
 
   it("answers an unknown email exactly like a wrong password", async () => {
-    const error = await errorOf(t.anonymous().api.auth.login.mutate({ email: "ghost@convoy.test", password: "drive123" }));
+    const error = await errorOf(t.anonymous().api.auth.login.mutate({ email: "ghost@convoy.test", password: DEMO_PASSWORDS.driver }));
     expect(error.data?.code).toBe("UNAUTHORIZED");
     expect(error.message).toBe("Wrong email or password");
   });

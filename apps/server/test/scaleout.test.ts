@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createRedisBus } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
-import { demoLogins } from "@convoy/db";
+import { demoLogin, type DemoLogin } from "@convoy/db";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../src";
 import { createTestDatabase } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
@@ -36,8 +36,7 @@ async function startInstance(): Promise<RunningServer> {
   return server;
 }
 
-async function login(server: RunningServer, email: string) {
-  const password = demoLogins().find((entry) => entry.email === email)!.password;
+async function login(server: RunningServer, { email, password }: DemoLogin) {
   const anonymous = createConvoyClient({ url: server.url, WebSocket });
   clients.push(anonymous);
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
@@ -63,7 +62,7 @@ afterAll(async () => {
 describe("two instances on one Redis and one MySQL", () => {
   it("closes a user's sockets on every instance within a second of logout", async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
-    const driverOnA = await login(a, "driver5@convoy.test");
+    const driverOnA = await login(a, demoLogin("driver", 5));
     const sameUserOnB = createConvoyClient({ url: b.url, token: driverOnA.token, WebSocket, lazy: false });
     clients.push(sameUserOnB);
     // The socket counts as the user's once it has authenticated: hold a subscription on it.
@@ -80,9 +79,9 @@ describe("two instances on one Redis and one MySQL", () => {
 
   it("delivers events caused on B to a subscriber on A, and loses none across a 10 s Redis outage", async () => {
     const [a, b] = servers as [RunningServer, RunningServer];
-    const dispatcherOnA = await login(a, "dispatcher@convoy.test");
-    const driverOnB = await login(b, "driver1@convoy.test");
-    const dispatcherOnB = await login(b, "dispatcher@convoy.test");
+    const dispatcherOnA = await login(a, demoLogin("dispatcher"));
+    const driverOnB = await login(b, demoLogin("driver"));
+    const dispatcherOnB = await login(b, demoLogin("dispatcher"));
     const offer = await dispatcherOnB.api.offers.create.mutate(loadInput([driverOnB.userId]));
 
     const stream = collectFrom(dispatcherOnA.api.chat.events.subscribe, { offerId: offer.id });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient } from "@convoy/client";
-import { createDb, migrate, seed, ensureDatabase } from "@convoy/db";
+import { createDb, demoLogin, ensureDatabase, migrate, seed } from "@convoy/db";
 import { createTestDatabase } from "./support/harness";
 import { spawnServer, type ServerProcess } from "./support/process";
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 describe("SIGTERM", () => {
   it("finishes in-flight mutations, tells sockets to reconnect, then exits cleanly", async () => {
     const client = createConvoyClient({ url: server.url, WebSocket, lazy: false });
-    const { token } = await client.api.auth.login.mutate({ email: "driver1@convoy.test", password: "drive123" });
+    const { token } = await client.api.auth.login.mutate(demoLogin("driver"));
     const socketClient = createConvoyClient({ url: server.url, token, WebSocket, lazy: false });
     await new Promise<void>((resolve) => {
       if (socketClient.connectionState === "open") resolve();
@@ -37,10 +37,10 @@ describe("SIGTERM", () => {
     // already-open keep-alive connection) are still running at SIGTERM. Different accounts
     // keep the per-email login limit out of the way.
     const accounts = [
-      ...Array.from({ length: 19 }, (_, i) => ({ email: `driver${i + 2}@convoy.test`, password: "drive123" })),
-      { email: "rider1@convoy.test", password: "ride123" },
+      ...Array.from({ length: 19 }, (_, i) => demoLogin("driver", i + 2)),
+      demoLogin("rider"),
     ];
-    const inFlight = accounts.map((account) => client.api.auth.login.mutate(account));
+    const inFlight = accounts.map(({ email, password }) => client.api.auth.login.mutate({ email, password }));
     await new Promise((resolve) => setTimeout(resolve, 60));
     const socketClosed = new Promise<void>((resolve) =>
       socketClient.onConnectionStateChange((state) => state !== "open" && resolve()),

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient } from "@convoy/client";
-import { createDb, demoLogins, drivers, eq } from "@convoy/db";
+import { createDb, demoLogin, drivers, eq } from "@convoy/db";
 import { prepareDatabase, startConvoyServer } from "../src";
 import { createTestDatabase } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
@@ -28,9 +28,9 @@ describe("tracking and presence on shutdown", () => {
       // Nothing is written on a timer in this test: only shutdown can have written it.
       tracking: { flushIntervalMs: 3_600_000, positionSyncIntervalMs: 3_600_000 },
     });
-    const login = demoLogins().find((entry) => entry.email === "driver2@convoy.test")!;
+    const { email, password } = demoLogin("driver", 2);
     const anonymous = createConvoyClient({ url: server.url, WebSocket });
-    const { token, user } = await anonymous.api.auth.login.mutate({ email: login.email, password: login.password });
+    const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
     // An open socket makes the driver present; it closes before shutdown, inside the 30 s grace.
     const driver = createConvoyClient({ url: server.url, token, WebSocket, lazy: false });
     const connectedAt = Date.now();

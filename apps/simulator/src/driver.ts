@@ -8,10 +8,10 @@ import {
   type RouterInputs,
 } from "@convoy/client";
 import type { OfferEvent } from "@convoy/api";
+import type { LatLng } from "@convoy/api/schemas";
 import type { SimulatorEnv } from "./env";
-import { advance, bearing, gridRoute, randomPointNear, type LatLng } from "./route";
-
-const CITY: LatLng = { lat: 41.8781, lng: -87.6298 };
+import { DEMO_CITY } from "@convoy/db/demo";
+import { advance, gridRoute, randomPointNear } from "@convoy/ui/simulatedRoute";
 
 /** What the driver is doing: roaming, or working a trip towards its next stop. */
 type Errand = { kind: "roam" } | { kind: "trip"; tripId: number; stops: { place: LatLng; arrive: () => Promise<void> }[] };
@@ -28,8 +28,10 @@ const log = (driver: string, message: string) => process.stdout.write(`${driver}
 export class SimulatedDriver {
   private client: ConvoyClient | null = null;
   private reporter: PositionReporter | null = null;
-  private position: LatLng = randomPointNear(CITY, 8_000);
+  private position: LatLng = randomPointNear(DEMO_CITY, 8_000);
   private route: LatLng[] = [];
+  /** Direction of travel in degrees from north, kept while standing still. */
+  private headingDeg = 0;
   private errand: Errand = { kind: "roam" };
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
@@ -113,7 +115,7 @@ export class SimulatedDriver {
       ],
     };
     void advanceTrip("en_route")();
-    this.route = gridRoute(this.position, pickup).slice(1);
+    this.route = gridRoute(this.position, pickup);
   }
 
   private async tick(): Promise<void> {
@@ -121,13 +123,15 @@ export class SimulatedDriver {
     this.busy = true;
     try {
       if (this.route.length === 0) await this.nextLeg();
-      const from = this.position;
-      this.position = advance(this.position, this.route, (this.env.SIM_SPEED_MPS * this.env.SIM_TICK_MS) / 1000);
+      const step = advance(this.position, this.route, (this.env.SIM_SPEED_MPS * this.env.SIM_TICK_MS) / 1000);
+      this.position = step.position;
+      this.route = step.remaining;
+      this.headingDeg = step.headingDeg ?? this.headingDeg;
       this.reporter?.report({
         lat: this.position.lat,
         lng: this.position.lng,
         accuracyM: 5,
-        headingDeg: bearing(from, this.position),
+        headingDeg: this.headingDeg,
         speedMps: this.env.SIM_SPEED_MPS,
         recordedAt: Date.now(),
       });
@@ -145,13 +149,13 @@ export class SimulatedDriver {
         if (next) {
           // Pick up the load or rider, then drive on.
           await this.setTripStatus(this.errand.tripId, "in_progress");
-          this.route = gridRoute(this.position, next.place).slice(1);
+          this.route = gridRoute(this.position, next.place);
           return;
         }
       }
       log(this.email, `finished trip ${this.errand.tripId}`);
       this.errand = { kind: "roam" };
     }
-    this.route = gridRoute(this.position, randomPointNear(CITY, 8_000)).slice(1);
+    this.route = gridRoute(this.position, randomPointNear(DEMO_CITY, 8_000));
   }
 }

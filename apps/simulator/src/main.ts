@@ -1,8 +1,9 @@
+import { demoLogin } from "@convoy/db/demo";
 import { loadEnv } from "./env";
 import { SimulatedDriver } from "./driver";
 
 const env = loadEnv();
-const drivers = Array.from({ length: env.SIM_DRIVERS }, (_, i) => new SimulatedDriver(`driver${i + 1}@convoy.test`, env));
+const drivers = Array.from({ length: env.SIM_DRIVERS }, (_, i) => new SimulatedDriver(demoLogin("driver", i + 1).email, env));
 
 for (const driver of drivers) {
   await driver.start().catch((error: unknown) => {

@@ -2,18 +2,8 @@ import { count } from "drizzle-orm";
 import type { Database } from "./client";
 import { hashPassword } from "./password";
 import { users, drivers, type VehicleType, type Availability } from "./schema";
+import { DEMO_CITY, DEMO_PASSWORDS, demoLogins } from "./demoAccounts";
 
-/** The demo city: downtown Chicago. Drivers are spread within about 12 km of it. */
-export const DEMO_CITY = { name: "Chicago", lat: 41.8781, lng: -87.6298 } as const;
-
-export interface DemoLogin {
-  role: "dispatcher" | "driver" | "rider";
-  email: string;
-  password: string;
-}
-
-/** Known demo passwords. The server prints these at start; they are for demos only. */
-export const DEMO_PASSWORDS = { dispatcher: "dispatch123", driver: "drive123", rider: "ride123" } as const;
 
 const VEHICLES: { type: VehicleType; lengthCm: number; widthCm: number; heightCm: number; payloadKg: number }[] = [
   { type: "car", lengthCm: 180, widthCm: 140, heightCm: 80, payloadKg: 400 },
@@ -33,23 +23,6 @@ function demoPosition(index: number): { lat: number; lng: number } {
   const lat = DEMO_CITY.lat + (radiusKm / 111.32) * Math.cos(angle);
   const lng = DEMO_CITY.lng + (radiusKm / (111.32 * Math.cos((DEMO_CITY.lat * Math.PI) / 180))) * Math.sin(angle);
   return { lat: Number(lat.toFixed(6)), lng: Number(lng.toFixed(6)) };
-}
-
-/** The accounts `seed` creates, for printing and for tests. */
-export function demoLogins(): DemoLogin[] {
-  return [
-    { role: "dispatcher", email: "dispatcher@convoy.test", password: DEMO_PASSWORDS.dispatcher },
-    ...Array.from({ length: 20 }, (_, i) => ({
-      role: "driver" as const,
-      email: `driver${i + 1}@convoy.test`,
-      password: DEMO_PASSWORDS.driver,
-    })),
-    ...Array.from({ length: 5 }, (_, i) => ({
-      role: "rider" as const,
-      email: `rider${i + 1}@convoy.test`,
-      password: DEMO_PASSWORDS.rider,
-    })),
-  ];
 }
 
 /**

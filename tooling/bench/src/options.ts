@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_DATABASE_URL, serverUrl } from "@convoy/db";
 import type { ReportTransport } from "./protocol";
 
 export const scenarioNames = ["fleet", "floor", "chat", "broadcast", "idle", "writes"] as const;
@@ -49,7 +50,7 @@ Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
             or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
-Other:      --database-url mysql://root@127.0.0.1:3306/  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
+Other:      --database-url ${serverUrl(DEFAULT_DATABASE_URL)}  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -149,7 +150,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     sweep,
     sweepSeconds: positiveInt("sweep-seconds", values["sweep-seconds"], 15),
-    databaseUrl: values["database-url"] ?? "mysql://root@127.0.0.1:3306/",
+    databaseUrl: values["database-url"] ?? serverUrl(DEFAULT_DATABASE_URL),
     cpuProfile: values["cpu-prof"] ?? false,
     serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
     keepDatabase: values["keep-database"] ?? false,

@@ -16,6 +16,7 @@ import {
   waitForText,
 } from "../support/appPages";
 import { loadInput } from "../support/offerFixtures";
+import { demoLogin } from "@convoy/db";
 
 const apps = builtAppsDir();
 // Seeding a long thread through the API would trip the 10-messages-per-10-s chat limit.
@@ -53,8 +54,8 @@ describe("chat in the browser", () => {
     const { driver, offerId } = await offerTo(1);
     const desk = await browser.newPage({ viewport: DESKTOP });
     const phone = await browser.newPage();
-    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
-    await signIn(phone, t.url, "driver", "driver1@convoy.test", "drive123");
+    await signIn(desk, t.url, "dispatcher", demoLogin("dispatcher"));
+    await signIn(phone, t.url, "driver", demoLogin("driver"));
     await markDocument(desk);
     await markDocument(phone);
 
@@ -130,7 +131,7 @@ describe("chat in the browser", () => {
       await dispatcher.api.chat.send.mutate({ offerId, driverId: driver.userId, body: `Note ${i}`, clientMessageId: randomUUID() });
     }
     const phone = await browser.newPage();
-    await signIn(phone, t.url, "driver", "driver2@convoy.test", "drive123");
+    await signIn(phone, t.url, "driver", demoLogin("driver", 2));
     await phone.goto(`${t.url}/driver/#/offers/${offerId}/chat`);
     const list = phone.locator(".convoy-chat__messages");
     const note = (n: number) => list.locator(".convoy-msg__body", { hasText: new RegExp(`^Note ${n}$`) });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { drivers, eq, trips } from "@convoy/db";
+import { drivers, eq, trips, demoLogin, type DemoLogin } from "@convoy/db";
 import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 
@@ -11,7 +11,7 @@ afterAll(() => apps.remove());
 
 const DESKTOP = { width: 1280, height: 800 };
 
-async function signIn(page: Page, app: string, email: string, password: string) {
+async function signIn(page: Page, app: string, { email, password }: DemoLogin) {
   await page.goto(`${t.url}/${app}/`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
@@ -29,7 +29,7 @@ const storedToken = (page: Page, app: string) => page.evaluate((key) => localSto
 describe("dispatcher app", () => {
   it("shows every driver after login, filters by availability, and survives a reload", async () => {
     const page = await browser.newPage({ viewport: DESKTOP });
-    await signIn(page, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(page, "dispatcher", demoLogin("dispatcher"));
     const rows = page.locator('table[aria-label="Drivers"] tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(20);
@@ -54,7 +54,7 @@ describe("dispatcher app", () => {
 
   it("turns a driver away with the wrong-role message and keeps no session", async () => {
     const page = await browser.newPage();
-    await signIn(page, "dispatcher", "driver1@convoy.test", "drive123");
+    await signIn(page, "dispatcher", demoLogin("driver"));
     const alert = page.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toBe("This app is for dispatchers; you signed in as a driver.");
@@ -64,7 +64,7 @@ describe("dispatcher app", () => {
 
   it("shows the server's reason for a wrong password", async () => {
     const page = await browser.newPage();
-    await signIn(page, "dispatcher", "dispatcher@convoy.test", "not-the-password");
+    await signIn(page, "dispatcher", { ...demoLogin("dispatcher"), password: "not-the-password" });
     const alert = page.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toBe("Wrong email or password");
@@ -74,7 +74,7 @@ describe("dispatcher app", () => {
 describe("driver app", () => {
   it("shows the driver and toggles availability through the API", async () => {
     const page = await browser.newPage();
-    await signIn(page, "driver", "driver1@convoy.test", "drive123");
+    await signIn(page, "driver", demoLogin("driver"));
     await page.getByRole("heading", { name: "Ava A. (driver 1)" }).waitFor();
     await expectConnected(page);
     const toggle = page.getByRole("switch");
@@ -110,7 +110,7 @@ describe("driver app", () => {
     });
 
     const page = await browser.newPage();
-    await signIn(page, "driver", "driver2@convoy.test", "drive123");
+    await signIn(page, "driver", demoLogin("driver", 2));
     const toggle = page.getByRole("switch");
     await page.getByText("Busy: on a trip").waitFor();
     await toggle.click();
@@ -121,7 +121,7 @@ describe("driver app", () => {
 
   it("signs out: the login form returns and the token is gone", async () => {
     const page = await browser.newPage();
-    await signIn(page, "driver", "driver3@convoy.test", "drive123");
+    await signIn(page, "driver", demoLogin("driver", 3));
     await expectConnected(page);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Email").waitFor();
@@ -132,7 +132,7 @@ describe("driver app", () => {
 describe("rider app", () => {
   it("shows the rider's first screen with a live connection", async () => {
     const page = await browser.newPage();
-    await signIn(page, "rider", "rider1@convoy.test", "ride123");
+    await signIn(page, "rider", demoLogin("rider"));
     await page.getByRole("heading", { name: "Where to?" }).waitFor();
     expect(await page.getByText("Hi Rider 1").count()).toBe(1);
     await expectConnected(page);
@@ -140,7 +140,7 @@ describe("rider app", () => {
 
   it("shows offline when the browser loses the network, and connected again after", async () => {
     const page = await browser.newPage();
-    await signIn(page, "rider", "rider2@convoy.test", "ride123");
+    await signIn(page, "rider", demoLogin("rider", 2));
     await expectConnected(page);
     await page.context().setOffline(true);
     await page.locator('.convoy-badge[data-status="offline"]').waitFor();

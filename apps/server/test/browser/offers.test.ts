@@ -4,6 +4,7 @@ import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 import { DESKTOP, markDocument, signIn, stillSameDocument, toastWith, waitForText } from "../support/appPages";
 import { loadInput } from "../support/offerFixtures";
+import { demoLogin } from "@convoy/db";
 
 const apps = builtAppsDir();
 const t = useTestServer({ staticDir: apps.dir });
@@ -31,9 +32,9 @@ describe("offers in the browser", () => {
     const desk = await browser.newPage({ viewport: DESKTOP });
     const phone1 = await browser.newPage();
     const phone2 = await browser.newPage();
-    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
-    await signIn(phone1, t.url, "driver", "driver1@convoy.test", "drive123");
-    await signIn(phone2, t.url, "driver", "driver2@convoy.test", "drive123");
+    await signIn(desk, t.url, "dispatcher", demoLogin("dispatcher"));
+    await signIn(phone1, t.url, "driver", demoLogin("driver"));
+    await signIn(phone2, t.url, "driver", demoLogin("driver", 2));
     for (const page of [phone1, phone2]) await page.getByText("No open offers right now").waitFor();
     for (const page of [desk, phone1, phone2]) await markDocument(page);
 
@@ -126,7 +127,7 @@ describe("offers in the browser", () => {
     const before = await dispatcherApi.api.offers.list.query({ limit: 100 });
 
     const desk = await browser.newPage({ viewport: DESKTOP });
-    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(desk, t.url, "dispatcher", demoLogin("dispatcher"));
     await desk.getByRole("checkbox", { name: /\(driver 3\)$/ }).check();
     await desk.getByRole("button", { name: "Make offer" }).click();
     const dialog = await fillOfferForm(desk, {
@@ -157,7 +158,7 @@ describe("offers in the browser", () => {
 
   it("sets the pickup and then the dropoff by clicking the form's map", async () => {
     const desk = await browser.newPage({ viewport: DESKTOP });
-    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(desk, t.url, "dispatcher", demoLogin("dispatcher"));
     await desk.getByRole("checkbox", { name: /\(driver 4\)$/ }).check();
     await desk.getByRole("button", { name: "Make offer" }).click();
     const dialog = desk.getByRole("dialog", { name: "Make offer" });
@@ -188,13 +189,13 @@ describe("offers in the browser", () => {
     const { id: offerId } = await dispatcherApi.api.offers.create.mutate(loadInput([driver.userId], { rateCents: 30_000 }));
 
     const phone = await browser.newPage();
-    await signIn(phone, t.url, "driver", "driver5@convoy.test", "drive123");
+    await signIn(phone, t.url, "driver", demoLogin("driver", 5));
     await phone.locator(`a[data-offer-id="${offerId}"]`).click();
     await phone.getByRole("button", { name: "Accept $300.00" }).waitFor();
     await markDocument(phone);
 
     const desk = await browser.newPage({ viewport: DESKTOP });
-    await signIn(desk, t.url, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(desk, t.url, "dispatcher", demoLogin("dispatcher"));
     await desk.getByRole("link", { name: /^Offers/ }).click();
     await desk.locator(`button[data-offer-id="${offerId}"]`).click();
     await desk.locator(`li[data-driver-id="${driver.userId}"] [data-status="viewed"]`).waitFor();

@@ -4,6 +4,7 @@ import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 import { offsetKm } from "../support/tripFixtures";
 import { eventually } from "../support/tracking";
+import { demoLogin, type DemoLogin } from "@convoy/db";
 
 const apps = builtAppsDir();
 // One small ring and one driver per ring: the ride goes to the nearest available driver only.
@@ -17,7 +18,7 @@ const PICKUP = { lat: 41.8781, lng: -87.6298 };
 /** Where driver 1's phone says they are: 700 m south of the pickup, nearer than anyone else. */
 const DRIVER_START = offsetKm(PICKUP, -0.7);
 
-async function signIn(page: Page, app: string, email: string, password: string) {
+async function signIn(page: Page, app: string, { email, password }: DemoLogin) {
   await page.goto(`${t.url}/${app}/`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
@@ -56,7 +57,7 @@ describe("a ride through the three apps", () => {
 
     // The dispatcher watches the fleet.
     const desk = await browser.newPage({ viewport: DESKTOP });
-    await signIn(desk, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(desk, "dispatcher", demoLogin("dispatcher"));
     await desk.getByRole("link", { name: "Fleet" }).click();
     const fleetMarker = desk.locator(`[data-marker-id="driver-${driverApi.userId}"]`);
     await fleetMarker.waitFor();
@@ -65,7 +66,7 @@ describe("a ride through the three apps", () => {
 
     // The driver's phone shares its position: the server learns it through tracking.report.
     const driver = await pageAt(DRIVER_START);
-    await signIn(driver, "driver", "driver1@convoy.test", "drive123");
+    await signIn(driver, "driver", demoLogin("driver"));
     await driver.locator('[data-sharing="on"]').waitFor();
     await eventually(async () => {
       const fleet = await dispatcherApi.api.tracking.fleet.query();
@@ -76,7 +77,7 @@ describe("a ride through the three apps", () => {
 
     // The rider sets the pickup from the device position and taps the dropoff on the map.
     const rider = await pageAt(PICKUP);
-    await signIn(rider, "rider", "rider1@convoy.test", "ride123");
+    await signIn(rider, "rider", demoLogin("rider"));
     await rider.getByRole("heading", { name: "Where to?" }).waitFor();
     await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
     const pickupField = rider.getByLabel("Pickup address");
@@ -101,7 +102,7 @@ describe("a ride through the three apps", () => {
 
     // A second dispatcher screen follows the trip in the trips list.
     const trips = await browser.newPage({ viewport: DESKTOP });
-    await signIn(trips, "dispatcher", "dispatcher@convoy.test", "dispatch123");
+    await signIn(trips, "dispatcher", demoLogin("dispatcher"));
     await trips.getByRole("link", { name: "Trips" }).click();
     const row = trips.locator(`tr[data-trip-id="${tripId}"]`);
     await row.locator('[data-status="requested"]').waitFor();
@@ -191,14 +192,14 @@ describe("a ride through the three apps", () => {
   it("falls back to the map when location access is refused", async () => {
     // No permission granted: the browser refuses geolocation.
     const rider = await browser.newPage();
-    await signIn(rider, "rider", "rider4@convoy.test", "ride123");
+    await signIn(rider, "rider", demoLogin("rider", 4));
     await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
     await rider.getByText("Location access is blocked for this site").waitFor();
     expect(await rider.locator(".convoy-notice").textContent()).toMatch(/Tap the map to set your pickup instead\.$/);
     expect(await rider.getByRole("button", { name: "Pickup (A)" }).getAttribute("aria-pressed")).toBe("true");
 
     const driver = await browser.newPage();
-    await signIn(driver, "driver", "driver3@convoy.test", "drive123");
+    await signIn(driver, "driver", demoLogin("driver", 3));
     const status = driver.locator('[data-sharing="problem"]');
     await status.waitFor();
     expect(await status.textContent()).toMatch(/^Location access is blocked for this site\./);
@@ -209,7 +210,7 @@ describe("a ride through the three apps", () => {
     // Far from every seeded driver: nobody in the ring.
     const nowhere = { lat: 44.5, lng: -92.1 };
     const rider = await pageAt(nowhere);
-    await signIn(rider, "rider", "rider2@convoy.test", "ride123");
+    await signIn(rider, "rider", demoLogin("rider", 2));
     await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
     const map = rider.getByRole("region", { name: "Map: tap to set the pickup and dropoff" });
     const box = (await map.boundingBox())!;
@@ -227,7 +228,7 @@ describe("a ride through the three apps", () => {
     });
     expect(trip.status).toBe("requested");
     const page = await browser.newPage();
-    await signIn(page, "rider", "rider3@convoy.test", "ride123");
+    await signIn(page, "rider", demoLogin("rider", 3));
     await page.getByRole("heading", { name: "Looking for a driver…" }).waitFor();
     await page.getByRole("button", { name: "Cancel trip" }).click();
     await page.getByLabel("Reason").selectOption("other");

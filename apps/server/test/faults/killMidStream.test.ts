@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
-import { createDb, ensureDatabase, migrate, seed, sql, type DbHandle } from "@convoy/db";
+import { createDb, ensureDatabase, migrate, seed, sql, type DbHandle, demoLogin, type DemoLogin } from "@convoy/db";
 import { createTestDatabase } from "../support/harness";
 import { freePort, spawnServer, type ServerProcess } from "../support/process";
 import { collectFrom, type Collected } from "../support/subscriptions";
@@ -36,7 +36,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function login(email: string, password: string) {
+async function login({ email, password }: DemoLogin) {
   const anonymous = createConvoyClient({ url: server.url, WebSocket });
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
   await anonymous.close();
@@ -58,8 +58,8 @@ const idsOf = (collected: Collected<object>) =>
 
 describe("kill -9 mid-stream", () => {
   it("every client reconnects by itself and resumes with nothing missing, duplicated or out of order", async () => {
-    const dispatcher = await login("dispatcher@convoy.test", "dispatch123");
-    const drivers = await Promise.all([1, 2, 3, 4, 5].map((n) => login(`driver${n}@convoy.test`, "drive123")));
+    const dispatcher = await login(demoLogin("dispatcher"));
+    const drivers = await Promise.all([1, 2, 3, 4, 5].map((n) => login(demoLogin("driver", n))));
     const users = [dispatcher, ...drivers];
 
     const subscribers = Array.from({ length: 100 }, (_, i) => {

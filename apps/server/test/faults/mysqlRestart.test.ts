@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, TRPCClientError, type ConvoyClient } from "@convoy/client";
 import type { AppRouter } from "@convoy/api";
-import { createDb, sql, type DbHandle } from "@convoy/db";
+import { createDb, sql, type DbHandle, demoLogin, type DemoLogin } from "@convoy/db";
 import { spawnServer, type ServerProcess } from "../support/process";
 import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
 import { loadInput } from "../support/fixtures";
@@ -26,7 +26,7 @@ afterAll(async () => {
   await mysql.destroy();
 });
 
-async function login(email: string, password: string) {
+async function login({ email, password }: DemoLogin) {
   const client = createConvoyClient({ url: server.url, WebSocket });
   clients.push(client);
   const { token, user } = await client.api.auth.login.mutate({ email, password });
@@ -40,8 +40,8 @@ const codeOf = (error: unknown) =>
 
 describe("MySQL restart under load", () => {
   it("answers a clear retryable error while down, recovers without a restart, and leaves nothing half-written", async () => {
-    const dispatcher = await login("dispatcher@convoy.test", "dispatch123");
-    const driver = await login("driver1@convoy.test", "drive123");
+    const dispatcher = await login(demoLogin("dispatcher"));
+    const driver = await login(demoLogin("driver"));
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
 
     // Load: a steady stream of chat messages, each with its own idempotency key.

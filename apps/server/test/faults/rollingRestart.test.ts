@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
-import { sql } from "@convoy/db";
+import { sql, demoLogin, type DemoLogin } from "@convoy/db";
 import { startCluster, type Cluster } from "../support/cluster";
 import { collectFrom } from "../support/subscriptions";
 import { loadInput } from "../support/fixtures";
@@ -19,7 +19,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function viaBalancer(email: string, password: string) {
+async function viaBalancer({ email, password }: DemoLogin) {
   const anonymous = createConvoyClient({ url: cluster.balancer.url, WebSocket });
   clients.push(anonymous);
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
@@ -30,8 +30,8 @@ async function viaBalancer(email: string, password: string) {
 
 describe("SIGTERM rolling restart of one instance", () => {
   it("fails no mutation and loses no event", async () => {
-    const dispatcher = await viaBalancer("dispatcher@convoy.test", "dispatch123");
-    const driver = await viaBalancer("driver1@convoy.test", "drive123");
+    const dispatcher = await viaBalancer(demoLogin("dispatcher"));
+    const driver = await viaBalancer(demoLogin("driver"));
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     const stream = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: offer.id, lastEventId: "0" });
     await stream.started;

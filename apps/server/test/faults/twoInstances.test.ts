@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import type { PresenceEvent } from "@convoy/api";
-import { sql } from "@convoy/db";
+import { sql, demoLogin, type DemoLogin } from "@convoy/db";
 import { startCluster, type Cluster } from "../support/cluster";
 import { collect, collectFrom } from "../support/subscriptions";
 import { loadInput } from "../support/fixtures";
@@ -26,7 +26,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function clientFor(url: string, email: string, password: string) {
+async function clientFor(url: string, { email, password }: DemoLogin) {
   const anonymous = createConvoyClient({ url, WebSocket });
   clients.push(anonymous);
   const { token, user } = await anonymous.api.auth.login.mutate({ email, password });
@@ -45,9 +45,9 @@ async function offerIdsVisibleTo(driverId: number): Promise<number[]> {
 describe("two instances behind a balancer", () => {
   it("carries events across instances; when B dies its clients resume on A and its drivers go offline", async () => {
     const { a, b, balancer } = cluster;
-    const dispatcher = await clientFor(a.url, "dispatcher@convoy.test", "dispatch123");
-    const movingDriver = await clientFor(balancer.url, "driver1@convoy.test", "drive123");
-    const strandedDriver = await clientFor(b.url, "driver2@convoy.test", "drive123");
+    const dispatcher = await clientFor(a.url, demoLogin("dispatcher"));
+    const movingDriver = await clientFor(balancer.url, demoLogin("driver"));
+    const strandedDriver = await clientFor(b.url, demoLogin("driver", 2));
 
     const presence = collect<PresenceEvent>((handlers) => dispatcher.api.presence.events.subscribe(undefined, handlers));
     const onlineNow = () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { appRouter } from "@convoy/api/server";
-import { eq, offerRecipients, offers, sql } from "@convoy/db";
+import { eq, offerRecipients, offers, sql, DEMO_PASSWORDS } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
 import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
@@ -123,7 +123,7 @@ beforeAll(async () => {
   const recipients = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, rideOffer!.id));
   const winnerIndex = recipients.map((r) => r.driverId).find((id) => id !== as.recipient.userId && id !== as.otherDriver.userId);
   const winnerEmail = `driver${winnerIndex! - 1}@convoy.test`;
-  as.tripDriver = await t.login(winnerEmail, "drive123");
+  as.tripDriver = await t.login(winnerEmail, DEMO_PASSWORDS.driver);
   await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
 });
 

@@ -1,10 +1,11 @@
 import type { Locator, Page } from "playwright-core";
+import { type DemoLogin } from "@convoy/db";
 
 /** A dispatch desk: wide enough for the offers page's three zones side by side. */
 export const DESKTOP = { width: 1280, height: 800 };
 
 /** Signs in through the app's login form and waits until its socket is live. */
-export async function signIn(page: Page, origin: string, app: "dispatcher" | "driver" | "rider", email: string, password: string) {
+export async function signIn(page: Page, origin: string, app: DemoLogin["role"], { email, password }: DemoLogin) {
   await page.goto(`${origin}/${app}/`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);

@@ -1,8 +1,8 @@
+import { DEFAULT_DATABASE_URL, serverUrl } from "@convoy/db";
+
 /** Server-level URL (no database) of the MySQL the tests create their databases in. */
 export function testMysqlBaseUrl(): string {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/");
-  url.pathname = "/";
-  return url.toString();
+  return serverUrl(process.env.TEST_DATABASE_URL ?? DEFAULT_DATABASE_URL);
 }
 
 export const TEST_JWT_SECRET = "convoy-test-secret-0123456789-abcdefghijklmnop";

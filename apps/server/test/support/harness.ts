@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from "vitest";
 import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
-import { demoLogins, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
+import { demoLogin, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
 import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api/server";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
@@ -91,9 +91,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
         return Object.assign(makeClient(token), { token, userId: user.id });
       },
       async as(role: DemoLogin["role"], index = 1) {
-        const email = role === "dispatcher" ? "dispatcher@convoy.test" : `${role}${index}@convoy.test`;
-        const login = demoLogins().find((candidate) => candidate.email === email);
-        if (!login) throw new Error(`no demo login ${email}`);
+        const login = demoLogin(role, index);
         return state.login(login.email, login.password);
       },
     } satisfies Partial<TestServer>);

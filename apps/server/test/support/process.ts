@@ -1,21 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/ports";
 import { TEST_JWT_SECRET } from "./config";
+
+export { freePort };
 
 const serverEntry = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const serverDir = fileURLToPath(new URL("../..", import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -1,6 +1,6 @@
-import { createDb, ensureDatabase, migrate } from "../index";
+import { createDb, DEFAULT_DATABASE_URL, ensureDatabase, migrate } from "../index";
 
-const url = process.env.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/convoy";
+const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 await ensureDatabase(url);
 const handle = createDb(url, { connectionLimit: 1 });
 await migrate(handle.db);
