@@ -1,3 +1,4 @@
+import { formatCents } from "@convoy/api/schemas";
 import type { RouterOutputs } from "@convoy/api";
 
 type Driver = RouterOutputs["drivers"]["list"][number];
@@ -34,7 +35,7 @@ export type OfferStatus = OfferDetail["status"];
 export type RecipientStatus = OfferDetail["recipients"][number]["status"];
 
 /** Integer cents as dollars, e.g. 45000 → "$450.00": the formatter the server's messages use. */
-export { formatCents as formatMoney } from "@convoy/api/schemas";
+export const formatMoney = formatCents;
 
 /**
  * Dollars as typed by a person ("450", "$1,250.5") to integer cents, or null when the text
