@@ -68,3 +68,37 @@ function messageChain(error: unknown): string[] {
 export const notFound = (what: string) => new TRPCError({ code: "NOT_FOUND", message: `${what} not found` });
 export const conflict = (message: string) => new TRPCError({ code: "CONFLICT", message });
 export const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
+
+/**
+ * MySQL errors that refuse a row for what it holds: a foreign key to a row that is gone,
+ * a NULL where none is allowed, a value out of range, too long or of the wrong type, a
+ * failed CHECK. Sending the same row again can never succeed, unlike a lost connection,
+ * a deadlock or a lock wait timeout.
+ */
+const ROW_REFUSED_ERRNOS = new Set([
+  1048, // ER_BAD_NULL_ERROR
+  1216, // ER_NO_REFERENCED_ROW
+  1452, // ER_NO_REFERENCED_ROW_2
+  1264, // ER_WARN_DATA_OUT_OF_RANGE
+  1265, // WARN_DATA_TRUNCATED
+  1292, // ER_TRUNCATED_WRONG_VALUE
+  1366, // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+  1367, // ER_ILLEGAL_VALUE_FOR_TYPE
+  1406, // ER_DATA_TOO_LONG
+  1690, // ER_DATA_OUT_OF_RANGE
+  3819, // ER_CHECK_CONSTRAINT_VIOLATED (MySQL)
+  4025, // ER_CONSTRAINT_FAILED (MariaDB)
+]);
+
+/** True when MySQL refused a statement because of a row's content; see `ROW_REFUSED_ERRNOS`. */
+export function isRowRefused(error: unknown): boolean {
+  const errno = mysqlErrorOf(error)?.errno;
+  return errno !== undefined && ROW_REFUSED_ERRNOS.has(errno);
+}
+
+/** The innermost error message, for logs: MySQL's own sentence rather than Drizzle's wrapper. */
+export function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause instanceof Error; depth++) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

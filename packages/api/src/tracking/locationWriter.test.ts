@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pino } from "pino";
 import { LocationWriter, type LocationRow } from "./locationWriter";
 
-const row = (recordedAt: number): LocationRow => ({
-  driverId: 1,
+const row = (recordedAt: number, driverId = 1): LocationRow => ({
+  driverId,
   tripId: null,
   lat: 0,
   lng: 0,
@@ -40,6 +40,34 @@ describe("LocationWriter", () => {
     expect(stored).toEqual([1, 2, 3, 4, 5]);
     expect(writer.pendingRows).toBe(0);
     await writer.stop();
+  });
+
+  it("drops only the rows MySQL refuses for their content, writes the rest, and retries transient failures", async () => {
+    const stored: number[] = [];
+    let statements = 0;
+    let lockTimeouts = 1;
+    // What mysql2 raises (wrapped by Drizzle) for a row whose driver is gone, or a lock wait.
+    const mysqlError = (errno: number, message: string) => Object.assign(new Error("Failed query"), { cause: Object.assign(new Error(message), { errno }) });
+    const writer = new LocationWriter(
+      async (rows) => {
+        statements++;
+        if (rows.some((r) => r.driverId === 99)) throw mysqlError(1452, "a foreign key constraint fails");
+        if (lockTimeouts-- > 0) throw mysqlError(1205, "Lock wait timeout exceeded");
+        stored.push(...rows.map((r) => r.recordedAt));
+      },
+      logger,
+      { rowsPerInsert: 8 },
+    );
+    writer.tryEnqueue([row(1), row(2), row(3, 99), row(4), row(5), row(6, 99), row(7), row(8), row(9)]);
+    await writer.flush();
+    // The lock wait is transient: nothing dropped, everything still pending, in order.
+    expect(writer.droppedRows).toBe(0);
+    expect(writer.pendingRows).toBe(9);
+    await writer.flush();
+    expect(stored.sort((a, b) => a - b)).toEqual([1, 2, 4, 5, 7, 8, 9]);
+    expect(writer.droppedRows).toBe(2);
+    expect(writer.pendingRows).toBe(0);
+    expect(statements).toBeLessThan(20);
   });
 
   it("refuses rows past its bound instead of growing", async () => {

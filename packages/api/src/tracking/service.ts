@@ -188,6 +188,11 @@ export class TrackingService {
     return this.writer.pendingRows;
   }
 
+  /** Points MySQL refused for their content (a deleted driver's, say) and that were dropped. */
+  get droppedLocationRows(): number {
+    return this.writer.droppedRows;
+  }
+
   /** Writes buffered points now (tests and shutdown; normally the timer does it). */
   flushLocations(): Promise<void> {
     return this.writer.flush();
