@@ -31,7 +31,17 @@ export async function createContext(services: ApiServices, token: string | null 
     : { services, session: null, authFailure: check.reason };
 }
 
-const t = initTRPC.context<Context>().create({
+/** What a procedure declares about itself with `.meta(...)`. */
+export interface ProcedureMeta {
+  /**
+   * The procedure takes an idempotency key and spends the mutation budget itself (with
+   * `spendMutationBudget`) only after finding that the key has no outcome yet, so a retry
+   * that gets its first answer back costs no budget. @default false
+   */
+  keyedRetry?: boolean;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     const issues = error.code === "BAD_REQUEST" ? readableIssues(error.cause) : null;
     const message = issues
@@ -73,14 +83,20 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
 /**
  * The caller's live session, or UNAUTHORIZED. Expiry is checked on every call, not only at
  * connect, because a WebSocket outlives the token it opened with. Mutations spend the
- * per-user rate limit.
+ * per-user rate limit, except keyed ones (`ProcedureMeta.keyedRetry`), which spend it in
+ * their handler once they know the call is not a retry.
  */
-async function requireSession(ctx: Context, type: string): Promise<Session> {
+async function requireSession(ctx: Context, type: string, meta: ProcedureMeta | undefined): Promise<Session> {
   const { session } = ctx;
   if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[ctx.authFailure ?? "missing"] });
   if (!ctx.services.sessions.isLive(session)) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES.expired });
-  if (type === "mutation") await consumeOrThrow(ctx.services.limits.mutation, String(session.userId), "requests");
+  if (type === "mutation" && !meta?.keyedRetry) await spendMutationBudget(ctx.services, session.userId);
   return session;
+}
+
+/** Spends one point of `userId`'s mutation budget, or throws TOO_MANY_REQUESTS. */
+export function spendMutationBudget(services: Pick<ApiServices, "limits">, userId: number): Promise<void> {
+  return consumeOrThrow(services.limits.mutation, String(userId), "requests");
 }
 
 // Middlewares pass only the context keys they change: tRPC merges them into the context.
@@ -91,8 +107,8 @@ async function requireSession(ctx: Context, type: string): Promise<Session> {
  * (and context) at every middleware level; with tRPC's published object-spread helper that
  * copying costs a sixth of the server's CPU under the fleet benchmark (see bench/README.md).
  */
-export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
-  const session = await requireSession(ctx, type);
+export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next }) => {
+  const session = await requireSession(ctx, type, meta);
   return withDatabaseAvailability(await next({ ctx: { session, user: { id: session.userId, role: session.role } } }));
 });
 
@@ -102,8 +118,8 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
  * position report every second).
  */
 function roleProcedure<R extends UserRole>(role: R) {
-  return t.procedure.use(async ({ ctx, type, next }) => {
-    const session = await requireSession(ctx, type);
+  return t.procedure.use(async ({ ctx, type, meta, next }) => {
+    const session = await requireSession(ctx, type, meta);
     if (session.role !== role) {
       throw new TRPCError({
         code: "FORBIDDEN",

@@ -86,8 +86,26 @@ function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
 }
 
 /**
+ * The message an earlier attempt of this send stored, if any: the same sender,
+ * `clientMessageId` and thread. It needs no access check (the sender wrote it), so a retry
+ * is answered before any rate limit is spent; a key used on another thread is left to
+ * `sendMessage`, which refuses it after the thread is authorized.
+ */
+export async function findSentMessage(
+  db: Database,
+  sender: ChatUser,
+  input: { offerId: number; driverId?: number | undefined; clientMessageId: string },
+): Promise<ChatMessage | null> {
+  const row = await findByClientId(db, sender.id, input.clientMessageId);
+  const driverId = input.driverId ?? (sender.role === "driver" ? sender.id : undefined);
+  return row && row.offerId === input.offerId && row.driverId === driverId ? toChatMessage(row) : null;
+}
+
+/**
  * Sends a text message. A retry with the same `clientMessageId` returns the first message
- * and stores and delivers nothing new, even when the two attempts race.
+ * and stores and delivers nothing new, even when the two attempts race: the unique
+ * (sender, client id) index refuses the second INSERT and the first message is read.
+ * Callers answer plain retries first with `findSentMessage`.
  */
 export async function sendMessage(
   deps: CommitDeps,
@@ -95,8 +113,6 @@ export async function sendMessage(
   thread: Thread,
   input: { body: string; clientMessageId: string },
 ): Promise<{ message: ChatMessage; duplicate: boolean }> {
-  const existing = await findByClientId(deps.db, sender.id, input.clientMessageId);
-  if (existing) return { message: sameThreadOrConflict(existing, thread), duplicate: true };
   try {
     const message = await commitWithEvents(deps, (tx, emit) =>
       insertMessage(tx, emit, thread, {

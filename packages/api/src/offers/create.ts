@@ -128,11 +128,26 @@ async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<n
  * With an `idempotencyKey`, a repeat of the same create (a retry after a lost answer, even
  * one racing the first) returns the offer the first one made and sends nothing again; the
  * key on a different offer is a CONFLICT.
+ *
+ * `spendBudget` (the caller's rate limit) runs before anything is written, and not at all
+ * for a retry whose offer is already stored: a client retrying after a failover gets its
+ * answer instead of TOO_MANY_REQUESTS.
  */
-export async function createOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
+export async function createOffer(
+  deps: OfferDeps,
+  dispatcherId: number,
+  input: CreateOfferInput,
+  spendBudget: () => Promise<void> = () => Promise.resolve(),
+): Promise<OfferDetail> {
   const key = input.idempotencyKey;
-  // No lookup first: the unique (created_by, idempotency_key) index refuses a repeat at the
-  // offer's INSERT, before anything else is written, and then the first offer is read.
+  if (key !== undefined) {
+    // One indexed read, only for keyed creates: a retry is answered before it costs budget.
+    const first = await offerForKey(deps, dispatcherId, key, input);
+    if (first) return first;
+  }
+  await spendBudget();
+  // A retry racing the first create is refused by the unique (created_by, idempotency_key)
+  // index at the offer's INSERT, before anything else is written; then the first is read.
   try {
     return await insertLoadOffer(deps, dispatcherId, input);
   } catch (error) {

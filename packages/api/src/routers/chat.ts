@@ -1,7 +1,7 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { z } from "zod";
 import { authorizeChatScope, resolveThread, type ChatUser } from "../chat/access";
-import { sendMessage, threadHistory, type ChatMessage } from "../chat/messages";
+import { findSentMessage, sendMessage, threadHistory, type ChatMessage } from "../chat/messages";
 import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
@@ -11,7 +11,7 @@ import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
 import { consumeOrThrow } from "../lib/rateLimits";
 import { idSchema, lastEventIdSchema } from "../lib/validation";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure } from "../trpc";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, spendMutationBudget } from "../trpc";
 
 /** Chat is between a dispatcher and a driver; riders have no threads. */
 const chatProcedure = authedProcedure.use(({ ctx, next }) => {
@@ -80,12 +80,23 @@ export const chatRouter = createTRPCRouter({
       return { ...page, reads, dispatcherId: thread.dispatcherId, driverId: thread.driverId };
     }),
 
-  send: chatProcedure.input(sendMessageInputSchema).mutation(async ({ ctx, input }) => {
-    const thread = await resolveThread(ctx.services.db, ctx.user, input);
-    await consumeOrThrow(ctx.services.limits.chat, String(ctx.user.id), "messages");
-    const { message } = await sendMessage(ctx.services, ctx.user, thread, input);
-    return message;
-  }),
+  /**
+   * Sends a message. A retry with the same `clientMessageId` returns the first message and
+   * spends neither the mutation nor the chat budget; a new message spends both.
+   */
+  send: chatProcedure
+    .meta({ keyedRetry: true })
+    .input(sendMessageInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      const { services, user } = ctx;
+      const sent = await findSentMessage(services.db, user, input);
+      if (sent) return sent;
+      await spendMutationBudget(services, user.id);
+      const thread = await resolveThread(services.db, user, input);
+      await consumeOrThrow(services.limits.chat, String(user.id), "messages");
+      const { message } = await sendMessage(services, user, thread, input);
+      return message;
+    }),
 
   markRead: chatProcedure.input(threadInput.extend({ messageId: idSchema })).mutation(async ({ ctx, input }) => {
     const thread = await resolveThread(ctx.services.db, ctx.user, input);

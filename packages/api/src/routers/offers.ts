@@ -17,7 +17,7 @@ import {
   respondInputSchema,
 } from "../offers/schemas";
 import type { OfferDetail, OfferViewer } from "../offers/views";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, spendMutationBudget } from "../trpc";
 
 /** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
 const offerParticipantProcedure = authedProcedure.use(({ ctx, next }) => {
@@ -35,10 +35,14 @@ async function detailOrNotFound(db: Database, viewer: OfferViewer, offerId: numb
 }
 
 export const offersRouter = createTRPCRouter({
-  /** Offers a load to up to 200 drivers. Returns the offer with its recipients. */
+  /**
+   * Offers a load to up to 200 drivers. Returns the offer with its recipients. A retry with
+   * the same `idempotencyKey` returns the first offer and spends no rate-limit budget.
+   */
   create: dispatcherProcedure
+    .meta({ keyedRetry: true })
     .input(createOfferInputSchema)
-    .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input)),
+    .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input, () => spendMutationBudget(ctx.services, ctx.user.id))),
 
   /** A dispatcher's own offers, or the offers sent to a driver; newest first. */
   list: offerParticipantProcedure
