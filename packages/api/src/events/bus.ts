@@ -11,6 +11,11 @@ export interface Bus {
   subscribe<C extends Channel>(channel: C, handler: (message: BusMessages[C]) => void): () => void;
   /** Called after the transport recovers from an outage, so streams can catch up. */
   onReconnect: (handler: () => void) => () => void;
+  /**
+   * Called when the transport loses its connection (once per outage, before the matching
+   * `onReconnect`): until then this process hears nothing from the others.
+   */
+  onDisconnect: (handler: () => void) => () => void;
   close: () => Promise<void>;
 }
 
@@ -35,6 +40,7 @@ export function createInProcessBus(): Bus {
       return () => set.delete(stored);
     },
     onReconnect: () => () => undefined,
+    onDisconnect: () => () => undefined,
     close: async () => handlers.clear(),
   };
 }

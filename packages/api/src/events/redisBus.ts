@@ -37,6 +37,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
   const commands = new Redis(options.url, { ...base, enableOfflineQueue: false });
   const handlers = new Map<string, Set<AnyHandler>>();
   const reconnectHandlers = new Set<() => void>();
+  const disconnectHandlers = new Set<() => void>();
   let wasDisconnected = false;
 
   // During an outage every reconnect attempt errors; one line per 10 s is enough.
@@ -48,7 +49,12 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       options.logger.warn({ err: error.message }, "redis error");
     });
   }
-  subscriber.on("close", () => (wasDisconnected = true));
+  subscriber.on("close", () => {
+    // Every failed reconnect attempt closes again; the outage is reported once.
+    if (wasDisconnected) return;
+    wasDisconnected = true;
+    for (const handler of disconnectHandlers) handler();
+  });
   subscriber.on("ready", () => {
     // ioredis re-subscribes on reconnect by itself; what was published meanwhile is gone.
     if (!wasDisconnected) return;
@@ -99,9 +105,14 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       reconnectHandlers.add(handler);
       return () => reconnectHandlers.delete(handler);
     },
+    onDisconnect(handler) {
+      disconnectHandlers.add(handler);
+      return () => disconnectHandlers.delete(handler);
+    },
     async close() {
       handlers.clear();
       reconnectHandlers.clear();
+      disconnectHandlers.clear();
       await Promise.allSettled([publisher.quit(), subscriber.quit(), commands.quit()]);
     },
   };

@@ -14,7 +14,7 @@ interface OnlineUser {
  */
 export class PresenceDirectory {
   private readonly users = new Map<number, OnlineUser>();
-  /** When each instance last sent a heartbeat, epoch ms. */
+  /** When each instance's last heartbeat arrived, epoch ms by this process's clock. */
   private readonly lastHeartbeat = new Map<string, number>();
 
   /** Applies one instance's report; returns the change in overall presence, if any. */
@@ -35,10 +35,11 @@ export class PresenceDirectory {
 
   /**
    * Applies an instance's full list: users it no longer lists lose that instance, users it
-   * lists gain it. Returns the resulting changes in overall presence.
+   * lists gain it. Returns the resulting changes in overall presence. Silence is measured
+   * from `receivedAt` (this clock), so clock skew between hosts cannot expire anyone.
    */
-  applyHeartbeat(heartbeat: PresenceHeartbeat): PresenceChange[] {
-    this.lastHeartbeat.set(heartbeat.instanceId, heartbeat.at);
+  applyHeartbeat(heartbeat: PresenceHeartbeat, receivedAt = Date.now()): PresenceChange[] {
+    this.lastHeartbeat.set(heartbeat.instanceId, receivedAt);
     const listed = new Set(heartbeat.online.map((user) => user.userId));
     const changes: PresenceChange[] = [];
     for (const [userId, user] of [...this.users]) {
@@ -54,11 +55,15 @@ export class PresenceDirectory {
     return changes;
   }
 
-  /** Drops the users of every instance silent for longer than `ttlMs`: it died without saying so. */
-  expireSilentInstances(now: number, ttlMs: number): PresenceChange[] {
+  /**
+   * Drops the users of every instance silent for longer than `ttlMs`: it died without saying
+   * so. Silence counts from `listeningSince` at the earliest (when this process's own bus
+   * connection last came back): an instance that could not be heard is not silent.
+   */
+  expireSilentInstances(now: number, ttlMs: number, listeningSince = 0): PresenceChange[] {
     const changes: PresenceChange[] = [];
     for (const [instanceId, at] of [...this.lastHeartbeat]) {
-      if (now - at <= ttlMs) continue;
+      if (now - Math.max(at, listeningSince) <= ttlMs) continue;
       this.lastHeartbeat.delete(instanceId);
       for (const [userId, user] of [...this.users]) {
         if (!user.instances.has(instanceId)) continue;

@@ -41,3 +41,14 @@ describe("PresenceDirectory", () => {
     expect(directory.list()).toEqual([]);
   });
 });
+
+describe("PresenceDirectory.expireSilentInstances", () => {
+  it("times another instance's silence from when this process could hear it again", () => {
+    const directory = new PresenceDirectory();
+    directory.applyHeartbeat({ instanceId: "b", at: 0, online: [{ userId: 2, role: "driver" }] }, 1_000);
+    // The bus came back at 40 s: 39 s without a heartbeat, but only 5 s of it heard.
+    expect(directory.expireSilentInstances(45_000, 15_000, 40_000)).toEqual([]);
+    expect(directory.isOnline(2)).toBe(true);
+    expect(directory.expireSilentInstances(55_001, 15_000, 40_000)).toEqual([{ userId: 2, role: "driver", online: false, at: 55_001 }]);
+  });
+});

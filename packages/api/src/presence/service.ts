@@ -30,9 +30,16 @@ export interface PresenceOptions {
 }
 
 /**
- * Who is online. The server reports every authenticated socket opening and closing; this
- * instance's view goes on the bus, and the directory built from the bus answers "who is
- * online" for every instance alike.
+ * Who is online. The server reports every authenticated socket opening and closing. This
+ * instance's own users go straight into its directory (it needs no bus to know its own
+ * sockets) and onto the bus; other instances' users come from the bus.
+ *
+ * During a bus outage nothing changes for users whose sockets stay open: each instance
+ * keeps counting its own, and keeps every other instance's users as last heard, since
+ * silence it could not have heard proves nothing. Only once its bus connection is back
+ * does an instance start timing silences again, so an instance that died meanwhile has
+ * its users dropped one `heartbeatTtlMs` after the bus returns, and a user who left
+ * another instance meanwhile goes offline with that instance's next heartbeat.
  */
 export class PresenceService {
   /** Names this process in presence messages. */
@@ -45,6 +52,11 @@ export class PresenceService {
   private readonly subscriberBufferLimit: number;
   private stopBus: (() => void) | null = null;
   private stopHeartbeatBus: (() => void) | null = null;
+  private stopConnectionWatch: (() => void)[] = [];
+  /** True while this process's bus connection is down. */
+  private busDown = false;
+  /** When the bus connection last came back, epoch ms; silences are timed from here at the earliest. */
+  private listeningSince = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly heartbeatMs: number;
   private readonly heartbeatTtlMs: number;
@@ -69,15 +81,26 @@ export class PresenceService {
 
   start(): void {
     this.stopBus = this.bus.subscribe(channels.presence, (message) => {
+      if (message.instanceId === this.instanceId) return;
       const change = this.directory.apply(message);
-      if (change) for (const listener of this.listeners) listener(change);
+      if (change) this.emit([change]);
     });
     this.stopHeartbeatBus = this.bus.subscribe(channels.presenceHeartbeat, (message) => {
+      if (message.instanceId === this.instanceId) return;
       this.emit(this.directory.applyHeartbeat(message));
     });
+    this.stopConnectionWatch = [
+      this.bus.onDisconnect(() => (this.busDown = true)),
+      this.bus.onReconnect(() => {
+        this.busDown = false;
+        this.listeningSince = Date.now();
+        // Others learn at once who came and went here while they could not hear it.
+        this.sendHeartbeat();
+      }),
+    ];
     this.heartbeatTimer = setInterval(() => {
       this.sendHeartbeat();
-      this.emit(this.directory.expireSilentInstances(Date.now(), this.heartbeatTtlMs));
+      if (!this.busDown) this.emit(this.directory.expireSilentInstances(Date.now(), this.heartbeatTtlMs, this.listeningSince));
     }, this.heartbeatMs);
     this.heartbeatTimer.unref();
     this.sendHeartbeat();
@@ -100,9 +123,10 @@ export class PresenceService {
     await this.lastSeen.stop();
     // Without this, other instances would show these users online until they reconnect.
     const now = Date.now();
-    for (const user of everyone) this.publish({ userId: user.userId, role: user.role, online: false, at: now });
+    for (const user of everyone) this.announce({ userId: user.userId, role: user.role, online: false, at: now });
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    for (const stop of this.stopConnectionWatch.splice(0)) stop();
     this.stopHeartbeatBus?.();
     this.stopHeartbeatBus = null;
     this.stopBus?.();
@@ -155,10 +179,11 @@ export class PresenceService {
       if (transition.online) this.lastSeen.seen(transition.userId, transition.at);
       else this.lastSeen.wentOffline(transition.userId, transition.lastSeenAt ?? transition.at);
     }
-    this.publish(transition);
+    this.announce(transition);
   }
 
-  private publish(change: PresenceChange): void {
+  /** Applies a change of this instance's own users here, then tells the other instances. */
+  private announce(change: PresenceChange): void {
     const message: PresenceMessage = {
       instanceId: this.instanceId,
       userId: change.userId,
@@ -166,6 +191,8 @@ export class PresenceService {
       online: change.online,
       at: change.at,
     };
+    const overall = this.directory.apply(message);
+    if (overall) this.emit([overall]);
     this.bus.publish(channels.presence, message);
   }
 }
