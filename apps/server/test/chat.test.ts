@@ -4,6 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { count, eq, messages } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
+import { throughMarkers } from "./support/barrier";
 import { collectFrom } from "./support/subscriptions";
 import { createExtraUsers, loginExtra, loadInput } from "./support/fixtures";
 
@@ -199,8 +200,10 @@ describe("resume", () => {
     const resumed = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id, lastEventId: lastSeen.id });
     const tracked = () => resumed.items.filter((item): item is Extract<typeof item, { id: string }> => "id" in item);
     await resumed.until(() => tracked().length >= 50);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const events = tracked();
+    const [beforeMarker] = await throughMarkers(t, "chat", [
+      { stream: resumed, audience: { offerId: id, dispatcherId: dispatcher.userId, driverId: driver.userId } },
+    ]);
+    const events = beforeMarker!.filter((item): item is Extract<typeof item, { id: string }> => "id" in item);
     expect(events).toHaveLength(50);
     const ids = events.map((event) => Number(event.id));
     expect(new Set(ids).size).toBe(50);

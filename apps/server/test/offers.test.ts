@@ -10,11 +10,11 @@ import {
   loadInput,
   offerEvents,
   offerTableCounts,
-  sleep,
   typesOf,
   type OfferEventItem,
 } from "./support/offerFixtures";
 import type { Collected } from "./support/subscriptions";
+import { throughMarkers, type MarkerAudience } from "./support/barrier";
 
 const t = useTestServer();
 
@@ -38,11 +38,14 @@ beforeAll(async () => {
   [otherDispatcher] = (await addUsers(t, "dispatcher", 1)) as [LoggedInClient];
 });
 
-/** Waits until `stream` holds `n` events of `offerId`, then a little longer to catch extras. */
-async function settle(stream: Collected<OfferEventItem>, offerId: number, n: number): Promise<string[]> {
+/**
+ * Waits until `stream` holds `n` events of `offerId`, then for a marker on the same offer
+ * for the stream's viewer: the events of the offer before the marker are all there are.
+ */
+async function settle(stream: Collected<OfferEventItem>, offerId: number, n: number, viewer: MarkerAudience): Promise<string[]> {
   await stream.until((items) => typesOf(items, offerId).length >= n);
-  await sleep(250);
-  return typesOf(stream.items, offerId);
+  const [before] = await throughMarkers(t, "offers", [{ stream, audience: { offerId, ...viewer } }]);
+  return typesOf(before!, offerId);
 }
 
 function dataOf(stream: Collected<OfferEventItem>, type: string) {
@@ -76,16 +79,16 @@ describe("offers: happy path", () => {
     expect(accepted).toMatchObject({ status: "accepted", acceptedDriverId: d1.userId, agreedRateCents: 45_000 });
     expect(accepted.tripId).toEqual(expect.any(Number));
 
-    expect(await settle(streams.dispatcher, offerId, 5)).toEqual([
+    expect(await settle(streams.dispatcher, offerId, 5, { dispatcherId: dispatcher.userId })).toEqual([
       "offer.created",
       "offer.viewed",
       "offer.accepted",
       "offer.lost",
       "offer.lost",
     ]);
-    expect(await settle(streams.d1, offerId, 3)).toEqual(["offer.received", "offer.viewed", "offer.won"]);
-    expect(await settle(streams.d2, offerId, 2)).toEqual(["offer.received", "offer.lost"]);
-    expect(await settle(streams.d3, offerId, 2)).toEqual(["offer.received", "offer.lost"]);
+    expect(await settle(streams.d1, offerId, 3, { driverId: d1.userId })).toEqual(["offer.received", "offer.viewed", "offer.won"]);
+    expect(await settle(streams.d2, offerId, 2, { driverId: d2.userId })).toEqual(["offer.received", "offer.lost"]);
+    expect(await settle(streams.d3, offerId, 2, { driverId: d3.userId })).toEqual(["offer.received", "offer.lost"]);
     expect(dataOf(streams.dispatcher, "offer.lost").map((event) => "driverId" in event && event.driverId)).toEqual([
       d2.userId,
       d3.userId,
@@ -179,7 +182,7 @@ describe("offers: counters", () => {
     const [trip] = await t.db.select().from(trips).where(eq(trips.offerId, offerId));
     expect(trip).toMatchObject({ driverId: d1.userId, fareCents: 52_000, status: "assigned" });
 
-    expect(await settle(streams.dispatcher, offerId, 6)).toEqual([
+    expect(await settle(streams.dispatcher, offerId, 6, { dispatcherId: dispatcher.userId })).toEqual([
       "offer.created",
       "offer.countered",
       "offer.countered",
@@ -188,8 +191,8 @@ describe("offers: counters", () => {
       "offer.lost",
     ]);
     expect(dataOf(streams.dispatcher, "offer.accepted")[0]).toMatchObject({ via: "counter", agreedRateCents: 52_000 });
-    expect(await settle(streams.d1, offerId, 4)).toEqual(["offer.received", "offer.countered", "offer.countered", "offer.won"]);
-    expect(await settle(streams.d2, offerId, 3)).toEqual(["offer.received", "offer.countered", "offer.lost"]);
+    expect(await settle(streams.d1, offerId, 4, { driverId: d1.userId })).toEqual(["offer.received", "offer.countered", "offer.countered", "offer.won"]);
+    expect(await settle(streams.d2, offerId, 3, { driverId: d2.userId })).toEqual(["offer.received", "offer.countered", "offer.lost"]);
     // Each driver's stream carries only their own counter.
     expect(JSON.stringify(streams.d1.items)).not.toContain("48000");
     expect(JSON.stringify(streams.d2.items)).not.toMatch(/5[02]000/);
@@ -240,7 +243,7 @@ describe("offers: recipient state machine", () => {
     expect(cancelAccepted.message).toMatch(/already accepted/);
 
     const stream = offerEvents(dispatcher, { offerId, lastEventId: "0" });
-    expect(await settle(stream, offerId, 4)).toEqual(["offer.created", "offer.rejected", "offer.viewed", "offer.accepted"]);
+    expect(await settle(stream, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.viewed", "offer.accepted"]);
     stream.stop();
     // d1 rejected, so d1 keeps "rejected" rather than becoming "lost".
     const rows = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, offerId)).orderBy(offerRecipients.id);
@@ -266,10 +269,10 @@ describe("offers: recipient state machine", () => {
       d1: offerEvents(d1, { offerId, lastEventId: "0" }),
       d3: offerEvents(d3, { offerId, lastEventId: "0" }),
     };
-    expect(await settle(streams.dispatcher, offerId, 4)).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.cancelled"]);
+    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.cancelled"]);
     expect(dataOf(streams.dispatcher, "offer.cancelled")[0]).toMatchObject({ withdrawnDriverIds: [d1.userId, d2.userId] });
-    expect(await settle(streams.d1, offerId, 2)).toEqual(["offer.received", "offer.withdrawn"]);
-    expect(await settle(streams.d3, offerId, 2)).toEqual(["offer.received", "offer.rejected"]);
+    expect(await settle(streams.d1, offerId, 2, { driverId: d1.userId })).toEqual(["offer.received", "offer.withdrawn"]);
+    expect(await settle(streams.d3, offerId, 2, { driverId: d3.userId })).toEqual(["offer.received", "offer.rejected"]);
     for (const stream of Object.values(streams)) stream.stop();
   });
 });
@@ -300,11 +303,11 @@ describe("offers: expiry", () => {
     // Several sweepers at once (this process's own timer included) expire it exactly once.
     const swept = await Promise.all(Array.from({ length: 4 }, () => sweepExpiredOffers(t.server.services)));
     expect(swept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
-    expect(await settle(streams.dispatcher, offerId, 4)).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.expired"]);
+    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.expired"]);
     expect(dataOf(streams.dispatcher, "offer.expired")[0]).toMatchObject({ expiresAt: row!.expiresAt.toISOString() });
-    expect(await settle(streams.d1, offerId, 2)).toEqual(["offer.received", "offer.expired"]);
+    expect(await settle(streams.d1, offerId, 2, { driverId: d1.userId })).toEqual(["offer.received", "offer.expired"]);
     // d2 had already rejected: their answer was final, so no closing event.
-    expect(await settle(streams.d2, offerId, 2)).toEqual(["offer.received", "offer.rejected"]);
+    expect(await settle(streams.d2, offerId, 2, { driverId: d2.userId })).toEqual(["offer.received", "offer.rejected"]);
 
     const [after] = await t.db.select().from(offers).where(eq(offers.id, offerId));
     expect(after).toMatchObject({ status: "expired", acceptedDriverId: null });
@@ -347,9 +350,9 @@ describe("offers: authorization", () => {
 
     const stream = offerEvents(d1, { lastEventId: "0" });
     await stream.until((items) => typesOf(items, offerId).length >= 2);
-    await sleep(250);
-    expect(typesOf(stream.items, offerId)).toEqual(["offer.received", "offer.countered"]);
-    for (const { data } of stream.items) {
+    const [before] = await throughMarkers(t, "offers", [{ stream, audience: { driverId: d1.userId } }]);
+    expect(typesOf(before!, offerId)).toEqual(["offer.received", "offer.countered"]);
+    for (const { data } of before!) {
       if ("driverId" in data) expect(data.driverId).toBe(d1.userId);
       expect(data.type).not.toBe("offer.created");
     }
@@ -394,8 +397,7 @@ describe("offers: authorization", () => {
     scoped.stop();
     const all = offerEvents(otherDispatcher, { lastEventId: "0" });
     await all.started;
-    await sleep(300);
-    expect(all.items).toEqual([]);
+    expect(await throughMarkers(t, "offers", [{ stream: all, audience: { dispatcherId: otherDispatcher.userId } }])).toEqual([[]]);
     all.stop();
     const [row] = await t.db.select().from(offers).where(eq(offers.id, offerId));
     expect(row).toMatchObject({ status: "open", acceptedDriverId: null });
@@ -417,8 +419,8 @@ describe("offers.create with an idempotencyKey", () => {
     const rows = await t.db.select({ id: offers.id }).from(offers).where(eq(offers.idempotencyKey, idempotencyKey));
     expect(rows).toEqual([{ id: first.id }]);
     await received.until((items) => typesOf(items, first.id).includes("offer.received"));
-    await sleep(300);
-    expect(typesOf(received.items, first.id)).toEqual(["offer.received"]);
+    const [before] = await throughMarkers(t, "offers", [{ stream: received, audience: { driverId: d3.userId } }]);
+    expect(typesOf(before!, first.id)).toEqual(["offer.received"]);
     received.stop();
   });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, asc, desc, eq, events, gt, or } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
+import { throughMarkers } from "./support/barrier";
 import { addUsers, loadInput, offerEvents, sleep, typesOf, type OfferEventItem } from "./support/offerFixtures";
 
 // These tests are about delivery, so one driver may make more mutations than the default budget.
@@ -58,10 +59,11 @@ describe("offers.events resume", () => {
 
     const resumed = offerEvents(dispatcher, { lastEventId: lastSeen });
     await resumed.until((items) => items.length >= 100);
-    await sleep(300);
-    expect(resumed.items).toHaveLength(100);
-    expect(idsOf(resumed.items)).toEqual(await visibleIds(dispatcher.userId, Number(lastSeen)));
-    expect(resumed.items.map((item) => [item.data.type, item.data.offerId])).toEqual(
+    const expected = await visibleIds(dispatcher.userId, Number(lastSeen));
+    const [received] = await throughMarkers(t, "offers", [{ stream: resumed, audience: { dispatcherId: dispatcher.userId } }]);
+    expect(received).toHaveLength(100);
+    expect(idsOf(received!)).toEqual(expected);
+    expect(received!.map((item) => [item.data.type, item.data.offerId])).toEqual(
       offerIds.flatMap((offerId) => [
         ["offer.created", offerId],
         ["offer.viewed", offerId],
@@ -86,8 +88,8 @@ describe("offers.events resume", () => {
     const expected = await visibleIds(dispatcher.userId, baseline);
     expect(expected).toHaveLength(100);
     await live.until((items) => items.length >= 100, 20_000);
-    await sleep(300);
-    expect(idsOf(live.items)).toEqual(expected);
+    const [received] = await throughMarkers(t, "offers", [{ stream: live, audience: { dispatcherId: dispatcher.userId } }]);
+    expect(idsOf(received!)).toEqual(expected);
     expect(states).toContain("connecting");
     stopWatching();
     live.stop();
@@ -184,9 +186,9 @@ describe("offers.events under concurrent writers", () => {
     const expected = await visibleIds(dispatcher.userId, baseline);
     const final = offerEvents(dispatcher, { lastEventId: lastIdOf(collected, String(baseline)) });
     await final.until((items) => collected.length + items.length >= expected.length, 20_000);
-    await sleep(300);
+    const [received] = await throughMarkers(t, "offers", [{ stream: final, audience: { dispatcherId: dispatcher.userId } }]);
     final.stop();
-    collected.push(...final.items);
+    collected.push(...received!);
 
     expect(sessions).toBeGreaterThanOrEqual(15);
     // Resumes happened in the middle of the writing, not only before or after it.

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { and, asc, drivers, eq, events, inArray, offerRecipients, offers, trips } from "@convoy/db";
 import { estimateFareCents } from "@convoy/api/schemas";
 import { useTestServer, type LoggedInClient } from "./support/harness";
-import { failure, offerEvents, sleep, typesOf } from "./support/offerFixtures";
+import { throughMarkers } from "./support/barrier";
+import { failure, offerEvents, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
 // Small rings and one-second ride offers, so a whole search takes seconds.
@@ -69,10 +70,16 @@ describe("trips.request: nearest available drivers", () => {
     await driverStreams[0]!.until((items) => typesOf(items).includes("offer.received"));
     await driverStreams[1]!.until((items) => typesOf(items).includes("offer.received"));
     await riderStream.until((items) => tripTypes(items, trip.id).length >= 2);
-    await sleep(200);
-    for (const stream of driverStreams.slice(2)) expect(typesOf(stream.items)).toEqual([]);
-    expect(tripTypes(riderStream.items, trip.id)).toEqual(["trip.requested", "trip.searching"]);
-    expect(riderStream.items[1]!.data).toMatchObject({ type: "trip.searching", ring: 0, radiusKm: 1, driverCount: 10 });
+    const unchosen = [nearest[10]!, busy, outside];
+    const offersBefore = await throughMarkers(
+      t,
+      "offers",
+      unchosen.map((driver, i) => ({ stream: driverStreams[2 + i]!, audience: { driverId: driver.userId } })),
+    );
+    for (const before of offersBefore) expect(typesOf(before)).toEqual([]);
+    const [riderBefore] = await throughMarkers(t, "trips", [{ stream: riderStream, audience: { tripId: trip.id, riderId: rider.userId } }]);
+    expect(tripTypes(riderBefore!, trip.id)).toEqual(["trip.requested", "trip.searching"]);
+    expect(riderBefore![1]!.data).toMatchObject({ type: "trip.searching", ring: 0, radiusKm: 1, driverCount: 10 });
 
     // The rider is never an offer's audience: no offer event names anyone but drivers.
     const offerRows = await t.db.select().from(events).where(and(eq(events.stream, "offers"), eq(events.offerId, offered[0]!.offer.id)));

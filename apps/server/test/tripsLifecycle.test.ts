@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { DriverStatus } from "@convoy/api";
 import { count, drivers, eq, events, offers, trips } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
-import { failure, sleep } from "./support/offerFixtures";
+import { throughMarkers } from "./support/barrier";
+import { failure } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
 const t = useTestServer({ trips: { ringsKm: [2] } });
@@ -295,14 +296,19 @@ describe("trips: who sees what", () => {
     await driverB.api.trips.updateStatus.mutate({ tripId: tripB, status: "en_route" });
     await driverA.api.trips.updateStatus.mutate({ tripId: tripA, status: "en_route" });
     await streams.dispatcher.until((items) => tripTypes(items, tripA).length >= 4 && tripTypes(items, tripB).length >= 4);
-    await sleep(300);
+    const [riderASaw, riderBSaw, driverASaw, dispatcherSaw] = await throughMarkers(t, "trips", [
+      { stream: streams.riderA, audience: { riderId: riderA.userId } },
+      { stream: streams.riderB, audience: { riderId: riderB.userId } },
+      { stream: streams.driverA, audience: { driverId: driverA.userId } },
+      { stream: streams.dispatcher, audience: { dispatcherId: dispatcher.userId } },
+    ]);
 
-    expect(streams.riderA.items.every((item) => item.data.tripId === tripA)).toBe(true);
-    expect(streams.riderB.items.every((item) => item.data.tripId === tripB)).toBe(true);
-    expect(tripTypes(streams.riderA.items)).toEqual(["trip.requested", "trip.searching", "trip.assigned", "trip.status_changed:en_route"]);
+    expect(riderASaw!.every((item) => item.data.tripId === tripA)).toBe(true);
+    expect(riderBSaw!.every((item) => item.data.tripId === tripB)).toBe(true);
+    expect(tripTypes(riderASaw!)).toEqual(["trip.requested", "trip.searching", "trip.assigned", "trip.status_changed:en_route"]);
     // The driver joins the trip's audience when they win it.
-    expect(tripTypes(streams.driverA.items)).toEqual(["trip.assigned", "trip.status_changed:en_route"]);
-    expect(tripTypes(streams.dispatcher.items, tripB)).toEqual(["trip.requested", "trip.searching", "trip.assigned", "trip.status_changed:en_route"]);
+    expect(tripTypes(driverASaw!)).toEqual(["trip.assigned", "trip.status_changed:en_route"]);
+    expect(tripTypes(dispatcherSaw!, tripB)).toEqual(["trip.requested", "trip.searching", "trip.assigned", "trip.status_changed:en_route"]);
 
     // Naming someone else's trip is NOT_FOUND.
     const foreign = tripEvents(riderA, { tripId: tripB });
@@ -318,8 +324,8 @@ describe("trips: who sees what", () => {
     await resumed.until((items) => items.length >= 2);
     await driverA.api.trips.updateStatus.mutate({ tripId: tripA, status: "completed" });
     await resumed.until((items) => items.length >= 3);
-    await sleep(200);
-    expect(tripTypes(resumed.items)).toEqual(["trip.status_changed:arrived", "trip.status_changed:in_progress", "trip.status_changed:completed"]);
+    const [resumedSaw] = await throughMarkers(t, "trips", [{ stream: resumed, audience: { riderId: riderA.userId } }]);
+    expect(tripTypes(resumedSaw!)).toEqual(["trip.status_changed:arrived", "trip.status_changed:in_progress", "trip.status_changed:completed"]);
 
     await riderB.api.trips.cancel.mutate({ tripId: tripB, reason: "test over" });
   });

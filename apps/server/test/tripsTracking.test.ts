@@ -3,10 +3,10 @@ import { TRPCClientError } from "@trpc/client";
 import type { AppRouter, TripTrackingFrame } from "@convoy/api";
 import { and, eq, locations, offers, trips } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
-import { sleep } from "./support/offerFixtures";
+import { throughMarkers } from "./support/barrier";
 import { collect, type Collected } from "./support/subscriptions";
 import { eventually } from "./support/tracking";
-import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, type Point } from "./support/tripFixtures";
+import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
 
 const t = useTestServer({ trips: { ringsKm: [2] } });
 
@@ -152,14 +152,21 @@ describe("automatic arrival", () => {
     const { tripId, pickup } = await assignedTrip(rider, driver);
     const events = tripEvents(rider, { tripId, lastEventId: "0" });
 
+    // An arrival is decided while its report is handled, so once the report has been answered
+    // a marker on the trip's stream comes after any status change it caused.
+    const statusChangesBeforeMarker = async () => {
+      const [before] = await throughMarkers(t, "trips", [{ stream: events, audience: { tripId, riderId: rider.userId } }]);
+      return tripTypes(before!).filter((type) => type.startsWith("trip.status_changed"));
+    };
+
     // Still assigned: being at the pickup is not arriving until the driver set off.
     await report(driver, offsetKm(pickup, 0.02));
-    await sleep(300);
+    expect(await statusChangesBeforeMarker()).toEqual([]);
     expect((await t.db.select({ status: trips.status }).from(trips).where(eq(trips.id, tripId)))[0]!.status).toBe("assigned");
 
     await driver.api.trips.updateStatus.mutate({ tripId, status: "en_route" });
     await report(driver, offsetKm(pickup, 0.3));
-    await sleep(300);
+    expect(await statusChangesBeforeMarker()).toEqual(["trip.status_changed:en_route"]);
     expect((await t.db.select({ status: trips.status }).from(trips).where(eq(trips.id, tripId)))[0]!.status).toBe("en_route");
 
     await report(driver, offsetKm(pickup, 0, 0.06));
@@ -171,6 +178,8 @@ describe("automatic arrival", () => {
     await events.until((items) => items.some((item) => item.data.type === "trip.status_changed" && item.data.to === "arrived"));
     const change = events.items.map((item) => item.data).find((event) => event.type === "trip.status_changed" && event.to === "arrived");
     expect(change).toMatchObject({ from: "en_route", to: "arrived", automatic: true });
+    // One arrival, and only after the report that came within the radius.
+    expect(await statusChangesBeforeMarker()).toEqual(["trip.status_changed:en_route", "trip.status_changed:arrived"]);
 
     // Points reported during the trip carry its id in `locations`.
     await t.server.services.tracking.flushLocations();
