@@ -99,6 +99,15 @@ export function spendMutationBudget(services: Pick<ApiServices, "limits">, userI
   return consumeOrThrow(services.limits.mutation, String(userId), "requests");
 }
 
+/**
+ * A keyed mutation that failed (bad input, a refused key, no such thread) still costs a
+ * point, so only a retry that found its outcome is free. Never throws: the call's own
+ * error is what the caller gets.
+ */
+async function chargeFailedKeyedCall(ctx: Context, userId: number): Promise<void> {
+  await ctx.services.limits.mutation.consume(String(userId)).catch(() => undefined);
+}
+
 // Middlewares pass only the context keys they change: tRPC merges them into the context.
 
 /**
@@ -109,7 +118,10 @@ export function spendMutationBudget(services: Pick<ApiServices, "limits">, userI
  */
 export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next }) => {
   const session = await requireSession(ctx, type, meta);
-  return withDatabaseAvailability(await next({ ctx: { session, user: { id: session.userId, role: session.role } } }));
+  const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
+  // Checked here rather than inside: no await on the hot path of every other call.
+  if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
+  return withDatabaseAvailability(result);
 });
 
 /**
@@ -126,7 +138,9 @@ function roleProcedure<R extends UserRole>(role: R) {
         message: `Only a ${role} can do this; you are signed in as a ${session.role}`,
       });
     }
-    return withDatabaseAvailability(await next({ ctx: { session, user: { id: session.userId, role } } }));
+    const result = await next({ ctx: { session, user: { id: session.userId, role } } });
+    if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
+    return withDatabaseAvailability(result);
   });
 }
 

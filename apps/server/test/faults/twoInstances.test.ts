@@ -4,6 +4,7 @@ import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import type { PresenceEvent } from "@convoy/api";
 import { sql, demoLogin, type DemoLogin } from "@convoy/db";
 import { startCluster, type Cluster } from "../support/cluster";
+import { beforeMarker, trackedId, writeMarkers } from "../support/barrier";
 import { collect, collectFrom } from "../support/subscriptions";
 import { loadInput } from "../support/fixtures";
 
@@ -94,8 +95,9 @@ describe("two instances behind a balancer", () => {
     // The moving driver reconnected through the balancer to A and missed nothing.
     const expected = await offerIdsVisibleTo(movingDriver.userId);
     await movingEvents.until((items) => items.length >= expected.length, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(movingEvents.items.map((item) => Number(item.id))).toEqual(expected);
+    const [marker] = await writeMarkers(cluster.db.db, null, "offers", [{ driverId: movingDriver.userId }]);
+    const received = await beforeMarker(movingEvents, marker!, trackedId, 15_000);
+    expect(received.map((item) => Number(item.id))).toEqual(expected);
     expect(onlineNow().has(movingDriver.userId)).toBe(true);
     const online = await dispatcher.api.presence.online.query();
     expect(online.online.map((entry) => entry.userId).sort()).toEqual(

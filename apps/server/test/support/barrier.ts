@@ -22,10 +22,11 @@ interface Pump {
 /**
  * Appends one marker event per audience to `stream` in the durable log, the way Convoy
  * appends events (ids from `event_sequence` under its row lock, so they are above every
- * event already committed), then has the server's pump pick them up. Returns their ids,
- * in `audiences` order.
+ * event already committed), then has the server's pump pick them up (a server in another
+ * process, with no `pump` here, finds them by its own polling). Returns their ids, in
+ * `audiences` order.
  */
-export async function writeMarkers(db: Database, pump: Pump, stream: EventStream, audiences: MarkerAudience[]): Promise<number[]> {
+export async function writeMarkers(db: Database, pump: Pump | null, stream: EventStream, audiences: MarkerAudience[]): Promise<number[]> {
   const ids = await db.transaction(async (tx) => {
     await tx.execute(
       sql`UPDATE ${eventSequence} SET ${eventSequence.lastId} = LAST_INSERT_ID(${eventSequence.lastId} + ${audiences.length}) WHERE ${eventSequence.id} = 1`,
@@ -38,7 +39,7 @@ export async function writeMarkers(db: Database, pump: Pump, stream: EventStream
     );
     return markerIds;
   });
-  await pump.catchUp();
+  await pump?.catchUp();
   return ids;
 }
 
