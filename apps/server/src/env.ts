@@ -34,6 +34,12 @@ const envSchema = z
     PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
     PRESENCE_HEARTBEAT_TTL_MS: z.coerce.number().int().min(300).default(15_000),
+    /** Access token lifetime (s); clients refresh before it ends. At most 15 min. */
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
+    /** A session's absolute lifetime from sign-in (s); after it the user signs in again. */
+    SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(2_592_000),
+    /** How often each instance re-reads the sessions it holds from MySQL (ms): bounds revocation when Redis is down. */
+    SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     /** On SIGTERM, keep serving this long with health red before closing the listener (ms). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -44,6 +44,8 @@ async function main() {
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    sessions: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, recheckMs: env.SESSION_RECHECK_MS },
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

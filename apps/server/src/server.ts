@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
@@ -9,19 +9,24 @@ import {
   appRouter,
   createContext,
   createServices,
+  TOKEN_EXPIRED_CLOSE_CODE,
+  parseCookies,
   PositionSockets,
   POSITION_SOCKET_MAX_PAYLOAD_BYTES,
   POSITION_SOCKET_PATH,
-  SESSION_ENDED_CLOSE_CODE,
   sharedJsonEncoder,
   type ApiServices,
   type Bus,
   type PositionSocketOptions,
+  type HttpExchange,
   type RateLimitSettings,
+  type Session,
+  type SessionRegistryOptions,
   type TrackingOptions,
   type TripOptions,
 } from "@convoy/api/server";
-import type { DbHandle, UserRole } from "@convoy/db";
+import type { DbHandle } from "@convoy/db";
+import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
 
@@ -62,6 +67,10 @@ export interface ConvoyServerConfig {
   trips?: TripOptions;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;
+  /** Access token lifetime, in seconds. @default 900 (15 min) */
+  accessTokenTtlSeconds?: number;
+  /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions`. */
+  sessions?: SessionRegistryOptions;
 }
 
 export interface RunningServer {
@@ -76,6 +85,29 @@ function bearerToken(request: IncomingMessage): string | null {
   const header = request.headers.authorization;
   return header?.startsWith("Bearer ") ? header.slice(7) : null;
 }
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Cookies and `Set-Cookie` for the auth procedures that use the refresh cookie. */
+function httpExchange(request: IncomingMessage, response: ServerResponse): HttpExchange {
+  const hostname = (request.headers.host ?? "").replace(/:\d+$/, "");
+  return {
+    cookies: parseCookies(request.headers.cookie),
+    setCookie: (header) => void response.appendHeader("set-cookie", header),
+    isLocalhost: LOOPBACK_HOSTS.has(hostname),
+  };
+}
+
+/**
+ * How long before its access token expires a socket is asked to reconnect (and so to
+ * present a refreshed token): 30 s, or a quarter of a shorter token's lifetime.
+ */
+function reconnectLeadMs(session: Session): number {
+  return Math.min(30_000, (session.expiresAt - session.issuedAt) / 4);
+}
+
+/** tRPC's "reconnect" notice: the client reopens, re-reads `connectionParams`, resubscribes from `lastEventId`. */
+const RECONNECT_NOTICE = JSON.stringify({ id: null, method: "reconnect" });
 
 function tokenFromConnectionParams(params: Record<string, string | undefined> | null | undefined): string | null {
   const token = params?.token;
@@ -102,6 +134,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     },
     tracking: config.tracking,
     trips: config.trips,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    sessions: config.sessions,
   });
   const { sessions, presence, tracking } = services;
 
@@ -113,7 +147,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_PAYLOAD_BYTES,
-    createContext: ({ req }) => createContext(services, bearerToken(req)),
+    createContext: ({ req, res }) => createContext(services, bearerToken(req), httpExchange(req, res)),
     onError,
   });
 
@@ -123,7 +157,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (draining) response.setHeader("connection", "close");
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
-      trpcHttp(request, response);
+      if (namesSubscription(path)) refuseHttpSubscription(response);
+      else trpcHttp(request, response);
       return;
     }
     if (path === "/healthz") {
@@ -163,7 +198,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       const { session } = context;
       // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
-      if (session) trackSessionSocket(res, session.userId, session.role, session.expiresAt);
+      if (session) trackSessionSocket(res, session);
       return context;
     },
   });
@@ -179,28 +214,37 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   });
   const positionSockets = new PositionSockets<WebSocket>(
     {
-      tokens: services.tokens,
       sessions,
       tracking,
       logger,
-      onAuthenticated: (socket, session) => trackSessionSocket(socket, session.userId, session.role, session.expiresAt),
+      onAuthenticated: (socket, session) => trackSessionSocket(socket, session, false),
     },
     config.positionSockets,
   );
 
-  /** Closes the socket when its token expires, lets a logout find it, and counts it for presence. */
-  function trackSessionSocket(socket: WebSocket, userId: number, role: UserRole, expiresAt: number) {
+  /**
+   * Ties the socket to its session (an ending closes it), counts it for presence, asks a
+   * tRPC socket to reconnect with a fresh token shortly before its access token expires, and
+   * closes it with `TOKEN_EXPIRED_CLOSE_CODE` if it is still on that token at expiry.
+   */
+  function trackSessionSocket(socket: WebSocket, session: Session, askToReconnect = true) {
     // The socket may have closed while its token was checked; its "close" has fired already.
     if (socket.readyState !== socket.OPEN) return;
-    sessions.addSocket(userId, socket);
+    const { userId, role } = session;
+    const untie = sessions.addStream(session, socket);
     presence.socketOpened(userId, role);
+    const untilExpiry = Math.max(0, session.expiresAt - Date.now());
+    const notice = askToReconnect
+      ? setTimeout(() => socket.send(RECONNECT_NOTICE), Math.min(Math.max(0, untilExpiry - reconnectLeadMs(session)), MAX_TIMER_MS))
+      : null;
     const expiry = setTimeout(
-      () => socket.close(SESSION_ENDED_CLOSE_CODE, "token expired"),
-      Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS),
+      () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, "access token expired; reconnect with a fresh one"),
+      Math.min(untilExpiry, MAX_TIMER_MS),
     );
     socket.once("close", () => {
+      if (notice) clearTimeout(notice);
       clearTimeout(expiry);
-      sessions.removeSocket(userId, socket);
+      untie();
       presence.socketClosed(userId, role);
     });
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
-import { createTokenService } from "@convoy/api/server";
+import { createTokenService, TOKEN_EXPIRED_CLOSE_CODE } from "@convoy/api/server";
 import { drivers, eq, DEMO_PASSWORDS } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
@@ -52,7 +52,7 @@ describe("auth.login", () => {
 
 describe("tokens", () => {
   const expiredToken = async (secret = TEST_JWT_SECRET, ttlSeconds = -60) =>
-    (await createTokenService(secret).sign({ id: 1, role: "dispatcher" }, ttlSeconds)).token;
+    createTokenService(secret).sign({ id: 1, role: "dispatcher" }, 1, ttlSeconds).token;
 
   it("rejects an expired token over HTTP", async () => {
     const client = t.anonymous();
@@ -96,9 +96,9 @@ describe("tokens", () => {
     expect(error.message).toMatch(/expired/);
   });
 
-  it("closes a socket when its token expires", async () => {
+  it("closes a socket that is still on its access token when the token expires", async () => {
     const login = await t.as("driver", 2);
-    const shortToken = (await createTokenService(TEST_JWT_SECRET).sign({ id: login.userId, role: "driver" }, 2)).token;
+    const { token: shortToken } = await t.tokenFor(login.userId, "driver", 2);
     const socket = new WebSocket(`${t.url.replace("http", "ws")}/trpc?connectionParams=1`);
     await new Promise((resolve) => socket.once("open", resolve));
     socket.send(JSON.stringify({ method: "connectionParams", data: { token: shortToken } }));
@@ -106,7 +106,7 @@ describe("tokens", () => {
     const reply = await new Promise<string>((resolve) => socket.once("message", (data: Buffer) => resolve(data.toString())));
     expect(JSON.parse(reply)).toMatchObject({ id: 1, result: { data: { id: login.userId } } });
     const code = await new Promise<number>((resolve) => socket.once("close", (closeCode) => resolve(closeCode)));
-    expect(code).toBe(4001);
+    expect(code).toBe(TOKEN_EXPIRED_CLOSE_CODE);
   });
 });
 

@@ -82,7 +82,7 @@ describe("offers.events resume", () => {
     const producing = hundredEvents();
     await live.until((items) => items.length >= 10);
     // The server ends the socket; the wsLink reconnects and sends the last tracked id back.
-    expect(t.server.services.sessions.closeSocketsOf(dispatcher.userId, "test: drop the socket")).toBeGreaterThan(0);
+    expect(t.server.services.sessions.closeStreamsOf(dispatcher.userId, "test: drop the socket")).toBeGreaterThan(0);
     await producing;
 
     const expected = await visibleIds(dispatcher.userId, baseline);

@@ -129,13 +129,13 @@ describe("position socket", () => {
     second.ws.close();
   });
 
-  it("counts for presence and closes when the driver logs out", async () => {
+  it("counts for presence and closes when the driver logs out everywhere from another device", async () => {
     const dispatcher = await t.as("dispatcher");
     const raw = await signedIn(4);
     await eventually(async () => ((await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? true : undefined));
 
     const driver = await t.as("driver", 4);
-    await driver.api.auth.logout.mutate();
+    await driver.api.auth.logoutEverywhere.mutate();
     expect((await raw.closed).code).toBe(4001);
     await eventually(async () => ((await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? undefined : true));
   });

@@ -21,7 +21,7 @@ async function errorOf(promise: Promise<unknown>): Promise<TRPCClientError<AppRo
 
 /** Waits until the server holds `n` authenticated sockets for the user. */
 const socketsOpen = (userId: number, n: number) =>
-  eventually(async () => (t.server.services.sessions.socketCount(userId) === n ? true : undefined), 10_000, `${n} sockets`);
+  eventually(async () => (t.server.services.sessions.streamCount(userId) === n ? true : undefined), 10_000, `${n} sockets`);
 
 /** The dispatcher's presence stream; its own socket makes the dispatcher online. */
 async function watchPresence() {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { pino } from "pino";
-import { createRedisBus } from "@convoy/api/server";
+import { createRedisBus, SESSION_ENDED_CLOSE_CODE } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin, type DemoLogin } from "@convoy/db";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../src";
@@ -11,6 +11,10 @@ import { TEST_JWT_SECRET } from "./support/config";
 import { startPrivateRedis, type PrivateRedis } from "./support/redis";
 import { collectFrom } from "./support/subscriptions";
 import { loadInput } from "./support/fixtures";
+import { frameMatching, openTrpcSocket, replyTo } from "./support/rawSockets";
+
+/** Each instance re-reads its sessions from MySQL this often: the bound on a revocation while Redis is down. */
+const RECHECK_MS = 1_000;
 
 let redis: PrivateRedis;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -31,6 +35,7 @@ async function startInstance(): Promise<RunningServer> {
     bus,
     rateLimitRedis: bus.commands,
     rateLimits: { chatPoints: 10_000 },
+    sessions: { recheckMs: RECHECK_MS },
   });
   servers.push(server);
   return server;
@@ -121,5 +126,27 @@ describe("two instances on one Redis and one MySQL", () => {
     await driverOnB.api.chat.typing.mutate({ offerId: offer.id, typing: true });
     await stream.until((items) => items.filter((item) => !("data" in item)).length > typingBefore, 10_000);
     stream.stop();
+  });
+
+  it("with Redis down, a logout on A still closes the session's socket on B by B's MySQL re-check", async () => {
+    const [a, b] = servers as [RunningServer, RunningServer];
+    const driverOnA = await login(a, demoLogin("driver", 6));
+    const socketOnB = await openTrpcSocket(b.url, driverOnA.token);
+    socketOnB.send({ id: 1, method: "subscription", params: { path: "offers.events", input: {} } });
+    await frameMatching(socketOnB, (message) => replyTo(1)(message) && (message as { result?: { type?: string } }).result?.type === "started");
+
+    await redis.stop();
+    try {
+      const loggedOutAt = Date.now();
+      await driverOnA.api.auth.logout.mutate();
+      const closed = await socketOnB.closed;
+      expect(closed).toMatchObject({ code: SESSION_ENDED_CLOSE_CODE, reason: "logged_out" });
+      // One re-check period, plus the query and the close handshake.
+      expect(closed.at - loggedOutAt).toBeLessThan(RECHECK_MS + 1_000);
+      const me = await fetch(`${b.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${driverOnA.token}` } });
+      expect(me.status).toBe(401);
+    } finally {
+      await redis.start();
+    }
   });
 });

@@ -28,7 +28,7 @@ async function clientsFor(emails: string[]): Promise<(ConvoyClient & { userId: n
     .where(and(eq(users.role, "driver"), inArray(users.email, emails)));
   return Promise.all(
     rows.map(async ({ id }) => {
-      const { token } = await t.server.services.tokens.sign({ id, role: "driver" });
+      const { token } = await t.tokenFor(id, "driver");
       const client = createConvoyClient({ url: t.url, token, WebSocket });
       extraClients.push(client);
       return Object.assign(client, { userId: id });

@@ -3,7 +3,9 @@ import {
   createConvoyClient,
   createPositionReporter,
   TRPCClientError,
+  createConvoySession,
   type ConvoyClient,
+  type ConvoySession,
   type PositionReporter,
   type RouterInputs,
 } from "@convoy/client";
@@ -28,6 +30,7 @@ const log = (driver: string, message: string) => process.stdout.write(`${driver}
 export class SimulatedDriver {
   private client: ConvoyClient | null = null;
   private reporter: PositionReporter | null = null;
+  private session: ConvoySession | null = null;
   private position: LatLng = randomPointNear(DEMO_CITY, 8_000);
   private route: LatLng[] = [];
   /** Direction of travel in degrees from north, kept while standing still. */
@@ -43,10 +46,13 @@ export class SimulatedDriver {
 
   async start(): Promise<void> {
     const anonymous = createConvoyClient({ url: this.env.CONVOY_API_URL, WebSocket });
-    const { token, user } = await anonymous.api.auth.login.mutate({ email: this.email, password: this.env.SIM_DRIVER_PASSWORD });
+    const signedIn = await anonymous.api.auth.login.mutate({ email: this.email, password: this.env.SIM_DRIVER_PASSWORD });
+    const { user } = signedIn;
     await anonymous.close();
-    this.client = createConvoyClient({ url: this.env.CONVOY_API_URL, token, WebSocket, lazy: false });
-    this.reporter = createPositionReporter({ url: this.env.CONVOY_API_URL, token, WebSocket });
+    // Access tokens are short: the session refreshes them for both sockets.
+    const session = (this.session = createConvoySession({ url: this.env.CONVOY_API_URL, initial: signedIn }));
+    this.client = createConvoyClient({ url: this.env.CONVOY_API_URL, session, WebSocket, lazy: false });
+    this.reporter = createPositionReporter({ url: this.env.CONVOY_API_URL, getToken: () => session.getToken(), WebSocket });
     this.reporter.onProblem((problem) => log(this.email, `warning: ${problem.kind === "error" ? problem.message : problem.rejected[0]?.reason}`));
     const me = await this.client.api.drivers.byId.query({ driverId: user.id });
     if (me.position) this.position = me.position;
@@ -67,6 +73,7 @@ export class SimulatedDriver {
     // The last positions reach the server before the sockets go.
     await this.reporter?.flush().catch((error: unknown) => this.warn(error));
     this.reporter?.close();
+    this.session?.close();
     await this.client?.close();
   }
 

@@ -1,12 +1,11 @@
 import type { Database } from "@convoy/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { SessionRegistry } from "./auth/sessionRegistry";
+import { SessionRegistry, type SessionRegistryOptions } from "./auth/sessionRegistry";
 import { createTokenService } from "./auth/tokens";
 import { recordOfferActivity } from "./chat/offerActivity";
 import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
-import { channels } from "./events/channels";
 import type { CommitHook } from "./events/commit";
 import { EventPump } from "./events/pump";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
@@ -33,6 +32,10 @@ export interface ServicesConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** Access token lifetime, in seconds. @default 900 (15 min) */
+  accessTokenTtlSeconds?: number;
+  /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
+  sessions?: SessionRegistryOptions;
 }
 
 export interface ConvoyServices {
@@ -44,12 +47,9 @@ export interface ConvoyServices {
   stop: () => Promise<void>;
 }
 
-/** How long a logout response gets to leave before the user's sockets close, in ms. */
-const LOGOUT_CLOSE_DELAY_MS = 50;
-
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * trips, tokens, rate limits, typing, the offer sweeper and the logout listener, and
+ * trips, tokens, rate limits, typing and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -59,7 +59,10 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const commitHooks: CommitHook[] = [recordOfferActivity];
   const pump = new EventPump(db, bus, logger);
   await pump.start();
-  const sessions = new SessionRegistry();
+  const tokens = createTokenService(config.jwtSecret, { accessTtlSeconds: config.accessTokenTtlSeconds });
+  // Listens for ended sessions on the bus and re-reads held ones from MySQL every second.
+  const sessions = new SessionRegistry({ db, bus, tokens, logger }, config.sessions);
+  sessions.start();
   const presence = new PresenceService(bus, db, logger, config.presence);
   presence.start();
   const tracking = new TrackingService({ db, bus, logger, presence }, config.tracking);
@@ -71,7 +74,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     bus,
     pump,
     commitHooks,
-    tokens: createTokenService(config.jwtSecret),
+    tokens,
     limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
     sessions,
     logger,
@@ -83,14 +86,8 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
   const offerSweeper = startOfferSweeper(services);
 
-  const stopLogoutListener = bus.subscribe(channels.logout, (logout) => {
-    sessions.revoke(logout.tokenId, logout.expiresAt);
-    // Let the logout response leave before its own socket closes.
-    setTimeout(() => sessions.closeSocketsOf(logout.userId, "logged out"), LOGOUT_CLOSE_DELAY_MS).unref();
-  });
-
   async function stop(): Promise<void> {
-    stopLogoutListener();
+    sessions.stop();
     services.typing.close();
     await offerSweeper.stop();
     await trips.stop();

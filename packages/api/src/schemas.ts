@@ -26,3 +26,4 @@ export { formatCents } from "./lib/money";
 export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";
 export { reportInputSchema, MAX_POINTS_PER_REPORT } from "./tracking/points";
+export { SESSION_END_MESSAGES, sessionEndedMessage } from "./auth/endReasons";

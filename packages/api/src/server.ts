@@ -4,13 +4,20 @@
  * sockets. Node only.
  */
 export { appRouter } from "./root";
-export { createContext } from "./trpc";
+export { createContext, type HttpExchange } from "./trpc";
 export { createServices, type ConvoyServices, type ServicesConfig } from "./createServices";
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export type { RateLimitSettings } from "./lib/rateLimits";
-export { createTokenService } from "./auth/tokens";
-export { SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";
+export { createTokenService, type TokenServiceOptions } from "./auth/tokens";
+export {
+  SESSION_ENDED_CLOSE_CODE,
+  TOKEN_EXPIRED_CLOSE_CODE,
+  type Session,
+  type SessionRegistryOptions,
+} from "./auth/sessionRegistry";
+export { createSession, sessionsOfUser } from "./auth/sessionStore";
+export { parseCookies } from "./auth/refreshCookie";
 export { createInProcessBus, type Bus } from "./events/bus";
 export { channels, type BusMessages, type Channel } from "./events/channels";
 export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";

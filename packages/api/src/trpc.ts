@@ -1,18 +1,33 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import type { UserRole } from "@convoy/db";
-import type { Session } from "./auth/tokens";
+import type { SessionEndReason, UserRole } from "@convoy/db";
+import { sessionEndedMessage } from "./auth/endReasons";
+import type { Session } from "./auth/sessionRegistry";
 import { isDatabaseUnavailable } from "./lib/errors";
 import { consumeOrThrow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
 
 /** Why a request carries no session; tells the caller what to fix. */
-export type AuthFailure = "missing" | "expired" | "invalid";
+export type AuthFailure = "missing" | "expired" | "invalid" | "ended";
+
+/** What an HTTP request can do to its response beyond the tRPC body. */
+export interface HttpExchange {
+  /** The request's cookies, by name. */
+  cookies: ReadonlyMap<string, string>;
+  /** Adds a `Set-Cookie` header to the response. */
+  setCookie: (header: string) => void;
+  /** Whether the request came to a loopback host name, where cookies cannot be `Secure`. */
+  isLocalhost: boolean;
+}
 
 export interface Context {
   services: ApiServices;
   session: Session | null;
   authFailure: AuthFailure | null;
+  /** Set when `authFailure` is "ended". */
+  endedReason: SessionEndReason | null;
+  /** Set for HTTP requests; null on the WebSocket. */
+  http: HttpExchange | null;
 }
 
 /**
@@ -20,15 +35,21 @@ export interface Context {
  * hands over the raw token (Authorization header or `connectionParams.token`); checking it
  * happens here so HTTP and WS behave the same.
  */
-export async function createContext(services: ApiServices, token: string | null | undefined): Promise<Context> {
-  if (!token) return { services, session: null, authFailure: "missing" };
-  const check = await services.tokens.verify(token);
-  if (check.ok && services.sessions.isRevoked(check.session.tokenId)) {
-    return { services, session: null, authFailure: "expired" };
+export async function createContext(
+  services: ApiServices,
+  token: string | null | undefined,
+  http: HttpExchange | null = null,
+): Promise<Context> {
+  const auth = await services.sessions.authenticate(token);
+  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http };
+  return { services, session: null, authFailure: auth.reason, endedReason: auth.reason === "ended" ? auth.ended : null, http };
+}
+
+/** A refused call whose session has ended; the error's `data.sessionEnded` names why. */
+export class SessionEndedError extends Error {
+  constructor(readonly reason: SessionEndReason) {
+    super(sessionEndedMessage(reason));
   }
-  return check.ok
-    ? { services, session: check.session, authFailure: null }
-    : { services, session: null, authFailure: check.reason };
 }
 
 /** What a procedure declares about itself with `.meta(...)`. */
@@ -51,7 +72,8 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
         : shape.message;
     // Stacks stay in the server log, never in a response.
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, message, data: { ...data, issues } };
+    const sessionEnded = error.cause instanceof SessionEndedError ? error.cause.reason : null;
+    return { ...shape, message, data: { ...data, issues, sessionEnded } };
   },
 });
 
@@ -76,9 +98,15 @@ export const publicProcedure = t.procedure.use(databaseAvailability);
 
 const AUTH_MESSAGES: Record<AuthFailure, string> = {
   missing: "Sign in first: no token was sent",
-  expired: "Your session has expired; sign in again",
+  expired: "Your access token has expired; refresh it or sign in again",
   invalid: "The token is not valid; sign in again",
+  ended: "Your session has ended; sign in again",
 };
+
+function unauthorized(failure: AuthFailure, ended: SessionEndReason | null): TRPCError {
+  if (ended) return new TRPCError({ code: "UNAUTHORIZED", message: sessionEndedMessage(ended), cause: new SessionEndedError(ended) });
+  return new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[failure] });
+}
 
 /**
  * The caller's live session, or UNAUTHORIZED. Expiry is checked on every call, not only at
@@ -88,8 +116,18 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
  */
 async function requireSession(ctx: Context, type: string, meta: ProcedureMeta | undefined): Promise<Session> {
   const { session } = ctx;
-  if (!session) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[ctx.authFailure ?? "missing"] });
-  if (!ctx.services.sessions.isLive(session)) throw new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES.expired });
+  if (!session) throw unauthorized(ctx.authFailure ?? "missing", ctx.endedReason);
+  if (type === "subscription" && ctx.http) {
+    throw new TRPCError({
+      code: "METHOD_NOT_SUPPORTED",
+      message: "Subscriptions are served over the WebSocket at /trpc only, not as HTTP event streams",
+    });
+  }
+  const now = Date.now();
+  if (!ctx.services.sessions.isLive(session, now)) {
+    const ended = ctx.services.sessions.endReason(session.state, now);
+    throw unauthorized(ended ? "ended" : "expired", ended);
+  }
   if (type === "mutation" && !meta?.keyedRetry) await spendMutationBudget(ctx.services, session.userId);
   return session;
 }

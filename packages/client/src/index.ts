@@ -9,6 +9,8 @@ import {
 } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
+import { SESSION_ENDED, toEndReason, type ConvoySession, type SessionEndReason, type SessionEnded } from "./session";
+import { sessionLink } from "./sessionLink";
 import { reconnectDelayMs, webSocketUrl } from "./socketUrl";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
@@ -21,6 +23,14 @@ export {
   type ReportedPoint,
   type Rejection,
 } from "./positionReporter";
+export {
+  createConvoySession,
+  type ConvoySession,
+  type ConvoySessionOptions,
+  type SessionEnded,
+  type SessionEndReason,
+  type SessionStart,
+} from "./session";
 
 /** The WebSocket's state as a UI or service should see it. */
 export type ConnectionState = "connecting" | "open" | "closed";
@@ -35,6 +45,12 @@ export interface ConvoyClientOptions {
   token?: string | null;
   /** Called for every HTTP request and every (re)connect, so a refreshed token is picked up. */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * A signed-in session (`createConvoySession`) whose access token is refreshed before it
+   * expires; the socket re-authenticates on the server's reconnect notice without losing
+   * its subscriptions. Takes precedence over `token` and `getToken`.
+   */
+  session?: ConvoySession;
   /** Needed in Node 20, which has no global WebSocket: pass `ws`'s default export. */
   WebSocket?: unknown;
   /** Open the socket only when a subscription needs it. @default true */
@@ -52,6 +68,13 @@ export interface ConvoyClientOptions {
 }
 
 export interface ConvoyClient {
+  /**
+   * Why the session ended (logged out, revoked, expired and not refreshable), or null. Once
+   * set, the socket no longer reconnects: the user must sign in again.
+   */
+  readonly sessionEnded: SessionEnded | null;
+  /** Calls `listener` once the session has ended; returns an unsubscribe function. */
+  onSessionEnded: (listener: (ended: SessionEnded) => void) => () => void;
   /** The typed tRPC client: `client.offers.create.mutate(...)`. */
   api: TRPCClient<AppRouter>;
   /** The current socket state. */
@@ -64,6 +87,13 @@ export interface ConvoyClient {
 
 /** The transport behind a Convoy client, for callers that build their own tRPC client (React). */
 export interface ConvoyLinks {
+  /**
+   * Why the session ended (logged out, revoked, expired and not refreshable), or null. Once
+   * set, the socket no longer reconnects: the user must sign in again.
+   */
+  readonly sessionEnded: SessionEnded | null;
+  /** Calls `listener` once the session has ended; returns an unsubscribe function. */
+  onSessionEnded: (listener: (ended: SessionEnded) => void) => () => void;
   /** `splitLink`: subscriptions over the WebSocket, everything else batched over HTTP. */
   links: TRPCLink<AppRouter>[];
   /** The current socket state. */
@@ -79,7 +109,9 @@ export interface ConvoyLinks {
  * `@trpc/react-query` (which makes its own client) shares exactly the transport services use.
  */
 export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
-  const readToken = async () => (options.getToken ? await options.getToken() : options.token) ?? null;
+  const { session } = options;
+  const readToken = async () =>
+    (session ? await session.getToken() : options.getToken ? await options.getToken() : options.token) ?? null;
   let state: ConnectionState = "closed";
   const listeners = new Set<(state: ConnectionState) => void>();
   const setState = (next: ConnectionState) => {
@@ -87,6 +119,17 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
     state = next;
     for (const listener of listeners) listener(next);
   };
+  let ended: SessionEnded | null = null;
+  const endedListeners = new Set<(ended: SessionEnded) => void>();
+  /** The session is over: stop reconnecting (a dead token would only be refused) and say why. */
+  const endSession = (reason: SessionEndReason) => {
+    if (ended) return;
+    ended = { reason };
+    session?.end(reason);
+    void wsClient.close();
+    for (const listener of endedListeners) listener(ended);
+  };
+  const stopWatchingSession = session?.onEnded(({ reason }) => endSession(reason));
 
   const wsClient = createWSClient({
     url: webSocketUrl(options.url, "/trpc"),
@@ -96,7 +139,11 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
     connectionParams: async () => ({ token: (await readToken()) ?? "" }),
     retryDelayMs: reconnectDelayMs,
     onOpen: () => setState("open"),
-    onClose: () => setState("closed"),
+    onClose: (event) => {
+      setState("closed");
+      // The browser and `ws` both pass a CloseEvent, which carries the reason too.
+      if (event?.code === SESSION_ENDED) endSession(toEndReason((event as { reason?: string }).reason));
+    },
   });
   wsClient.connectionState.subscribe({
     next: (connection) => {
@@ -109,6 +156,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   return {
     links: [
       ...(options.links ?? []),
+      sessionLink({ session: session ?? null, onEnded: endSession }),
       transientRetryLink(),
       splitLink({
         condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
@@ -130,7 +178,15 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    get sessionEnded() {
+      return ended;
+    },
+    onSessionEnded(listener) {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
+    },
     close: async () => {
+      stopWatchingSession?.();
       await wsClient.close();
     },
   };
@@ -149,6 +205,10 @@ export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
       return transport.connectionState;
     },
     onConnectionStateChange: transport.onConnectionStateChange,
+    get sessionEnded() {
+      return transport.sessionEnded;
+    },
+    onSessionEnded: transport.onSessionEnded,
     close: transport.close,
   };
 }

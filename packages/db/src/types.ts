@@ -16,3 +16,5 @@ export type Location = InferSelectModel<typeof schema.locations>;
 export type NewLocation = InferInsertModel<typeof schema.locations>;
 export type EventRow = InferSelectModel<typeof schema.events>;
 export type NewEventRow = InferInsertModel<typeof schema.events>;
+export type SessionRow = InferSelectModel<typeof schema.sessions>;
+export type NewSessionRow = InferInsertModel<typeof schema.sessions>;

@@ -1,123 +1,123 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { QueryClientProvider } from "@tanstack/react-query";
-import { createConvoyClient } from "@convoy/client";
-import { errorMessage, isUnauthorized, wrongRoleMessage } from "./errors";
-import { SessionContext, type AuthState, type Credentials, type Session } from "./session";
+import { sessionEndedMessage } from "@convoy/api/schemas";
+import { createConvoyClient, createConvoySession } from "@convoy/client";
+import { errorMessage, wrongRoleMessage } from "./errors";
+import { SessionContext, type AppName, type AuthState, type Credentials, type Session } from "./session";
 import { ToastProvider } from "./toasts";
-import { tokenStore, type AppName } from "./tokenStore";
 import { createTransport, type Transport } from "./transport";
-import { trpc, type Role } from "./trpc";
+import { trpc, type Role, type SignedInUser } from "./trpc";
 
 export interface ConvoyProviderProps {
-  /** Which app this is; its token is stored under `convoy.<app>.token`. */
+  /** Which app this is; its refresh token lives in the HttpOnly cookie `convoy_refresh_<app>`. */
   app: AppName;
   /** API origin. @default "" (same origin: the server in production, Vite's proxy in dev) */
   apiUrl?: string;
   children: ReactNode;
 }
 
-function initialAuth(token: string | null): AuthState {
-  return token ? { status: "restoring", token } : { status: "signedOut", token: null, notice: null };
-}
-
-/** Ends a token we were handed but will not keep, so it cannot be used from here later. */
-function revokeToken(apiUrl: string, token: string): void {
+/** Ends a session we were handed but will not keep (a wrong-role login), clearing its cookie. */
+function endUnwanted(apiUrl: string, token: string, app: AppName): void {
   const client = createConvoyClient({ url: apiUrl, token });
   client.api.auth.logout
-    .mutate()
+    .mutate({ refreshCookie: app })
     .catch(() => undefined)
     .finally(() => void client.close());
 }
 
 /**
- * Session, tRPC client, query cache and toasts for one app. The transport is rebuilt
- * whenever the token changes, so the WebSocket always authenticates as the current user;
- * a stored token is checked with `auth.me` on load and dropped if the server refuses it.
+ * Session, tRPC client, query cache and toasts for one app. On load the app's refresh cookie
+ * is spent for an access token (kept in memory only); the session then refreshes itself
+ * before each token expires. A session the server ends (logout elsewhere, revoked, account
+ * disabled) returns the app to the login screen with a sentence saying why.
  */
 export function ConvoyProvider({ app, apiUrl = "", children }: ConvoyProviderProps) {
-  const tokens = useMemo(() => tokenStore(app), [app]);
-  const [auth, setAuth] = useState<AuthState>(() => initialAuth(tokens.read()));
+  const [auth, setAuth] = useState<AuthState>({ status: "restoring" });
   const [transport, setTransport] = useState<Transport | null>(null);
   const transportRef = useRef<Transport | null>(null);
 
   const signOut = useCallback(
     (notice?: string) => {
       const current = transportRef.current;
-      // Best effort: the token is forgotten here whether or not the server hears about it.
-      if (current?.token) current.api.auth.logout.mutate().catch(() => undefined);
-      tokens.clear();
-      setAuth({ status: "signedOut", token: null, notice: notice ?? null });
+      // Best effort: the session is forgotten here whether or not the server hears about it.
+      if (current?.session && !current.session.ended) current.api.auth.logout.mutate({ refreshCookie: app }).catch(() => undefined);
+      setAuth({ status: "signedOut", notice: notice ?? null });
     },
-    [tokens],
+    [app],
   );
 
-  const token = auth.token;
+  const session = auth.status === "signedIn" ? auth.session : null;
   useEffect(() => {
-    const next = createTransport(apiUrl, token, (error) => {
-      // Only the live transport may end the session; a stale one is already disposed.
-      if (transportRef.current === next) signOut(errorMessage(error));
-    });
+    const next = createTransport(
+      apiUrl,
+      session,
+      (error) => {
+        // Only the live transport may end the session; a stale one is already disposed.
+        if (transportRef.current === next) signOut(errorMessage(error));
+      },
+      ({ reason }) => {
+        // A sign-out here already chose its own notice; only an ending from elsewhere needs one.
+        if (transportRef.current !== next) return;
+        setAuth((previous) => (previous.status === "signedIn" ? { status: "signedOut", notice: sessionEndedMessage(reason) } : previous));
+      },
+    );
     transportRef.current = next;
     setTransport(next);
     return () => {
       next.dispose();
     };
-  }, [apiUrl, token, signOut]);
+  }, [apiUrl, session, signOut]);
 
-  const ready = transport !== null && transport.token === auth.token;
   useEffect(() => {
-    if (!ready || auth.status !== "restoring") return;
+    if (auth.status !== "restoring") return;
     let cancelled = false;
-    const { token: stored } = auth;
-    transport.api.auth.me.query().then(
-      (user) => {
-        if (!cancelled) setAuth({ status: "signedIn", token: stored, user });
-      },
-      (error: unknown) => {
-        if (cancelled) return;
-        if (isUnauthorized(error)) {
-          tokens.clear();
-          setAuth({ status: "signedOut", token: null, notice: errorMessage(error) });
-        } else {
-          setAuth({ status: "unreachable", token: stored, message: errorMessage(error) });
-        }
-      },
-    );
+    let user: SignedInUser | null = null;
+    const restored = createConvoySession({ url: apiUrl, initial: null, refreshCookie: app, onRefreshed: (signedIn) => (user = signedIn.user) });
+    void restored.refresh().then((ok) => {
+      if (cancelled) return restored.close();
+      if (ok && user) setAuth({ status: "signedIn", session: restored, user });
+      else if (restored.ended) {
+        // No cookie at all is an ordinary first visit, not a session that ended.
+        const reason = restored.ended.reason;
+        setAuth({ status: "signedOut", notice: reason === "unauthorized" ? null : sessionEndedMessage(reason) });
+      } else setAuth({ status: "unreachable", message: "The server could not be reached; check your connection and try again." });
+    });
     return () => {
       cancelled = true;
     };
-  }, [ready, auth, transport, tokens]);
+  }, [auth.status, apiUrl, app]);
 
   const signIn = useCallback(
     async (credentials: Credentials, requiredRole: Role) => {
       const current = transportRef.current;
       if (!current) throw new Error("Still starting up; try again in a moment.");
-      const result = await current.api.auth.login.mutate(credentials);
+      const result = await current.api.auth.login.mutate({ ...credentials, refreshCookie: app });
       if (result.user.role !== requiredRole) {
-        revokeToken(apiUrl, result.token);
+        endUnwanted(apiUrl, result.token, app);
         throw new Error(wrongRoleMessage(requiredRole, result.user.role));
       }
-      tokens.write(result.token);
-      setAuth({ status: "signedIn", token: result.token, user: result.user });
+      const started = createConvoySession({ url: apiUrl, initial: result, refreshCookie: app });
+      setAuth({ status: "signedIn", session: started, user: result.user });
     },
-    [apiUrl, tokens],
+    [apiUrl, app],
   );
 
   const retryRestore = useCallback(() => {
-    setAuth((previous) => (previous.status === "unreachable" ? { status: "restoring", token: previous.token } : previous));
+    setAuth((previous) => (previous.status === "unreachable" ? { status: "restoring" } : previous));
   }, []);
 
-  const session = useMemo<Session | null>(
+  const ready = transport !== null && transport.session === session;
+  const value = useMemo<Session | null>(
     () => (ready ? { auth, transport, signIn, signOut, retryRestore } : null),
     [ready, auth, transport, signIn, signOut, retryRestore],
   );
 
   return (
     <ToastProvider>
-      {session && (
-        <SessionContext.Provider value={session}>
-          <trpc.Provider client={session.transport.reactClient} queryClient={session.transport.queryClient}>
-            <QueryClientProvider client={session.transport.queryClient}>{children}</QueryClientProvider>
+      {value && (
+        <SessionContext.Provider value={value}>
+          <trpc.Provider client={value.transport.reactClient} queryClient={value.transport.queryClient}>
+            <QueryClientProvider client={value.transport.queryClient}>{children}</QueryClientProvider>
           </trpc.Provider>
         </SessionContext.Provider>
       )}

@@ -7,7 +7,7 @@ export { ToastProvider, useToast, type ShowToast, type ToastOptions, type ToastT
 export { useSession, useSignedInUser, type AuthState, type Session } from "./session";
 export { errorCode, errorMessage, isUnauthorized, wrongRoleMessage } from "./errors";
 export { trpc, type Role, type SignedInUser } from "./trpc";
-export type { AppName } from "./tokenStore";
+export type { AppName } from "./session";
 export {
   availabilityLabel,
   formatCountdown,

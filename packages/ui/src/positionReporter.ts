@@ -13,9 +13,10 @@ export function usePositionReporter(): PositionReporter | null {
   const { transport } = useSession();
   const [reporter, setReporter] = useState<PositionReporter | null>(null);
   useEffect(() => {
-    const { apiUrl, token } = transport;
-    if (!token) return;
-    const next = createPositionReporter({ url: apiUrl, token });
+    const { apiUrl, session } = transport;
+    if (!session) return;
+    // Read at every (re)connect: the socket always signs in with a fresh access token.
+    const next = createPositionReporter({ url: apiUrl, getToken: () => session.getToken() });
     setReporter(next);
     return () => {
       setReporter(null);

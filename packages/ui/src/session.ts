@@ -1,12 +1,20 @@
 import { createContext, useContext } from "react";
+import type { ConvoySession } from "@convoy/client";
 import type { Transport } from "./transport";
 import type { Role, SignedInUser } from "./trpc";
 
+/** The apps; each keeps its own refresh cookie, so one browser can be a driver and a dispatcher. */
+export type AppName = "dispatcher" | "driver" | "rider";
+
+/**
+ * Where the app's sign-in stands. The access token lives only in memory (in `session`);
+ * the refresh token only in an HttpOnly cookie the page cannot read.
+ */
 export type AuthState =
-  | { status: "signedOut"; token: null; notice: string | null }
-  | { status: "restoring"; token: string }
-  | { status: "unreachable"; token: string; message: string }
-  | { status: "signedIn"; token: string; user: SignedInUser };
+  | { status: "signedOut"; notice: string | null }
+  | { status: "restoring" }
+  | { status: "unreachable"; message: string }
+  | { status: "signedIn"; session: ConvoySession; user: SignedInUser };
 
 export interface Credentials {
   email: string;
@@ -20,7 +28,7 @@ export interface Session {
   signIn: (credentials: Credentials, requiredRole: Role) => Promise<void>;
   /** Ends the session here and on the server; `notice` is shown on the login screen. */
   signOut: (notice?: string) => void;
-  /** Asks `auth.me` again after the server could not be reached. */
+  /** Tries the refresh cookie again after the server could not be reached. */
   retryRestore: () => void;
 }
 

@@ -1,6 +1,6 @@
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, type TRPCClient } from "@trpc/client";
-import { createConvoyLinks } from "@convoy/client";
+import { createConvoyLinks, type ConvoySession, type SessionEnded } from "@convoy/client";
 import type { AppRouter } from "@convoy/api";
 import { errorCode, isUnauthorized } from "./errors";
 import { trpc } from "./trpc";
@@ -13,11 +13,12 @@ export interface ConnectionStore {
   getSnapshot: () => SocketStatus;
 }
 
-/** Everything that talks to the server on behalf of one token. */
+/** Everything that talks to the server on behalf of one session. */
 export interface Transport {
   /** The server's origin, `""` for the page's own. */
   apiUrl: string;
-  token: string | null;
+  /** Null before sign-in. */
+  session: ConvoySession | null;
   /** Plain tRPC calls for the session itself (login, me, logout). */
   api: TRPCClient<AppRouter>;
   /** The client `trpc.Provider` hands to the hooks. */
@@ -31,12 +32,20 @@ export interface Transport {
 const FINAL_CODES = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "TOO_MANY_REQUESTS"]);
 
 /**
- * Builds a transport for `token`. A new one is made on every login and logout, because the
- * WebSocket authenticates once, at connect, and because one user's cached data must never
- * show to the next. Signed in, the socket opens at once so the connection badge is truthful.
+ * Builds a transport for `session`. A new one is made on every login and logout (never on a
+ * token refresh: the socket re-authenticates by itself), because one user's cached data must
+ * never show to the next. Signed in, the socket opens at once so the connection badge is
+ * truthful. `onEnded` hears when the server ended the session (logout elsewhere, revoked,
+ * expired); `onUnauthorized` when a call was refused even after a refresh.
  */
-export function createTransport(apiUrl: string, token: string | null, onUnauthorized: (error: unknown) => void): Transport {
-  const links = createConvoyLinks({ url: apiUrl, token, lazy: token === null });
+export function createTransport(
+  apiUrl: string,
+  session: ConvoySession | null,
+  onUnauthorized: (error: unknown) => void,
+  onEnded: (ended: SessionEnded) => void,
+): Transport {
+  const links = createConvoyLinks({ url: apiUrl, session: session ?? undefined, lazy: session === null });
+  const stopWatchingEnd = links.onSessionEnded(onEnded);
   const handleError = (error: unknown) => {
     if (isUnauthorized(error)) onUnauthorized(error);
   };
@@ -60,7 +69,7 @@ export function createTransport(apiUrl: string, token: string | null, onUnauthor
 
   return {
     apiUrl,
-    token,
+    session,
     api: createTRPCClient<AppRouter>({ links: links.links }),
     reactClient: trpc.createClient({ links: links.links }),
     queryClient,
@@ -78,6 +87,8 @@ export function createTransport(apiUrl: string, token: string | null, onUnauthor
     },
     dispose() {
       stopWatching();
+      stopWatchingEnd();
+      session?.close();
       listeners.clear();
       queryClient.clear();
       void links.close();

@@ -24,7 +24,20 @@ async function expectConnected(page: Page) {
   expect(await badge.textContent()).toBe("Connected");
 }
 
-const storedToken = (page: Page, app: string) => page.evaluate((key) => localStorage.getItem(key), `convoy.${app}.token`);
+/** The app's refresh cookie as the browser holds it, or undefined. */
+async function refreshCookie(page: Page, app: string) {
+  const cookies = await page.context().cookies(`${t.url}/trpc/auth.refresh`);
+  return cookies.find((cookie) => cookie.name === `convoy_refresh_${app}`);
+}
+
+/** Everything the page's script can see of the session: nothing may be stored there. */
+const scriptVisibleStorage = (page: Page) =>
+  page.evaluate(() => ({
+    local: { ...localStorage },
+    session: { ...sessionStorage },
+    // Runs in the page; the test's own types have no DOM.
+    cookie: (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+  }));
 
 describe("dispatcher app", () => {
   it("shows every driver after login, filters by availability, and survives a reload", async () => {
@@ -44,8 +57,10 @@ describe("dispatcher app", () => {
     await expect.poll(() => rows.count()).toBe(offline.length);
     expect(await rows.locator(".convoy-pill").allTextContents()).toEqual(offline.map(() => "Offline"));
 
-    // The stored token restores the session through auth.me, without the login form.
-    expect(await storedToken(page, "dispatcher")).toBeTruthy();
+    // The refresh token is an HttpOnly, SameSite=Strict cookie for the refresh endpoint only;
+    // script sees no token anywhere. A reload restores the session through that cookie.
+    expect(await refreshCookie(page, "dispatcher")).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/trpc/auth.refresh" });
+    expect(await scriptVisibleStorage(page)).toEqual({ local: {}, session: {}, cookie: "" });
     await page.reload();
     await rows.first().waitFor();
     expect(await page.getByLabel("Email").count()).toBe(0);
@@ -58,7 +73,7 @@ describe("dispatcher app", () => {
     const alert = page.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).toBe("This app is for dispatchers; you signed in as a driver.");
-    expect(await storedToken(page, "dispatcher")).toBeNull();
+    await expect.poll(() => refreshCookie(page, "dispatcher")).toBeUndefined();
     expect(await page.locator(".convoy-header").count()).toBe(0);
   });
 
@@ -119,13 +134,25 @@ describe("driver app", () => {
     expect(await alert.textContent()).toBe("You have an active trip; you stay busy until it ends");
   });
 
-  it("signs out: the login form returns and the token is gone", async () => {
+  it("signs out: the login form returns, the refresh cookie is gone and a reload stays signed out", async () => {
     const page = await browser.newPage();
     await signIn(page, "driver", demoLogin("driver", 3));
     await expectConnected(page);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Email").waitFor();
-    expect(await storedToken(page, "driver")).toBeNull();
+    await expect.poll(() => refreshCookie(page, "driver")).toBeUndefined();
+    await page.reload();
+    await page.getByLabel("Email").waitFor();
+  });
+
+  it("returns to the login screen saying why when the session is ended from another device", async () => {
+    const page = await browser.newPage();
+    await signIn(page, "driver", demoLogin("driver", 5));
+    await expectConnected(page);
+    const elsewhere = await t.as("driver", 5);
+    await elsewhere.api.auth.logoutEverywhere.mutate();
+    await page.getByLabel("Email").waitFor();
+    expect(await page.locator(".convoy-notice").textContent()).toBe("You were signed out on every device; sign in again");
   });
 });
 
@@ -148,13 +175,14 @@ describe("rider app", () => {
     await expectConnected(page);
   });
 
-  it("drops a stored token the server refuses and asks to sign in", async () => {
+  it("drops a refresh cookie the server refuses and asks to sign in", async () => {
     const page = await browser.newPage();
+    await page.context().addCookies([
+      { name: "convoy_refresh_rider", value: "not-a-real-token", domain: new URL(t.url).hostname, path: "/trpc/auth.refresh", httpOnly: true, sameSite: "Strict" },
+    ]);
     await page.goto(`${t.url}/rider/`);
-    await page.evaluate(() => localStorage.setItem("convoy.rider.token", "not-a-real-token"));
-    await page.reload();
     await page.getByLabel("Email").waitFor();
-    expect(await page.locator(".convoy-notice").textContent()).toBe("The token is not valid; sign in again");
-    expect(await storedToken(page, "rider")).toBeNull();
+    expect(await page.locator(".convoy-notice").textContent()).toBe("Your session has expired; sign in again");
+    await expect.poll(() => refreshCookie(page, "rider")).toBeUndefined();
   });
 });

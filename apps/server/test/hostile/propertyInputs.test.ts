@@ -16,7 +16,7 @@ type Procedure = { _def: { type: "query" | "mutation" | "subscription" } };
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, Procedure>)
   .flatMap(([path, procedure]) => (procedure._def.type === "subscription" ? [] : [{ path, type: procedure._def.type }]))
   // Logout ends the very sessions the sweep runs as; its own tests cover it.
-  .filter(({ path }) => path !== "auth.logout");
+  .filter(({ path }) => path !== "auth.logout" && path !== "auth.logoutEverywhere");
 
 let tokens: string[] = [];
 

@@ -4,7 +4,14 @@ import WebSocket from "ws";
 import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
-import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api/server";
+import {
+  createSession,
+  type PositionSocketOptions,
+  type RateLimitSettings,
+  type SessionRegistryOptions,
+  type TrackingOptions,
+  type TripOptions,
+} from "@convoy/api/server";
 import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
@@ -20,10 +27,21 @@ export interface TestServer {
   as: (role: DemoLogin["role"], index?: number) => Promise<LoggedInClient>;
   /** A client with no token. */
   anonymous: () => ConvoyClient;
+  /**
+   * An access token of a new session for an existing user, without a login (a login's
+   * scrypt check is slow when a test needs hundreds of users).
+   */
+  tokenFor: (
+    userId: number,
+    role: DemoLogin["role"],
+    ttlSeconds?: number,
+  ) => Promise<{ token: string; refreshToken: string; sessionId: number }>;
 }
 
 export interface LoggedInClient extends ConvoyClient {
+  /** The access token the client was made with. */
   token: string;
+  refreshToken: string;
   userId: number;
 }
 
@@ -37,6 +55,9 @@ export interface TestServerOptions {
   /** Ride dispatch settings (tests use small rings and short offer timeouts). */
   trips?: TripOptions;
   positionSockets?: PositionSocketOptions;
+  /** Access token lifetime in seconds (server default 15 min). */
+  accessTokenTtlSeconds?: number;
+  sessions?: SessionRegistryOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -79,6 +100,8 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       tracking: options.tracking,
       trips: options.trips,
       positionSockets: options.positionSockets,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      sessions: options.sessions,
     });
     Object.assign(state, {
       url: server.url,
@@ -87,8 +110,14 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       server,
       anonymous: () => makeClient(null),
       async login(email: string, password: string) {
-        const { token, user } = await makeClient(null).api.auth.login.mutate({ email, password });
-        return Object.assign(makeClient(token), { token, userId: user.id });
+        const { token, refreshToken, user } = await makeClient(null).api.auth.login.mutate({ email, password });
+        if (!refreshToken) throw new Error("login without a cookie must return the refresh token");
+        return Object.assign(makeClient(token), { token, refreshToken, userId: user.id });
+      },
+      async tokenFor(userId: number, role: DemoLogin["role"], ttlSeconds?: number) {
+        const session = await createSession(handle.db, userId, 3_600);
+        const { token } = server.services.tokens.sign({ id: userId, role }, session.sessionId, ttlSeconds);
+        return { token, refreshToken: session.refreshToken, sessionId: session.sessionId };
       },
       async as(role: DemoLogin["role"], index = 1) {
         const login = demoLogin(role, index);

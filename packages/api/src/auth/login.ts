@@ -1,4 +1,6 @@
-import { type Database, eq, users, verifyPassword } from "@convoy/db";
+import { eq, users, verifyPassword, type Database, type UserRole } from "@convoy/db";
+import type { SessionRegistry } from "./sessionRegistry";
+import { createSession } from "./sessionStore";
 import type { TokenService } from "./tokens";
 
 /** A valid scrypt hash of a random password, so unknown emails cost the same time as known ones. */
@@ -7,19 +9,56 @@ const DUMMY_HASH =
 
 export type PublicUser = Pick<typeof users.$inferSelect, "id" | "role" | "name" | "email" | "phone">;
 
-export function toPublicUser(user: typeof users.$inferSelect): PublicUser {
+export function toPublicUser(user: PublicUser): PublicUser {
   return { id: user.id, role: user.role, name: user.name, email: user.email, phone: user.phone };
 }
 
-/** Checks the password and returns a signed token, or null for a wrong email or password alike. */
+/** What login and refresh hand back. Times are epoch milliseconds. */
+export interface SignedIn {
+  /** The access token, sent as `Authorization: Bearer` or `connectionParams.token`. */
+  token: string;
+  /** When `token` stops being accepted (at most 15 minutes by default). */
+  expiresAt: number;
+  /** The next refresh token; absent when it was put in a cookie instead. */
+  refreshToken?: string;
+  /** The session's absolute end: no refresh goes past it. */
+  sessionExpiresAt: number;
+  user: PublicUser;
+}
+
+export interface LoginDeps {
+  db: Database;
+  tokens: TokenService;
+  sessions: SessionRegistry;
+}
+
+/**
+ * Checks the password and opens a session, or returns null for a wrong email or password
+ * alike. A disabled account is refused only after its password matched, so the refusal
+ * tells nothing to someone guessing.
+ */
 export async function login(
-  db: Database,
-  tokens: TokenService,
+  deps: LoginDeps,
   credentials: { email: string; password: string },
-): Promise<{ token: string; expiresAt: number; user: PublicUser } | null> {
-  const [user] = await db.select().from(users).where(eq(users.email, credentials.email)).limit(1);
+): Promise<{ signedIn: SignedIn; refreshToken: string } | "disabled" | null> {
+  const [user] = await deps.db.select().from(users).where(eq(users.email, credentials.email)).limit(1);
   const matches = await verifyPassword(credentials.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !matches) return null;
-  const { token, expiresAt } = await tokens.sign({ id: user.id, role: user.role });
-  return { token, expiresAt, user: toPublicUser(user) };
+  if (user.disabledAt) return "disabled";
+  const session = await createSession(deps.db, user.id, deps.sessions.sessionTtlSeconds);
+  return {
+    signedIn: issueAccess(deps.tokens, user, session.sessionId, session.expiresAt),
+    refreshToken: session.refreshToken,
+  };
+}
+
+/** Signs an access token for `user` that never outlives its session. */
+export function issueAccess(
+  tokens: TokenService,
+  user: PublicUser & { role: UserRole },
+  sessionId: number,
+  sessionExpiresAt: number,
+): SignedIn {
+  const { token, expiresAt } = tokens.sign(user, sessionId, undefined, sessionExpiresAt);
+  return { token, expiresAt, sessionExpiresAt, user: toPublicUser(user) };
 }

@@ -1,55 +1,127 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { userRoles, type UserRole } from "@convoy/db";
+import { LruCache } from "../lib/lruCache";
 
-/** Who is calling, as proven by a token. `expiresAt` is epoch milliseconds. */
-export interface Session {
+/**
+ * What a verified access token says. Times are epoch milliseconds. The token only proves
+ * who signed in and when it stops being accepted; whether its session still stands is the
+ * `SessionRegistry`'s question.
+ */
+export interface AccessClaims {
   userId: number;
   role: UserRole;
+  /** The `sessions` row this token belongs to. */
+  sessionId: number;
   expiresAt: number;
-  /** The token's unique id, so a logout can name the sessions it ends. */
+  /** When it was signed, epoch ms. */
+  issuedAt: number;
+  /** The token's own id (`jti`). */
   tokenId: string;
 }
 
-export type TokenCheck = { ok: true; session: Session } | { ok: false; reason: "expired" | "invalid" };
+export type TokenCheck = { ok: true; claims: AccessClaims } | { ok: false; reason: "expired" | "invalid" };
 
 export interface TokenService {
-  sign: (user: { id: number; role: UserRole }, ttlSeconds?: number) => Promise<{ token: string; expiresAt: number }>;
-  verify: (token: string) => Promise<TokenCheck>;
+  /**
+   * Signs an access token for `user` in session `sessionId`, living `ttlSeconds` (default:
+   * the service's access lifetime) but never past `notAfter` (epoch ms) when given.
+   */
+  sign: (
+    user: { id: number; role: UserRole },
+    sessionId: number,
+    ttlSeconds?: number,
+    notAfter?: number,
+  ) => { token: string; expiresAt: number };
+  verify: (token: string) => TokenCheck;
+}
+
+export interface TokenServiceOptions {
+  /** Access token lifetime, in seconds. @default 900 (15 min) */
+  accessTtlSeconds?: number;
+  /** Verified tokens remembered, so a repeated token costs one map lookup. @default 10_000 */
+  cacheSize?: number;
 }
 
 const ISSUER = "convoy";
+const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+/** Longest token accepted before any parsing, in characters. */
+const MAX_TOKEN_LENGTH = 2_048;
+
+function base64url(text: string): string {
+  return Buffer.from(text).toString("base64url");
+}
 
 /**
- * HS256 JWTs signed with `secret`.
- * @param defaultTtlSeconds token lifetime. @default 43_200 (12 h)
+ * HS256 JWTs signed and checked with node:crypto's HMAC (WebCrypto's async verify cost more
+ * than the rest of a call). Verification checks the header's `alg` is HS256, compares the
+ * signature in constant time, then `iss`, `exp` and the claims' shapes. A verified token is
+ * cached by its exact string until it expires; a cached entry is only ever a token whose
+ * signature was checked.
  */
-export function createTokenService(secret: string, defaultTtlSeconds = 43_200): TokenService {
-  const key = new TextEncoder().encode(secret);
+export function createTokenService(secret: string, options: TokenServiceOptions = {}): TokenService {
+  const defaultTtlSeconds = options.accessTtlSeconds ?? 900;
+  const verified = new LruCache<string, AccessClaims>(options.cacheSize ?? 10_000);
+  const mac = (input: string) => createHmac("sha256", secret).update(input).digest();
+
+  function check(token: string): TokenCheck {
+    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "invalid" };
+    const parts = token.split(".");
+    if (parts.length !== 3) return { ok: false, reason: "invalid" };
+    const [header, payload, signature] = parts as [string, string, string];
+    const expected = mac(`${header}.${payload}`);
+    const given = Buffer.from(signature, "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "invalid" };
+    let head: unknown;
+    let claims: unknown;
+    try {
+      head = JSON.parse(Buffer.from(header, "base64url").toString());
+      claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    } catch {
+      return { ok: false, reason: "invalid" };
+    }
+    if (!isRecord(head) || head.alg !== "HS256" || !isRecord(claims) || claims.iss !== ISSUER) {
+      return { ok: false, reason: "invalid" };
+    }
+    const role = userRoles.find((r) => r === claims.role);
+    const userId = Number(claims.sub);
+    const { exp, iat, sid, jti } = claims;
+    if (
+      !role ||
+      !Number.isSafeInteger(userId) ||
+      userId <= 0 ||
+      typeof exp !== "number" ||
+      typeof iat !== "number" ||
+      !Number.isSafeInteger(sid) ||
+      typeof jti !== "string"
+    ) {
+      return { ok: false, reason: "invalid" };
+    }
+    return { ok: true, claims: { userId, role, sessionId: sid as number, expiresAt: exp * 1000, issuedAt: iat * 1000, tokenId: jti } };
+  }
+
   return {
-    async sign(user, ttlSeconds = defaultTtlSeconds) {
-      const expiresAtSeconds = Math.floor(Date.now() / 1000) + ttlSeconds;
-      const token = await new SignJWT({ role: user.role })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(String(user.id))
-        .setIssuer(ISSUER)
-        .setIssuedAt()
-        .setJti(crypto.randomUUID())
-        .setExpirationTime(expiresAtSeconds)
-        .sign(key);
-      return { token, expiresAt: expiresAtSeconds * 1000 };
+    sign(user, sessionId, ttlSeconds = defaultTtlSeconds, notAfter = Infinity) {
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const exp = Math.min(issuedAt + ttlSeconds, Math.floor(notAfter / 1000));
+      const payload = base64url(
+        JSON.stringify({ role: user.role, sid: sessionId, sub: String(user.id), iss: ISSUER, iat: issuedAt, jti: randomUUID(), exp }),
+      );
+      const signature = mac(`${HEADER}.${payload}`).toString("base64url");
+      return { token: `${HEADER}.${payload}.${signature}`, expiresAt: exp * 1000 };
     },
-    async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ["HS256"] });
-        const role = userRoles.find((r) => r === payload.role);
-        const userId = Number(payload.sub);
-        if (!role || !Number.isSafeInteger(userId) || userId <= 0 || !payload.exp || !payload.jti) {
-          return { ok: false, reason: "invalid" };
-        }
-        return { ok: true, session: { userId, role, expiresAt: payload.exp * 1000, tokenId: payload.jti } };
-      } catch (error) {
-        return { ok: false, reason: error instanceof joseErrors.JWTExpired ? "expired" : "invalid" };
-      }
+    verify(token) {
+      const now = Date.now();
+      const cached = verified.get(token);
+      if (cached) return cached.expiresAt > now ? { ok: true, claims: cached } : { ok: false, reason: "expired" };
+      const result = check(token);
+      if (!result.ok) return result;
+      if (result.claims.expiresAt <= now) return { ok: false, reason: "expired" };
+      verified.set(token, result.claims);
+      return result;
     },
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }

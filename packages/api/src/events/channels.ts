@@ -1,4 +1,4 @@
-import type { Availability, UserRole } from "@convoy/db";
+import type { Availability, SessionEndReason, UserRole } from "@convoy/db";
 import type { StoredEvent } from "./types";
 
 /** Channel names, in one place. */
@@ -9,7 +9,7 @@ export const channels = {
   presenceHeartbeat: "convoy:presence-heartbeat",
   positions: "convoy:positions",
   availability: "convoy:availability",
-  logout: "convoy:logout",
+  sessionsEnded: "convoy:sessions-ended",
 } as const satisfies Record<string, keyof BusMessages>;
 
 /**
@@ -24,7 +24,7 @@ export interface BusMessages {
   "convoy:presence-heartbeat": PresenceHeartbeat;
   "convoy:positions": PositionMessage;
   "convoy:availability": AvailabilityMessage;
-  "convoy:logout": LogoutMessage;
+  "convoy:sessions-ended": SessionsEndedMessage;
 }
 
 export type Channel = keyof BusMessages;
@@ -93,9 +93,8 @@ export interface AvailabilityMessage {
   availability: Availability;
 }
 
-/** Every instance closes the user's sockets and refuses the token until it expires (epoch ms). */
-export interface LogoutMessage {
-  userId: number;
-  tokenId: string;
-  expiresAt: number;
+/** Sessions that ended (already so in MySQL): every instance refuses them and closes their streams. */
+export interface SessionsEndedMessage {
+  sessionIds: number[];
+  reason: SessionEndReason;
 }

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { Logger } from "pino";
-import { SESSION_ENDED_CLOSE_CODE, type SessionRegistry } from "../auth/sessionRegistry";
-import type { Session, TokenService } from "../auth/tokens";
+import { sessionEndedMessage } from "../auth/endReasons";
+import { SESSION_ENDED_CLOSE_CODE, TOKEN_EXPIRED_CLOSE_CODE, type Session, type SessionRegistry } from "../auth/sessionRegistry";
 import { TokenBucket } from "../lib/tokenBucket";
 import { describeIssues, readableIssues } from "../lib/validation";
 import {
@@ -40,8 +40,7 @@ export interface PositionSocketOptions {
 }
 
 export interface PositionSocketDeps<S extends DriverSocket> {
-  tokens: TokenService;
-  sessions: SessionRegistry;
+  sessions: Pick<SessionRegistry, "authenticate" | "isLive" | "endReason">;
   tracking: Pick<TrackingService, "report">;
   logger: Logger;
   /** Called once a socket is a driver's: the server counts it for presence and closes it when the token expires. */
@@ -130,7 +129,9 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
       return;
     }
     if (!this.deps.sessions.isLive(session, now)) {
-      socket.close(SESSION_ENDED_CLOSE_CODE, "your session has expired; sign in again");
+      const ended = this.deps.sessions.endReason(session.state, now);
+      if (ended) socket.close(SESSION_ENDED_CLOSE_CODE, ended);
+      else socket.close(TOKEN_EXPIRED_CLOSE_CODE, "access token expired; reconnect with a fresh one");
       return;
     }
     if (!connection.limit.take(now)) {
@@ -171,10 +172,11 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
 
   private async authenticate(connection: Connection<S>, token: string): Promise<void> {
     const { socket } = connection;
-    const check = await this.deps.tokens.verify(token);
+    const check = await this.deps.sessions.authenticate(token);
     if (!this.connections.has(connection)) return;
-    if (!check.ok || !this.deps.sessions.isLive(check.session)) {
-      socket.close(POSITION_SOCKET_CLOSE.unauthorized, "the token is not valid or has expired; sign in again");
+    if (!check.ok) {
+      const message = check.reason === "ended" ? sessionEndedMessage(check.ended) : "the token is not valid or has expired; sign in again";
+      socket.close(POSITION_SOCKET_CLOSE.unauthorized, message);
       return;
     }
     const { session } = check;

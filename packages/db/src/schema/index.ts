@@ -4,3 +4,4 @@ export * from "./trips";
 export * from "./chat";
 export * from "./tracking";
 export * from "./events";
+export * from "./sessions";

@@ -11,6 +11,8 @@ export const users = mysqlTable("users", {
   email: varchar("email", { length: 255 }).notNull().unique("users_email_unique"),
   phone: varchar("phone", { length: 32 }).notNull(),
   passwordHash: varchar("password_hash", { length: 255 }).notNull(),
+  /** Set when the account is switched off: its sessions end and it can no longer sign in. */
+  disabledAt: utcTime("disabled_at"),
   createdAt: createdAt(),
 });
 

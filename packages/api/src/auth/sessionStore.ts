@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, inArray, isNull, ne, or, sessions, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
+import { affectedRows } from "../lib/affectedRows";
+import type { PublicUser } from "./login";
+
+/**
+ * The `sessions` table's operations. A refresh token is 32 random bytes (base64url); only
+ * its SHA-256 is stored, so a leaked table yields no usable refresh token.
+ */
+
+/** A session's standing as MySQL sees it: live, or ended with a reason. */
+export interface StoredSessionState {
+  userId: number;
+  role: UserRole;
+  /** The account as `auth.me` shows it, refreshed by every re-check. */
+  user: PublicUser;
+  /** The session's absolute end, epoch ms. */
+  expiresAt: number;
+  ended: SessionEndReason | null;
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function newRefreshToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Creates a session for `userId` lasting `ttlSeconds`; returns its id and first refresh token. */
+export async function createSession(
+  db: Database,
+  userId: number,
+  ttlSeconds: number,
+): Promise<{ sessionId: number; refreshToken: string; expiresAt: number }> {
+  const refreshToken = newRefreshToken();
+  const now = Date.now();
+  const expiresAt = now + ttlSeconds * 1000;
+  const [result] = await db.insert(sessions).values({
+    userId,
+    refreshHash: hashRefreshToken(refreshToken),
+    refreshedAt: new Date(now),
+    expiresAt: new Date(expiresAt),
+  });
+  return { sessionId: result.insertId, refreshToken, expiresAt };
+}
+
+/** Why a row no longer stands, or null when it does. */
+function endReasonOf(row: Pick<StateRow, "revokedAt" | "revokeReason" | "expiresAt" | "disabledAt">, now: number): SessionEndReason | null {
+  if (row.revokedAt) return row.revokeReason ?? "logged_out";
+  if (row.disabledAt) return "user_disabled";
+  if (row.expiresAt.getTime() <= now) return "expired";
+  return null;
+}
+
+const stateColumns = {
+  id: sessions.id,
+  userId: sessions.userId,
+  role: users.role,
+  expiresAt: sessions.expiresAt,
+  revokedAt: sessions.revokedAt,
+  revokeReason: sessions.revokeReason,
+  disabledAt: users.disabledAt,
+  name: users.name,
+  email: users.email,
+  phone: users.phone,
+};
+
+interface StateRow {
+  userId: number;
+  role: UserRole;
+  name: string;
+  email: string;
+  phone: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  revokeReason: SessionEndReason | null;
+  disabledAt: Date | null;
+}
+
+function stateOf(row: StateRow, now: number): StoredSessionState {
+  return {
+    userId: row.userId,
+    role: row.role,
+    user: { id: row.userId, role: row.role, name: row.name, email: row.email, phone: row.phone },
+    expiresAt: row.expiresAt.getTime(),
+    ended: endReasonOf(row, now),
+  };
+}
+
+/**
+ * The standing of each session in `ids`, in one query. A session missing from the table is
+ * reported as `user_deleted`: rows are only removed with their user.
+ */
+export async function readSessionStates(db: Database, ids: readonly number[]): Promise<Map<number, StoredSessionState | "missing">> {
+  const states = new Map<number, StoredSessionState | "missing">();
+  if (ids.length === 0) return states;
+  const rows = await db
+    .select(stateColumns)
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(inArray(sessions.id, [...ids]));
+  const now = Date.now();
+  for (const id of ids) states.set(id, "missing");
+  for (const row of rows) {
+    states.set(row.id, stateOf(row, now));
+  }
+  return states;
+}
+
+/** Marks the matching live sessions ended; returns the ids it ended. */
+export async function revokeSessions(db: Database, where: SQL, reason: SessionEndReason): Promise<number[]> {
+  const live = and(where, isNull(sessions.revokedAt));
+  const rows = await db.select({ id: sessions.id }).from(sessions).where(live);
+  if (rows.length === 0) return [];
+  const ids = rows.map((row) => row.id);
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokeReason: reason })
+    .where(and(inArray(sessions.id, ids), isNull(sessions.revokedAt)));
+  return ids;
+}
+
+/** The filter for "every session of `userId`", optionally sparing one. */
+export function sessionsOfUser(userId: number, except?: number): SQL {
+  const own = eq(sessions.userId, userId);
+  return except === undefined ? own : (and(own, ne(sessions.id, except)) as SQL);
+}
+
+export type RefreshOutcome =
+  | { kind: "rotated"; sessionId: number; state: StoredSessionState; refreshToken: string }
+  /** An already rotated token came back: someone holds a copy. The session is to be ended. */
+  | { kind: "reused"; sessionId: number; userId: number }
+  /** The previous token, within the grace after its rotation: two tabs raced; not theft. */
+  | { kind: "raced" }
+  | { kind: "ended"; reason: SessionEndReason }
+  | { kind: "unknown" };
+
+/**
+ * Swaps `refreshToken` for a new one. Exactly one caller can rotate a given token (the
+ * UPDATE matches on the current hash). Presenting the previous token again is reuse,
+ * except within `raceGraceMs` of its rotation, when it is most likely a second tab that
+ * lost the race and whose cookie already holds the new token.
+ */
+export async function rotateRefreshToken(db: Database, refreshToken: string, raceGraceMs: number): Promise<RefreshOutcome> {
+  const hash = hashRefreshToken(refreshToken);
+  const [row] = await db
+    .select({ ...stateColumns, refreshHash: sessions.refreshHash, refreshedAt: sessions.refreshedAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(or(eq(sessions.refreshHash, hash), eq(sessions.previousRefreshHash, hash)))
+    .limit(1);
+  if (!row) return { kind: "unknown" };
+  const now = Date.now();
+  const ended = endReasonOf(row, now);
+  if (ended) return { kind: "ended", reason: ended };
+  if (row.refreshHash !== hash) {
+    return now - row.refreshedAt.getTime() < raceGraceMs ? { kind: "raced" } : { kind: "reused", sessionId: row.id, userId: row.userId };
+  }
+  const next = newRefreshToken();
+  const result = await db
+    .update(sessions)
+    .set({ refreshHash: hashRefreshToken(next), previousRefreshHash: hash, refreshedAt: new Date(now) })
+    .where(and(eq(sessions.id, row.id), eq(sessions.refreshHash, hash), isNull(sessions.revokedAt)));
+  if (affectedRows(result) !== 1) return { kind: "raced" };
+  return { kind: "rotated", sessionId: row.id, state: stateOf(row, now), refreshToken: next };
+}
