@@ -174,12 +174,15 @@ export class SessionRegistry {
     return count;
   }
 
-  /** Closes every stream of `userId` on this instance without ending a session; returns how many. */
+  /**
+   * Closes every stream of `userId` on this instance without ending a session (1012: clients
+   * reconnect and resume); returns how many.
+   */
   closeStreamsOf(userId: number, reason: string): number {
     let count = 0;
     for (const entry of [...this.streams.values()]) {
       if (entry.state.userId !== userId) continue;
-      for (const stream of [...entry.open]) stream.close(SESSION_ENDED_CLOSE_CODE, reason);
+      for (const stream of [...entry.open]) stream.close(1012, reason);
       count += entry.open.size;
     }
     return count;
