@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CALL_BUDGETS } from "./budgets/settings";
 
 /** Only for local development; `NODE_ENV=production` refuses to start with it. */
 const DEV_JWT_SECRET = "convoy-dev-secret-change-me-in-production-0000";
@@ -30,6 +31,13 @@ const envSchema = z
     MUTATIONS_PER_10S: z.coerce.number().int().positive().default(120),
     /** Per-user budget of chat messages per 10 s. */
     CHAT_MESSAGES_PER_10S: z.coerce.number().int().positive().default(10),
+    /** Call budget of each tRPC WebSocket and each HTTP client (token, else address): calls per second kept up, and at once. */
+    CALLS_PER_SECOND: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.callsPerSecond),
+    CALL_BURST: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.burst),
+    /** Refusals within 10 s after which a WebSocket over its budget is closed with 1008. */
+    REFUSALS_BEFORE_CLOSE: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.refusalsBeforeClose),
+    /** Most calls one HTTP batch may carry. */
+    MAX_BATCH_CALLS: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.maxBatchCalls),
     /** Presence: grace after a user's last socket closes, heartbeat period and TTL between instances (ms). */
     PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),

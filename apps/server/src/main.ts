@@ -44,6 +44,12 @@ async function main() {
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
+    callBudgets: {
+      callsPerSecond: env.CALLS_PER_SECOND,
+      burst: env.CALL_BURST,
+      refusalsBeforeClose: env.REFUSALS_BEFORE_CLOSE,
+      maxBatchCalls: env.MAX_BATCH_CALLS,
+    },
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

@@ -22,6 +22,9 @@ import {
   type TripOptions,
 } from "@convoy/api/server";
 import type { DbHandle, UserRole } from "@convoy/db";
+import { HttpCallBudget } from "./budgets/httpCalls";
+import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings";
+import { limitSocketCalls } from "./budgets/socketCalls";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
 
@@ -62,6 +65,8 @@ export interface ConvoyServerConfig {
   trips?: TripOptions;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;
+  /** Calls per tRPC WebSocket and per HTTP client, and calls per HTTP batch; see `CallBudgetSettings`. */
+  callBudgets?: CallBudgetSettings;
 }
 
 export interface RunningServer {
@@ -109,6 +114,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
   };
 
+  const callBudgets = resolveCallBudgets(config.callBudgets);
+  const httpCallBudget = new HttpCallBudget(callBudgets);
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -123,7 +130,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (draining) response.setHeader("connection", "close");
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
-      trpcHttp(request, response);
+      if (!httpCallBudget.refuse(request, response)) trpcHttp(request, response);
       return;
     }
     if (path === "/healthz") {
@@ -217,8 +224,14 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
     }
-    if (isTrpc) wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
-    else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
+    if (isTrpc) {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        limitSocketCalls(ws, callBudgets, () =>
+          logger.warn({ address: request.socket.remoteAddress }, "closed a WebSocket that kept calling past its budget"),
+        );
+        wss.emit("connection", ws, request);
+      });
+    } else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -9,6 +9,7 @@ export { createServices, type ConvoyServices, type ServicesConfig } from "./crea
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export type { RateLimitSettings } from "./lib/rateLimits";
+export { TokenBucket } from "./lib/tokenBucket";
 export { createTokenService } from "./auth/tokens";
 export { SESSION_ENDED_CLOSE_CODE } from "./auth/sessionRegistry";
 export { createInProcessBus, type Bus } from "./events/bus";

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
 import type { PositionSocketOptions, RateLimitSettings, TrackingOptions, TripOptions } from "@convoy/api/server";
-import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
+import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
 export interface TestServer {
@@ -37,6 +37,7 @@ export interface TestServerOptions {
   /** Ride dispatch settings (tests use small rings and short offer timeouts). */
   trips?: TripOptions;
   positionSockets?: PositionSocketOptions;
+  callBudgets?: CallBudgetSettings;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -79,6 +80,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       tracking: options.tracking,
       trips: options.trips,
       positionSockets: options.positionSockets,
+      callBudgets: options.callBudgets,
     });
     Object.assign(state, {
       url: server.url,
