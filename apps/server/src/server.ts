@@ -24,7 +24,7 @@ import {
 import type { DbHandle, UserRole } from "@convoy/db";
 import { HttpCallBudget } from "./budgets/httpCalls";
 import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings";
-import { limitSocketCalls } from "./budgets/socketCalls";
+import { SocketCallBudgets } from "./budgets/socketCalls";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
 
@@ -116,6 +116,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   const callBudgets = resolveCallBudgets(config.callBudgets);
   const httpCallBudget = new HttpCallBudget(callBudgets);
+  const socketCallBudgets = new SocketCallBudgets(callBudgets, (address) =>
+    logger.warn({ address }, "closed a WebSocket that kept calling past its budget"),
+  );
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
@@ -226,9 +229,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     }
     if (isTrpc) {
       wss.handleUpgrade(request, socket, head, (ws) => {
-        limitSocketCalls(ws, callBudgets, () =>
-          logger.warn({ address: request.socket.remoteAddress }, "closed a WebSocket that kept calling past its budget"),
-        );
+        socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
         wss.emit("connection", ws, request);
       });
     } else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));

@@ -120,10 +120,24 @@ describe("per-connection call budgets", () => {
         `median ${median(quietMs)} ms before the flood, ${median(latenciesMs)} ms during it (${latenciesMs.length} rounds)`,
     );
 
-    // The flooder may come back on a new socket with a fresh budget.
+    // Reconnecting buys no fresh burst: the flooder's next socket starts with an empty bucket,
+    // so of 20 queries sent at once most are refused, where a new client would get all 20.
     const again = await rawSocket(flooder.token);
-    again.socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
-    await expect.poll(() => again.replies.find((reply) => reply.id === 1)?.result?.type, { timeout: 5_000 }).toBe("data");
+    for (let id = 1; id <= 20; id++) again.socket.send(JSON.stringify({ id, method: "query", params: { path: "auth.me" } }));
+    const firstTwenty = () => again.replies.filter((reply) => typeof reply.id === "number" && reply.id <= 20);
+    await expect.poll(() => firstTwenty().length, { timeout: 10_000 }).toBe(20);
+    expect(firstTwenty().filter((reply) => reply.error?.data?.code === "TOO_MANY_REQUESTS").length).toBeGreaterThan(10);
+    // It may still call at the refill rate.
+    let nextId = 100;
+    await expect
+      .poll(
+        () => {
+          again.socket.send(JSON.stringify({ id: ++nextId, method: "query", params: { path: "auth.me" } }));
+          return again.replies.some((reply) => typeof reply.id === "number" && reply.id > 100 && reply.result?.type === "data");
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(true);
     again.socket.close();
   });
 
