@@ -48,6 +48,11 @@ export interface ConvoyServerConfig {
    * it stops accepting, so a load balancer can notice. @default 0 (ms)
    */
   drainDelayMs?: number;
+  /**
+   * How long /healthz waits for MySQL's answer before it answers 503 `mysql: "timeout"`, so a
+   * health check never outlasts a balancer's own timeout. @default 800 (ms)
+   */
+  healthCheckTimeoutMs?: number;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
@@ -80,6 +85,17 @@ function bearerToken(request: IncomingMessage): string | null {
 function tokenFromConnectionParams(params: Record<string, string | undefined> | null | undefined): string | null {
   const token = params?.token;
   return typeof token === "string" && token.length > 0 && token.length <= 4_096 ? token : null;
+}
+
+/** MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`. */
+function checkMysql(database: DbHandle, timeoutMs: number): Promise<"up" | "down" | "timeout"> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    void database.pool.query("SELECT 1").then(
+      () => resolve("up"),
+      () => resolve("down"),
+    ).finally(() => clearTimeout(timer));
+  });
 }
 
 /**
@@ -127,16 +143,11 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       return;
     }
     if (path === "/healthz") {
-      database.pool
-        .query("SELECT 1")
-        .then(() => {
-          response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: healthy, mysql: "up" }));
-        })
-        .catch(() => {
-          response.writeHead(503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: false, mysql: "down" }));
-        });
+      void checkMysql(database, config.healthCheckTimeoutMs ?? 800).then((mysql) => {
+        const ok = healthy && mysql === "up";
+        response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify({ ok, mysql }));
+      });
       return;
     }
     const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);
