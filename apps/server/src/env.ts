@@ -43,7 +43,7 @@ const envSchema = z
     /** Longest wait for MySQL to answer one statement before its connection is closed, in ms; 0 waits for ever. */
     MYSQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     /** Longest /healthz waits for MySQL before answering 503 "mysql: timeout", in ms (under 1 s). */
-    HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(999).default(800),
+    HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(900).default(500),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -50,7 +50,7 @@ export interface ConvoyServerConfig {
   drainDelayMs?: number;
   /**
    * How long /healthz waits for MySQL's answer before it answers 503 `mysql: "timeout"`, so a
-   * health check never outlasts a balancer's own timeout. @default 800 (ms)
+   * health check never outlasts a balancer's own timeout. @default 500 (ms)
    */
   healthCheckTimeoutMs?: number;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
@@ -87,15 +87,30 @@ function tokenFromConnectionParams(params: Record<string, string | undefined> | 
   return typeof token === "string" && token.length > 0 && token.length <= 4_096 ? token : null;
 }
 
-/** MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`. */
-function checkMysql(database: DbHandle, timeoutMs: number): Promise<"up" | "down" | "timeout"> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    void database.pool.query("SELECT 1").then(
-      () => resolve("up"),
-      () => resolve("down"),
-    ).finally(() => clearTimeout(timer));
-  });
+/**
+ * MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`.
+ * Checks that arrive while one is in flight share its `SELECT 1`, so a balancer polling a
+ * frozen MySQL holds one pool connection, not one per poll.
+ */
+function mysqlChecker(database: DbHandle, timeoutMs: number): () => Promise<"up" | "down" | "timeout"> {
+  let inFlight: Promise<"up" | "down"> | null = null;
+  return () => {
+    inFlight ??= database.pool.query("SELECT 1").then(
+      () => "up" as const,
+      () => "down" as const,
+    );
+    const check = inFlight;
+    void check.finally(() => {
+      if (inFlight === check) inFlight = null;
+    });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      void check.then((state) => {
+        clearTimeout(timer);
+        resolve(state);
+      });
+    });
+  };
 }
 
 /**
@@ -133,6 +148,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     onError,
   });
 
+  const checkMysql = mysqlChecker(database, config.healthCheckTimeoutMs ?? 500);
   let healthy = true;
   let draining = false;
   const httpServer: Server = createServer((request, response) => {
@@ -143,7 +159,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       return;
     }
     if (path === "/healthz") {
-      void checkMysql(database, config.healthCheckTimeoutMs ?? 800).then((mysql) => {
+      void checkMysql().then((mysql) => {
         const ok = healthy && mysql === "up";
         response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
         response.end(JSON.stringify({ ok, mysql }));

@@ -8,7 +8,7 @@ import { collectFrom, type Collected } from "../support/subscriptions";
 import { recordingClients, waitFor, type RecordingClient } from "../support/recordingClients";
 
 /**
- * The server's defaults: 3 s connect, 3 s acquire, 5 s per statement, 800 ms health check.
+ * The server's defaults: 3 s connect, 3 s acquire, 5 s per statement, 500 ms health check.
  * A call waits at most for a connection and then for one statement.
  */
 const CALL_BOUND_MS = 3_000 + 5_000 + 1_500;
