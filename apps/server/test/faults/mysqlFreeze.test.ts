@@ -60,7 +60,7 @@ const trackedIds = (items: unknown[]) =>
 
 async function scalar(db: DbHandle, query: ReturnType<typeof sql>): Promise<number> {
   const [rows] = (await db.db.execute(query)) as unknown as [{ n: number }[]];
-  return Number(rows[0]!.n);
+  return rows[0]!.n;
 }
 
 describe("a frozen MySQL (SIGSTOP)", () => {
