@@ -44,6 +44,14 @@ const envSchema = z
     PRESENCE_HEARTBEAT_TTL_MS: z.coerce.number().int().min(300).default(15_000),
     /** On SIGTERM, keep serving this long with health red before closing the listener (ms). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** Longest wait for a new MySQL connection (TCP connect and handshake), in ms. */
+    MYSQL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+    /** Longest wait for a pooled MySQL connection to come free, in ms; 0 waits for ever. */
+    MYSQL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+    /** Longest wait for MySQL to answer one statement before its connection is closed, in ms; 0 waits for ever. */
+    MYSQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+    /** Longest /healthz waits for MySQL before answering 503 "mysql: timeout", in ms (under 1 s). */
+    HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(900).default(500),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

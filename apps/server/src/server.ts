@@ -51,6 +51,11 @@ export interface ConvoyServerConfig {
    * it stops accepting, so a load balancer can notice. @default 0 (ms)
    */
   drainDelayMs?: number;
+  /**
+   * How long /healthz waits for MySQL's answer before it answers 503 `mysql: "timeout"`, so a
+   * health check never outlasts a balancer's own timeout. @default 500 (ms)
+   */
+  healthCheckTimeoutMs?: number;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
@@ -85,6 +90,32 @@ function bearerToken(request: IncomingMessage): string | null {
 function tokenFromConnectionParams(params: Record<string, string | undefined> | null | undefined): string | null {
   const token = params?.token;
   return typeof token === "string" && token.length > 0 && token.length <= 4_096 ? token : null;
+}
+
+/**
+ * MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`.
+ * Checks that arrive while one is in flight share its `SELECT 1`, so a balancer polling a
+ * frozen MySQL holds one pool connection, not one per poll.
+ */
+function mysqlChecker(database: DbHandle, timeoutMs: number): () => Promise<"up" | "down" | "timeout"> {
+  let inFlight: Promise<"up" | "down"> | null = null;
+  return () => {
+    inFlight ??= database.pool.query("SELECT 1").then(
+      () => "up" as const,
+      () => "down" as const,
+    );
+    const check = inFlight;
+    void check.finally(() => {
+      if (inFlight === check) inFlight = null;
+    });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      void check.then((state) => {
+        clearTimeout(timer);
+        resolve(state);
+      });
+    });
+  };
 }
 
 /**
@@ -127,6 +158,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     onError,
   });
 
+  const checkMysql = mysqlChecker(database, config.healthCheckTimeoutMs ?? 500);
   let healthy = true;
   let draining = false;
   const httpServer: Server = createServer((request, response) => {
@@ -137,16 +169,11 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       return;
     }
     if (path === "/healthz") {
-      database.pool
-        .query("SELECT 1")
-        .then(() => {
-          response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: healthy, mysql: "up" }));
-        })
-        .catch(() => {
-          response.writeHead(503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: false, mysql: "down" }));
-        });
+      void checkMysql().then((mysql) => {
+        const ok = healthy && mysql === "up";
+        response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify({ ok, mysql }));
+      });
       return;
     }
     const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);

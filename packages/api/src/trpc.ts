@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { UserRole } from "@convoy/db";
 import type { Session } from "./auth/tokens";
-import { isDatabaseUnavailable } from "./lib/errors";
+import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
 import { consumeOrThrow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
@@ -58,19 +58,26 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns "MySQL is down" into a retryable 503 instead of a 500; other results pass through. */
-function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown } }>(result: R): R {
-  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) {
-    throw new TRPCError({
-      code: "SERVICE_UNAVAILABLE",
-      message: "The database is unreachable right now; retry in a few seconds",
-      cause: result.error,
-    });
+/**
+ * Turns "MySQL is down" into a retryable 503 instead of a 500, for a call's result and for
+ * anything a subscription throws later; other results pass through.
+ */
+function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown }; data?: unknown }>(
+  type: string,
+  result: R,
+): R {
+  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) throw databaseUnavailable(result.error);
+  if (type === "subscription" && result.ok && isAsyncIterable(result.data)) {
+    return { ...result, data: withDatabaseErrors(result.data) };
   }
   return result;
 }
 
-const databaseAvailability = t.middleware(async ({ next }) => withDatabaseAvailability(await next()));
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+const databaseAvailability = t.middleware(async ({ type, next }) => withDatabaseAvailability(type, await next()));
 
 export const publicProcedure = t.procedure.use(databaseAvailability);
 
@@ -121,7 +128,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next })
   const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
   // Checked here rather than inside: no await on the hot path of every other call.
   if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-  return withDatabaseAvailability(result);
+  return withDatabaseAvailability(type, result);
 });
 
 /**
@@ -140,7 +147,7 @@ function roleProcedure<R extends UserRole>(role: R) {
     }
     const result = await next({ ctx: { session, user: { id: session.userId, role } } });
     if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-    return withDatabaseAvailability(result);
+    return withDatabaseAvailability(type, result);
   });
 }
 

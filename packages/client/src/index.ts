@@ -9,10 +9,12 @@ import {
 } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
+import { resubscribeLink, type ResubscribeLinkOptions } from "./resubscribe";
 import { reconnectDelayMs, webSocketUrl } from "./socketUrl";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
 export { TRPCClientError } from "@trpc/client";
+export type { ResubscribeLinkOptions } from "./resubscribe";
 export {
   createPositionReporter,
   type PositionReporter,
@@ -49,6 +51,12 @@ export interface ConvoyClientOptions {
    * @default "subscriptions"
    */
   socketFor?: "subscriptions" | "all";
+  /**
+   * Subscriptions are made again after a retryable error (SERVICE_UNAVAILABLE, no answer),
+   * from their last event id; only other errors reach `onError`. Tune the backoff or watch
+   * the retries here. @default 250 ms doubling to 5 s, jittered
+   */
+  resubscribe?: ResubscribeLinkOptions;
 }
 
 export interface ConvoyClient {
@@ -109,6 +117,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   return {
     links: [
       ...(options.links ?? []),
+      resubscribeLink(options.resubscribe),
       transientRetryLink(),
       splitLink({
         condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
@@ -139,7 +148,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
 /**
  * Creates a typed Convoy client. Queries and mutations go over HTTP (batched);
  * subscriptions go over one WebSocket that reconnects on its own and resumes durable
- * streams from the last event it saw.
+ * streams from the last event it saw, after a dropped socket or a retryable error alike.
  */
 export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
   const transport = createConvoyLinks(options);

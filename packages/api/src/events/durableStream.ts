@@ -31,6 +31,11 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * A resumable subscription: the backlog after `lastEventId`, then live events, with no gap
  * and no duplicate.
  *
+ * MySQL is needed only to start: a resume whose backlog cannot be read ends with MySQL's
+ * error, which the procedure middleware turns into SERVICE_UNAVAILABLE, and the client
+ * resubscribes from its last id. Once live, the stream needs only the pump and waits through
+ * an outage: nothing is committed meanwhile, and the pump catches up when MySQL is back.
+ *
  * The live subscription is attached first and remembers the pump's position P. The backlog
  * is read from MySQL up to P and the live queue holds everything after P, so the two
  * halves meet exactly.
@@ -38,8 +43,10 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
 export async function* durableStream<T>(options: DurableStreamOptions<T>): AsyncGenerator<TrackedEnvelope<T>> {
   const { db, pump, stream, viewer, scope, signal, view } = options;
   const requested = options.lastEventId == null ? null : Number(options.lastEventId);
-  // Another instance may have committed events this one has not pumped yet.
-  if (requested !== null && requested > pump.position) await pump.catchUp();
+  // Another instance may have committed events this one has not pumped yet. Without MySQL
+  // there is no telling whether `requested` is ahead of the log: that is the database's
+  // error (a retryable 503), not the client's.
+  if (requested !== null && requested > pump.position) await pump.sync();
 
   const subscription = pump.subscribe(
     { viewer },
