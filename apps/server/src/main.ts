@@ -44,6 +44,8 @@ async function main() {
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
+    socketBacklog: { thresholdBytes: env.SOCKET_UNREAD_LIMIT_BYTES },
+    durableBacklogEvents: env.DURABLE_BACKLOG_EVENTS,
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

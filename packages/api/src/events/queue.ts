@@ -1,3 +1,11 @@
+/** Why a `BoundedQueue` failed: its consumer fell `limit` items behind. */
+export class QueueOverflowError extends Error {
+  constructor(limit: number) {
+    super(`subscriber fell ${limit} events behind; reconnect to resume`);
+    this.name = "QueueOverflowError";
+  }
+}
+
 /**
  * A bounded single-consumer queue that an async generator drains. Producers never block:
  * when a consumer falls `limit` items behind, the queue fails, the subscription ends with
@@ -15,7 +23,7 @@ export class BoundedQueue<T> {
   push(item: T): void {
     if (this.ended || this.failure) return;
     if (this.items.length >= this.limit) {
-      this.fail(new Error(`subscriber fell ${this.limit} events behind; reconnect to resume`));
+      this.fail(new QueueOverflowError(this.limit));
       return;
     }
     this.items.push(item);

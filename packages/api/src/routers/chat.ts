@@ -137,6 +137,7 @@ export const chatRouter = createTRPCRouter({
             lastEventId: input.lastEventId,
             scope,
             signal,
+            backlog: ctx.backlog,
             view: toChatStreamEvent,
           }),
           typing.queue.drain(signal),
