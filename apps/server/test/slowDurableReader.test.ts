@@ -11,12 +11,14 @@ import { startSlowReader, type SlowReader } from "./support/slowReader";
 import { collect } from "./support/subscriptions";
 
 /** Events a durable subscription may have waiting for a reader that is behind (`DURABLE_BACKLOG_EVENTS`). */
-const BACKLOG_EVENTS = 200;
+const BACKLOG_EVENTS = 100;
+/** Unread bytes before the stream holds back (`SOCKET_UNREAD_LIMIT_BYTES`), smaller than the default so the test is short. */
+const THRESHOLD_BYTES = 16_384;
 /**
  * Offers to the driver while its socket is not read: each is one `offer.received` of about
- * 600 bytes, so the 64 KiB unread threshold holds after ~100 and the queue overflows ~200 later.
+ * 600 bytes, so the stream holds back after ~30 and its queue overflows ~100 later.
  */
-const OFFERS = 400;
+const OFFERS = 200;
 
 type Tracked = { id: string; data: OfferEvent };
 
@@ -32,7 +34,12 @@ beforeAll(async () => {
   handle = createDb(database.url, { connectionLimit: 2 });
   await migrate(handle.db);
   await seed(handle.db);
-  server = await spawnServer({ DATABASE_URL: database.url, DURABLE_BACKLOG_EVENTS: String(BACKLOG_EVENTS), MUTATIONS_PER_10S: "100000" });
+  server = await spawnServer({
+    DATABASE_URL: database.url,
+    DURABLE_BACKLOG_EVENTS: String(BACKLOG_EVENTS),
+    SOCKET_UNREAD_LIMIT_BYTES: String(THRESHOLD_BYTES),
+    MUTATIONS_PER_10S: "100000",
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -94,9 +101,10 @@ describe("offers.events with a reader that stops reading", () => {
     }
     // The marker: once it arrives, every event before it has arrived too (ids are in order).
     const marker = await dispatcher.api.offers.create.mutate(loadInput([driverId]));
+    // Read again at once: ws gives a closing socket's peer 30 s to read up to the close frame.
+    reader.setRate(Number.POSITIVE_INFINITY);
     const hasMarker = (items: Tracked[]) => items.some((item) => item.data.offerId === marker.id);
     await control.until(hasMarker, 30_000);
-    reader.setRate(Number.POSITIVE_INFINITY);
 
     // 1013 "try again later" (`BACKLOG_CLOSE_CODE`), which tRPC's wsLink answers by reconnecting.
     const stillOpen = new Promise<string>((resolve) => setTimeout(() => resolve("still open after 30 s"), 30_000).unref());
