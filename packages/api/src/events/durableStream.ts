@@ -3,7 +3,7 @@ import type { Database, EventStream } from "@convoy/db";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { readEvents, type EventScope } from "./eventLog";
 import type { EventPump } from "./pump";
-import { QueueOverflowError } from "./queue";
+import { QueueOverflowError, type BoundedQueue } from "./queue";
 import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
 
 export interface DurableStreamOptions<T> {
@@ -22,6 +22,21 @@ export interface DurableStreamOptions<T> {
 }
 
 const PAGE = 500;
+const SHED_REASON = "too far behind; reconnect to resume";
+
+/**
+ * Waits while the reader is behind. False when the subscriber's queue overflowed first:
+ * the connection is shed then (the client resumes from its last id).
+ */
+async function waitForReader(backlog: ConnectionBacklog, queue: BoundedQueue<StoredEvent>, signal: AbortSignal | undefined): Promise<boolean> {
+  let stopListening: () => void = () => undefined;
+  const overflow = new Promise<void>((resolve) => (stopListening = queue.onFail(resolve)));
+  if (!queue.overflowed) await Promise.race([backlog.caughtUp(signal), overflow]);
+  stopListening();
+  if (!queue.overflowed) return true;
+  backlog.shed(SHED_REASON);
+  return false;
+}
 
 function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
   if (!scope) return true;
@@ -41,10 +56,10 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  *
  * Paced by the reader: while the connection's `backlog` is behind, no event is written and
  * live events wait in the pump's queue for this subscriber (at most `subscriberBufferLimit`,
- * 5,000 by default). A reader still behind when that queue overflows has its connection
- * shed (closed with 1013, `BACKLOG_CLOSE_CODE`): the client reconnects and resumes from its
- * `lastEventId`, reading what it missed from MySQL, so the server never holds more than
- * that for one slow socket and nothing is lost.
+ * 5,000 by default). When that queue overflows the connection is shed at once (closed with
+ * 1013, `BACKLOG_CLOSE_CODE`), whether or not the reader is reading: the client reconnects
+ * and resumes from its `lastEventId`, reading what it missed from MySQL, so the server never
+ * holds more than that for one slow socket and nothing is lost.
  */
 export async function* durableStream<T>(options: DurableStreamOptions<T>): AsyncGenerator<TrackedEnvelope<T>> {
   const { db, pump, stream, viewer, scope, signal, view, backlog } = options;
@@ -74,7 +89,7 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
         limit: PAGE,
       });
       for (const event of page) {
-        if (backlog?.behind) await backlog.caughtUp(signal);
+        if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
         yield tracked(String(event.id), view(event));
       }
       if (page.length < PAGE) break;
@@ -86,14 +101,14 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
     try {
       for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
         for (const event of batch) {
-          if (backlog?.behind) await backlog.caughtUp(signal);
+          if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
           yield tracked(String(event.id), view(event));
         }
       }
     } catch (error) {
       if (!(backlog && error instanceof QueueOverflowError)) throw error;
       // The client resumes from its last id on reconnect; nothing sent after this reaches it.
-      backlog.shed("too far behind; reconnect to resume");
+      backlog.shed(SHED_REASON);
     } finally {
       stopWatching();
     }

@@ -16,6 +16,7 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  private readonly failListeners = new Set<() => void>();
   private ended = false;
 
   constructor(private readonly limit: number) {}
@@ -33,6 +34,19 @@ export class BoundedQueue<T> {
   fail(error: Error): void {
     this.failure = error;
     this.notify();
+    for (const listener of this.failListeners) listener();
+    this.failListeners.clear();
+  }
+
+  /** True once the consumer fell `limit` items behind. */
+  get overflowed(): boolean {
+    return this.failure instanceof QueueOverflowError;
+  }
+
+  /** Calls `listener` once when the queue fails; returns the undo. */
+  onFail(listener: () => void): () => void {
+    this.failListeners.add(listener);
+    return () => this.failListeners.delete(listener);
   }
 
   end(): void {
