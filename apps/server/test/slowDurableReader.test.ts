@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createTokenService, type OfferEvent } from "@convoy/api";
+import type { OfferEvent } from "@convoy/api";
+import { createTokenService } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { createDb, ensureDatabase, eq, migrate, seed, users, type DbHandle } from "@convoy/db";
 import { TEST_JWT_SECRET } from "./support/config";
