@@ -52,6 +52,10 @@ const envSchema = z
     MYSQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     /** Longest /healthz waits for MySQL before answering 503 "mysql: timeout", in ms (under 1 s). */
     HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(900).default(500),
+    /** Unread bytes a WebSocket reader may leave before its streams hold back (conflate or wait). */
+    SOCKET_UNREAD_LIMIT_BYTES: z.coerce.number().int().min(4_096).default(65_536),
+    /** Events a durable subscription may have waiting for a slow reader before its socket is closed (1013) to resume. */
+    DURABLE_BACKLOG_EVENTS: z.coerce.number().int().min(100).default(5_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

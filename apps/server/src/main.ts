@@ -58,6 +58,8 @@ async function main() {
       refusalsBeforeClose: env.REFUSALS_BEFORE_CLOSE,
       maxBatchCalls: env.MAX_BATCH_CALLS,
     },
+    socketBacklog: { thresholdBytes: env.SOCKET_UNREAD_LIMIT_BYTES },
+    durableBacklogEvents: env.DURABLE_BACKLOG_EVENTS,
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

@@ -9,6 +9,7 @@ import {
   appRouter,
   createContext,
   createServices,
+  SocketBacklog,
   PositionSockets,
   POSITION_SOCKET_MAX_PAYLOAD_BYTES,
   POSITION_SOCKET_PATH,
@@ -17,6 +18,7 @@ import {
   type ApiServices,
   type Bus,
   type PositionSocketOptions,
+  type SocketBacklogOptions,
   type RateLimitSettings,
   type TrackingOptions,
   type TripOptions,
@@ -72,6 +74,13 @@ export interface ConvoyServerConfig {
   positionSockets?: PositionSocketOptions;
   /** Calls per tRPC WebSocket and per HTTP client, and calls per HTTP batch; see `CallBudgetSettings`. */
   callBudgets?: CallBudgetSettings;
+  /** Unread bytes a tRPC socket's reader may leave before its streams hold back; see `SocketBacklogOptions`. */
+  socketBacklog?: SocketBacklogOptions;
+  /**
+   * Events a durable subscription (offers, chat, trips) may have waiting for a reader that
+   * is behind before its socket is closed with 1013 to resume from the log. @default 5_000
+   */
+  durableBacklogEvents?: number;
 }
 
 export interface RunningServer {
@@ -138,6 +147,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     },
     tracking: config.tracking,
     trips: config.trips,
+    durableBacklogEvents: config.durableBacklogEvents,
   });
   const { sessions, presence, tracking } = services;
 
@@ -196,7 +206,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     experimental_encoder: sharedJsonEncoder,
     onError,
     async createContext({ res, info }) {
-      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams));
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- `res` is our `ws` socket, as below
+      const backlog = new SocketBacklog(res, config.socketBacklog);
+      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), backlog);
       const { session } = context;
       // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument

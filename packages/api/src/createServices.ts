@@ -33,6 +33,11 @@ export interface ServicesConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /**
+   * Events a durable subscription may have waiting for a reader that is behind before its
+   * socket is shed (the pump's `subscriberBufferLimit`). @default 5_000
+   */
+  durableBacklogEvents?: number;
 }
 
 export interface ConvoyServices {
@@ -57,7 +62,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const bus = config.bus ?? createInProcessBus();
   // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
   const commitHooks: CommitHook[] = [recordOfferActivity];
-  const pump = new EventPump(db, bus, logger);
+  const pump = new EventPump(db, bus, logger, { subscriberBufferLimit: config.durableBacklogEvents });
   await pump.start();
   const sessions = new SessionRegistry();
   const presence = new PresenceService(bus, db, logger, config.presence);

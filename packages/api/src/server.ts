@@ -8,6 +8,7 @@ export { createContext } from "./trpc";
 export { createServices, type ConvoyServices, type ServicesConfig } from "./createServices";
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
+export { SocketBacklog, BACKLOG_CLOSE_CODE, type ConnectionBacklog, type SocketBacklogOptions } from "./lib/socketBacklog";
 export type { RateLimitSettings } from "./lib/rateLimits";
 export { TokenBucket } from "./lib/tokenBucket";
 export { createTokenService } from "./auth/tokens";

@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { UserRole } from "@convoy/db";
 import type { Session } from "./auth/tokens";
 import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
+import type { ConnectionBacklog } from "./lib/socketBacklog";
 import { consumeOrThrow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
@@ -13,22 +14,29 @@ export interface Context {
   services: ApiServices;
   session: Session | null;
   authFailure: AuthFailure | null;
+  /** The WebSocket's unread backlog, for streams that adapt to a slow reader; null over HTTP. */
+  backlog: ConnectionBacklog | null;
 }
 
 /**
  * Builds the context for one HTTP request or one WebSocket connection. The transport
  * hands over the raw token (Authorization header or `connectionParams.token`); checking it
- * happens here so HTTP and WS behave the same.
+ * happens here so HTTP and WS behave the same. A WebSocket connection also passes its
+ * `backlog`, which its subscriptions use to hold back while the reader is behind.
  */
-export async function createContext(services: ApiServices, token: string | null | undefined): Promise<Context> {
-  if (!token) return { services, session: null, authFailure: "missing" };
+export async function createContext(
+  services: ApiServices,
+  token: string | null | undefined,
+  backlog: ConnectionBacklog | null = null,
+): Promise<Context> {
+  if (!token) return { services, session: null, authFailure: "missing", backlog };
   const check = await services.tokens.verify(token);
   if (check.ok && services.sessions.isRevoked(check.session.tokenId)) {
-    return { services, session: null, authFailure: "expired" };
+    return { services, session: null, authFailure: "expired", backlog };
   }
   return check.ok
-    ? { services, session: check.session, authFailure: null }
-    : { services, session: null, authFailure: check.reason };
+    ? { services, session: check.session, authFailure: null, backlog }
+    : { services, session: null, authFailure: check.reason, backlog };
 }
 
 /** What a procedure declares about itself with `.meta(...)`. */

@@ -150,6 +150,7 @@ export const chatRouter = createTRPCRouter({
               lastEventId: input.lastEventId,
               scope,
               signal: merged,
+              backlog: ctx.backlog,
               view: toChatStreamEvent,
             }),
           (merged) => typing.queue.drain(merged),
