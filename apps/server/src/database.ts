@@ -1,4 +1,4 @@
-import { createDb, ensureDatabase, migrate, seed, type DbHandle } from "@convoy/db";
+import { createDb, ensureDatabase, migrate, seed, type CreateDbOptions, type DbHandle } from "@convoy/db";
 
 /** A start-up problem with one line that tells the operator what to do. */
 export class StartupError extends Error {}
@@ -14,12 +14,22 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Bounds on every wait for MySQL; see `CreateDbOptions` for units and defaults. */
+export type DatabaseTimeouts = Pick<CreateDbOptions, "connectTimeoutMs" | "acquireTimeoutMs" | "statementTimeoutMs">;
+
+export interface PrepareDatabaseOptions {
+  /** Seed demo accounts into an empty database. */
+  seed: boolean;
+  /** For the serving pool; migrations run on a pool of their own with no statement timeout. */
+  timeouts?: DatabaseTimeouts;
+}
+
 /**
  * Makes the database ready: creates it if this user may, applies pending migrations and
  * seeds demo accounts into an empty database. Failures become a `StartupError` whose
- * message is the one line to print.
+ * message is the one line to print. Returns the serving pool.
  */
-export async function prepareDatabase(url: string, options: { seed: boolean }): Promise<{ handle: DbHandle; seeded: boolean }> {
+export async function prepareDatabase(url: string, options: PrepareDatabaseOptions): Promise<{ handle: DbHandle; seeded: boolean }> {
   const target = describeTarget(url);
   try {
     await ensureDatabase(url);
@@ -36,13 +46,14 @@ export async function prepareDatabase(url: string, options: { seed: boolean }): 
     // No CREATE privilege is fine if the database already exists; migrate will tell.
     if (code !== "ER_DBACCESS_DENIED_ERROR" && code !== "ER_SPECIFIC_ACCESS_DENIED_ERROR") throw error;
   }
-  const handle = createDb(url, { connectionLimit: 20 });
+  // A migration may rebuild a large table: it gets all the time it needs.
+  const setup = createDb(url, { connectionLimit: 4, connectTimeoutMs: options.timeouts?.connectTimeoutMs, acquireTimeoutMs: 0, statementTimeoutMs: 0 });
+  let seeded = false;
   try {
-    await migrate(handle.db);
-    const seeded = options.seed ? await seed(handle.db) : false;
-    return { handle, seeded };
-  } catch (error) {
-    await handle.close();
-    throw error;
+    await migrate(setup.db);
+    seeded = options.seed ? await seed(setup.db) : false;
+  } finally {
+    await setup.close();
   }
+  return { handle: createDb(url, { connectionLimit: 20, ...options.timeouts }), seeded };
 }

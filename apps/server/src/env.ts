@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CALL_BUDGETS } from "./budgets/settings";
 
 /** Only for local development; `NODE_ENV=production` refuses to start with it. */
 const DEV_JWT_SECRET = "convoy-dev-secret-change-me-in-production-0000";
@@ -30,6 +31,13 @@ const envSchema = z
     MUTATIONS_PER_10S: z.coerce.number().int().positive().default(120),
     /** Per-user budget of chat messages per 10 s. */
     CHAT_MESSAGES_PER_10S: z.coerce.number().int().positive().default(10),
+    /** Call budget of each tRPC WebSocket and each HTTP client (token, else address): calls per second kept up, and at once. */
+    CALLS_PER_SECOND: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.callsPerSecond),
+    CALL_BURST: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.burst),
+    /** Refusals within 10 s after which a WebSocket over its budget is closed with 1008. */
+    REFUSALS_BEFORE_CLOSE: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.refusalsBeforeClose),
+    /** Most calls one HTTP batch may carry. */
+    MAX_BATCH_CALLS: z.coerce.number().int().positive().default(DEFAULT_CALL_BUDGETS.maxBatchCalls),
     /** Presence: grace after a user's last socket closes, heartbeat period and TTL between instances (ms). */
     PRESENCE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
@@ -42,6 +50,18 @@ const envSchema = z
     SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     /** On SIGTERM, keep serving this long with health red before closing the listener (ms). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** Longest wait for a new MySQL connection (TCP connect and handshake), in ms. */
+    MYSQL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+    /** Longest wait for a pooled MySQL connection to come free, in ms; 0 waits for ever. */
+    MYSQL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+    /** Longest wait for MySQL to answer one statement before its connection is closed, in ms; 0 waits for ever. */
+    MYSQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+    /** Longest /healthz waits for MySQL before answering 503 "mysql: timeout", in ms (under 1 s). */
+    HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(900).default(500),
+    /** Unread bytes a WebSocket reader may leave before its streams hold back (conflate or wait). */
+    SOCKET_UNREAD_LIMIT_BYTES: z.coerce.number().int().min(4_096).default(65_536),
+    /** Events a durable subscription may have waiting for a slow reader before its socket is closed (1013) to resume. */
+    DURABLE_BACKLOG_EVENTS: z.coerce.number().int().min(100).default(5_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

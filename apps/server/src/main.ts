@@ -28,7 +28,14 @@ async function main() {
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const databaseUrl = env.DATABASE_URL ?? (await localDatabaseUrl());
-  const { handle, seeded } = await prepareDatabase(databaseUrl, { seed: true });
+  const { handle, seeded } = await prepareDatabase(databaseUrl, {
+    seed: true,
+    timeouts: {
+      connectTimeoutMs: env.MYSQL_CONNECT_TIMEOUT_MS,
+      acquireTimeoutMs: env.MYSQL_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: env.MYSQL_STATEMENT_TIMEOUT_MS,
+    },
+  });
   const { bus, rateLimitRedis } = createBus(env.REDIS_URL, logger);
   const server = await startConvoyServer({
     database: handle,
@@ -41,11 +48,20 @@ async function main() {
     rateLimitRedis,
     staticDir: env.STATIC_DIR,
     drainDelayMs: env.SHUTDOWN_DELAY_MS,
+    healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     sessions: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, recheckMs: env.SESSION_RECHECK_MS },
+    callBudgets: {
+      callsPerSecond: env.CALLS_PER_SECOND,
+      burst: env.CALL_BURST,
+      refusalsBeforeClose: env.REFUSALS_BEFORE_CLOSE,
+      maxBatchCalls: env.MAX_BATCH_CALLS,
+    },
+    socketBacklog: { thresholdBytes: env.SOCKET_UNREAD_LIMIT_BYTES },
+    durableBacklogEvents: env.DURABLE_BACKLOG_EVENTS,
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,

@@ -11,6 +11,7 @@ import {
   createServices,
   TOKEN_EXPIRED_CLOSE_CODE,
   parseCookies,
+  SocketBacklog,
   PositionSockets,
   POSITION_SOCKET_MAX_PAYLOAD_BYTES,
   POSITION_SOCKET_PATH,
@@ -19,6 +20,7 @@ import {
   type Bus,
   type PositionSocketOptions,
   type HttpExchange,
+  type SocketBacklogOptions,
   type RateLimitSettings,
   type Session,
   type SessionRegistryOptions,
@@ -26,6 +28,9 @@ import {
   type TripOptions,
 } from "@convoy/api/server";
 import type { DbHandle } from "@convoy/db";
+import { HttpCallBudget } from "./budgets/httpCalls";
+import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings";
+import { SocketCallBudgets } from "./budgets/socketCalls";
 import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
@@ -53,6 +58,11 @@ export interface ConvoyServerConfig {
    * it stops accepting, so a load balancer can notice. @default 0 (ms)
    */
   drainDelayMs?: number;
+  /**
+   * How long /healthz waits for MySQL's answer before it answers 503 `mysql: "timeout"`, so a
+   * health check never outlasts a balancer's own timeout. @default 500 (ms)
+   */
+  healthCheckTimeoutMs?: number;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
@@ -71,6 +81,15 @@ export interface ConvoyServerConfig {
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions`. */
   sessions?: SessionRegistryOptions;
+  /** Calls per tRPC WebSocket and per HTTP client, and calls per HTTP batch; see `CallBudgetSettings`. */
+  callBudgets?: CallBudgetSettings;
+  /** Unread bytes a tRPC socket's reader may leave before its streams hold back; see `SocketBacklogOptions`. */
+  socketBacklog?: SocketBacklogOptions;
+  /**
+   * Events a durable subscription (offers, chat, trips) may have waiting for a reader that
+   * is behind before its socket is closed with 1013 to resume from the log. @default 5_000
+   */
+  durableBacklogEvents?: number;
 }
 
 export interface RunningServer {
@@ -115,6 +134,32 @@ function tokenFromConnectionParams(params: Record<string, string | undefined> | 
 }
 
 /**
+ * MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`.
+ * Checks that arrive while one is in flight share its `SELECT 1`, so a balancer polling a
+ * frozen MySQL holds one pool connection, not one per poll.
+ */
+function mysqlChecker(database: DbHandle, timeoutMs: number): () => Promise<"up" | "down" | "timeout"> {
+  let inFlight: Promise<"up" | "down"> | null = null;
+  return () => {
+    inFlight ??= database.pool.query("SELECT 1").then(
+      () => "up" as const,
+      () => "down" as const,
+    );
+    const check = inFlight;
+    void check.finally(() => {
+      if (inFlight === check) inFlight = null;
+    });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      void check.then((state) => {
+        clearTimeout(timer);
+        resolve(state);
+      });
+    });
+  };
+}
+
+/**
  * Starts Convoy's HTTP + WebSocket server on one port over the services of `createServices`:
  * routes HTTP, upgrades sockets, and on shutdown drains them before stopping the services.
  */
@@ -136,6 +181,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     trips: config.trips,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
+    durableBacklogEvents: config.durableBacklogEvents,
   });
   const { sessions, presence, tracking } = services;
 
@@ -143,14 +189,20 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
   };
 
+  const callBudgets = resolveCallBudgets(config.callBudgets);
+  const httpCallBudget = new HttpCallBudget(callBudgets);
+  const socketCallBudgets = new SocketCallBudgets(callBudgets, (address) =>
+    logger.warn({ address }, "closed a WebSocket that kept calling past its budget"),
+  );
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_PAYLOAD_BYTES,
-    createContext: ({ req, res }) => createContext(services, bearerToken(req), httpExchange(req, res)),
+    createContext: ({ req, res }) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
     onError,
   });
 
+  const checkMysql = mysqlChecker(database, config.healthCheckTimeoutMs ?? 500);
   let healthy = true;
   let draining = false;
   const httpServer: Server = createServer((request, response) => {
@@ -158,20 +210,15 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
       if (namesSubscription(path)) refuseHttpSubscription(response);
-      else trpcHttp(request, response);
+      else if (!httpCallBudget.refuse(request, response)) trpcHttp(request, response);
       return;
     }
     if (path === "/healthz") {
-      database.pool
-        .query("SELECT 1")
-        .then(() => {
-          response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: healthy, mysql: "up" }));
-        })
-        .catch(() => {
-          response.writeHead(503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ ok: false, mysql: "down" }));
-        });
+      void checkMysql().then((mysql) => {
+        const ok = healthy && mysql === "up";
+        response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify({ ok, mysql }));
+      });
       return;
     }
     const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);
@@ -194,7 +241,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     experimental_encoder: sharedJsonEncoder,
     onError,
     async createContext({ res, info }) {
-      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams));
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- `res` is our `ws` socket, as below
+      const backlog = new SocketBacklog(res, config.socketBacklog);
+      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog });
       const { session } = context;
       // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
@@ -261,8 +310,12 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
     }
-    if (isTrpc) wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
-    else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
+    if (isTrpc) {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
+        wss.emit("connection", ws, request);
+      });
+    } else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
   });
 
   await new Promise<void>((resolve, reject) => {

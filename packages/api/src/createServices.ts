@@ -36,6 +36,11 @@ export interface ServicesConfig {
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
   sessions?: SessionRegistryOptions;
+  /**
+   * Events a durable subscription may have waiting for a reader that is behind before its
+   * socket is shed (the pump's `subscriberBufferLimit`). @default 5_000
+   */
+  durableBacklogEvents?: number;
 }
 
 export interface ConvoyServices {
@@ -57,7 +62,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const bus = config.bus ?? createInProcessBus();
   // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
   const commitHooks: CommitHook[] = [recordOfferActivity];
-  const pump = new EventPump(db, bus, logger);
+  const pump = new EventPump(db, bus, logger, { subscriberBufferLimit: config.durableBacklogEvents });
   await pump.start();
   const tokens = createTokenService(config.jwtSecret, { accessTtlSeconds: config.accessTokenTtlSeconds });
   // Listens for ended sessions on the bus and re-reads held ones from MySQL every second.

@@ -8,6 +8,7 @@ export { createContext, type HttpExchange } from "./trpc";
 export { createServices, type ConvoyServices, type ServicesConfig } from "./createServices";
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
+export { SocketBacklog, BACKLOG_CLOSE_CODE, type ConnectionBacklog, type SocketBacklogOptions } from "./lib/socketBacklog";
 export type { RateLimitSettings } from "./lib/rateLimits";
 export { createTokenService, type TokenServiceOptions } from "./auth/tokens";
 export {
@@ -18,6 +19,7 @@ export {
 } from "./auth/sessionRegistry";
 export { createSession, sessionsOfUser } from "./auth/sessionStore";
 export { parseCookies } from "./auth/refreshCookie";
+export { TokenBucket } from "./lib/tokenBucket";
 export { createInProcessBus, type Bus } from "./events/bus";
 export { channels, type BusMessages, type Channel } from "./events/channels";
 export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";

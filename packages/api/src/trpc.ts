@@ -2,7 +2,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { SessionEndReason, UserRole } from "@convoy/db";
 import { sessionEndedMessage } from "./auth/endReasons";
 import type { Session } from "./auth/sessionRegistry";
-import { isDatabaseUnavailable } from "./lib/errors";
+import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
+import type { ConnectionBacklog } from "./lib/socketBacklog";
 import { consumeOrThrow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
@@ -28,21 +29,33 @@ export interface Context {
   endedReason: SessionEndReason | null;
   /** Set for HTTP requests; null on the WebSocket. */
   http: HttpExchange | null;
+  /** The WebSocket's unread backlog, for streams that adapt to a slow reader; null over HTTP. */
+  backlog: ConnectionBacklog | null;
 }
 
 /**
  * Builds the context for one HTTP request or one WebSocket connection. The transport
  * hands over the raw token (Authorization header or `connectionParams.token`); checking it
- * happens here so HTTP and WS behave the same.
+ * happens here so HTTP and WS behave the same. A WebSocket connection also passes its
+ * `backlog`, which its subscriptions use to hold back while the reader is behind.
  */
 export async function createContext(
   services: ApiServices,
   token: string | null | undefined,
-  http: HttpExchange | null = null,
+  transport: { http?: HttpExchange | null; backlog?: ConnectionBacklog | null } = {},
 ): Promise<Context> {
+  const http = transport.http ?? null;
+  const backlog = transport.backlog ?? null;
   const auth = await services.sessions.authenticate(token);
-  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http };
-  return { services, session: null, authFailure: auth.reason, endedReason: auth.reason === "ended" ? auth.ended : null, http };
+  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http, backlog };
+  return {
+    services,
+    session: null,
+    authFailure: auth.reason,
+    endedReason: auth.reason === "ended" ? auth.ended : null,
+    http,
+    backlog,
+  };
 }
 
 /** A refused call whose session has ended; the error's `data.sessionEnded` names why. */
@@ -80,19 +93,26 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns "MySQL is down" into a retryable 503 instead of a 500; other results pass through. */
-function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown } }>(result: R): R {
-  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) {
-    throw new TRPCError({
-      code: "SERVICE_UNAVAILABLE",
-      message: "The database is unreachable right now; retry in a few seconds",
-      cause: result.error,
-    });
+/**
+ * Turns "MySQL is down" into a retryable 503 instead of a 500, for a call's result and for
+ * anything a subscription throws later; other results pass through.
+ */
+function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown }; data?: unknown }>(
+  type: string,
+  result: R,
+): R {
+  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) throw databaseUnavailable(result.error);
+  if (type === "subscription" && result.ok && isAsyncIterable(result.data)) {
+    return { ...result, data: withDatabaseErrors(result.data) };
   }
   return result;
 }
 
-const databaseAvailability = t.middleware(async ({ next }) => withDatabaseAvailability(await next()));
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+const databaseAvailability = t.middleware(async ({ type, next }) => withDatabaseAvailability(type, await next()));
 
 export const publicProcedure = t.procedure.use(databaseAvailability);
 
@@ -159,7 +179,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next })
   const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
   // Checked here rather than inside: no await on the hot path of every other call.
   if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-  return withDatabaseAvailability(result);
+  return withDatabaseAvailability(type, result);
 });
 
 /**
@@ -178,7 +198,7 @@ function roleProcedure<R extends UserRole>(role: R) {
     }
     const result = await next({ ctx: { session, user: { id: session.userId, role } } });
     if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-    return withDatabaseAvailability(result);
+    return withDatabaseAvailability(type, result);
   });
 }
 

@@ -11,10 +11,12 @@ import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
 import { SESSION_ENDED, toEndReason, type ConvoySession, type SessionEndReason, type SessionEnded } from "./session";
 import { sessionLink } from "./sessionLink";
+import { resubscribeLink, type ResubscribeLinkOptions } from "./resubscribe";
 import { reconnectDelayMs, webSocketUrl } from "./socketUrl";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@convoy/api";
 export { TRPCClientError } from "@trpc/client";
+export type { ResubscribeLinkOptions } from "./resubscribe";
 export {
   createPositionReporter,
   type PositionReporter,
@@ -65,6 +67,12 @@ export interface ConvoyClientOptions {
    * @default "subscriptions"
    */
   socketFor?: "subscriptions" | "all";
+  /**
+   * Subscriptions are made again after a retryable error (SERVICE_UNAVAILABLE, no answer),
+   * from their last event id; only other errors reach `onError`. Tune the backoff or watch
+   * the retries here. @default 250 ms doubling to 5 s, jittered
+   */
+  resubscribe?: ResubscribeLinkOptions;
 }
 
 export interface ConvoyClient {
@@ -157,6 +165,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
     links: [
       ...(options.links ?? []),
       sessionLink({ session: session ?? null, onEnded: endSession }),
+      resubscribeLink({ ...options.resubscribe, stopped: () => ended !== null }),
       transientRetryLink(),
       splitLink({
         condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
@@ -195,7 +204,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
 /**
  * Creates a typed Convoy client. Queries and mutations go over HTTP (batched);
  * subscriptions go over one WebSocket that reconnects on its own and resumes durable
- * streams from the last event it saw.
+ * streams from the last event it saw, after a dropped socket or a retryable error alike.
  */
 export function createConvoyClient(options: ConvoyClientOptions): ConvoyClient {
   const transport = createConvoyLinks(options);

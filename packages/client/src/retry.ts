@@ -21,7 +21,7 @@ function carriesIdempotencyKey(input: unknown): boolean {
 }
 
 /** No response from the server at all (connection refused or dropped), or the server said "retry". */
-function isTransient(error: TRPCClientError<AppRouter>): boolean {
+export function isTransient(error: TRPCClientError<AppRouter>): boolean {
   return error.data == null || error.data.code === "SERVICE_UNAVAILABLE";
 }
 

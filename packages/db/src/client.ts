@@ -1,5 +1,6 @@
 import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
 import { createPool, type Pool, type PoolOptions } from "mysql2/promise";
+import { applyPoolTimeouts } from "./poolTimeouts";
 import * as schema from "./schema";
 
 export type Database = MySql2Database<typeof schema>;
@@ -18,11 +19,22 @@ export interface DbHandle {
 export interface CreateDbOptions {
   /** Pool size. @default 10 */
   connectionLimit?: number;
+  /** Longest wait for a new connection's TCP connect and handshake, in ms. @default 3_000 */
+  connectTimeoutMs?: number;
+  /** Longest wait for a pooled connection to come free, in ms; 0 waits for ever. @default 3_000 */
+  acquireTimeoutMs?: number;
+  /**
+   * Longest wait for MySQL to answer one statement, in ms; 0 waits for ever. The connection
+   * is closed when it passes (see `applyPoolTimeouts`). @default 5_000
+   */
+  statementTimeoutMs?: number;
 }
 
 /**
  * Opens a mysql2 pool for `url` and wraps it in Drizzle.
  * Dates are read and written as UTC so DATETIME columns mean the same on every server.
+ * Every wait on MySQL is bounded (connect, acquire, statement), so a MySQL that stops
+ * answering fails callers within seconds.
  */
 export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
   const poolOptions: PoolOptions = {
@@ -30,13 +42,17 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
     timezone: "Z",
     connectionLimit: options.connectionLimit ?? 10,
     waitForConnections: true,
-    // A caller waiting for a connection while MySQL is down should fail, not hang.
-    connectTimeout: 5_000,
+    // A caller waiting for a connection while MySQL is down or frozen should fail, not hang.
+    connectTimeout: options.connectTimeoutMs ?? 3_000,
     enableKeepAlive: true,
     supportBigNumbers: true,
     bigNumberStrings: false,
   };
   const pool = createPool(poolOptions);
+  applyPoolTimeouts(pool, {
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 3_000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 5_000,
+  });
   const db = drizzle(pool, { schema, mode: "default" });
   return { db, pool, close: () => pool.end() };
 }

@@ -1,5 +1,6 @@
 export * from "drizzle-orm/sql";
 export { createDb, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions } from "./client";
+export { ACQUIRE_TIMEOUT_CODE, STATEMENT_TIMEOUT_CODE } from "./poolTimeouts";
 export { migrate, ensureDatabase, dropDatabase } from "./migrate";
 export { seed } from "./seed";
 export { demoLogin, demoLogins, DEMO_ACCOUNT_COUNTS, DEMO_CITY, DEMO_PASSWORDS, type DemoLogin } from "./demoAccounts";

@@ -13,10 +13,11 @@ import { loginAll } from "./accounts";
 import { BenchContext } from "./context";
 import { createBenchDatabase, createBenchUsers } from "./database";
 import { parseOptions, type BenchOptions } from "./options";
-import { checkTargets, formatSummary, formatSweep, writeResults, type BenchResults } from "./report";
+import { checkTargets, formatCalls, formatSummary, formatSweep, writeResults, type BenchResults } from "./report";
 import { closeAll } from "./roles/clients";
 import { probeRiders } from "./roles/riders";
 import { runBroadcast } from "./scenarios/broadcast";
+import { runCalls } from "./scenarios/calls";
 import { runChat } from "./scenarios/chat";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { runFloor } from "./scenarios/floor";
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);
         if (scenario === "idle") results.idle = await runIdle(context, options.idle);
         if (scenario === "writes") results.writes = await runWrites(context, options.writes);
+        if (scenario === "calls") results.calls = await runCalls(context, options.calls);
       }
     }
 
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
     results.wallSeconds = (performance.now() - startedAt) / 1000;
     results.targets = checkTargets(results);
     const path = writeResults(join(REPO_ROOT, "bench/results"), results);
+    if (results.calls) process.stdout.write(`\nServer CPU per call\n${formatCalls(results.calls)}\n`);
     if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
     if (results.sweep) process.stdout.write(`\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`);
     process.stdout.write(`\nwrote ${path} (${results.wallSeconds.toFixed(0)} s)\n`);

@@ -25,8 +25,9 @@ export class BenchContext {
   /**
    * Starts a fresh server process on the benchmark database, so each scenario's CPU and
    * memory figures are its own. The caller stops it; its peak RSS is recorded then.
+   * @param env settings for this server on top of the benchmark's (e.g. a rate limit).
    */
-  async startServer(label: string): Promise<ServerProcess> {
+  async startServer(label: string, env?: Record<string, string>): Promise<ServerProcess> {
     const name = `${String(++this.serial).padStart(2, "0")}-${label}`;
     const server = await startServerProcess({
       databaseUrl: this.database.url,
@@ -34,6 +35,7 @@ export class BenchContext {
       logFile: join(this.workDir, `${name}.log`),
       cpuProfileDir: this.options.cpuProfile ? join(this.workDir, `${name}.cpuprofile.d`) : undefined,
       nodeArgs: this.options.serverNodeArgs,
+      env,
     });
     return {
       ...server,

@@ -167,6 +167,26 @@ export interface FloorRunResult {
   received: number;
 }
 
+/** A procedure the `calls` scenario measures; `healthz` is the HTTP server's floor, no tRPC. */
+export type CallProcedure = "healthz" | "auth.me" | "drivers.list" | "chat.send";
+/** HTTP with keep-alive (`httpBatchLink`, one call per request), or the tRPC WebSocket. */
+export type CallTransport = "http" | "socket";
+
+export interface CallsCellRun {
+  procedure: CallProcedure;
+  transport: CallTransport;
+  count: number;
+  concurrency: number;
+}
+
+export interface CallsCellResult {
+  calls: number;
+  wallMs: number;
+  /** Round trip per call, ms. */
+  latency: HistogramData;
+  errors: ErrorCounts;
+}
+
 /** Every call a worker process answers; the argument and the result travel over IPC. */
 export interface WorkerMethods {
   "fleetDrivers.prepare": (args: { url: string; drivers: DriverStart[]; transport: ReportTransport }) => number;
@@ -193,6 +213,9 @@ export interface WorkerMethods {
 
   "writers.prepare": (args: { url: string; accounts: Account[]; transport: ReportTransport }) => number;
   "writers.run": (args: WritersRun) => WritersResult;
+
+  "calls.prepare": (args: { url: string; dispatcher: Account; driver: Account }) => null;
+  "calls.run": (args: CallsCellRun) => CallsCellResult;
 
   "floor.connect": (args: { url: string; role: FloorRole; pairs: number[] }) => number;
   "floor.run": (args: FloorRun) => FloorRunResult;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BroadcastResult } from "./scenarios/broadcast";
+import { sequentialCell, type CallsResult } from "./scenarios/calls";
 import type { ChatResult } from "./scenarios/chat";
 import type { FleetResult } from "./scenarios/fleet";
 import type { FloorResult } from "./scenarios/floor";
@@ -28,6 +29,8 @@ export interface BenchResults {
   broadcast?: BroadcastResult;
   idle?: IdleResult;
   writes?: WritesResult;
+  /** Server CPU per call, by procedure, transport and concurrency. */
+  calls?: CallsResult;
   sweep?: FleetResult[];
   server: { rssMiB: number };
   targets: TargetCheck[];
@@ -58,6 +61,8 @@ const TARGETS: Target[] = [
   { metric: "broadcast.allReceivedMs.p99", read: (r) => r.broadcast?.allReceivedMs.p99, kind: "max", limit: 100, unit: "ms" },
   { metric: "idle.serverKiBPerConn", read: (r) => r.idle?.serverKiBPerConn, kind: "max", limit: 25, unit: "KiB" },
   { metric: "writes.rowsPerS", read: (r) => r.writes?.rowsPerS, kind: "min", limit: 20_000, unit: "rows/s" },
+  { metric: "calls.authMe.http.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "http")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
+  { metric: "calls.authMe.socket.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "socket")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
 ];
 
 /** Each target with the measured value and whether it was met (null: not measured). */
@@ -91,7 +96,7 @@ export function formatSummary(results: BenchResults): string {
     const mark = check?.met === true ? "ok" : check?.met === false ? "MISSED" : check ? "not measured" : "";
     rows.push([metric, fmt(value), check?.target ?? "", `${mark}${note ? ` ${note}` : ""}`.trim()]);
   };
-  const { fleet, floor, trpcFloor, chat, broadcast, idle, writes } = results;
+  const { fleet, floor, trpcFloor, chat, broadcast, idle, writes, calls } = results;
   if (fleet) {
     add("fleet.ingestPerS", fleet.ingestPerS);
     add("fleet.deliveriesPerS", fleet.deliveriesPerS);
@@ -131,8 +136,35 @@ export function formatSummary(results: BenchResults): string {
     add("idle.queryMs.p99", idle.queryMs.p99);
   }
   if (writes) add("writes.rowsPerS", writes.rowsPerS);
+  if (calls) {
+    add("calls.authMe.http.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "http")?.serverCpuMsPerCall, "(one call at a time)");
+    add("calls.authMe.socket.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "socket")?.serverCpuMsPerCall, "(one call at a time)");
+  }
   add("server.rssMiB", results.server.rssMiB);
   return table(rows);
+}
+
+/** Server CPU per call for every procedure, transport and concurrency of the `calls` scenario. */
+export function formatCalls(calls: CallsResult): string {
+  const rows = [["procedure", "transport", "at once", "calls", "server CPU ms/call", "raw ms/call", "raw user ms/call", "calls/s", "p50 ms", "p99 ms", "errors"]];
+  for (const cell of calls.cells) {
+    const errors = Object.entries(cell.errors).map(([code, count]) => `${code} ${count}`).join(", ");
+    rows.push([
+      cell.procedure,
+      cell.transport,
+      fmt(cell.concurrency),
+      fmt(cell.calls),
+      fmt(cell.serverCpuMsPerCall),
+      fmt(cell.rawServerCpuMsPerCall),
+      fmt(cell.serverUserMsPerCall),
+      fmt(cell.callsPerS),
+      fmt(cell.latencyMs.p50),
+      fmt(cell.latencyMs.p99),
+      errors || "0",
+    ]);
+  }
+  return `${table(rows)}
+(server CPU: less the idle server's ${fmt(calls.idleServerCpuPct)} % of a core over the same time; raw: as read from /proc)`;
 }
 
 /** How CPU and latency grow with the number of drivers. */

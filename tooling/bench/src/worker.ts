@@ -4,6 +4,7 @@
  */
 import type { MethodArgs, MethodName, MethodResult, WorkerRequest, WorkerResponse } from "./protocol";
 import { awaitBroadcast, subscribeBroadcast } from "./roles/broadcast";
+import { prepareCalls, runCallsCell } from "./roles/calls";
 import { prepareChat, runChat } from "./roles/chat";
 import { closeAll } from "./roles/clients";
 import { collectFleetDispatchers, setFleetWindow, subscribeFleetDispatchers } from "./roles/fleetDispatchers";
@@ -33,6 +34,8 @@ const handlers: Handlers = {
   "idle.connect": ({ url, tokens, concurrency }) => connectIdle(url, tokens, concurrency),
   "writers.prepare": ({ url, accounts, transport }) => prepareWriters(url, accounts, transport),
   "writers.run": (run) => runWriters(run),
+  "calls.prepare": (args) => prepareCalls(args),
+  "calls.run": (run) => runCallsCell(run),
   "floor.connect": ({ url, role, pairs }) => connectFloor(url, role, pairs),
   "floor.run": (run) => runFloorDrivers(run),
   "floor.received": () => floorReceived(),

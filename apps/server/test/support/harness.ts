@@ -12,7 +12,7 @@ import {
   type TrackingOptions,
   type TripOptions,
 } from "@convoy/api/server";
-import { prepareDatabase, startConvoyServer, type RunningServer } from "../../src";
+import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
 export interface TestServer {
@@ -58,6 +58,7 @@ export interface TestServerOptions {
   /** Access token lifetime in seconds (server default 15 min). */
   accessTokenTtlSeconds?: number;
   sessions?: SessionRegistryOptions;
+  callBudgets?: CallBudgetSettings;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -102,6 +103,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       positionSockets: options.positionSockets,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,
+      callBudgets: options.callBudgets,
     });
     Object.assign(state, {
       url: server.url,

@@ -1,7 +1,9 @@
 import { tracked, TRPCError, type TrackedEnvelope } from "@trpc/server";
 import type { Database, EventStream } from "@convoy/db";
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { readEvents, type EventScope } from "./eventLog";
 import type { EventPump } from "./pump";
+import { QueueOverflowError, type BoundedQueue } from "./queue";
 import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
 
 export interface DurableStreamOptions<T> {
@@ -13,11 +15,28 @@ export interface DurableStreamOptions<T> {
   lastEventId: string | null | undefined;
   scope?: EventScope;
   signal: AbortSignal | undefined;
+  /** The connection's unread backlog: events wait while it is behind. Null or absent: no pacing. */
+  backlog?: ConnectionBacklog | null;
   /** What the client receives for a stored event (the stream's typed view of it). */
   view: (event: StoredEvent) => T;
 }
 
 const PAGE = 500;
+const SHED_REASON = "too far behind; reconnect to resume";
+
+/**
+ * Waits while the reader is behind. False when the subscriber's queue overflowed first:
+ * the connection is shed then (the client resumes from its last id).
+ */
+async function waitForReader(backlog: ConnectionBacklog, queue: BoundedQueue<StoredEvent>, signal: AbortSignal | undefined): Promise<boolean> {
+  let stopListening: () => void = () => undefined;
+  const overflow = new Promise<void>((resolve) => (stopListening = queue.onFail(resolve)));
+  if (!queue.overflowed) await Promise.race([backlog.caughtUp(signal), overflow]);
+  stopListening();
+  if (!queue.overflowed) return true;
+  backlog.shed(SHED_REASON);
+  return false;
+}
 
 function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
   if (!scope) return true;
@@ -31,15 +50,29 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * A resumable subscription: the backlog after `lastEventId`, then live events, with no gap
  * and no duplicate.
  *
+ * MySQL is needed only to start: a resume whose backlog cannot be read ends with MySQL's
+ * error, which the procedure middleware turns into SERVICE_UNAVAILABLE, and the client
+ * resubscribes from its last id. Once live, the stream needs only the pump and waits through
+ * an outage: nothing is committed meanwhile, and the pump catches up when MySQL is back.
+ *
  * The live subscription is attached first and remembers the pump's position P. The backlog
  * is read from MySQL up to P and the live queue holds everything after P, so the two
  * halves meet exactly.
+ *
+ * Paced by the reader: while the connection's `backlog` is behind, no event is written and
+ * live events wait in the pump's queue for this subscriber (at most `subscriberBufferLimit`,
+ * 5,000 by default). When that queue overflows the connection is shed at once (closed with
+ * 1013, `BACKLOG_CLOSE_CODE`), whether or not the reader is reading: the client reconnects
+ * and resumes from its `lastEventId`, reading what it missed from MySQL, so the server never
+ * holds more than that for one slow socket and nothing is lost.
  */
 export async function* durableStream<T>(options: DurableStreamOptions<T>): AsyncGenerator<TrackedEnvelope<T>> {
-  const { db, pump, stream, viewer, scope, signal, view } = options;
+  const { db, pump, stream, viewer, scope, signal, view, backlog } = options;
   const requested = options.lastEventId == null ? null : Number(options.lastEventId);
-  // Another instance may have committed events this one has not pumped yet.
-  if (requested !== null && requested > pump.position) await pump.catchUp();
+  // Another instance may have committed events this one has not pumped yet. Without MySQL
+  // there is no telling whether `requested` is ahead of the log: that is the database's
+  // error (a retryable 503), not the client's.
+  if (requested !== null && requested > pump.position) await pump.sync();
 
   const subscription = pump.subscribe(
     { viewer },
@@ -62,7 +95,10 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
         uptoId: subscription.startId,
         limit: PAGE,
       });
-      for (const event of page) yield tracked(String(event.id), view(event));
+      for (const event of page) {
+        if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
+        yield tracked(String(event.id), view(event));
+      }
       if (page.length < PAGE) break;
       cursor = page[page.length - 1]!.id;
     }
@@ -71,8 +107,15 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
     const stopWatching = subscription.queue.endOnAbort(signal);
     try {
       for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
-        for (const event of batch) yield tracked(String(event.id), view(event));
+        for (const event of batch) {
+          if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
+          yield tracked(String(event.id), view(event));
+        }
       }
+    } catch (error) {
+      if (!(backlog && error instanceof QueueOverflowError)) throw error;
+      // The client resumes from its last id on reconnect; nothing sent after this reaches it.
+      backlog.shed(SHED_REASON);
     } finally {
       stopWatching();
     }

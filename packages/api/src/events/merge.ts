@@ -1,33 +1,48 @@
+/** One source of `mergeStreams`: given the merged stream's signal, the items to interleave. */
+export type MergeSource<T> = (signal: AbortSignal) => AsyncIterable<T>;
+
+type Pulled<T> = { index: number; result: IteratorResult<T> } | { index: number; error: unknown };
+
 /**
- * Interleaves several async iterables, yielding each item as soon as it arrives. Ends when
- * all sources end; an error in any source ends the whole stream with that error.
+ * Interleaves several async iterables, yielding each item as soon as it arrives.
+ *
+ * The first source to end or fail ends the whole stream, at once: an error is thrown to the
+ * consumer without waiting for the other sources to produce anything. Each source is built
+ * with a signal that aborts when the merged stream ends for any reason (a source ended or
+ * failed, the consumer stopped, `signal` aborted), and must end promptly when it does; the
+ * merged stream's `finally` then returns every source, so no generator or listener outlives it.
  */
-export async function* mergeStreams<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
-  const iterators = sources.map((source) => source[Symbol.asyncIterator]());
-  type Pulled = { index: number; result: IteratorResult<T> };
-  const pending = new Map<number, Promise<Pulled>>();
+export async function* mergeStreams<T>(signal: AbortSignal | undefined, ...sources: MergeSource<T>[]): AsyncGenerator<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (signal?.aborted) abort();
+  else signal?.addEventListener("abort", abort, { once: true });
+  const iterators = sources.map((source) => source(controller.signal)[Symbol.asyncIterator]());
+  // Settled results only: a source that fails after the merge has ended must not become an
+  // unhandled rejection.
+  const pending = new Map<number, Promise<Pulled<T>>>();
   const pull = (index: number) => {
     pending.set(
       index,
-      iterators[index]!.next().then((result) => ({ index, result })),
+      iterators[index]!.next().then(
+        (result) => ({ index, result }),
+        (error: unknown) => ({ index, error }),
+      ),
     );
   };
   iterators.forEach((_, index) => pull(index));
   try {
-    while (pending.size > 0) {
-      const { index, result } = await Promise.race(pending.values());
-      if (result.done) {
-        pending.delete(index);
-        continue;
-      }
-      pull(index);
-      yield result.value;
+    for (;;) {
+      const pulled = await Promise.race(pending.values());
+      if ("error" in pulled) throw pulled.error;
+      if (pulled.result.done) return;
+      pull(pulled.index);
+      yield pulled.result.value;
     }
   } finally {
-    await Promise.allSettled(
-      iterators.map(async (iterator) => {
-        await iterator.return?.();
-      }),
-    );
+    signal?.removeEventListener("abort", abort);
+    abort();
+    // A source waiting inside `next()` ends on the abort; its `return()` then settles.
+    await Promise.allSettled(iterators.map(async (iterator) => iterator.return?.()));
   }
 }

@@ -123,13 +123,24 @@ export class EventPump {
     return { startId: this.watermark, queue: entry.queue, unsubscribe };
   }
 
-  /** Reads and dispatches everything committed after the watermark. Concurrent calls share one run. */
+  /**
+   * Reads and dispatches everything committed after the watermark. Concurrent calls share one
+   * run. Never rejects: a failed read is logged and the next poll tries again.
+   */
   catchUp(): Promise<void> {
+    return this.sync().catch(() => undefined);
+  }
+
+  /**
+   * `catchUp`, but rejects with MySQL's error when the log could not be read, for a caller
+   * that must know how far the log goes (a resume from an id this process has not seen yet).
+   */
+  sync(): Promise<void> {
     if (this.catchUpRunning) {
       this.catchUpAgain = true;
       return this.catchUpRunning;
     }
-    this.catchUpRunning = (async () => {
+    const run = (async () => {
       try {
         do {
           this.catchUpAgain = false;
@@ -143,11 +154,16 @@ export class EventPump {
         } while (this.catchUpAgain);
       } catch (error) {
         this.logger.warn({ err: error }, "event catch-up failed; will retry");
+        throw error;
       } finally {
         this.catchUpRunning = null;
       }
     })();
-    return this.catchUpRunning;
+    // Callers attach their own handlers; this one only keeps a run nobody awaits from
+    // becoming an unhandled rejection.
+    run.catch(() => undefined);
+    this.catchUpRunning = run;
+    return run;
   }
 
   private receive(events: StoredEvent[]): void {

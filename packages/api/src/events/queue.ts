@@ -1,3 +1,11 @@
+/** Why a `BoundedQueue` failed: its consumer fell `limit` items behind. */
+export class QueueOverflowError extends Error {
+  constructor(limit: number) {
+    super(`subscriber fell ${limit} events behind; reconnect to resume`);
+    this.name = "QueueOverflowError";
+  }
+}
+
 /**
  * A bounded single-consumer queue that an async generator drains. Producers never block:
  * when a consumer falls `limit` items behind, the queue fails, the subscription ends with
@@ -8,6 +16,7 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  private readonly failListeners = new Set<() => void>();
   private ended = false;
 
   constructor(private readonly limit: number) {}
@@ -15,7 +24,7 @@ export class BoundedQueue<T> {
   push(item: T): void {
     if (this.ended || this.failure) return;
     if (this.items.length >= this.limit) {
-      this.fail(new Error(`subscriber fell ${this.limit} events behind; reconnect to resume`));
+      this.fail(new QueueOverflowError(this.limit));
       return;
     }
     this.items.push(item);
@@ -25,6 +34,19 @@ export class BoundedQueue<T> {
   fail(error: Error): void {
     this.failure = error;
     this.notify();
+    for (const listener of this.failListeners) listener();
+    this.failListeners.clear();
+  }
+
+  /** True once the consumer fell `limit` items behind. */
+  get overflowed(): boolean {
+    return this.failure instanceof QueueOverflowError;
+  }
+
+  /** Calls `listener` once when the queue fails; returns the undo. */
+  onFail(listener: () => void): () => void {
+    this.failListeners.add(listener);
+    return () => this.failListeners.delete(listener);
   }
 
   end(): void {

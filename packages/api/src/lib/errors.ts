@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { ACQUIRE_TIMEOUT_CODE, STATEMENT_TIMEOUT_CODE } from "@convoy/db";
 
 /** MySQL error numbers Convoy reacts to. */
 export const MYSQL_DEADLOCK = 1213;
@@ -20,6 +21,9 @@ const CONNECTION_ERROR_CODES = new Set([
   "ECONNABORTED",
   "EHOSTUNREACH",
   "PROTOCOL_SEQUENCE_TIMEOUT",
+  // The pool's own bounds on a MySQL that stopped answering (see @convoy/db's poolTimeouts).
+  ACQUIRE_TIMEOUT_CODE,
+  STATEMENT_TIMEOUT_CODE,
 ]);
 
 /** Drizzle wraps driver errors; the MySQL details live on the innermost `cause`. */
@@ -63,6 +67,35 @@ function messageChain(error: unknown): string[] {
     current = current.cause;
   }
   return messages;
+}
+
+/** The retryable 503 a caller gets while MySQL is unreachable or not answering. */
+export function databaseUnavailable(cause: unknown): TRPCError {
+  return new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message: "The database is unreachable right now; retry in a few seconds",
+    cause,
+  });
+}
+
+/**
+ * `iterable` with "MySQL is unreachable" failures thrown as `databaseUnavailable`, for
+ * subscriptions: their errors surface while the client iterates, after any middleware has
+ * returned. A plain iterator object rather than a generator, so a value costs no extra hop.
+ */
+export function withDatabaseErrors<T>(iterable: AsyncIterable<T>): AsyncIterable<T> {
+  const translate = (error: unknown): never => {
+    throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = iterable[Symbol.asyncIterator]();
+      return {
+        next: () => iterator.next().catch(translate),
+        return: async (value?: unknown) => (iterator.return ? iterator.return(value).catch(translate) : { done: true, value }),
+      } as AsyncIterator<T>;
+    },
+  };
 }
 
 export const notFound = (what: string) => new TRPCError({ code: "NOT_FOUND", message: `${what} not found` });

@@ -17,12 +17,16 @@ export class TokenBucket {
     this.refilledAt = now;
   }
 
-  /** Spends one token if there is one; returns whether there was. */
-  take(now = Date.now()): boolean {
+  /**
+   * Spends `cost` tokens if there are that many; returns whether there were. Nothing is
+   * spent when there are too few, so a refused batch does not drain the bucket.
+   * @param cost tokens to spend. @default 1
+   */
+  take(now = Date.now(), cost = 1): boolean {
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
     this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 

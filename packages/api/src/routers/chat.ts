@@ -140,17 +140,20 @@ export const chatRouter = createTRPCRouter({
       );
       try {
         yield* mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
-          durableStream({
-            db: services.db,
-            pump: services.pump,
-            stream: "chat",
-            viewer: { userId: user.id, role: user.role },
-            lastEventId: input.lastEventId,
-            scope,
-            signal,
-            view: toChatStreamEvent,
-          }),
-          typing.queue.drain(signal),
+          signal,
+          (merged) =>
+            durableStream({
+              db: services.db,
+              pump: services.pump,
+              stream: "chat",
+              viewer: { userId: user.id, role: user.role },
+              lastEventId: input.lastEventId,
+              scope,
+              signal: merged,
+              backlog: ctx.backlog,
+              view: toChatStreamEvent,
+            }),
+          (merged) => typing.queue.drain(merged),
         );
       } finally {
         typing.stop();

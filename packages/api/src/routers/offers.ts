@@ -100,6 +100,7 @@ export const offersRouter = createTRPCRouter({
         lastEventId: input.lastEventId,
         scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
         signal,
+        backlog: ctx.backlog,
         db: ctx.services.db,
         pump: ctx.services.pump,
         view: toOfferEvent,

@@ -76,6 +76,7 @@ export const tripsRouter = createTRPCRouter({
         lastEventId: input.lastEventId,
         scope: input.tripId === undefined ? undefined : { tripId: input.tripId },
         signal,
+        backlog: ctx.backlog,
         db: ctx.services.db,
         pump: ctx.services.pump,
         view: toTripEvent,

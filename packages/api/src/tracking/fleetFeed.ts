@@ -1,4 +1,5 @@
 import { shareJson } from "../lib/sharedJson";
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { FleetDriver, FleetDriverChange, FleetFrame } from "./fleetTypes";
 import type { LivePosition } from "./latestPositions";
 import { FrameMailbox } from "./frameMailbox";
@@ -61,16 +62,17 @@ export class FleetFeed {
 
   /**
    * A snapshot, then every frame built after it. The snapshot and the registration happen
-   * in the same turn, so no change falls between them.
+   * in the same turn, so no change falls between them. While `backlog` is behind, frames
+   * merge in the subscriber's mailbox (see `FrameMailbox`).
    */
-  async *stream(signal?: AbortSignal): AsyncGenerator<FleetFrame> {
+  async *stream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
     const mailbox = new FrameMailbox();
     const snapshot = this.snapshot();
     this.mailboxes.add(mailbox);
     if (this.stopped) mailbox.close();
     try {
       yield snapshot;
-      yield* mailbox.drain(signal);
+      yield* mailbox.drain(signal, backlog);
     } finally {
       this.mailboxes.delete(mailbox);
     }

@@ -1,3 +1,4 @@
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { mergeFleetChange, type FleetDriverChange, type FleetFrame } from "./fleetTypes";
 
 /**
@@ -6,6 +7,11 @@ import { mergeFleetChange, type FleetDriverChange, type FleetFrame } from "./fle
  * frames it missed merged into one (newest state per driver; a later position-only change
  * keeps an earlier change's name, availability and presence), so memory stays bounded by
  * the number of drivers however slow it is.
+ *
+ * A subscriber falls behind either because its generator is slow to be pulled or because
+ * its connection's reader is: while the connection's `backlog` is behind, `drain` takes
+ * nothing, so frames keep merging here instead of queueing on the socket, and the reader
+ * gets the newest state once it has caught up.
  */
 export class FrameMailbox {
   private pending: FleetFrame | null = null;
@@ -47,12 +53,16 @@ export class FrameMailbox {
     wake?.();
   }
 
-  /** Yields frames until `close()` or `signal` aborts. */
-  async *drain(signal?: AbortSignal): AsyncGenerator<FleetFrame> {
+  /** Yields frames until `close()` or `signal` aborts, holding them while `backlog` is behind. */
+  async *drain(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
     const onAbort = () => this.close();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       for (;;) {
+        if (backlog?.behind && !signal?.aborted) {
+          await backlog.caughtUp(signal);
+          continue;
+        }
         const frame = this.take();
         if (frame) {
           yield frame;

@@ -3,6 +3,7 @@ import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { Bus } from "../events/bus";
 import { channels, type PositionMessage } from "../events/channels";
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { PresenceChange } from "../presence/types";
 import { FleetFeed } from "./fleetFeed";
 import type { FleetDriver, FleetFrame } from "./fleetTypes";
@@ -163,9 +164,12 @@ export class TrackingService {
     return Array.from(this.roster.all(), (entry) => this.view(entry));
   }
 
-  /** A snapshot, then conflated frames (at most one per `frameIntervalMs`), until `signal` aborts. */
-  fleetStream(signal?: AbortSignal): AsyncGenerator<FleetFrame> {
-    return this.feed.stream(signal);
+  /**
+   * A snapshot, then conflated frames (at most one per `frameIntervalMs`), until `signal`
+   * aborts; while `backlog` is behind, frames merge into one with the newest state.
+   */
+  fleetStream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
+    return this.feed.stream(signal, backlog);
   }
 
   /**

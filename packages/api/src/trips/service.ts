@@ -4,6 +4,7 @@ import type { CommitDeps, Emit } from "../events/commit";
 import type { PumpSubscription } from "../events/pump";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { haversineKm } from "../lib/geo";
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
 import type { PositionReport, TrackingService } from "../tracking/service";
@@ -77,7 +78,7 @@ export class TripService implements RideOfferExpiry {
   }
 
   /** `tracking.onTrip`: see `watchTrip`. */
-  watch(viewer: TripViewer, tripId: number, signal?: AbortSignal): AsyncGenerator<TripTrackingFrame> {
+  watch(viewer: TripViewer, tripId: number, signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<TripTrackingFrame> {
     return watchTrip(
       {
         db: this.deps.db,
@@ -89,6 +90,7 @@ export class TripService implements RideOfferExpiry {
       viewer,
       tripId,
       signal,
+      backlog,
     );
   }
 

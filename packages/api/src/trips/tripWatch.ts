@@ -4,6 +4,7 @@ import type { EventPump } from "../events/pump";
 import type { StoredEvent } from "../events/types";
 import { notFound } from "../lib/errors";
 import type { LatLng } from "../lib/geo";
+import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { LivePosition } from "../tracking/latestPositions";
 import { estimateEta, etaTarget } from "./eta";
 import { isLaterStatus } from "./statusMachine";
@@ -60,12 +61,18 @@ function refusal(status: TripStatus): TRPCError {
  * the distance and ETA to where the driver is heading. Ends after `completed` or
  * `cancelled`. Drivers are FORBIDDEN (they know where they are); someone else's trip is
  * NOT_FOUND; a trip without a driver, or one that already ended, is PRECONDITION_FAILED.
+ *
+ * Frames are built when they are sent, from the newest position, so moves conflate: while
+ * the connection's `backlog` is behind, nothing is built and moves only set a flag; once
+ * the reader caught up it gets one frame with where the driver is now (status frames are
+ * held the same way, in order, none dropped).
  */
 export async function* watchTrip(
   deps: TripWatchDeps,
   viewer: TripViewer,
   tripId: number,
   signal?: AbortSignal,
+  backlog?: ConnectionBacklog | null,
 ): AsyncGenerator<TripTrackingFrame> {
   if (viewer.role === "driver") {
     throw new TRPCError({ code: "FORBIDDEN", message: "Trip tracking is for the rider and dispatchers; drivers follow their trips with trips.events" });
@@ -144,6 +151,10 @@ export async function* watchTrip(
 
     yield frame("snapshot");
     for (;;) {
+      if (backlog?.behind && !flags.closed && !signal?.aborted) {
+        await backlog.caughtUp(signal);
+        continue;
+      }
       const event = pending.shift();
       if (event) {
         const next = toTripEvent(event).trip.status;

@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { and, asc, createDb, eq, events, or, sql, type DbHandle } from "@convoy/db";
+import { spawnServer, type ServerProcess } from "../support/process";
+import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
+import { loadInput } from "../support/fixtures";
+import { collectFrom, type Collected } from "../support/subscriptions";
+import { recordingClients, waitFor, type RecordingClient } from "../support/recordingClients";
+
+/**
+ * The server's defaults: 3 s connect, 3 s acquire, 5 s per statement, 500 ms health check.
+ * A call waits at most for a connection and then for one statement.
+ */
+const CALL_BOUND_MS = 3_000 + 5_000 + 1_500;
+const HEALTH_BOUND_MS = 1_000;
+
+let mysql: PrivateMysql;
+let server: ServerProcess;
+let databaseUrl: string;
+const clients = recordingClients();
+
+beforeAll(async () => {
+  mysql = await startPrivateMysql();
+  databaseUrl = `${mysql.baseUrl}convoy_freeze`;
+  server = await spawnServer({ DATABASE_URL: databaseUrl, CHAT_MESSAGES_PER_10S: "1000", MUTATIONS_PER_10S: "1000" });
+}, 120_000);
+
+afterAll(async () => {
+  await clients.closeAll();
+  if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  // Thaws the server first if a failed assertion left it frozen.
+  await mysql.destroy();
+});
+
+interface Timed {
+  status: number;
+  body: unknown;
+  ms: number;
+}
+
+async function timedFetch(url: string, init?: RequestInit): Promise<Timed> {
+  const started = performance.now();
+  const response = await fetch(url, init);
+  const body: unknown = await response.json();
+  return { status: response.status, body, ms: performance.now() - started };
+}
+
+/** One tRPC call over plain HTTP, unbatched and without the client's retries. */
+function rawCall(client: RecordingClient, type: "query" | "mutation", path: string, input: unknown): Promise<Timed> {
+  const headers = { authorization: `Bearer ${client.token}`, "content-type": "application/json" };
+  return type === "query"
+    ? timedFetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+    : timedFetch(`${server.url}/trpc/${path}`, { method: "POST", headers, body: JSON.stringify(input) });
+}
+
+const codeOf = (timed: Timed) => (timed.body as { error?: { data?: { code?: string } } }).error?.data?.code;
+
+const trackedIds = (items: unknown[]) =>
+  items.flatMap((item) => (typeof item === "object" && item !== null && "id" in item && "data" in item ? [Number(item.id)] : []));
+
+async function scalar(db: DbHandle, query: ReturnType<typeof sql>): Promise<number> {
+  const [rows] = (await db.db.execute(query)) as unknown as [{ n: number }[]];
+  return rows[0]!.n;
+}
+
+describe("a frozen MySQL (SIGSTOP)", () => {
+  it("turns every call into SERVICE_UNAVAILABLE within seconds, /healthz within 1 s, and everything works again after SIGCONT", async () => {
+    const dispatcher = await clients.login(server.url, "dispatcher@convoy.test", "dispatch123");
+    const driver = await clients.login(server.url, "driver1@convoy.test", "drive123");
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+    await driver.api.chat.send.mutate({ offerId: offer.id, body: "before the freeze", clientMessageId: randomUUID() });
+    const live: Collected<unknown>[] = [
+      collectFrom(dispatcher.api.offers.events.subscribe, { lastEventId: "0" }),
+      collectFrom(dispatcher.api.chat.events.subscribe, { offerId: offer.id, lastEventId: "0" }),
+    ];
+    await waitFor(() => trackedIds(live[1]!.items).length === 1, "the live chat stream's backlog");
+
+    mysql.freeze();
+    try {
+      const chatInput = (body: string) => ({ offerId: offer.id, body, clientMessageId: randomUUID() });
+      const calls = await Promise.all([
+        // Reads, and more of them at once than the pool has connections (20).
+        ...Array.from({ length: 25 }, () => rawCall(dispatcher, "query", "offers.list", {})),
+        rawCall(driver, "query", "chat.history", { offerId: offer.id }),
+        // Transactions: a message with its event, an offer with its recipients and events.
+        rawCall(driver, "mutation", "chat.send", chatInput("during the freeze")),
+        rawCall(dispatcher, "mutation", "offers.create", loadInput([driver.userId])),
+      ]);
+      for (const call of calls) {
+        expect({ status: call.status, code: codeOf(call) }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
+        expect(call.ms).toBeLessThan(CALL_BOUND_MS);
+      }
+
+      for (let i = 0; i < 3; i++) {
+        const health = await timedFetch(`${server.url}/healthz`);
+        expect(health).toMatchObject({ status: 503, body: { ok: false, mysql: "timeout" } });
+        expect(health.ms).toBeLessThan(HEALTH_BOUND_MS);
+      }
+
+      // A stream resumed now needs MySQL for its backlog: it is refused with the retryable
+      // code and made again by the client, not ended for the app.
+      const resumed = collectFrom(dispatcher.api.offers.events.subscribe, { lastEventId: "0" });
+      live.push(resumed);
+      const subscribedAt = performance.now();
+      await waitFor(() => dispatcher.resubscriptions.length > 0, "the resumed stream to be refused", CALL_BOUND_MS);
+      expect(performance.now() - subscribedAt).toBeLessThan(CALL_BOUND_MS);
+      expect(dispatcher.resubscriptions.map((retry) => retry.code)).toContain("SERVICE_UNAVAILABLE");
+      expect(resumed.errors).toEqual([]);
+    } finally {
+      mysql.thaw();
+    }
+
+    await waitFor(() => fetch(`${server.url}/healthz`).then((response) => response.ok, () => false), "health after SIGCONT");
+    await driver.api.chat.send.mutate({ offerId: offer.id, body: "after the freeze", clientMessageId: randomUUID() });
+    await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+    // Markers: the newest event of each stream.
+    await dispatcher.api.chat.send.mutate({ offerId: offer.id, driverId: driver.userId, body: "marker", clientMessageId: randomUUID() });
+    await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+
+    const db = createDb(databaseUrl, { connectionLimit: 1 });
+    try {
+      const forDispatcher = or(eq(events.dispatcherId, dispatcher.userId), eq(events.allDispatchers, true));
+      const idsOf = async (stream: "offers" | "chat", offerId?: number) =>
+        (
+          await db.db
+            .select({ id: events.id })
+            .from(events)
+            .where(and(eq(events.stream, stream), forDispatcher, offerId === undefined ? undefined : eq(events.offerId, offerId)))
+            .orderBy(asc(events.id))
+        ).map((row) => row.id);
+      const offerIds = await idsOf("offers");
+      const chatIds = await idsOf("chat", offer.id);
+      for (const [stream, ids] of [
+        [live[0]!, offerIds],
+        [live[1]!, chatIds],
+        [live[2]!, offerIds],
+      ] as const) {
+        await stream.until((items) => trackedIds(items).includes(ids.at(-1)!), 30_000);
+        expect(trackedIds(stream.items)).toEqual(ids);
+      }
+
+      // Nothing half-written: every message has exactly its event, every offer its recipients
+      // and its creation event, whatever the calls cut off by the freeze had done.
+      expect(
+        await scalar(
+          db,
+          sql`SELECT COUNT(*) AS n FROM messages m WHERE (SELECT COUNT(*) FROM events e WHERE e.stream = 'chat'
+              AND e.type = 'message' AND JSON_VALUE(e.payload, '$.message.id') = m.id) <> 1`,
+        ),
+      ).toBe(0);
+      expect(
+        await scalar(db, sql`SELECT COUNT(*) AS n FROM offers o WHERE NOT EXISTS (SELECT 1 FROM offer_recipients r WHERE r.offer_id = o.id)`),
+      ).toBe(0);
+      expect(
+        await scalar(db, sql`SELECT COUNT(*) AS n FROM offers o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.offer_id = o.id)`),
+      ).toBe(0);
+    } finally {
+      await db.close();
+    }
+    expect(server.child.exitCode).toBeNull();
+  });
+});
