@@ -40,6 +40,9 @@ beforeAll(async () => {
     DURABLE_BACKLOG_EVENTS: String(BACKLOG_EVENTS),
     SOCKET_UNREAD_LIMIT_BYTES: String(THRESHOLD_BYTES),
     MUTATIONS_PER_10S: "100000",
+    // One dispatcher sends the 200 offers as fast as it can; the call budget is not under test here.
+    CALLS_PER_SECOND: "100000",
+    CALL_BURST: "100000",
   });
 }, 60_000);
 
