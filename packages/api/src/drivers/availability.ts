@@ -1,13 +1,19 @@
 import { TRPCError } from "@trpc/server";
 import { and, type Availability, count, type Database, drivers, eq, inArray, trips } from "@convoy/db";
+import type { Bus } from "../events/bus";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
-
+import { publishAvailability } from "../tracking/messages";
 
 /**
- * Sets a driver's own availability. While they have an active trip it stays `busy`,
- * and they cannot declare themselves busy without one.
+ * Sets a driver's own availability and announces it to the fleet feed. While they have an
+ * active trip it stays `busy`, and they cannot declare themselves busy without one.
  */
-export async function setAvailability(db: Database, driverId: number, availability: Availability): Promise<Availability> {
+export async function setAvailability(
+  deps: { db: Database; bus: Bus },
+  driverId: number,
+  availability: Availability,
+): Promise<Availability> {
+  const { db } = deps;
   const [active] = await db
     .select({ n: count() })
     .from(trips)
@@ -20,5 +26,6 @@ export async function setAvailability(db: Database, driverId: number, availabili
     throw new TRPCError({ code: "BAD_REQUEST", message: "Busy is set automatically while you have a trip; choose available or offline" });
   }
   await db.update(drivers).set({ availability }).where(eq(drivers.userId, driverId));
+  publishAvailability(deps.bus, driverId, availability);
   return availability;
 }

@@ -3,7 +3,6 @@ import { availabilities } from "@convoy/db";
 import { getDriverDetails, listDrivers } from "../drivers/queries";
 import { setAvailability } from "../drivers/availability";
 import { notFound } from "../lib/errors";
-import { publishAvailability } from "../tracking/messages";
 import { idSchema, pointSchema } from "../lib/validation";
 import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
 import { TRPCError } from "@trpc/server";
@@ -33,9 +32,7 @@ export const driversRouter = createTRPCRouter({
   setAvailability: driverProcedure
     .input(z.object({ availability: z.enum(availabilities) }))
     .mutation(async ({ ctx, input }) => {
-      const availability = await setAvailability(ctx.services.db, ctx.user.id, input.availability);
-      // The fleet map shows availability live.
-      publishAvailability(ctx.services.bus, ctx.user.id, availability);
+      const availability = await setAvailability(ctx.services, ctx.user.id, input.availability);
       return { availability };
     }),
 });
