@@ -6,6 +6,7 @@
 export type { AppRouter, RouterInputs, RouterOutputs } from "./root";
 export type { Context } from "./trpc";
 export type { SignedIn, PublicUser } from "./auth/login";
+export type { SessionEndReason as ServerSessionEndReason } from "@convoy/db";
 // Close codes as types, so the client can check its copies.
 export type { SESSION_ENDED_CLOSE_CODE, TOKEN_EXPIRED_CLOSE_CODE } from "./auth/sessionRegistry";
 export type { ChatStreamEvent } from "./routers/chat";

@@ -1,15 +1,7 @@
-import type { SESSION_ENDED_CLOSE_CODE, SignedIn } from "@convoy/api";
+import type { SESSION_ENDED_CLOSE_CODE, ServerSessionEndReason, SignedIn } from "@convoy/api";
 
 /** Why a session ended, as the server names it, or "unauthorized" for a refusal without a reason. */
-export type SessionEndReason =
-  | "logged_out"
-  | "logged_out_everywhere"
-  | "refresh_reused"
-  | "password_changed"
-  | "user_disabled"
-  | "user_deleted"
-  | "expired"
-  | "unauthorized";
+export type SessionEndReason = ServerSessionEndReason | "unauthorized";
 
 /** A session that is over: the client stopped reconnecting and the user must sign in again. */
 export interface SessionEnded {
@@ -19,19 +11,20 @@ export interface SessionEnded {
 /** The server's close code for "your session ended", restated so no server code ships. */
 export const SESSION_ENDED: typeof SESSION_ENDED_CLOSE_CODE = 4001;
 
-const KNOWN_REASONS = new Set<string>([
-  "logged_out",
-  "logged_out_everywhere",
-  "refresh_reused",
-  "password_changed",
-  "user_disabled",
-  "user_deleted",
-  "expired",
-]);
+/** Every reason the server names; typed against the server's list so the two cannot drift. */
+const KNOWN_REASONS: Record<ServerSessionEndReason, true> = {
+  logged_out: true,
+  logged_out_everywhere: true,
+  refresh_reused: true,
+  password_changed: true,
+  user_disabled: true,
+  user_deleted: true,
+  expired: true,
+};
 
 /** The reason named by a close frame or an error's `data.sessionEnded`, or "unauthorized". */
 export function toEndReason(reason: unknown): SessionEndReason {
-  return typeof reason === "string" && KNOWN_REASONS.has(reason) ? (reason as SessionEndReason) : "unauthorized";
+  return typeof reason === "string" && Object.hasOwn(KNOWN_REASONS, reason) ? (reason as SessionEndReason) : "unauthorized";
 }
 
 /** What a session starts from: the answer of `auth.login` (or of a refresh). */
