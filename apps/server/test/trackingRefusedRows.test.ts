@@ -36,10 +36,18 @@ async function positionSocket(url: string, token: string) {
     ws,
     replies,
     report: (points: { lat: number; lng: number; recordedAt: number }[]) => ws.send(JSON.stringify({ type: "report", seq: ++seq, points })),
-    async sync() {
+    /**
+     * Waits until every report before it was handled. With `orClose`, a socket the server
+     * closes meanwhile (the session of a deleted user ends within its re-check) ends the wait
+     * too: nothing more can arrive on it.
+     */
+    async sync(options: { orClose?: boolean } = {}) {
       const at = ++seq;
       ws.send(JSON.stringify({ type: "sync", seq: at }));
-      await eventually(async () => (replies.some((reply) => reply.type === "synced" && reply.seq === at) ? true : undefined), 5_000, `synced ${at}`);
+      const done = () =>
+        replies.some((reply) => reply.type === "synced" && reply.seq === at) ||
+        (options.orClose === true && ws.readyState !== WebSocket.OPEN);
+      await eventually(async () => (done() ? true : undefined), 5_000, `synced ${at}`);
     },
   };
 }
@@ -90,7 +98,7 @@ describe("a driver deleted while still reporting", () => {
       doomedAccepted += accepted;
       if (socket.ws.readyState === WebSocket.OPEN) socket.report([point(round, at + 2)]);
     }
-    if (socket.ws.readyState === WebSocket.OPEN) await socket.sync();
+    if (socket.ws.readyState === WebSocket.OPEN) await socket.sync({ orClose: true });
     const lastReportAt = Date.now();
 
     for (const driver of others) {
