@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { freePort, isPortOpen } from "../src/ports";
+import { isPortOpen } from "../src/ports";
 import { createTestDatabase } from "./support/harness";
 import { TEST_JWT_SECRET } from "./support/config";
 
@@ -53,13 +53,16 @@ function descendants(rootPid: number): Proc[] {
 
 const portHeld = async (port: number) => (await isPortOpen("127.0.0.1", port)) || (await isPortOpen("::1", port));
 
-/** A free server port and three consecutive free app ports. */
+/**
+ * A free server port and the three app ports after it, all below the kernel's ephemeral range
+ * (32768 and up on Linux), where the port-0 listeners and outgoing connections of the tests
+ * running alongside cannot take one between this check and dev.mjs binding it.
+ */
 async function freePorts(): Promise<{ port: number; appPort: number }> {
-  const port = await freePort();
   for (;;) {
-    const appPort = await freePort();
-    const next = [appPort + 1, appPort + 2];
-    if (appPort + 2 < 65_536 && !next.includes(port) && !(await Promise.all(next.map(portHeld))).some(Boolean)) return { port, appPort };
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = [port, port + 1, port + 2, port + 3];
+    if (!(await Promise.all(ports.map(portHeld))).some(Boolean)) return { port, appPort: port + 1 };
   }
 }
 
