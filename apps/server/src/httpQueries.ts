@@ -6,8 +6,11 @@ import {
   getTRPCErrorFromUnknown,
   isAsyncIterable,
   isObject,
+  isPromise,
   transformTRPCResponse,
   TRPCError,
+  type AnyRootTypes,
+  type RootConfig,
   type TRPCResponse,
 } from "@trpc/server/unstable-core-do-not-import";
 
@@ -118,7 +121,7 @@ export function createHttpQueryHandler<TContext>(
   }
 
   async function serve(request: IncomingMessage, response: ServerResponse, { calls, isBatch, inputs }: QueryPlan) {
-    const config = options.router._def._config;
+    const config = options.router._def._config as RootConfig<AnyRootTypes>;
     const write = (status: number, body: unknown) => {
       const json = JSON.stringify(transformTRPCResponse(config, body as TRPCResponse));
       response.writeHead(status, { ...RESPONSE_HEADERS, "content-length": Buffer.byteLength(json) });
@@ -128,8 +131,9 @@ export function createHttpQueryHandler<TContext>(
     const failWhole = (cause: unknown, ctx: TContext | undefined) => {
       const error = getTRPCErrorFromUnknown(cause);
       options.onError({ error, path: undefined, input: undefined, ctx, type: "query", req: request });
-      const json = { error: getErrorShape({ config, error, type: "query", path: undefined, input: undefined, ctx }) };
-      write(getHTTPStatusCode(json as TRPCResponse), json);
+      const shape: unknown = getErrorShape({ config, error, type: "query", path: undefined, input: undefined, ctx });
+      const json = { error: shape } as TRPCResponse;
+      write(getHTTPStatusCode(json), json);
     };
 
     let ctx: TContext;
@@ -179,7 +183,8 @@ export function createHttpQueryHandler<TContext>(
       }
       if (!error) return { result: { data } };
       const input = inputsRead ? inputs[index] : undefined;
-      return { error: getErrorShape({ config, error, type: "query", path, input, ctx }) };
+      const shape: unknown = getErrorShape({ config, error, type: "query", path, input, ctx });
+      return { error: shape };
     });
     if (!isBatch) {
       const [envelope] = envelopes;
@@ -210,11 +215,5 @@ function isDataStream(value: unknown): boolean {
   if (!isObject(value)) return false;
   if (isAsyncIterable(value)) return true;
   const values = Object.values(value);
-  return values.some(isThenable) || values.some(isAsyncIterable);
-}
-
-function isThenable(value: unknown): boolean {
-  if (!isObject(value) && typeof value !== "function") return false;
-  const candidate = value as { then?: unknown; catch?: unknown };
-  return typeof candidate.then === "function" && typeof candidate.catch === "function";
+  return values.some(isPromise) || values.some(isAsyncIterable);
 }
