@@ -31,6 +31,7 @@ import type { DbHandle } from "@convoy/db";
 import { HttpCallBudget } from "./budgets/httpCalls";
 import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings";
 import { SocketCallBudgets } from "./budgets/socketCalls";
+import { createHttpQueryHandler } from "./httpQueries";
 import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { isOriginAllowed } from "./origin";
 import { serveStaticApp } from "./static";
@@ -201,6 +202,12 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     createContext: ({ req, res }) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
     onError,
   });
+  // GETs of queries skip the adapter's Fetch Request/Response round trip; the rest go to it.
+  const httpQueries = createHttpQueryHandler({
+    router: appRouter,
+    createContext: (req, res) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
+    onError,
+  });
 
   const checkMysql = mysqlChecker(database, config.healthCheckTimeoutMs ?? 500);
   let healthy = true;
@@ -210,7 +217,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
       if (namesSubscription(path)) refuseHttpSubscription(response);
-      else if (!httpCallBudget.refuse(request, response)) trpcHttp(request, response);
+      else if (!httpCallBudget.refuse(request, response) && !httpQueries(request, response)) trpcHttp(request, response);
       return;
     }
     if (path === "/healthz") {
