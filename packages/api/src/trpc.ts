@@ -46,7 +46,11 @@ export async function createContext(
 ): Promise<Context> {
   const http = transport.http ?? null;
   const backlog = transport.backlog ?? null;
-  const auth = await services.sessions.authenticate(token);
+  // A session not held in memory is read from MySQL; MySQL being away is a retryable 503 for
+  // the request (or the socket's connect), never a 500.
+  const auth = await services.sessions.authenticate(token).catch((error: unknown) => {
+    throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
+  });
   if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http, backlog };
   return {
     services,

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSession, createTokenService } from "@convoy/api/server";
 import { and, asc, createDb, eq, events, or, type DbHandle, type SQL } from "@convoy/db";
+import { TEST_JWT_SECRET } from "../support/config";
 import { spawnServer, type ServerProcess } from "../support/process";
 import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
 import { loadInput } from "../support/fixtures";
@@ -52,7 +54,17 @@ describe("durable streams while MySQL is down", () => {
     };
     await waitFor(() => trackedIds(live.dispatcherChat.items).length === 1, "the live chat stream's backlog");
 
+    // A session this instance has never seen (another instance signed the driver in), whose
+    // first call must read it from MySQL.
+    const sessionDb = createDb(databaseUrl, { connectionLimit: 1 });
+    const unseen = await createSession(sessionDb.db, driver.userId, 3_600);
+    await sessionDb.close();
+    const { token: unseenToken } = createTokenService(TEST_JWT_SECRET).sign({ id: driver.userId, role: "driver" }, unseen.sessionId);
+
     await mysql.stop();
+    const unseenCall = await fetch(`${server.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${unseenToken}` } });
+    const unseenBody = (await unseenCall.json()) as { error?: { data?: { code?: string } } };
+    expect({ status: unseenCall.status, code: unseenBody.error?.data?.code }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
     // Resumed from 0 while MySQL is down: each needs MySQL to start (a backlog, an
     // authorization read), so each fails and must be made again by the client.
     const resumed: Record<string, Collected<unknown>> = {
