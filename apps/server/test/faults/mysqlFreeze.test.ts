@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, asc, createDb, eq, events, or, sql, type DbHandle } from "@convoy/db";
-import { spawnServer, type ServerProcess } from "../support/process";
-import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
+import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
 import { loadInput } from "../support/fixtures";
 import { collectFrom, type Collected } from "../support/subscriptions";
-import { recordingClients, waitFor, type RecordingClient } from "../support/recordingClients";
+import { waitFor, type RecordingClient } from "../support/recordingClients";
 
 /**
  * The server's defaults: 3 s connect, 3 s acquire, 5 s per statement, 500 ms health check.
@@ -14,23 +13,7 @@ import { recordingClients, waitFor, type RecordingClient } from "../support/reco
 const CALL_BOUND_MS = 3_000 + 5_000 + 1_500;
 const HEALTH_BOUND_MS = 1_000;
 
-let mysql: PrivateMysql;
-let server: ServerProcess;
-let databaseUrl: string;
-const clients = recordingClients();
-
-beforeAll(async () => {
-  mysql = await startPrivateMysql();
-  databaseUrl = `${mysql.baseUrl}convoy_freeze`;
-  server = await spawnServer({ DATABASE_URL: databaseUrl, CHAT_MESSAGES_PER_10S: "1000", MUTATIONS_PER_10S: "1000" });
-}, 120_000);
-
-afterAll(async () => {
-  await clients.closeAll();
-  if (server.child.exitCode === null) server.child.kill("SIGKILL");
-  // Thaws the server first if a failed assertion left it frozen.
-  await mysql.destroy();
-});
+const t = useServerOnPrivateMysql("convoy_freeze");
 
 interface Timed {
   status: number;
@@ -49,8 +32,8 @@ async function timedFetch(url: string, init?: RequestInit): Promise<Timed> {
 function rawCall(client: RecordingClient, type: "query" | "mutation", path: string, input: unknown): Promise<Timed> {
   const headers = { authorization: `Bearer ${client.token}`, "content-type": "application/json" };
   return type === "query"
-    ? timedFetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
-    : timedFetch(`${server.url}/trpc/${path}`, { method: "POST", headers, body: JSON.stringify(input) });
+    ? timedFetch(`${t.server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+    : timedFetch(`${t.server.url}/trpc/${path}`, { method: "POST", headers, body: JSON.stringify(input) });
 }
 
 const codeOf = (timed: Timed) => (timed.body as { error?: { data?: { code?: string } } }).error?.data?.code;
@@ -65,8 +48,8 @@ async function scalar(db: DbHandle, query: ReturnType<typeof sql>): Promise<numb
 
 describe("a frozen MySQL (SIGSTOP)", () => {
   it("turns every call into SERVICE_UNAVAILABLE within seconds, /healthz within 1 s, and everything works again after SIGCONT", async () => {
-    const dispatcher = await clients.login(server.url, "dispatcher@convoy.test", "dispatch123");
-    const driver = await clients.login(server.url, "driver1@convoy.test", "drive123");
+    const dispatcher = await t.clients.login(t.server.url, "dispatcher@convoy.test", "dispatch123");
+    const driver = await t.clients.login(t.server.url, "driver1@convoy.test", "drive123");
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     await driver.api.chat.send.mutate({ offerId: offer.id, body: "before the freeze", clientMessageId: randomUUID() });
     const live: Collected<unknown>[] = [
@@ -75,7 +58,7 @@ describe("a frozen MySQL (SIGSTOP)", () => {
     ];
     await waitFor(() => trackedIds(live[1]!.items).length === 1, "the live chat stream's backlog");
 
-    mysql.freeze();
+    t.mysql.freeze();
     try {
       const chatInput = (body: string) => ({ offerId: offer.id, body, clientMessageId: randomUUID() });
       const calls = await Promise.all([
@@ -92,7 +75,7 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       }
 
       for (let i = 0; i < 3; i++) {
-        const health = await timedFetch(`${server.url}/healthz`);
+        const health = await timedFetch(`${t.server.url}/healthz`);
         expect(health).toMatchObject({ status: 503, body: { ok: false, mysql: "timeout" } });
         expect(health.ms).toBeLessThan(HEALTH_BOUND_MS);
       }
@@ -107,17 +90,17 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       expect(dispatcher.resubscriptions.map((retry) => retry.code)).toContain("SERVICE_UNAVAILABLE");
       expect(resumed.errors).toEqual([]);
     } finally {
-      mysql.thaw();
+      t.mysql.thaw();
     }
 
-    await waitFor(() => fetch(`${server.url}/healthz`).then((response) => response.ok, () => false), "health after SIGCONT");
+    await waitFor(() => fetch(`${t.server.url}/healthz`).then((response) => response.ok, () => false), "health after SIGCONT");
     await driver.api.chat.send.mutate({ offerId: offer.id, body: "after the freeze", clientMessageId: randomUUID() });
     await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     // Markers: the newest event of each stream.
     await dispatcher.api.chat.send.mutate({ offerId: offer.id, driverId: driver.userId, body: "marker", clientMessageId: randomUUID() });
     await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
 
-    const db = createDb(databaseUrl, { connectionLimit: 1 });
+    const db = createDb(t.databaseUrl, { connectionLimit: 1 });
     try {
       const forDispatcher = or(eq(events.dispatcherId, dispatcher.userId), eq(events.allDispatchers, true));
       const idsOf = async (stream: "offers" | "chat", offerId?: number) =>
@@ -157,6 +140,6 @@ describe("a frozen MySQL (SIGSTOP)", () => {
     } finally {
       await db.close();
     }
-    expect(server.child.exitCode).toBeNull();
+    expect(t.server.child.exitCode).toBeNull();
   });
 });

@@ -1,30 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createSession, createTokenService } from "@convoy/api/server";
 import { and, asc, createDb, eq, events, or, type DbHandle, type SQL } from "@convoy/db";
 import { TEST_JWT_SECRET } from "../support/config";
-import { spawnServer, type ServerProcess } from "../support/process";
-import { startPrivateMysql, type PrivateMysql } from "../support/privateMysql";
+import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
 import { loadInput } from "../support/fixtures";
 import { collectFrom, type Collected } from "../support/subscriptions";
-import { recordingClients, waitFor, type RecordingClient } from "../support/recordingClients";
+import { waitFor, type RecordingClient } from "../support/recordingClients";
 
-let mysql: PrivateMysql;
-let server: ServerProcess;
-let databaseUrl: string;
-const clients = recordingClients();
-
-beforeAll(async () => {
-  mysql = await startPrivateMysql();
-  databaseUrl = `${mysql.baseUrl}convoy_outage_streams`;
-  server = await spawnServer({ DATABASE_URL: databaseUrl, CHAT_MESSAGES_PER_10S: "1000", MUTATIONS_PER_10S: "1000" });
-}, 120_000);
-
-afterAll(async () => {
-  await clients.closeAll();
-  if (server.child.exitCode === null) server.child.kill("SIGKILL");
-  await mysql.destroy();
-});
+const t = useServerOnPrivateMysql("convoy_outage_streams");
 
 /** What a durable stream delivered: the ids of its tracked events, in arrival order. */
 const trackedIds = (items: unknown[]) =>
@@ -42,8 +26,8 @@ async function logIds(db: DbHandle, stream: "offers" | "chat", audience: SQL, of
 
 describe("durable streams while MySQL is down", () => {
   it("subscriptions started or resumed during the outage get every event written after it, once and in order", async () => {
-    const dispatcher: RecordingClient = await clients.login(server.url, "dispatcher@convoy.test", "dispatch123");
-    const driver: RecordingClient = await clients.login(server.url, "driver1@convoy.test", "drive123");
+    const dispatcher: RecordingClient = await t.clients.login(t.server.url, "dispatcher@convoy.test", "dispatch123");
+    const driver: RecordingClient = await t.clients.login(t.server.url, "driver1@convoy.test", "drive123");
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     await driver.api.chat.send.mutate({ offerId: offer.id, body: "before the outage", clientMessageId: randomUUID() });
 
@@ -56,13 +40,13 @@ describe("durable streams while MySQL is down", () => {
 
     // A session this instance has never seen (another instance signed the driver in), whose
     // first call must read it from MySQL.
-    const sessionDb = createDb(databaseUrl, { connectionLimit: 1 });
+    const sessionDb = createDb(t.databaseUrl, { connectionLimit: 1 });
     const unseen = await createSession(sessionDb.db, driver.userId, 3_600);
     await sessionDb.close();
     const { token: unseenToken } = createTokenService(TEST_JWT_SECRET).sign({ id: driver.userId, role: "driver" }, unseen.sessionId);
 
-    await mysql.stop();
-    const unseenCall = await fetch(`${server.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${unseenToken}` } });
+    await t.mysql.stop();
+    const unseenCall = await fetch(`${t.server.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${unseenToken}` } });
     const unseenBody = (await unseenCall.json()) as { error?: { data?: { code?: string } } };
     expect({ status: unseenCall.status, code: unseenBody.error?.data?.code }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
     // Resumed from 0 while MySQL is down: each needs MySQL to start (a backlog, an
@@ -85,8 +69,8 @@ describe("durable streams while MySQL is down", () => {
     const codes = new Set([...dispatcher.resubscriptions, ...driver.resubscriptions].map((retry) => retry.code));
     expect(codes).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
 
-    await mysql.start();
-    await waitFor(() => fetch(`${server.url}/healthz`).then((response) => response.ok, () => false), "MySQL to be back");
+    await t.mysql.start();
+    await waitFor(() => fetch(`${t.server.url}/healthz`).then((response) => response.ok, () => false), "MySQL to be back");
 
     // Written after MySQL returned: chat messages and offers, interleaved.
     for (let i = 0; i < 15; i++) {
@@ -97,7 +81,7 @@ describe("durable streams while MySQL is down", () => {
     await dispatcher.api.chat.send.mutate({ offerId: offer.id, driverId: driver.userId, body: "marker", clientMessageId: randomUUID() });
     await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
 
-    const db = createDb(databaseUrl, { connectionLimit: 1 });
+    const db = createDb(t.databaseUrl, { connectionLimit: 1 });
     try {
       const forDispatcher = or(eq(events.dispatcherId, dispatcher.userId), eq(events.allDispatchers, true))!;
       const forDriver = eq(events.driverId, driver.userId);
