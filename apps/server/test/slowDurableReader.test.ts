@@ -81,7 +81,7 @@ describe("offers.events with a reader that stops reading", () => {
   it("closes its socket with 1013 once its backlog passes the cap, and @convoy/client resumes without missing or repeating an event", async () => {
     const tokens = createTokenService(TEST_JWT_SECRET);
     const signIn = async (id: number, role: "driver" | "dispatcher") =>
-      tokens.sign({ id, role }, (await createSession(handle.db, id, 3_600)).sessionId);
+      tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
     const idOf = async (email: string) => (await handle.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
     const driverId = await idOf("driver1@convoy.test");
     const { token: driverToken } = await signIn(driverId, "driver");

@@ -75,7 +75,7 @@ describe("tracking.onFleet with a slow reader", () => {
     async () => {
       const tokens = createTokenService(TEST_JWT_SECRET);
       const signIn = async (id: number, role: "driver" | "dispatcher") =>
-        tokens.sign({ id, role }, (await createSession(handle.db, id, 3_600)).sessionId);
+        tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
       const driverRows = await handle.db.select({ id: users.id }).from(users).where(eq(users.role, "driver"));
       expect(driverRows).toHaveLength(DRIVERS);
       const [dispatcher] = await handle.db.select({ id: users.id }).from(users).where(eq(users.email, "dispatcher@convoy.test"));

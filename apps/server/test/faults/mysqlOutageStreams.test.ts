@@ -41,9 +41,10 @@ describe("durable streams while MySQL is down", () => {
     // A session this instance has never seen (another instance signed the driver in), whose
     // first call must read it from MySQL.
     const sessionDb = createDb(t.databaseUrl, { connectionLimit: 1 });
-    const unseen = await createSession(sessionDb.db, driver.userId, 3_600);
+    const tokens = createTokenService(TEST_JWT_SECRET);
+    const unseen = await createSession(sessionDb.db, tokens, driver.userId, 3_600);
     await sessionDb.close();
-    const { token: unseenToken } = createTokenService(TEST_JWT_SECRET).sign({ id: driver.userId, role: "driver" }, unseen.sessionId);
+    const { token: unseenToken } = tokens.sign({ id: driver.userId, role: "driver" }, unseen.sessionId);
 
     await t.mysql.stop();
     const unseenCall = await fetch(`${t.server.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${unseenToken}` } });

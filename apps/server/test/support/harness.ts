@@ -117,7 +117,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
         return Object.assign(makeClient(token), { token, refreshToken, userId: user.id });
       },
       async tokenFor(userId: number, role: DemoLogin["role"], ttlSeconds?: number) {
-        const session = await createSession(handle.db, userId, 3_600);
+        const session = await createSession(handle.db, server.services.tokens, userId, 3_600);
         const { token } = server.services.tokens.sign({ id: userId, role }, session.sessionId, ttlSeconds);
         return { token, refreshToken: session.refreshToken, sessionId: session.sessionId };
       },

@@ -15,7 +15,12 @@ export interface RawTrpcSocket {
 export async function openTrpcSocket(baseUrl: string, token: string): Promise<RawTrpcSocket> {
   const socket = new WebSocket(`${baseUrl.replace("http", "ws")}/trpc?connectionParams=1`);
   const messages: unknown[] = [];
-  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString()) as unknown));
+  socket.on("message", (data: Buffer) => {
+    const text = data.toString();
+    // tRPC's keep-alive: answered as its client would, so the socket stays open.
+    if (text === "PING") socket.send("PONG");
+    else messages.push(JSON.parse(text) as unknown);
+  });
   const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
     socket.once("close", (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })),
   );

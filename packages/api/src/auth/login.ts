@@ -45,7 +45,7 @@ export async function login(
   const matches = await verifyPassword(credentials.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !matches) return null;
   if (user.disabledAt) return "disabled";
-  const session = await createSession(deps.db, user.id, deps.sessions.sessionTtlSeconds);
+  const session = await createSession(deps.db, deps.tokens, user.id, deps.sessions.sessionTtlSeconds);
   return {
     signedIn: issueAccess(deps.tokens, user, session.sessionId, session.expiresAt),
     refreshToken: session.refreshToken,

@@ -203,11 +203,12 @@ export class SessionRegistry {
   }
 
   /**
-   * Rotates a refresh token (see `rotateRefreshToken`); a reused one ends its session on
-   * every instance before the outcome is returned.
+   * Rotates a refresh token (see `rotateRefreshToken`); a reused one, whichever earlier
+   * token of the session it is, ends the session on every instance before the outcome is
+   * returned.
    */
   async rotate(refreshToken: string): Promise<RefreshOutcome> {
-    const outcome = await rotateRefreshToken(this.deps.db, refreshToken, this.options.refreshRaceGraceMs);
+    const outcome = await rotateRefreshToken(this.deps.db, this.deps.tokens, refreshToken, this.options.refreshRaceGraceMs);
     if (outcome.kind === "reused") {
       await this.end(eq(sessions.id, outcome.sessionId), "refresh_reused");
       this.deps.logger.warn({ sessionId: outcome.sessionId, userId: outcome.userId }, "a spent refresh token came back; session ended");

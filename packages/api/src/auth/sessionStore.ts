@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, inArray, isNull, ne, or, sessions, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
+import { and, eq, inArray, isNull, ne, sessions, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
 import { affectedRows } from "../lib/affectedRows";
 import type { PublicUser } from "./login";
 
 /**
- * The `sessions` table's operations. A refresh token is 32 random bytes (base64url); only
- * its SHA-256 is stored, so a leaked table yields no usable refresh token.
+ * The `sessions` table's operations. A refresh token names its session and carries 32
+ * random bytes and the server's MAC (`TokenService.mintRefresh`); only its SHA-256 is
+ * stored, so a leaked table yields no usable refresh token.
  */
 
 /** A session's standing as MySQL sees it: live, or ended with a reason. */
@@ -23,26 +24,32 @@ export function hashRefreshToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-function newRefreshToken(): string {
-  return randomBytes(32).toString("base64url");
+/** Mints and recognizes refresh tokens (`TokenService` does, with the server's secret). */
+export interface RefreshTokenMinter {
+  mintRefresh: (sessionId: number) => string;
+  refreshSessionOf: (refreshToken: string) => number | null;
 }
 
 /** Creates a session for `userId` lasting `ttlSeconds`; returns its id and first refresh token. */
 export async function createSession(
   db: Database,
+  minter: RefreshTokenMinter,
   userId: number,
   ttlSeconds: number,
 ): Promise<{ sessionId: number; refreshToken: string; expiresAt: number }> {
-  const refreshToken = newRefreshToken();
   const now = Date.now();
   const expiresAt = now + ttlSeconds * 1000;
+  // The token names its session, so the row comes first, with a hash no token has.
   const [result] = await db.insert(sessions).values({
     userId,
-    refreshHash: hashRefreshToken(refreshToken),
+    refreshHash: hashRefreshToken(randomBytes(32).toString("base64url")),
     refreshedAt: new Date(now),
     expiresAt: new Date(expiresAt),
   });
-  return { sessionId: result.insertId, refreshToken, expiresAt };
+  const sessionId = result.insertId;
+  const refreshToken = minter.mintRefresh(sessionId);
+  await db.update(sessions).set({ refreshHash: hashRefreshToken(refreshToken) }).where(eq(sessions.id, sessionId));
+  return { sessionId, refreshToken, expiresAt };
 }
 
 /** Why a row no longer stands, or null when it does. */
@@ -138,26 +145,36 @@ export type RefreshOutcome =
 
 /**
  * Swaps `refreshToken` for a new one. Exactly one caller can rotate a given token (the
- * UPDATE matches on the current hash). Presenting the previous token again is reuse,
- * except within `raceGraceMs` of its rotation, when it is most likely a second tab that
- * lost the race and whose cookie already holds the new token.
+ * UPDATE matches on the current hash). Any earlier token of the session that comes back is
+ * reuse and ends the session (someone kept a copy), except the one just replaced within
+ * `raceGraceMs` of its rotation: most likely a second tab that lost the race and whose
+ * cookie already holds the new token. A token the server did not mint is unknown, and ends
+ * nothing, so naming someone's session in a made-up token cannot sign them out.
  */
-export async function rotateRefreshToken(db: Database, refreshToken: string, raceGraceMs: number): Promise<RefreshOutcome> {
+export async function rotateRefreshToken(
+  db: Database,
+  minter: RefreshTokenMinter,
+  refreshToken: string,
+  raceGraceMs: number,
+): Promise<RefreshOutcome> {
+  const sessionId = minter.refreshSessionOf(refreshToken);
+  if (sessionId === null) return { kind: "unknown" };
   const hash = hashRefreshToken(refreshToken);
   const [row] = await db
-    .select({ ...stateColumns, refreshHash: sessions.refreshHash, refreshedAt: sessions.refreshedAt })
+    .select({ ...stateColumns, refreshHash: sessions.refreshHash, previousRefreshHash: sessions.previousRefreshHash, refreshedAt: sessions.refreshedAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(or(eq(sessions.refreshHash, hash), eq(sessions.previousRefreshHash, hash)))
+    .where(eq(sessions.id, sessionId))
     .limit(1);
   if (!row) return { kind: "unknown" };
   const now = Date.now();
   const ended = endReasonOf(row, now);
   if (ended) return { kind: "ended", reason: ended };
   if (row.refreshHash !== hash) {
-    return now - row.refreshedAt.getTime() < raceGraceMs ? { kind: "raced" } : { kind: "reused", sessionId: row.id, userId: row.userId };
+    const justReplaced = row.previousRefreshHash === hash && now - row.refreshedAt.getTime() < raceGraceMs;
+    return justReplaced ? { kind: "raced" } : { kind: "reused", sessionId: row.id, userId: row.userId };
   }
-  const next = newRefreshToken();
+  const next = minter.mintRefresh(row.id);
   const result = await db
     .update(sessions)
     .set({ refreshHash: hashRefreshToken(next), previousRefreshHash: hash, refreshedAt: new Date(now) })

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { userRoles, type UserRole } from "@convoy/db";
 import { LruCache } from "../lib/lruCache";
 
@@ -33,6 +33,14 @@ export interface TokenService {
     notAfter?: number,
   ) => { token: string; expiresAt: number };
   verify: (token: string) => TokenCheck;
+  /**
+   * A new refresh token for session `sessionId`: the session id, 32 random bytes and a MAC
+   * over both. The MAC lets the server tell a spent token it issued (reuse: end the session)
+   * from a made-up one naming someone's session (refused, nothing ended).
+   */
+  mintRefresh: (sessionId: number) => string;
+  /** The session a refresh token was minted for, or null when the server did not mint it. */
+  refreshSessionOf: (refreshToken: string) => number | null;
 }
 
 export interface TokenServiceOptions {
@@ -62,6 +70,9 @@ export function createTokenService(secret: string, options: TokenServiceOptions 
   const defaultTtlSeconds = options.accessTtlSeconds ?? 900;
   const verified = new LruCache<string, AccessClaims>(options.cacheSize ?? 10_000);
   const mac = (input: string) => createHmac("sha256", secret).update(input).digest();
+  // Its own key, so no refresh token's MAC is ever an access token's signature.
+  const refreshKey = createHmac("sha256", secret).update("convoy refresh tokens").digest();
+  const refreshMac = (input: string) => createHmac("sha256", refreshKey).update(input).digest();
 
   function check(token: string): TokenCheck {
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "invalid" };
@@ -118,6 +129,22 @@ export function createTokenService(secret: string, options: TokenServiceOptions 
       if (result.claims.expiresAt <= now) return { ok: false, reason: "expired" };
       verified.set(token, result.claims);
       return result;
+    },
+    mintRefresh(sessionId) {
+      const body = `${sessionId}.${randomBytes(32).toString("base64url")}`;
+      return `${body}.${refreshMac(body).toString("base64url")}`;
+    },
+    refreshSessionOf(refreshToken) {
+      if (refreshToken.length > MAX_TOKEN_LENGTH) return null;
+      const parts = refreshToken.split(".");
+      if (parts.length !== 3) return null;
+      const [id, nonce, signature] = parts as [string, string, string];
+      if (!/^[1-9][0-9]{0,15}$/.test(id)) return null;
+      const expected = refreshMac(`${id}.${nonce}`);
+      const given = Buffer.from(signature, "base64url");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      const sessionId = Number(id);
+      return Number.isSafeInteger(sessionId) ? sessionId : null;
     },
   };
 }
