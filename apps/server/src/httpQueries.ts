@@ -144,9 +144,6 @@ export function createHttpQueryHandler<TContext>(
       return;
     }
 
-    const aborter = new AbortController();
-    const abort = () => aborter.abort();
-    response.once("close", abort);
     // tRPC reads every call's input at once, on the first `getRawInput`; before that a
     // failure reports no input.
     let inputsRead = false;
@@ -162,7 +159,8 @@ export function createHttpQueryHandler<TContext>(
             getRawInput: getRawInput(index),
             ctx,
             type: "query",
-            signal: aborter.signal,
+            // Queries do not read an abort signal (only subscriptions do), as over the socket.
+            signal: undefined,
             batchIndex: index,
           });
           return [undefined, data];
@@ -173,7 +171,6 @@ export function createHttpQueryHandler<TContext>(
         }
       }),
     );
-    response.off("close", abort);
 
     const envelopes = outcomes.map(([error, data], index) => {
       const { path } = calls[index]!;

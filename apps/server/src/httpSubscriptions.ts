@@ -2,7 +2,11 @@ import type { ServerResponse } from "node:http";
 import { appRouter } from "@convoy/api/server";
 
 // At run time tRPC keeps procedures in one flat record keyed by dotted path.
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
+const subscriptions = new Set(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+    .filter(([, procedure]) => procedure._def.type === "subscription")
+    .map(([path]) => path),
+);
 
 /**
  * Whether a `/trpc/…` request names a subscription. tRPC would serve it as an HTTP event
@@ -10,10 +14,18 @@ const procedures = appRouter._def.procedures as unknown as Record<string, { _def
  * a session that can close it.
  */
 export function namesSubscription(url: string): boolean {
-  const path = url.slice("/trpc/".length).split("?", 1)[0] ?? "";
-  return decodeURIComponent(path)
-    .split(",")
-    .some((name) => procedures[name]?._def.type === "subscription");
+  const queryAt = url.indexOf("?");
+  let path = url.slice("/trpc/".length, queryAt === -1 ? undefined : queryAt);
+  if (path.includes("%")) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // tRPC refuses a path it cannot decode, before any call runs.
+      return false;
+    }
+  }
+  if (!path.includes(",")) return subscriptions.has(path);
+  return path.split(",").some((name) => subscriptions.has(name));
 }
 
 /** Answers with tRPC's error shape and 405, so tRPC clients show the message. */

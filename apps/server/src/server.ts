@@ -111,8 +111,12 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Cookies and `Set-Cookie` for the auth procedures that use the refresh cookie. */
 function httpExchange(request: IncomingMessage, response: ServerResponse): HttpExchange {
   const hostname = (request.headers.host ?? "").replace(/:\d+$/, "");
+  let cookies: ReadonlyMap<string, string> | undefined;
   return {
-    cookies: parseCookies(request.headers.cookie),
+    // Only the procedures that use the refresh cookie read it; the rest do not pay for parsing.
+    get cookies() {
+      return (cookies ??= parseCookies(request.headers.cookie));
+    },
     setCookie: (header) => void response.appendHeader("set-cookie", header),
     isLocalhost: LOOPBACK_HOSTS.has(hostname),
   };
@@ -191,7 +195,10 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   };
 
   const callBudgets = resolveCallBudgets(config.callBudgets);
-  const httpCallBudget = new HttpCallBudget(callBudgets);
+  const httpCallBudget = new HttpCallBudget(callBudgets, (token) => {
+    const check = services.tokens.verify(token);
+    return check.ok ? check.claims.sessionId : null;
+  });
   const socketCallBudgets = new SocketCallBudgets(callBudgets, (address) =>
     logger.warn({ address }, "closed a WebSocket that kept calling past its budget"),
   );

@@ -213,4 +213,15 @@ describe("per-connection call budgets", () => {
     expect(Number(tooMany[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
     await expect(other.api.auth.me.query()).resolves.toMatchObject({ id: other.userId });
   });
+
+  // Last in this file: it spends the budget of every anonymous call from this address.
+  it("gives made-up bearer tokens no buckets of their own: they spend their address's budget", async () => {
+    const batch = Array.from({ length: DEFAULT_CALL_BUDGETS.maxBatchCalls }, () => "auth.me");
+    const batches = Math.ceil((DEFAULT_CALL_BUDGETS.burst * 2) / batch.length);
+    const results = await Promise.all(
+      Array.from({ length: batches }, (_, index) => httpBatch(batch, `made.up.token-${index}-${Math.random()}`)),
+    );
+    expect(results.filter((result) => result.status === 429).length).toBeGreaterThan(0);
+    expect(results.filter((result) => result.status !== 429).every((result) => result.status === 401)).toBe(true);
+  });
 });

@@ -35,15 +35,22 @@ export function callsInRequest(url: string): number {
 /**
  * The HTTP side of the call budget, checked before tRPC reads the body: a batch carries at
  * most `maxBatchCalls` calls, and each client spends one token per call from its bucket. A
- * client is its bearer token, or its remote address when it sends none (behind a proxy,
- * that is the proxy's: anonymous calls then share one budget). A forged token gets a bucket
- * of its own but is refused at its signature check, before any MySQL work; the calls it
- * could reach without a valid token are the public ones (login, which has its own limit).
+ * client is the session its bearer token names, or its remote address when it sends no
+ * valid one (behind a proxy, that is the proxy's: anonymous calls then share one budget).
+ * A made-up token therefore buys no bucket of its own, and cannot push real clients'
+ * buckets out of the table.
  */
 export class HttpCallBudget {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  constructor(private readonly budgets: CallBudgets) {}
+  /**
+   * @param sessionOf the session a bearer token names when its signature and expiry check
+   *   out (a cached lookup for a token seen before), else null.
+   */
+  constructor(
+    private readonly budgets: CallBudgets,
+    private readonly sessionOf: (token: string) => number | null,
+  ) {}
 
   /**
    * Answers the request with a tRPC error and returns true when it is over budget; returns
@@ -64,7 +71,7 @@ export class HttpCallBudget {
       const message = `A batch may carry at most ${maxBatchCalls} calls; this one carries ${calls}. Send fewer calls per request.`;
       return { status: 400, headers: {}, body: JSON.stringify({ error: refusalShape("BAD_REQUEST", message) }) };
     }
-    const bucket = this.bucketOf(clientKey(request));
+    const bucket = this.bucketOf(this.clientKey(request));
     if (bucket.take(Date.now(), calls)) return null;
     const retryInMs = Math.max(bucket.msUntilNext(), 1);
     const message = overBudgetMessage(this.budgets, retryInMs, "this client");
@@ -83,10 +90,10 @@ export class HttpCallBudget {
     this.buckets.set(key, bucket);
     return bucket;
   }
-}
 
-function clientKey(request: IncomingMessage): string {
-  const header = request.headers.authorization;
-  if (header?.startsWith("Bearer ")) return header.slice(7, 4_096);
-  return `address:${request.socket.remoteAddress ?? "unknown"}`;
+  private clientKey(request: IncomingMessage): string {
+    const header = request.headers.authorization;
+    const sessionId = header?.startsWith("Bearer ") ? this.sessionOf(header.slice(7)) : null;
+    return sessionId === null ? `address:${request.socket.remoteAddress ?? "unknown"}` : `session:${sessionId}`;
+  }
 }
