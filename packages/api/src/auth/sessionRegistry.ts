@@ -3,7 +3,7 @@ import { eq, sessions, type Database, type SessionEndReason, type SQL } from "@c
 import type { Bus } from "../events/bus";
 import { channels, type SessionsEndedMessage } from "../events/channels";
 import { LruCache } from "../lib/lruCache";
-import { readSessionStates, revokeSessions, rotateRefreshToken, type RefreshOutcome, type StoredSessionState } from "./sessionStore";
+import { allSessionsStand, readSessionStates, revokeSessions, rotateRefreshToken, type RefreshOutcome, type StoredSessionState } from "./sessionStore";
 import type { AccessClaims, TokenService } from "./tokens";
 
 /** Something the server can close when its session ends: a WebSocket, an event stream. */
@@ -38,6 +38,9 @@ export type Authentication =
   | { ok: true; session: Session }
   | { ok: false; reason: "missing" | "expired" | "invalid" }
   | { ok: false; reason: "ended"; ended: SessionEndReason };
+
+/** Every this many re-checks, held sessions are read in full, refreshing names and phones. */
+const PROFILE_REFRESH_TICKS = 30;
 
 export interface SessionRegistryOptions {
   /** Sessions whose standing is held in memory. @default 10_000 */
@@ -83,6 +86,7 @@ export class SessionRegistry {
   private readonly options: Required<SessionRegistryOptions>;
   private timer: NodeJS.Timeout | null = null;
   private rechecking = false;
+  private recheckTicks = 0;
   private stopBus: (() => void) | null = null;
   private stopReconnect: (() => void) | null = null;
 
@@ -258,7 +262,12 @@ export class SessionRegistry {
     for (const state of [this.cache.peek(id), this.streams.get(id)?.state]) if (state) state.user = stored.user;
   }
 
-  /** Re-reads every held, still standing session from MySQL and ends those that no longer stand. */
+  /**
+   * Asks MySQL whether the held, still standing sessions all still stand, a chunk at a time;
+   * a chunk where one does not (rare) is read in full, which ends those sessions here with
+   * their reason. Every `PROFILE_REFRESH_TICKS`th tick reads every chunk in full, keeping
+   * names and phones current.
+   */
   private async recheck(): Promise<void> {
     if (this.rechecking) return;
     this.rechecking = true;
@@ -275,8 +284,10 @@ export class SessionRegistry {
         else ids.add(id);
       }
       const all = [...ids];
+      const fullRead = ++this.recheckTicks % PROFILE_REFRESH_TICKS === 0;
       for (let start = 0; start < all.length; start += this.options.recheckChunk) {
         const chunk = all.slice(start, start + this.options.recheckChunk);
+        if (!fullRead && (await allSessionsStand(this.deps.db, chunk))) continue;
         const states = await readSessionStates(this.deps.db, chunk);
         for (const [id, stored] of states) {
           const reason = stored === "missing" ? "user_deleted" : stored.ended;

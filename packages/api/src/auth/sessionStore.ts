@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, inArray, isNull, ne, sessions, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
+import { and, eq, inArray, isNull, ne, sessions, sql, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
 import { affectedRows } from "../lib/affectedRows";
 import type { PublicUser } from "./login";
 
@@ -113,6 +113,26 @@ export async function readSessionStates(db: Database, ids: readonly number[]): P
     states.set(row.id, stateOf(row, now));
   }
   return states;
+}
+
+/**
+ * Whether every session in `ids` still stands as far as MySQL knows: none revoked, none of a
+ * disabled user, none gone with its user. One row comes back however many ids are asked
+ * about, so the periodic re-check of thousands of held sessions costs one small query per
+ * chunk, not a mapped row per session; expiry needs no query (the caller knows each end).
+ */
+export async function allSessionsStand(db: Database, ids: readonly number[]): Promise<boolean> {
+  if (ids.length === 0) return true;
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`,`,
+  );
+  const [rows] = (await db.execute(
+    sql`SELECT COUNT(*) AS present, COALESCE(SUM(${sessions.revokedAt} IS NOT NULL OR ${users.disabledAt} IS NOT NULL), 0) AS ended
+        FROM ${sessions} INNER JOIN ${users} ON ${users.id} = ${sessions.userId} WHERE ${sessions.id} IN (${list})`,
+  )) as unknown as [{ present: number | string; ended: number | string }[]];
+  const row = rows[0];
+  return Number(row?.present) === ids.length && Number(row?.ended) === 0;
 }
 
 /** Marks the matching live sessions ended; returns the ids it ended. */
