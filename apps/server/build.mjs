@@ -11,6 +11,7 @@
 // naming any that is not, rather than shipping a server that cannot start.
 import { builtinModules } from "node:module";
 import { cpSync, readFileSync, rmSync } from "node:fs";
+import { URL } from "node:url";
 import { build } from "esbuild";
 
 const here = new URL(".", import.meta.url);
