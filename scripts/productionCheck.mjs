@@ -169,7 +169,7 @@ async function waitUntilReady(server, origin) {
   fail(`the server was not ready within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
-/** Drops the check's database; a failure to is reported, not thrown, so it hides no earlier one. */
+/** Drops the check's database; a failure to drop is reported, not thrown, so it hides no earlier failure. */
 async function dropDatabase(mysqlServer, databaseUrl) {
   try {
     const connection = await mysql.createConnection({ uri: mysqlServer.toString(), connectTimeout: 5_000 });
