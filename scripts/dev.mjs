@@ -2,8 +2,9 @@
 // Runs all of Convoy for a user: the server (which migrates and seeds MySQL, or starts a
 // private MariaDB under .data/ when none answers), the three apps and the simulator.
 //
-//   pnpm dev                  development: Vite dev servers with hot reload
-//   pnpm start                production: builds the apps, the server serves them
+//   pnpm dev                  development: the server from source (tsx watch), Vite dev servers with hot reload
+//   pnpm start                the production build: compiles the server and the apps, and runs
+//                             `node apps/server/dist/main.js`, which serves the apps
 //   ... --no-simulator        without the simulated drivers
 //
 // Ports: PORT (default 3000) for the server; APP_PORT (default 5173) for the dispatcher's
@@ -176,14 +177,17 @@ if (await portInUse(port)) {
 const serverEnv = { PORT: String(port), JWT_SECRET: localJwtSecret() };
 const devOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`, ...apps.map((app) => `http://localhost:${app.port}`)];
 if (production) {
-  console.log("Building the apps…");
-  const built = await step("pnpm", ["turbo", "run", "build", ...apps.map((app) => `--filter=@convoy/${app.name}`)]);
+  console.log("Building the server and the apps…");
+  const built = await step("pnpm", ["turbo", "run", "build", ...["server", ...apps.map((app) => app.name)].map((name) => `--filter=@convoy/${name}`)]);
   if (stopping) await stopping;
   if (built !== 0) process.exit(built);
   const staticDir = join(root, ".cache/apps");
   rmSync(staticDir, { recursive: true, force: true });
   for (const app of apps) cpSync(join(root, `apps/${app.name}/dist`), join(staticDir, app.name), { recursive: true });
-  run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "start"], { ...serverEnv, NODE_ENV: "production", STATIC_DIR: staticDir });
+  // NODE_ENV is left as it is: on this machine the server keeps development's database
+  // fallback (a private MariaDB under .data/), which NODE_ENV=production turns off.
+  const servedOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  run("server", process.execPath, ["apps/server/dist/main.js"], { ...serverEnv, STATIC_DIR: staticDir, ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? servedOrigins.join(",") });
 } else {
   run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "dev"], { ...serverEnv, ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? devOrigins.join(",") });
   for (const app of apps) {

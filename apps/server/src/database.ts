@@ -22,6 +22,11 @@ export interface PrepareDatabaseOptions {
   seed: boolean;
   /** For the serving pool; migrations run on a pool of their own with no statement timeout. */
   timeouts?: DatabaseTimeouts;
+  /**
+   * Folder of the committed migrations.
+   * @default @convoy/db's drizzle/
+   */
+  migrationsFolder?: string;
 }
 
 /**
@@ -50,7 +55,7 @@ export async function prepareDatabase(url: string, options: PrepareDatabaseOptio
   const setup = createDb(url, { connectionLimit: 4, connectTimeoutMs: options.timeouts?.connectTimeoutMs, acquireTimeoutMs: 0, statementTimeoutMs: 0 });
   let seeded = false;
   try {
-    await migrate(setup.db);
+    await migrate(setup.db, { migrationsFolder: options.migrationsFolder });
     seeded = options.seed ? await seed(setup.db) : false;
   } finally {
     await setup.close();

@@ -9,7 +9,10 @@ const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().default("0.0.0.0"),
-    /** Unset: @convoy/db's DEFAULT_DATABASE_URL if a MySQL answers there, else a private MariaDB under .data/. */
+    /**
+     * Unset: @convoy/db's DEFAULT_DATABASE_URL if a MySQL answers there, else a private MariaDB
+     * under .data/. Required when NODE_ENV=production, which never starts a database of its own.
+     */
     DATABASE_URL: z
       .string()
       .refine((url) => url.startsWith("mysql://"), "DATABASE_URL must start with mysql://")
@@ -67,6 +70,12 @@ const envSchema = z
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
     message: "JWT_SECRET must be set in production",
     path: ["JWT_SECRET"],
+  })
+  .refine((env) => env.NODE_ENV !== "production" || env.DATABASE_URL !== undefined, {
+    message:
+      "must be set when NODE_ENV=production (production never starts a database of its own): " +
+      "mysql://USER:PASSWORD@HOST:3306/DATABASE, a MySQL 8 or MariaDB database in which USER may create and alter tables (migrations run at start)",
+    path: ["DATABASE_URL"],
   });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin } from "@convoy/db";
 import { allowedOrigins, loadEnv } from "./env";
@@ -9,8 +10,13 @@ import { createBus } from "./bus";
 import { startConvoyServer } from "./server";
 
 const privateMysqlDir = fileURLToPath(new URL("../../../.data", import.meta.url));
+/** Built (dist/main.js), the migrations sit beside the server (see build.mjs); from source, @convoy/db's own are used. */
+const builtMigrations = fileURLToPath(new URL("./drizzle", import.meta.url));
 
-/** With no DATABASE_URL: the default one if a MySQL answers there, else a private MariaDB under .data/. */
+/**
+ * With no DATABASE_URL, in development only (env.ts refuses production without one): the
+ * default one if a MySQL answers there, else a private MariaDB under .data/.
+ */
 async function localDatabaseUrl(): Promise<string> {
   const url = new URL(DEFAULT_DATABASE_URL);
   if (await isPortOpen(url.hostname, Number(url.port || 3306))) return DEFAULT_DATABASE_URL;
@@ -30,6 +36,7 @@ async function main() {
   const databaseUrl = env.DATABASE_URL ?? (await localDatabaseUrl());
   const { handle, seeded } = await prepareDatabase(databaseUrl, {
     seed: true,
+    migrationsFolder: existsSync(builtMigrations) ? builtMigrations : undefined,
     timeouts: {
       connectTimeoutMs: env.MYSQL_CONNECT_TIMEOUT_MS,
       acquireTimeoutMs: env.MYSQL_ACQUIRE_TIMEOUT_MS,

@@ -37,6 +37,15 @@ function processes(): Proc[] {
   return list;
 }
 
+/** A process's command line, as its arguments. */
+function commandOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 function descendants(rootPid: number): Proc[] {
   const all = processes();
   const found: Proc[] = [];
@@ -80,8 +89,8 @@ interface DevRun {
 const runs: DevRun[] = [];
 const ownGroup = Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[2]);
 
-function startDev(env: Record<string, string>, ports: { port: number; appPort: number }): DevRun {
-  const child = spawn(process.execPath, [devScript], {
+function startDev(env: Record<string, string>, ports: { port: number; appPort: number }, args: string[] = []): DevRun {
+  const child = spawn(process.execPath, [devScript, ...args], {
     cwd: repoRoot,
     env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, PORT: String(ports.port), APP_PORT: String(ports.appPort), SIM_DRIVERS: "2", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -191,4 +200,28 @@ describe("pnpm dev (scripts/dev.mjs)", () => {
     expect(running.filter((proc) => processes().some((alive) => alive.pid === proc.pid && alive.pgid === proc.pgid))).toEqual([]);
     expect(await leftovers(run)).toEqual({ stillRunning: [], heldPorts: [] });
   }, 300_000);
+
+  it("pnpm start (--prod) runs the compiled server with node, serving the built apps, and SIGTERM stops everything", async () => {
+    const ports = await freePorts();
+    const run = startDev({ DATABASE_URL: (await database).url }, ports, ["--prod"]);
+    // The build comes first: turbo replays what is cached, else compiles the server and the apps.
+    await until(
+      () => fetch(`http://127.0.0.1:${ports.port}/healthz`).then((response) => response.ok, () => false),
+      240_000,
+      "the server's /healthz",
+      run,
+    );
+    for (const name of APPS) {
+      const page = await fetch(`http://127.0.0.1:${ports.port}/${name}/`);
+      expect([page.status, page.headers.get("content-type"), (await page.text()).includes("<script")]).toEqual([200, "text/html; charset=utf-8", true]);
+    }
+    await until(() => run.output().includes("simulator: 2 drivers moving"), 60_000, "the simulator", run);
+    const running = descendants(run.child.pid!);
+    expect(running.map((proc) => commandOf(proc.pid))).toContainEqual([process.execPath, "apps/server/dist/main.js"]);
+
+    run.child.kill("SIGTERM");
+    const { code } = await exitWithin(run, 30_000);
+    expect(code).toBe(0);
+    expect(await leftovers(run)).toEqual({ stillRunning: [], heldPorts: [] });
+  }, 360_000);
 });

@@ -3,11 +3,18 @@ import { migrate as drizzleMigrate } from "drizzle-orm/mysql2/migrator";
 import { createConnection } from "mysql2/promise";
 import type { Database } from "./client";
 
-const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+export interface MigrateOptions {
+  /**
+   * Folder of the committed drizzle-kit migrations. A bundle that compiles this package in
+   * (apps/server's dist/main.js) ships a copy of them and passes its folder.
+   * @default this package's drizzle/
+   */
+  migrationsFolder?: string;
+}
 
 /** Applies the committed drizzle-kit migrations that have not run yet. */
-export async function migrate(db: Database): Promise<void> {
-  await drizzleMigrate(db, { migrationsFolder });
+export async function migrate(db: Database, options: MigrateOptions = {}): Promise<void> {
+  await drizzleMigrate(db, { migrationsFolder: options.migrationsFolder ?? fileURLToPath(new URL("../drizzle", import.meta.url)) });
 }
 
 /** Runs `statement(name)` on the server of `url`, connected without selecting its database. */
