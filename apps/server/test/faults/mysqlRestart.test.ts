@@ -72,7 +72,7 @@ describe("MySQL restart under load", () => {
     expect(new Set(whileDown.map((attempt) => attempt.outcome))).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
     // Not ready (the balancer moves off), yet alive (nothing restarts the process).
     const readiness = await fetch(`${server.url}/readyz`);
-    expect({ status: readiness.status, body: (await readiness.json()) as unknown }).toMatchObject({ status: 503, body: { ok: false, mysql: "down" } });
+    expect({ status: readiness.status, body: await readiness.json() }).toMatchObject({ status: 503, body: { ok: false, mysql: "down" } });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
     await mysql.start();
