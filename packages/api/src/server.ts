@@ -6,12 +6,7 @@
 export { appRouter } from "./root";
 export { createContext, type HttpExchange } from "./trpc";
 export { createServices, type ConvoyServices, type ServiceObservers, type ServicesConfig } from "./createServices";
-export type { CallObserver, CallTransport } from "./lib/callStats";
-export type { EventPumpStats, EventWriteObserver } from "./events/pump";
-export type { TrackingStats } from "./tracking/service";
-export type { FleetFeedStats } from "./tracking/fleetFeed";
-export type { TripWatchStats } from "./trips/tripWatch";
-export type { RateLimitName } from "./lib/rateLimits";
+export type { CallTransport } from "./lib/callStats";
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export { SocketBacklog, BACKLOG_CLOSE_CODE, type ConnectionBacklog, type SocketBacklogOptions } from "./lib/socketBacklog";
