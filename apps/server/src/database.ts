@@ -1,4 +1,4 @@
-import { createDb, ensureDatabase, migrate, seed, type CreateDbOptions, type DbHandle } from "@convoy/db";
+import { createDb, ensureDatabase, migrateUnderLock, MigrationLockTimeoutError, seed, type CreateDbOptions, type DbHandle } from "@convoy/db";
 
 /** A start-up problem with one line that tells the operator what to do. */
 export class StartupError extends Error {}
@@ -20,7 +20,7 @@ export type DatabaseTimeouts = Pick<CreateDbOptions, "connectTimeoutMs" | "acqui
 export interface PrepareDatabaseOptions {
   /** Seed demo accounts into an empty database. */
   seed: boolean;
-  /** For the serving pool; migrations run on a pool of their own with no statement timeout. */
+  /** For the serving pool; migrations run on a connection of their own with no statement timeout. */
   timeouts?: DatabaseTimeouts;
   /**
    * Folder of the committed migrations.
@@ -31,8 +31,10 @@ export interface PrepareDatabaseOptions {
 
 /**
  * Makes the database ready: creates it if this user may, applies pending migrations and
- * seeds demo accounts into an empty database. Failures become a `StartupError` whose
- * message is the one line to print. Returns the serving pool.
+ * seeds demo accounts into an empty database, both under MySQL's named migration lock
+ * (`migrateUnderLock`), so instances starting together apply each migration once and seed
+ * once. Failures become a `StartupError` whose message is the one line to print. Returns
+ * the serving pool.
  */
 export async function prepareDatabase(url: string, options: PrepareDatabaseOptions): Promise<{ handle: DbHandle; seeded: boolean }> {
   const target = describeTarget(url);
@@ -51,14 +53,18 @@ export async function prepareDatabase(url: string, options: PrepareDatabaseOptio
     // No CREATE privilege is fine if the database already exists; migrate will tell.
     if (code !== "ER_DBACCESS_DENIED_ERROR" && code !== "ER_SPECIFIC_ACCESS_DENIED_ERROR") throw error;
   }
-  // A migration may rebuild a large table: it gets all the time it needs.
-  const setup = createDb(url, { connectionLimit: 4, connectTimeoutMs: options.timeouts?.connectTimeoutMs, acquireTimeoutMs: 0, statementTimeoutMs: 0 });
   let seeded = false;
   try {
-    await migrate(setup.db, { migrationsFolder: options.migrationsFolder });
-    seeded = options.seed ? await seed(setup.db) : false;
-  } finally {
-    await setup.close();
+    await migrateUnderLock(url, {
+      connectTimeoutMs: options.timeouts?.connectTimeoutMs,
+      migrationsFolder: options.migrationsFolder,
+      whileLocked: async (db) => {
+        if (options.seed) seeded = await seed(db);
+      },
+    });
+  } catch (error) {
+    if (error instanceof MigrationLockTimeoutError) throw new StartupError(error.message);
+    throw error;
   }
   return { handle: createDb(url, { connectionLimit: 20, ...options.timeouts }), seeded };
 }

@@ -51,7 +51,7 @@ const envSchema = z
     SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(2_592_000),
     /** How often each instance re-reads the sessions it holds from MySQL (ms): bounds revocation when Redis is down. */
     SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
-    /** On SIGTERM, keep serving this long with health red before closing the listener (ms). */
+    /** On SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (ms). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** Longest wait for a new MySQL connection (TCP connect and handshake), in ms. */
     MYSQL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
@@ -59,12 +59,14 @@ const envSchema = z
     MYSQL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
     /** Longest wait for MySQL to answer one statement before its connection is closed, in ms; 0 waits for ever. */
     MYSQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
-    /** Longest /healthz waits for MySQL before answering 503 "mysql: timeout", in ms (under 1 s). */
+    /** Longest /readyz waits for MySQL and for the bus before reporting that one "timeout", in ms (under 1 s). */
     HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(50).max(900).default(500),
     /** Unread bytes a WebSocket reader may leave before its streams hold back (conflate or wait). */
     SOCKET_UNREAD_LIMIT_BYTES: z.coerce.number().int().min(4_096).default(65_536),
     /** Events a durable subscription may have waiting for a slow reader before its socket is closed (1013) to resume. */
     DURABLE_BACKLOG_EVENTS: z.coerce.number().int().min(100).default(5_000),
+    /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
+    METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -56,6 +56,7 @@ async function main() {
     staticDir: env.STATIC_DIR,
     drainDelayMs: env.SHUTDOWN_DELAY_MS,
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,

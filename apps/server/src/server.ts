@@ -18,6 +18,7 @@ import {
   sharedJsonEncoder,
   type ApiServices,
   type Bus,
+  type CallTransport,
   type PositionSocketOptions,
   type HttpExchange,
   type SocketBacklogOptions,
@@ -33,7 +34,10 @@ import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings"
 import { SocketCallBudgets } from "./budgets/socketCalls";
 import { createHttpQueryHandler } from "./httpQueries";
 import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
+import { requestFields, requestLogger } from "./logger";
+import { ServerMetrics } from "./metrics";
 import { isOriginAllowed } from "./origin";
+import { readinessChecker } from "./readiness";
 import { serveStaticApp } from "./static";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
@@ -55,15 +59,17 @@ export interface ConvoyServerConfig {
   staticDir?: string;
   rateLimits?: RateLimitSettings;
   /**
-   * How long SIGTERM keeps serving (health red, `Connection: close` on every response) before
+   * How long SIGTERM keeps serving (/readyz 503, `Connection: close` on every response) before
    * it stops accepting, so a load balancer can notice. @default 0 (ms)
    */
   drainDelayMs?: number;
   /**
-   * How long /healthz waits for MySQL's answer before it answers 503 `mysql: "timeout"`, so a
-   * health check never outlasts a balancer's own timeout. @default 500 (ms)
+   * How long /readyz waits for MySQL's and the bus's answers before it reports that one
+   * `"timeout"`, so a probe never outlasts a balancer's own timeout. @default 500 (ms)
    */
   healthCheckTimeoutMs?: number;
+  /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. @default unset (open) */
+  metricsToken?: string;
   /** How long SIGTERM waits for sockets to leave before closing them. @default 5_000 (ms) */
   drainTimeoutMs?: number;
   /** How long a user stays online after their last socket closes. @default 30_000 (ms) */
@@ -139,37 +145,13 @@ function tokenFromConnectionParams(params: Record<string, string | undefined> | 
 }
 
 /**
- * MySQL as /healthz reports it: answering, refusing, or not answering within `timeoutMs`.
- * Checks that arrive while one is in flight share its `SELECT 1`, so a balancer polling a
- * frozen MySQL holds one pool connection, not one per poll.
- */
-function mysqlChecker(database: DbHandle, timeoutMs: number): () => Promise<"up" | "down" | "timeout"> {
-  let inFlight: Promise<"up" | "down"> | null = null;
-  return () => {
-    inFlight ??= database.pool.query("SELECT 1").then(
-      () => "up" as const,
-      () => "down" as const,
-    );
-    const check = inFlight;
-    void check.finally(() => {
-      if (inFlight === check) inFlight = null;
-    });
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      void check.then((state) => {
-        clearTimeout(timer);
-        resolve(state);
-      });
-    });
-  };
-}
-
-/**
  * Starts Convoy's HTTP + WebSocket server on one port over the services of `createServices`:
  * routes HTTP, upgrades sockets, and on shutdown drains them before stopping the services.
  */
 export async function startConvoyServer(config: ConvoyServerConfig): Promise<RunningServer> {
   const { database, logger } = config;
+  const metrics = new ServerMetrics();
+  const logCalls = logger.isLevelEnabled("debug");
   const { services, stop: stopServices } = await createServices({
     db: database.db,
     logger,
@@ -187,11 +169,20 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
     durableBacklogEvents: config.durableBacklogEvents,
+    observers: {
+      eventWrite: metrics.observers.eventWrite,
+      call: (procedure, type, transport, seconds) => {
+        metrics.observers.call?.(procedure, type, transport, seconds);
+        if (logCalls) logger.debug({ procedure, type, transport, ms: Math.round(seconds * 100_000) / 100 }, "call");
+      },
+    },
   });
   const { sessions, presence, tracking } = services;
 
-  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
-    if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
+  type ErrorInfo = { error: { code: string; message: string; cause?: unknown }; path?: string };
+  const onError = (transport: CallTransport) => ({ error, path }: ErrorInfo) => {
+    metrics.callFailed(error.code, transport);
+    if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path, transport }, "procedure failed");
   };
 
   const callBudgets = resolveCallBudgets(config.callBudgets);
@@ -207,19 +198,20 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     basePath: "/trpc/",
     maxBodySize: MAX_PAYLOAD_BYTES,
     createContext: ({ req, res }) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
-    onError,
+    onError: onError("http"),
   });
   // GETs of queries skip the adapter's Fetch Request/Response round trip; the rest go to it.
   const httpQueries = createHttpQueryHandler({
     router: appRouter,
     createContext: (req, res) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
-    onError,
+    onError: onError("http"),
   });
 
-  const checkMysql = mysqlChecker(database, config.healthCheckTimeoutMs ?? 500);
-  let healthy = true;
   let draining = false;
+  const checkReadiness = readinessChecker(database, services.bus, config.healthCheckTimeoutMs ?? 500, () => draining);
+  const logRequest = requestLogger(logger);
   const httpServer: Server = createServer((request, response) => {
+    logRequest?.(request, response);
     if (draining) response.setHeader("connection", "close");
     const path = request.url ?? "/";
     if (path.startsWith("/trpc/")) {
@@ -227,12 +219,21 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       else if (!httpCallBudget.refuse(request, response) && !httpQueries(request, response)) trpcHttp(request, response);
       return;
     }
+    // Liveness: the process answers. Nothing outside it is asked, so MySQL or Redis being
+    // away never gets a healthy instance restarted; that is what /readyz reports.
     if (path === "/healthz") {
-      void checkMysql().then((mysql) => {
-        const ok = healthy && mysql === "up";
-        response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-        response.end(JSON.stringify({ ok, mysql }));
+      response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    if (path === "/readyz") {
+      void checkReadiness().then((readiness) => {
+        response.writeHead(readiness.ok ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify(readiness));
       });
+      return;
+    }
+    if (path === "/metrics") {
+      metrics.serve(request, response, config.metricsToken);
       return;
     }
     const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);
@@ -246,6 +247,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       });
   });
 
+  let socketsShed = 0;
+  const socketBacklogOptions: SocketBacklogOptions = { ...config.socketBacklog, onShed: () => (socketsShed += 1) };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const wssHandler = applyWSSHandler({
     wss,
@@ -253,10 +256,10 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     // A fleet frame goes to every dispatcher: stringify it once, not once per socket.
     experimental_encoder: sharedJsonEncoder,
-    onError,
+    onError: onError("ws"),
     async createContext({ res, info }) {
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- `res` is our `ws` socket, as below
-      const backlog = new SocketBacklog(res, config.socketBacklog);
+      const backlog = new SocketBacklog(res, socketBacklogOptions);
       const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog });
       const { session } = context;
       // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
@@ -326,10 +329,42 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     }
     if (isTrpc) {
       wss.handleUpgrade(request, socket, head, (ws) => {
+        logSocket(ws, "trpc", request);
         socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
         wss.emit("connection", ws, request);
       });
-    } else positionWss.handleUpgrade(request, socket, head, (ws) => positionSockets.accept(ws));
+    } else {
+      positionWss.handleUpgrade(request, socket, head, (ws) => {
+        logSocket(ws, "position", request);
+        positionSockets.accept(ws);
+      });
+    }
+  });
+
+  /** A debug line when a socket opens and when it closes, with its close code and lifetime. */
+  function logSocket(ws: WebSocket, kind: "trpc" | "position", request: IncomingMessage): void {
+    if (!logger.isLevelEnabled("debug")) return;
+    const openedAt = performance.now();
+    logger.debug({ kind, req: requestFields(request) }, "socket opened");
+    ws.once("close", (code: number) => {
+      logger.debug({ kind, code, remoteAddress: request.socket.remoteAddress, ms: Math.round(performance.now() - openedAt) }, "socket closed");
+    });
+  }
+
+  metrics.watch({
+    services,
+    database,
+    bus: services.bus,
+    openSockets: () => ({ trpc: wss.clients.size, position: positionWss.clients.size }),
+    positionMessagesRefused: () => positionSockets.rateLimitedMessages,
+    callBudgets: () => ({
+      httpBatches: httpCallBudget.refusedBatches,
+      httpCalls: httpCallBudget.refusedOverBudget,
+      wsFrames: socketCallBudgets.refusedFrames,
+      wsClosed: socketCallBudgets.closedSockets,
+    }),
+    socketsShed: () => socketsShed,
+    draining: () => draining,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -340,9 +375,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   let shuttingDown: Promise<void> | null = null;
   async function shutdown(): Promise<void> {
-    // Health turns red and every response asks its client to reconnect, so a balancer and
-    // keep-alive pools move off this instance before the listener goes away.
-    healthy = false;
+    // Readiness turns red and every response asks its client to reconnect, so a balancer and
+    // keep-alive pools move off this instance before the listener goes away. Liveness stays
+    // green: the instance is busy draining, not broken.
     draining = true;
     if (config.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
     // Stop accepting first, so sockets told to reconnect land on another instance.

@@ -9,10 +9,13 @@ const t = useTestServer({ rateLimits: { mutationPoints: 5, mutationWindowSeconds
 const wsUrl = () => `${t.url.replace("http", "ws")}/trpc`;
 
 describe("transport", () => {
-  it("answers /healthz after pinging MySQL", async () => {
-    const response = await fetch(`${t.url}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, mysql: "up" });
+  it("answers /healthz for the process alone, and /readyz after pinging MySQL and the bus", async () => {
+    const live = await fetch(`${t.url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, mysql: "up", bus: "up", draining: false });
   });
 
   it("refuses a WebSocket upgrade from a disallowed Origin", async () => {

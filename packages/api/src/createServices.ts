@@ -7,7 +7,8 @@ import { recordOfferActivity } from "./chat/offerActivity";
 import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
-import { EventPump } from "./events/pump";
+import { EventPump, type EventWriteObserver } from "./events/pump";
+import { CallStats, type CallObserver } from "./lib/callStats";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
 import { PresenceService, type PresenceOptions } from "./presence/service";
@@ -41,6 +42,16 @@ export interface ServicesConfig {
    * socket is shed (the pump's `subscriberBufferLimit`). @default 5_000
    */
   durableBacklogEvents?: number;
+  /** Timings the server records as metrics; none by default. */
+  observers?: ServiceObservers;
+}
+
+/** Where the services report timings; each is called once per call or commit, never per delivery. */
+export interface ServiceObservers {
+  /** Each finished query and mutation; see `CallObserver`. */
+  call?: CallObserver;
+  /** Each committed transaction that wrote events; see `EventWriteObserver`. */
+  eventWrite?: EventWriteObserver;
 }
 
 export interface ConvoyServices {
@@ -62,7 +73,10 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const bus = config.bus ?? createInProcessBus();
   // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
   const commitHooks: CommitHook[] = [recordOfferActivity];
-  const pump = new EventPump(db, bus, logger, { subscriberBufferLimit: config.durableBacklogEvents });
+  const pump = new EventPump(db, bus, logger, {
+    subscriberBufferLimit: config.durableBacklogEvents,
+    onEventWrite: config.observers?.eventWrite,
+  });
   await pump.start();
   const tokens = createTokenService(config.jwtSecret, { accessTtlSeconds: config.accessTokenTtlSeconds });
   // Listens for ended sessions on the bus and re-reads held ones from MySQL every second.
@@ -87,6 +101,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     tracking,
     presence,
     trips,
+    calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
   const offerSweeper = startOfferSweeper(services);

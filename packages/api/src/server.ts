@@ -5,7 +5,8 @@
  */
 export { appRouter } from "./root";
 export { createContext, type HttpExchange } from "./trpc";
-export { createServices, type ConvoyServices, type ServicesConfig } from "./createServices";
+export { createServices, type ConvoyServices, type ServiceObservers, type ServicesConfig } from "./createServices";
+export type { CallTransport } from "./lib/callStats";
 export type { ApiServices } from "./services";
 export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export { SocketBacklog, BACKLOG_CLOSE_CODE, type ConnectionBacklog, type SocketBacklogOptions } from "./lib/socketBacklog";

@@ -4,6 +4,7 @@ import type { TokenService } from "./auth/tokens";
 import type { Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
 import type { EventPump } from "./events/pump";
+import type { CallStats } from "./lib/callStats";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
 import type { TypingTracker } from "./chat/typing";
@@ -29,4 +30,6 @@ export interface ApiServices {
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;
+  /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
+  calls: CallStats;
 }

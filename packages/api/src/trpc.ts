@@ -3,6 +3,7 @@ import type { SessionEndReason, UserRole } from "@convoy/db";
 import { sessionEndedMessage } from "./auth/endReasons";
 import type { Session } from "./auth/sessionRegistry";
 import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
+import type { CallTransport } from "./lib/callStats";
 import type { ConnectionBacklog } from "./lib/socketBacklog";
 import { consumeOrThrow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
@@ -99,15 +100,20 @@ export const createCallerFactory = t.createCallerFactory;
 
 /**
  * Turns "MySQL is down" into a retryable 503 instead of a 500, for a call's result and for
- * anything a subscription throws later; other results pass through.
+ * anything a subscription throws later; other results pass through. A subscription's
+ * stream is counted open in `CallStats` while it is iterated.
  */
 function withDatabaseAvailability<R extends { ok: boolean; error?: { cause?: unknown }; data?: unknown }>(
+  ctx: Context,
+  path: string,
   type: string,
   result: R,
 ): R {
   if (!result.ok && isDatabaseUnavailable(result.error?.cause)) throw databaseUnavailable(result.error);
   if (type === "subscription" && result.ok && isAsyncIterable(result.data)) {
-    return { ...result, data: withDatabaseErrors(result.data) };
+    const { calls } = ctx.services;
+    const lifetime = { opened: () => calls.subscriptionOpened(path), closed: () => calls.subscriptionClosed(path) };
+    return { ...result, data: withDatabaseErrors(result.data, lifetime) };
   }
   return result;
 }
@@ -116,7 +122,20 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }
 
-const databaseAvailability = t.middleware(async ({ type, next }) => withDatabaseAvailability(type, await next()));
+const transportOf = (ctx: Context): CallTransport => (ctx.http ? "http" : "ws");
+
+// Every procedure goes through exactly one of the middlewares below, which also times the
+// call: a middleware of its own would be one more level of tRPC's per-call copying (see
+// `authedProcedure`).
+
+const databaseAvailability = t.middleware(async ({ ctx, type, path, next }) => {
+  const startedAt = performance.now();
+  try {
+    return withDatabaseAvailability(ctx, path, type, await next());
+  } finally {
+    ctx.services.calls.finished(path, type, transportOf(ctx), startedAt);
+  }
+});
 
 export const publicProcedure = t.procedure.use(databaseAvailability);
 
@@ -158,7 +177,7 @@ async function requireSession(ctx: Context, type: string, meta: ProcedureMeta | 
 
 /** Spends one point of `userId`'s mutation budget, or throws TOO_MANY_REQUESTS. */
 export function spendMutationBudget(services: Pick<ApiServices, "limits">, userId: number): Promise<void> {
-  return consumeOrThrow(services.limits.mutation, String(userId), "requests");
+  return consumeOrThrow(services.limits, "mutation", String(userId), "requests");
 }
 
 /**
@@ -178,12 +197,17 @@ async function chargeFailedKeyedCall(ctx: Context, userId: number): Promise<void
  * (and context) at every middleware level; with tRPC's published object-spread helper that
  * copying costs a sixth of the server's CPU under the fleet benchmark (see bench/README.md).
  */
-export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next }) => {
-  const session = await requireSession(ctx, type, meta);
-  const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
-  // Checked here rather than inside: no await on the hot path of every other call.
-  if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-  return withDatabaseAvailability(type, result);
+export const authedProcedure = t.procedure.use(async ({ ctx, type, path, meta, next }) => {
+  const startedAt = performance.now();
+  try {
+    const session = await requireSession(ctx, type, meta);
+    const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
+    // Checked here rather than inside: no await on the hot path of every other call.
+    if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
+    return withDatabaseAvailability(ctx, path, type, result);
+  } finally {
+    ctx.services.calls.finished(path, type, transportOf(ctx), startedAt);
+  }
 });
 
 /**
@@ -192,17 +216,22 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, meta, next })
  * position report every second).
  */
 function roleProcedure<R extends UserRole>(role: R) {
-  return t.procedure.use(async ({ ctx, type, meta, next }) => {
-    const session = await requireSession(ctx, type, meta);
-    if (session.role !== role) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `Only a ${role} can do this; you are signed in as a ${session.role}`,
-      });
+  return t.procedure.use(async ({ ctx, type, path, meta, next }) => {
+    const startedAt = performance.now();
+    try {
+      const session = await requireSession(ctx, type, meta);
+      if (session.role !== role) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Only a ${role} can do this; you are signed in as a ${session.role}`,
+        });
+      }
+      const result = await next({ ctx: { session, user: { id: session.userId, role } } });
+      if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
+      return withDatabaseAvailability(ctx, path, type, result);
+    } finally {
+      ctx.services.calls.finished(path, type, transportOf(ctx), startedAt);
     }
-    const result = await next({ ctx: { session, user: { id: session.userId, role } } });
-    if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
-    return withDatabaseAvailability(type, result);
   });
 }
 

@@ -56,3 +56,34 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
   const db = drizzle(pool, { schema, mode: "default" });
   return { db, pool, close: () => pool.end() };
 }
+
+/** How a pool's connections are used at one moment. */
+export interface PoolUse {
+  /** Connections open (in use or idle). */
+  open: number;
+  /** Open connections idle in the pool. */
+  free: number;
+  /** Callers waiting for a connection. */
+  queued: number;
+  /** Most connections the pool opens. */
+  limit: number;
+}
+
+/** The parts of mysql2's callback pool read by `poolUse`; its queues have a `length`. */
+interface CorePoolState {
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+  config: { connectionLimit: number };
+}
+
+/** Reads `pool`'s use from mysql2's own queues: no query, no allocation beyond the result. */
+export function poolUse(pool: Pool): PoolUse {
+  const core = (pool as unknown as { pool: CorePoolState }).pool;
+  return {
+    open: core._allConnections.length,
+    free: core._freeConnections.length,
+    queued: core._connectionQueue.length,
+    limit: core.config.connectionLimit,
+  };
+}

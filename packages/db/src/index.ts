@@ -1,7 +1,15 @@
 export * from "drizzle-orm/sql";
-export { createDb, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions } from "./client";
+export { createDb, poolUse, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions, type PoolUse } from "./client";
 export { ACQUIRE_TIMEOUT_CODE, STATEMENT_TIMEOUT_CODE } from "./poolTimeouts";
-export { migrate, ensureDatabase, dropDatabase } from "./migrate";
+export {
+  migrate,
+  migrateUnderLock,
+  migrationLockName,
+  MigrationLockTimeoutError,
+  ensureDatabase,
+  dropDatabase,
+  type MigrateUnderLockOptions,
+} from "./migrate";
 export { seed } from "./seed";
 export { demoLogin, demoLogins, DEMO_ACCOUNT_COUNTS, DEMO_CITY, DEMO_PASSWORDS, type DemoLogin } from "./demoAccounts";
 export { DEFAULT_DATABASE_URL, serverUrl } from "./databaseUrl";

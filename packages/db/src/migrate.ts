@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/mysql2";
 import { migrate as drizzleMigrate } from "drizzle-orm/mysql2/migrator";
-import { createConnection } from "mysql2/promise";
+import { createConnection, type RowDataPacket } from "mysql2/promise";
 import type { Database } from "./client";
+import * as schema from "./schema";
 
 export interface MigrateOptions {
   /**
@@ -12,9 +15,74 @@ export interface MigrateOptions {
   migrationsFolder?: string;
 }
 
+const defaultMigrationsFolder = () => fileURLToPath(new URL("../drizzle", import.meta.url));
+
 /** Applies the committed drizzle-kit migrations that have not run yet. */
 export async function migrate(db: Database, options: MigrateOptions = {}): Promise<void> {
-  await drizzleMigrate(db, { migrationsFolder: options.migrationsFolder ?? fileURLToPath(new URL("../drizzle", import.meta.url)) });
+  await drizzleMigrate(db, { migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder() });
+}
+
+export interface MigrateUnderLockOptions extends MigrateOptions {
+  /** Longest wait for another process to finish migrating, in seconds. @default 600 */
+  lockTimeoutSeconds?: number;
+  /** Longest wait for the connection's TCP connect and handshake, in ms. @default 3_000 */
+  connectTimeoutMs?: number;
+  /** More work that must not run twice at once (seeding), done on the locked connection after the migrations. */
+  whileLocked?: (db: Database) => Promise<void>;
+}
+
+/** Raised when another process held the migration lock for longer than `lockTimeoutSeconds`. */
+export class MigrationLockTimeoutError extends Error {}
+
+/**
+ * The named lock for migrating one database. Lock names are server-wide and at most 64
+ * characters, so a long database name is hashed.
+ */
+export function migrationLockName(databaseName: string): string {
+  const name = `convoy_migrate:${databaseName}`;
+  return name.length <= 64 ? name : `convoy_migrate:${createHash("sha256").update(databaseName).digest("hex").slice(0, 48)}`;
+}
+
+/**
+ * Applies pending migrations (and then `whileLocked`) while holding MySQL's named lock for
+ * this database, so processes starting together migrate one at a time: the first applies
+ * each migration, the others wait, then find nothing left to do.
+ *
+ * `GET_LOCK` belongs to the connection that took it, so everything runs on one dedicated
+ * connection (no pool), which holds the lock from the first statement to `RELEASE_LOCK`; if
+ * the process dies, MySQL releases the lock with the connection. No statement timeout: a
+ * migration may rebuild a large table.
+ */
+export async function migrateUnderLock(url: string, options: MigrateUnderLockOptions = {}): Promise<void> {
+  const databaseName = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+  const lock = migrationLockName(databaseName);
+  const timeoutSeconds = options.lockTimeoutSeconds ?? 600;
+  // The pool's settings (see `createDb`), so the seed writes dates as the server reads them.
+  const connection = await createConnection({
+    uri: url,
+    timezone: "Z",
+    connectTimeout: options.connectTimeoutMs ?? 3_000,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  });
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>("SELECT GET_LOCK(?, ?) AS acquired", [lock, timeoutSeconds]);
+    // 1: taken; 0: timed out; NULL: an error (the server was killed, say).
+    if (rows[0]?.acquired !== 1) {
+      throw new MigrationLockTimeoutError(
+        `Another process has held the migration lock "${lock}" for more than ${timeoutSeconds} s; is a migration stuck?`,
+      );
+    }
+    try {
+      const db = drizzle(connection, { schema, mode: "default" });
+      await drizzleMigrate(db, { migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder() });
+      await options.whileLocked?.(db);
+    } finally {
+      await connection.query("SELECT RELEASE_LOCK(?)", [lock]).catch(() => undefined);
+    }
+  } finally {
+    await connection.end().catch(() => undefined);
+  }
 }
 
 /** Runs `statement(name)` on the server of `url`, connected without selecting its database. */

@@ -42,6 +42,8 @@ export function callsInRequest(url: string): number {
  */
 export class HttpCallBudget {
   private readonly buckets = new Map<string, TokenBucket>();
+  private batchesRefused = 0;
+  private overBudgetRefused = 0;
 
   /**
    * @param sessionOf the session a bearer token names when its signature and expiry check
@@ -51,6 +53,16 @@ export class HttpCallBudget {
     private readonly budgets: CallBudgets,
     private readonly sessionOf: (token: string) => number | null,
   ) {}
+
+  /** Requests refused for carrying more than `maxBatchCalls` calls, since start. */
+  get refusedBatches(): number {
+    return this.batchesRefused;
+  }
+
+  /** Requests refused for being over their client's budget, since start. */
+  get refusedOverBudget(): number {
+    return this.overBudgetRefused;
+  }
 
   /**
    * Answers the request with a tRPC error and returns true when it is over budget; returns
@@ -68,11 +80,13 @@ export class HttpCallBudget {
     const calls = callsInRequest(request.url ?? "/");
     const { maxBatchCalls } = this.budgets;
     if (calls > maxBatchCalls) {
+      this.batchesRefused++;
       const message = `A batch may carry at most ${maxBatchCalls} calls; this one carries ${calls}. Send fewer calls per request.`;
       return { status: 400, headers: {}, body: JSON.stringify({ error: refusalShape("BAD_REQUEST", message) }) };
     }
     const bucket = this.bucketOf(this.clientKey(request));
     if (bucket.take(Date.now(), calls)) return null;
+    this.overBudgetRefused++;
     const retryInMs = Math.max(bucket.msUntilNext(), 1);
     const message = overBudgetMessage(this.budgets, retryInMs, "this client");
     return {

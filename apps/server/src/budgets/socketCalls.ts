@@ -83,12 +83,24 @@ function clientKeyOf(firstFrame: unknown, address: string): string {
 export class SocketCallBudgets {
   /** Client key → until when (epoch ms) its new sockets start with an empty bucket. */
   private readonly penalised = new Map<string, number>();
+  private framesRefused = 0;
+  private socketsClosed = 0;
 
   /** @param onClosed called when a socket is closed for its budget (for a log line). */
   constructor(
     private readonly budgets: CallBudgets,
     private readonly onClosed?: (address: string) => void,
   ) {}
+
+  /** Frames refused (answered TOO_MANY_REQUESTS, or a lone stop let through as a refusal), since start. */
+  get refusedFrames(): number {
+    return this.framesRefused;
+  }
+
+  /** Sockets closed with 1008 for calling past their budget, since start. */
+  get closedSockets(): number {
+    return this.socketsClosed;
+  }
 
   /** Starts counting `socket`'s frames; call before tRPC's handler gets the socket. */
   watch(socket: WebSocket, address: string): void {
@@ -134,8 +146,10 @@ export class SocketCallBudgets {
         refusals = 0;
       }
       refusals++;
+      this.framesRefused++;
       if (refusals > budgets.refusalsBeforeClose) {
         closed = true;
+        this.socketsClosed++;
         this.penalise(clientKey, now + budgets.refusalWindowMs);
         socket.close(OVER_BUDGET_CLOSE_CODE, "too many calls");
         this.onClosed?.(address);

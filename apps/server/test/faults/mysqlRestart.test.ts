@@ -70,13 +70,15 @@ describe("MySQL restart under load", () => {
     const whileDown = attempts.filter((attempt) => attempt.outcome !== "ok");
     expect(whileDown.length).toBeGreaterThan(0);
     expect(new Set(whileDown.map((attempt) => attempt.outcome))).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(503);
+    // Not ready (the balancer moves off), yet alive (nothing restarts the process).
+    const readiness = await fetch(`${server.url}/readyz`);
+    expect({ status: readiness.status, body: await readiness.json() }).toMatchObject({ status: 503, body: { ok: false, mysql: "down" } });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
     await mysql.start();
     // Recovers by itself: the same process serves again.
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${server.url}/healthz`).then((response) => response.ok, () => false);
+      const ok = await fetch(`${server.url}/readyz`).then((response) => response.ok, () => false);
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

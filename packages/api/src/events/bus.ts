@@ -16,6 +16,13 @@ export interface Bus {
    * `onReconnect`): until then this process hears nothing from the others.
    */
   onDisconnect: (handler: () => void) => () => void;
+  /**
+   * Resolves once the transport has answered a round trip and can deliver to this process;
+   * rejects otherwise. For readiness checks: the caller bounds the wait.
+   */
+  ping: () => Promise<void>;
+  /** Whether each of the transport's connections is up now, by name; empty for the in-process bus. */
+  connections: () => Record<string, boolean>;
   close: () => Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export function createInProcessBus(): Bus {
     },
     onReconnect: () => () => undefined,
     onDisconnect: () => () => undefined,
+    ping: () => Promise.resolve(),
+    connections: () => ({}),
     close: async () => handlers.clear(),
   };
 }

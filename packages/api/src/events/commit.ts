@@ -24,9 +24,11 @@ export interface CommitDeps {
 /**
  * Runs `work` in a transaction (retried whole on deadlock), then the commit hooks, writes
  * the events they all emitted in that same transaction, and publishes them only after the
- * commit, so no subscriber ever sees an event for a change that rolled back.
+ * commit, so no subscriber ever sees an event for a change that rolled back. The pump is
+ * told how long the transaction took, retries included (the event-write latency).
  */
 export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
+  const startedAt = performance.now();
   let stored: StoredEvent[] = [];
   const result = await withTransaction(deps.db, async (tx) => {
     const pending: NewEvent[] = [];
@@ -40,6 +42,6 @@ export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit:
     stored = await appendEvents(tx, pending);
     return value;
   });
-  deps.pump.publish(stored);
+  deps.pump.publish(stored, performance.now() - startedAt);
   return result;
 }

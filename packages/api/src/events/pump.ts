@@ -37,11 +37,30 @@ export interface PumpSubscription {
   unsubscribe: () => void;
 }
 
+/** Told once per transaction that wrote events: seconds from its start to its commit, and how many events. */
+export type EventWriteObserver = (seconds: number, events: number) => void;
+
 export interface EventPumpOptions {
   /** How often the log is polled for events whose live message was lost. @default 500 (ms) */
   pollIntervalMs?: number;
   /** Events a slow subscriber may fall behind before it is cut off. @default 5_000 */
   subscriberBufferLimit?: number;
+  /** Told about every committed transaction that wrote events (for the server's metrics); none by default. */
+  onEventWrite?: EventWriteObserver;
+}
+
+/** What the pump has done since it started, for the server's metrics. */
+export interface EventPumpStats {
+  /** The highest event id dispatched. */
+  watermark: number;
+  /** The highest event id known to exist (from the bus or the log); `watermark` when caught up. */
+  highestKnown: number;
+  /** Events this process committed and published. */
+  published: number;
+  /** Events handed to subscribers' queues (one event to three subscribers counts three). */
+  deliveries: number;
+  /** Catch-up reads of the log that failed (MySQL away). */
+  catchUpFailures: number;
 }
 
 /**
@@ -55,6 +74,10 @@ export interface EventPumpOptions {
  */
 export class EventPump {
   private watermark = 0;
+  private highestKnown = 0;
+  private published = 0;
+  private deliveries = 0;
+  private catchUpFailures = 0;
   /** Subscribers by `interestKey`; each subscriber is under exactly one key. */
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   /** Every dispatcher's viewer subscriptions again, for rows meant for all dispatchers. */
@@ -65,6 +88,7 @@ export class EventPump {
   private readonly disposers: (() => void)[] = [];
   private readonly pollIntervalMs: number;
   private readonly subscriberBufferLimit: number;
+  private readonly onEventWrite: EventWriteObserver | null;
 
   constructor(
     private readonly db: Database,
@@ -74,10 +98,12 @@ export class EventPump {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.subscriberBufferLimit = options.subscriberBufferLimit ?? 5_000;
+    this.onEventWrite = options.onEventWrite ?? null;
   }
 
   async start(): Promise<void> {
     this.watermark = await latestEventId(this.db);
+    this.highestKnown = this.watermark;
     this.disposers.push(
       this.bus.subscribe(channels.events, (message) => this.receive(message)),
       this.bus.onReconnect(() => void this.catchUp()),
@@ -99,9 +125,23 @@ export class EventPump {
     return this.watermark;
   }
 
-  /** Publishes events after their transaction committed. */
-  publish(events: StoredEvent[]): void {
-    if (events.length > 0) this.bus.publish(channels.events, events);
+  /** Counters since start; see `EventPumpStats`. */
+  get stats(): EventPumpStats {
+    const { watermark, published, deliveries, catchUpFailures } = this;
+    return { watermark, highestKnown: Math.max(this.highestKnown, watermark), published, deliveries, catchUpFailures };
+  }
+
+  /**
+   * Publishes events after their transaction committed. @param writeMs how long the
+   * transaction took from its start to its commit, for the metrics
+   */
+  publish(events: StoredEvent[], writeMs?: number): void {
+    const last = events.at(-1);
+    if (!last) return;
+    this.published += events.length;
+    if (last.id > this.highestKnown) this.highestKnown = last.id;
+    if (writeMs !== undefined) this.onEventWrite?.(writeMs / 1_000, events.length);
+    this.bus.publish(channels.events, events);
   }
 
   /**
@@ -153,6 +193,7 @@ export class EventPump {
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         } while (this.catchUpAgain);
       } catch (error) {
+        this.catchUpFailures++;
         this.logger.warn({ err: error }, "event catch-up failed; will retry");
         throw error;
       } finally {
@@ -167,6 +208,8 @@ export class EventPump {
   }
 
   private receive(events: StoredEvent[]): void {
+    const last = events.at(-1);
+    if (last && last.id > this.highestKnown) this.highestKnown = last.id;
     for (const event of events) {
       if (event.id <= this.watermark) continue;
       if (event.id !== this.watermark + 1 || this.catchUpRunning) {
@@ -180,10 +223,16 @@ export class EventPump {
   private dispatch(event: StoredEvent): void {
     if (event.id !== this.watermark + 1) return;
     this.watermark = event.id;
+    let delivered = 0;
     for (const group of this.audienceOf(event)) {
       if (!group) continue;
-      for (const subscriber of group) if (subscriber.matches(event)) subscriber.queue.push(event);
+      for (const subscriber of group) {
+        if (!subscriber.matches(event)) continue;
+        subscriber.queue.push(event);
+        delivered++;
+      }
     }
+    this.deliveries += delivered;
   }
 
   /** The subscriber groups an event can concern; disjoint, so nobody gets an event twice. */

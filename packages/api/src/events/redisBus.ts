@@ -109,6 +109,15 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       disconnectHandlers.add(handler);
       return () => disconnectHandlers.delete(handler);
     },
+    async ping() {
+      // A subscriber that is not connected hears nothing from the other instances, and the
+      // command connection (no offline queue) fails at once when it is down.
+      if (subscriber.status !== "ready") throw new Error(`the Redis subscriber is ${subscriber.status}`);
+      await Promise.all([publisher.ping(), commands.ping()]);
+    },
+    connections() {
+      return { publisher: publisher.status === "ready", subscriber: subscriber.status === "ready", commands: commands.status === "ready" };
+    },
     async close() {
       handlers.clear();
       reconnectHandlers.clear();

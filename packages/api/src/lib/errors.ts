@@ -78,21 +78,54 @@ export function databaseUnavailable(cause: unknown): TRPCError {
   });
 }
 
+/** Told when a stream's iteration starts and, once, when it ends (done, failed or returned). */
+export interface StreamLifetime {
+  opened: () => void;
+  closed: () => void;
+}
+
 /**
  * `iterable` with "MySQL is unreachable" failures thrown as `databaseUnavailable`, for
  * subscriptions: their errors surface while the client iterates, after any middleware has
  * returned. A plain iterator object rather than a generator, so a value costs no extra hop.
+ * `lifetime`, if given, hears when iteration starts and ends.
  */
-export function withDatabaseErrors<T>(iterable: AsyncIterable<T>): AsyncIterable<T> {
+export function withDatabaseErrors<T>(iterable: AsyncIterable<T>, lifetime?: StreamLifetime): AsyncIterable<T> {
   const translate = (error: unknown): never => {
     throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
   };
   return {
     [Symbol.asyncIterator]() {
       const iterator = iterable[Symbol.asyncIterator]();
+      if (!lifetime) {
+        return {
+          next: () => iterator.next().catch(translate),
+          return: async (value?: unknown) => (iterator.return ? iterator.return(value).catch(translate) : { done: true, value }),
+        } as AsyncIterator<T>;
+      }
+      let open = true;
+      const close = () => {
+        if (!open) return;
+        open = false;
+        lifetime.closed();
+      };
+      lifetime.opened();
       return {
-        next: () => iterator.next().catch(translate),
-        return: async (value?: unknown) => (iterator.return ? iterator.return(value).catch(translate) : { done: true, value }),
+        next: () =>
+          iterator.next().then(
+            (result) => {
+              if (result.done) close();
+              return result;
+            },
+            (error: unknown) => {
+              close();
+              return translate(error);
+            },
+          ),
+        return: async (value?: unknown) => {
+          close();
+          return iterator.return ? iterator.return(value).catch(translate) : { done: true, value };
+        },
       } as AsyncIterator<T>;
     },
   };

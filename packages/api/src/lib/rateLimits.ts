@@ -17,10 +17,11 @@ export interface RateLimitSettings {
   loginWindowSeconds?: number;
 }
 
-export interface RateLimits {
-  mutation: RateLimiterAbstract;
-  chat: RateLimiterAbstract;
-  login: RateLimiterAbstract;
+export type RateLimitName = "mutation" | "chat" | "login";
+
+export interface RateLimits extends Record<RateLimitName, RateLimiterAbstract> {
+  /** Calls each limit refused with TOO_MANY_REQUESTS (through `consumeOrThrow`), since start. */
+  readonly refused: Record<RateLimitName, number>;
 }
 
 /**
@@ -43,15 +44,17 @@ export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis
     mutation: make("mutation", settings.mutationPoints ?? 120, settings.mutationWindowSeconds ?? 10),
     chat: make("chat", settings.chatPoints ?? 10, settings.chatWindowSeconds ?? 10),
     login: make("login", settings.loginPoints ?? 10, settings.loginWindowSeconds ?? 60),
+    refused: { mutation: 0, chat: 0, login: 0 },
   };
 }
 
-/** Spends one point for `key`, or throws TOO_MANY_REQUESTS saying when to retry. */
-export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
+/** Spends one point of limit `name` for `key`, or counts a refusal and throws TOO_MANY_REQUESTS saying when to retry. */
+export async function consumeOrThrow(limits: RateLimits, name: RateLimitName, key: string, what: string): Promise<void> {
   try {
-    await limiter.consume(key);
+    await limits[name].consume(key);
   } catch (error) {
     if (error instanceof RateLimiterRes) {
+      limits.refused[name]++;
       const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many ${what}; try again in ${seconds} s` });
     }

@@ -28,6 +28,8 @@ export interface SocketBacklogOptions {
    * @default 65_536
    */
   thresholdBytes?: number;
+  /** Told each time `shed` closes a socket (for the server's metrics). */
+  onShed?: () => void;
 }
 
 /** The parts of a `net.Socket` read here; `_bytesDispatched` is Node's count of bytes handed to the kernel. */
@@ -75,6 +77,7 @@ export class SocketBacklog implements ConnectionBacklog {
   private probeId = 0;
   private waiting: { promise: Promise<void>; resolve: () => void } | null = null;
   private closed = false;
+  private readonly onShed: (() => void) | undefined;
 
   constructor(
     private readonly ws: BacklogWebSocket,
@@ -82,6 +85,7 @@ export class SocketBacklog implements ConnectionBacklog {
   ) {
     this.threshold = options.thresholdBytes ?? 65_536;
     this.probeAt = this.threshold / 2;
+    this.onShed = options.onShed;
     // `ws` keeps its net.Socket here; tRPC's adapter reaches it the same way to cork.
     this.socket = (ws as unknown as { _socket?: RawSocket | null })._socket ?? null;
     ws.on("pong", (data) => this.onPong(data));
@@ -124,7 +128,9 @@ export class SocketBacklog implements ConnectionBacklog {
   }
 
   shed(reason: string): void {
-    if (this.ws.readyState === OPEN) this.ws.close(BACKLOG_CLOSE_CODE, reason);
+    if (this.ws.readyState !== OPEN) return;
+    this.ws.close(BACKLOG_CLOSE_CODE, reason);
+    this.onShed?.();
   }
 
   private probe(): void {

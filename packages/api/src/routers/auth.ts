@@ -42,7 +42,7 @@ function deliver(ctx: Context, signedIn: SignedIn, refreshToken: string, app: (t
 export const authRouter = createTRPCRouter({
   /** Opens a session: a short access token and a refresh token (body or HttpOnly cookie). */
   login: publicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
-    await consumeOrThrow(ctx.services.limits.login, input.email, "sign-in attempts");
+    await consumeOrThrow(ctx.services.limits, "login", input.email, "sign-in attempts");
     const result = await login(ctx.services, input);
     if (!result) throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong email or password" });
     if (result === "disabled") throw new TRPCError({ code: "FORBIDDEN", message: "This account has been disabled" });

@@ -93,7 +93,7 @@ export const chatRouter = createTRPCRouter({
       if (sent) return sent;
       await spendMutationBudget(services, user.id);
       const thread = await resolveThread(services.db, user, input);
-      await consumeOrThrow(services.limits.chat, String(user.id), "messages");
+      await consumeOrThrow(services.limits, "chat", String(user.id), "messages");
       const { message } = await sendMessage(services, user, thread, input);
       return message;
     }),

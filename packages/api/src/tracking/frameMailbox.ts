@@ -20,8 +20,10 @@ export class FrameMailbox {
   private wake: (() => void) | null = null;
   private closed = false;
 
-  offer(frame: FleetFrame): void {
-    if (this.closed) return;
+  /** Puts `frame` in the inbox; returns true when it was merged into one still waiting (conflated). */
+  offer(frame: FleetFrame): boolean {
+    if (this.closed) return false;
+    const conflated = this.pending !== null;
     if (!this.pending) {
       this.pending = frame;
     } else {
@@ -30,6 +32,7 @@ export class FrameMailbox {
       this.pending = { kind: "frame", at: frame.at, drivers: [] };
     }
     this.notify();
+    return conflated;
   }
 
   /** Ends `drain` after what is pending. */

@@ -88,6 +88,8 @@ export class LocationWriter {
   private failures = 0;
   private retryAt = 0;
   private dropped = 0;
+  private written = 0;
+  private refused = 0;
   private drops = new Map<string, DropSummary>();
   private dropsLoggedAt = 0;
   private readonly flushIntervalMs: number;
@@ -127,9 +129,22 @@ export class LocationWriter {
     return this.dropped;
   }
 
+  /** Rows written to MySQL, since start. */
+  get writtenRows(): number {
+    return this.written;
+  }
+
+  /** Rows `tryEnqueue` refused because the buffer was full, since start. */
+  get refusedRows(): number {
+    return this.refused;
+  }
+
   /** Queues `rows` if they all fit; returns false (queuing none) if they do not. */
   tryEnqueue(rows: readonly LocationRow[]): boolean {
-    if (this.pendingRows + rows.length > this.maxBufferedRows) return false;
+    if (this.pendingRows + rows.length > this.maxBufferedRows) {
+      this.refused += rows.length;
+      return false;
+    }
     for (const row of rows) this.buffer.push(row);
     return true;
   }
@@ -185,6 +200,7 @@ export class LocationWriter {
           await this.write(chunk);
           work.shift();
           this.inFlight -= chunk.length;
+          this.written += chunk.length;
         } catch (error) {
           if (!isRowRefused(error)) throw error;
           work.shift();

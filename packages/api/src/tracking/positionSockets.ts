@@ -69,6 +69,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
   private readonly byDriver = new Map<number, Connection<S>>();
   private readonly options: Required<PositionSocketOptions>;
   private readonly idleSweep: NodeJS.Timeout;
+  private rateLimited = 0;
 
   constructor(
     private readonly deps: PositionSocketDeps<S>,
@@ -111,6 +112,11 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
     return this.connections.size;
   }
 
+  /** Messages refused with TOO_MANY_REQUESTS (over a driver's message rate), since start. */
+  get rateLimitedMessages(): number {
+    return this.rateLimited;
+  }
+
   /** Closes every socket with `code` (1012 on shutdown: clients reconnect, to another instance). */
   closeAll(code: number, reason: string): void {
     for (const { socket } of this.connections) socket.close(code, reason);
@@ -135,6 +141,7 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
       return;
     }
     if (!connection.limit.take(now)) {
+      this.rateLimited++;
       const seconds = Math.max(1, Math.ceil(connection.limit.msUntilNext() / 1000));
       this.refuse(socket, null, "TOO_MANY_REQUESTS", `Too many position messages; try again in ${seconds} s`);
       return;

@@ -5,7 +5,7 @@ import type { Bus } from "../events/bus";
 import { channels, type PositionMessage } from "../events/channels";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { PresenceChange } from "../presence/types";
-import { FleetFeed } from "./fleetFeed";
+import { FleetFeed, type FleetFeedStats } from "./fleetFeed";
 import type { FleetDriver, FleetFrame } from "./fleetTypes";
 import { LatestPositions } from "./latestPositions";
 import { insertLocations, LocationWriter, type LocationRow } from "./locationWriter";
@@ -50,6 +50,23 @@ export interface PositionReport {
   receivedAt: number;
 }
 
+/** What tracking has done since start, for the server's metrics. */
+export interface TrackingStats {
+  /** Reports with at least one accepted point. */
+  reports: number;
+  pointsAccepted: number;
+  /** Points refused one by one (too old, out of range, ...); see `Rejection`. */
+  pointsRejected: number;
+  /** Reports refused whole because the location buffer was full (MySQL behind). */
+  reportsRefused: number;
+  /** Rows accepted but not yet written to `locations` (the writer's queue). */
+  pendingLocationRows: number;
+  writtenLocationRows: number;
+  /** Rows MySQL refused for their content, dropped. */
+  droppedLocationRows: number;
+  fleet: FleetFeedStats;
+}
+
 export type PositionReportListener = (report: PositionReport) => void | Promise<void>;
 
 /** Which trip a driver's points belong to, for `locations.trip_id`; null when none. */
@@ -73,6 +90,11 @@ export class TrackingService {
   private readonly reportListeners = new Set<PositionReportListener>();
   private tripIdFor: TripIdResolver = () => null;
   private readonly disposers: (() => void)[] = [];
+  // Bumped in place on every report; read only when metrics are scraped.
+  private reports = 0;
+  private pointsAccepted = 0;
+  private pointsRejected = 0;
+  private reportsRefused = 0;
 
   constructor(
     private readonly deps: { db: Database; bus: Bus; logger: Logger; presence: PresenceSource },
@@ -140,16 +162,20 @@ export class TrackingService {
    */
   report(driverId: number, points: readonly ReportedPoint[], receivedAt = Date.now()): ReportResult {
     const { accepted, rejected } = screenPoints(points, receivedAt);
+    this.pointsRejected += rejected.length;
     const latest = accepted.at(-1);
     if (!latest) return { accepted: 0, rejected };
 
     const tripId = this.tripIdFor(driverId);
     if (!this.writer.tryEnqueue(accepted.map((point) => locationRow(point, driverId, tripId)))) {
+      this.reportsRefused++;
       throw new TRPCError({
         code: "SERVICE_UNAVAILABLE",
         message: "Positions cannot be stored right now; keep them on the device and retry in a few seconds",
       });
     }
+    this.reports++;
+    this.pointsAccepted += accepted.length;
     this.positionSync.note(driverId, latest);
     const { lat, lng, accuracyM, headingDeg, speedMps, recordedAt } = latest;
     // Spelled out rather than spread: this runs for every report, and a literal is cheaper.
@@ -195,6 +221,20 @@ export class TrackingService {
   /** Points MySQL refused for their content (a deleted driver's, say) and that were dropped. */
   get droppedLocationRows(): number {
     return this.writer.droppedRows;
+  }
+
+  /** Counters since start; see `TrackingStats`. */
+  get stats(): TrackingStats {
+    return {
+      reports: this.reports,
+      pointsAccepted: this.pointsAccepted,
+      pointsRejected: this.pointsRejected,
+      reportsRefused: this.reportsRefused,
+      pendingLocationRows: this.writer.pendingRows,
+      writtenLocationRows: this.writer.writtenRows,
+      droppedLocationRows: this.writer.droppedRows,
+      fleet: this.feed.stats,
+    };
   }
 
   /** Writes buffered points now (tests and shutdown; normally the timer does it). */

@@ -14,7 +14,7 @@ import { continueRideSearch, type DispatchContext } from "./dispatch";
 import { tripSettings, type TripOptions, type TripSettings } from "./settings";
 import { arriveAutomatically } from "./status";
 import { toTripEvent } from "./tripEvents";
-import { watchTrip, type TripTrackingFrame } from "./tripWatch";
+import { watchTrip, type TripTrackingFrame, type TripWatchStats } from "./tripWatch";
 import type { TripViewer } from "./views";
 
 export interface TripServiceDeps extends CommitDeps {
@@ -33,6 +33,8 @@ export class TripService implements RideOfferExpiry {
   /** What ride dispatch reads besides MySQL: settings and live positions. */
   readonly dispatch: DispatchContext;
   readonly active = new ActiveTrips();
+  /** Frames every `onTrip` stream of this process has sent, and moves they conflated. */
+  readonly watchStats: TripWatchStats = { frames: 0, movesConflated: 0 };
   private readonly moves: MoveNotices;
   /** Trips whose automatic arrival is being written, so a burst of reports writes once. */
   private readonly arriving = new Set<number>();
@@ -86,6 +88,7 @@ export class TripService implements RideOfferExpiry {
         positionOf: (driverId) => this.deps.tracking.positions.get(driverId),
         onDriverMoved: (driverId, listener) => this.moves.listen(driverId, listener),
         citySpeedKmh: this.settings.citySpeedKmh,
+        stats: this.watchStats,
       },
       viewer,
       tripId,

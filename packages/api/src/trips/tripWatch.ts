@@ -34,6 +34,14 @@ export interface TripTrackingFrame {
   at: number;
 }
 
+/** Frames `watchTrip` streams have sent, shared by all of a process's streams, for the server's metrics. */
+export interface TripWatchStats {
+  /** Frames yielded (snapshots, positions, statuses). */
+  frames: number;
+  /** Driver moves folded into a position frame not yet sent (a slow reader, or moves closer than a frame). */
+  movesConflated: number;
+}
+
 export interface TripWatchDeps {
   db: Database;
   pump: EventPump;
@@ -43,6 +51,8 @@ export interface TripWatchDeps {
   onDriverMoved: (driverId: number, listener: () => void) => () => void;
   /** Speed assumed when the reported one is not usable, km/h. */
   citySpeedKmh: number;
+  /** Counted in place. */
+  stats: TripWatchStats;
 }
 
 const WATCHABLE: readonly TripStatus[] = ["assigned", "en_route", "arrived", "in_progress"];
@@ -127,12 +137,15 @@ export async function* watchTrip(
       dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
     };
     let status = row.status;
+    const { stats } = deps;
     stopMoves = deps.onDriverMoved(driverId, () => {
+      if (flags.moved) stats.movesConflated++;
       flags.moved = true;
       notify();
     });
 
     const frame = (kind: TripTrackingFrame["kind"]): TripTrackingFrame => {
+      stats.frames++;
       const position = deps.positionOf(driverId) ?? null;
       const target = etaTarget(status);
       const eta = position && target ? estimateEta(position, places[target], position.speedMps, deps.citySpeedKmh) : null;

@@ -1,8 +1,7 @@
-import { createDb, DEFAULT_DATABASE_URL, ensureDatabase, migrate } from "../index";
+import { DEFAULT_DATABASE_URL, ensureDatabase, migrateUnderLock } from "../index";
 
 const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 await ensureDatabase(url);
-const handle = createDb(url, { connectionLimit: 1 });
-await migrate(handle.db);
-await handle.close();
+// The lock the server takes at start, so this may run while instances start.
+await migrateUnderLock(url);
 console.log("migrations applied");
