@@ -222,7 +222,8 @@ async function main() {
 
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
-    const env = { ...containerEnv, PORT: String(port), DATABASE_URL: databaseUrl };
+    // Production creates no demo accounts unless asked; the check signs in with one.
+    const env = { ...containerEnv, PORT: String(port), DATABASE_URL: databaseUrl, SEED_DEMO_ACCOUNTS: "true" };
     server = startServer(image, env);
     const readiness = await waitUntilReady(server, origin);
     log(`ok: ${readiness} answers 200 on ${origin}`);

@@ -21,6 +21,11 @@ const envSchema = z
       .string()
       .refine((url) => url.startsWith("redis://") || url.startsWith("rediss://"), "REDIS_URL must start with redis://")
       .optional(),
+    /**
+     * Create the demo accounts (README, "Run it": published passwords) in an empty database.
+     * Default: yes, except under NODE_ENV=production, where a new database starts with none.
+     */
+    SEED_DEMO_ACCOUNTS: z.enum(["true", "false"]).optional(),
     JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").default(DEV_JWT_SECRET),
     /** Comma-separated origins allowed to open a WebSocket. */
     ALLOWED_ORIGINS: z
@@ -90,6 +95,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new Error(`Invalid environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** Whether an empty database gets the demo accounts: `SEED_DEMO_ACCOUNTS`, else all but production. */
+export function seedsDemoAccounts(env: Env): boolean {
+  return env.SEED_DEMO_ACCOUNTS === undefined ? env.NODE_ENV !== "production" : env.SEED_DEMO_ACCOUNTS === "true";
 }
 
 export function allowedOrigins(env: Env): Set<string> {

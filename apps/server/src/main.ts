@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin } from "@convoy/db";
-import { allowedOrigins, loadEnv } from "./env";
+import { allowedOrigins, loadEnv, seedsDemoAccounts } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
 import { isPortOpen } from "./ports";
@@ -35,7 +35,7 @@ async function main() {
   const logger = createLogger(env.LOG_LEVEL);
   const databaseUrl = env.DATABASE_URL ?? (await localDatabaseUrl());
   const { handle, seeded } = await prepareDatabase(databaseUrl, {
-    seed: true,
+    seed: seedsDemoAccounts(env),
     migrationsFolder: existsSync(builtMigrations) ? builtMigrations : undefined,
     timeouts: {
       connectTimeoutMs: env.MYSQL_CONNECT_TIMEOUT_MS,

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { demoLogin } from "@convoy/db";
 import { TEST_JWT_SECRET } from "./support/config";
+import { createTestDatabase } from "./support/harness";
+import { spawnServer } from "./support/process";
 
 const serverEntry = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
@@ -46,5 +49,36 @@ describe("NODE_ENV=production without DATABASE_URL", () => {
         "mysql://USER:PASSWORD@HOST:3306/DATABASE, a MySQL 8 or MariaDB database in which USER may create and alter tables (migrations run at start)\n",
     });
     expect(existsSync(startedMarker)).toBe(false);
+  });
+});
+
+describe("NODE_ENV=production with a fresh database", () => {
+  it("creates no demo accounts (their passwords are published), unless SEED_DEMO_ACCOUNTS=true", async () => {
+    const database = await createTestDatabase();
+    const dispatcher = demoLogin("dispatcher", 1);
+    const signIn = (url: string) =>
+      fetch(`${url}/trpc/auth.login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: dispatcher.email, password: dispatcher.password }),
+      }).then((response) => response.status);
+    try {
+      const production = await spawnServer({ DATABASE_URL: database.url, NODE_ENV: "production" });
+      try {
+        expect(await signIn(production.url)).toBe(401);
+      } finally {
+        production.child.kill("SIGKILL");
+        await production.exited;
+      }
+      const seeded = await spawnServer({ DATABASE_URL: database.url, NODE_ENV: "production", SEED_DEMO_ACCOUNTS: "true" });
+      try {
+        expect(await signIn(seeded.url)).toBe(200);
+      } finally {
+        seeded.child.kill("SIGKILL");
+        await seeded.exited;
+      }
+    } finally {
+      await database.drop();
+    }
   });
 });
