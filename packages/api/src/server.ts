@@ -25,7 +25,7 @@ export { channels, type BusMessages, type Channel } from "./events/channels";
 export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";
 export type { EventPump, PumpInterest, PumpSubscription } from "./events/pump";
 export type { NewEvent, StoredEvent } from "./events/types";
-export { appendEvents, latestEventId } from "./events/eventLog";
+export { appendEvents, latestEventId, readAllEventsAfter } from "./events/eventLog";
 export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";
