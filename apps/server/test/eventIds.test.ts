@@ -189,10 +189,18 @@ describe("event ids without a shared sequence row", () => {
     );
     expect(listener.ids()).toEqual([]);
     expect(pump().position).toBe(before);
+    // A client that has `second` from elsewhere resumes here although this pump is behind it.
+    const resumedAhead = offerEvents(dispatcher, { lastEventId: String(second) });
+    await resumedAhead.started;
 
     expect(await slow.commit()).toBe("committed");
     await listener.until(second!);
     expect(listener.ids()).toEqual([first, second]);
+    const resumedBefore = offerEvents(dispatcher, { lastEventId: String(before) });
+    expect(await throughMarker(resumedBefore, resumedAhead)).toEqual([[first, second], []]);
+    expect(resumedAhead.errors).toEqual([]);
+    resumedBefore.stop();
+    resumedAhead.stop();
     listener.stop();
   });
 

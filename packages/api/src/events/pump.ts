@@ -151,6 +151,7 @@ export class EventPump {
     this.subscribers.clear();
     this.dispatcherViewers.clear();
     this.ahead.clear();
+    this.gap = null;
   }
 
   /** The watermark: every id up to this is dispatched or known never to be written. */
