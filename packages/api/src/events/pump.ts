@@ -208,8 +208,7 @@ export class EventPump {
           await this.readLog();
           // Settled: read on past what the missing id held back.
           if (this.gapIsDue() && (await this.settleGap())) this.catchUpAgain = true;
-          // Set by a `catchUp()` call that arrived while this run was awaiting MySQL.
-          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+          // Also set by a `catchUp()` call that arrived while this run was awaiting MySQL.
         } while (this.catchUpAgain);
       } catch (error) {
         this.logger.warn({ err: error }, "event catch-up failed; will retry");
