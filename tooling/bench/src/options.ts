@@ -51,7 +51,7 @@ Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-secon
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
-Event ids:  --event-writers 32 --event-writes-seconds 5 --event-writes-rounds 2  (eventWrites: per mode, alternating)
+Event ids:  --event-writers 32 --event-writes-seconds 2 --event-writes-rounds 5  (eventWrites: seconds per round and mode, alternating)
 Calls:      --calls-count 1000 --calls-concurrency 4  (server CPU per call: one at a time, then this many at once)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
@@ -161,8 +161,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     eventWrites: {
       writers: positiveInt("event-writers", values["event-writers"], 32),
-      seconds: positiveInt("event-writes-seconds", values["event-writes-seconds"], 5),
-      rounds: positiveInt("event-writes-rounds", values["event-writes-rounds"], 2),
+      seconds: positiveInt("event-writes-seconds", values["event-writes-seconds"], 2),
+      rounds: positiveInt("event-writes-rounds", values["event-writes-rounds"], 5),
     },
     calls: {
       count: positiveInt("calls-count", values["calls-count"], 1_000),

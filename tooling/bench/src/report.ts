@@ -144,7 +144,8 @@ export function formatSummary(results: BenchResults): string {
     const lost = (mode: EventWritesResult["singleRow"]) => `${fmt(mode.committed - mode.rowsStored)} lost`;
     add("eventWrites.singleRow.txPerS", eventWrites.singleRow.txPerS, `(${eventWrites.writers} writers, ids from one row locked to commit; p99 ${fmt(eventWrites.singleRow.txMs.p99)} ms, ${lost(eventWrites.singleRow)})`);
     add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; p99 ${fmt(eventWrites.autoIncrement.txMs.p99)} ms, ${lost(eventWrites.autoIncrement)})`);
-    add("eventWrites.ratio", eventWrites.ratio);
+    const perRound = eventWrites.autoIncrement.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
+    add("eventWrites.ratio", eventWrites.ratio, `(median of ${eventWrites.rounds} rounds: ${perRound})`);
   }
   if (calls) {
     add("calls.authMe.http.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "http")?.serverCpuMsPerCall, "(one call at a time)");

@@ -6,13 +6,14 @@ import type { NewEvent, StoredEvent, Viewer } from "./types";
 /**
  * Appends events inside the caller's transaction, in one INSERT, and returns them with their ids.
  *
- * Ids are AUTO_INCREMENT: InnoDB hands a multi-row INSERT of values a block of consecutive
- * ids under a mutex held only while it counts them (in every `innodb_autoinc_lock_mode`:
- * mode 0 holds a table lock to the end of the statement, modes 1 and 2 no lock at all), so
- * concurrent writers never wait for each other's commits. The price is on the reading side:
- * ids commit out of order and a transaction that rolls back leaves its ids unused, so a
- * reader must not take `id > N` as "everything after N" above the pump's watermark (see
- * `EventPump`). One round trip: the ids come back with the INSERT (`insertId` is the first).
+ * Ids are AUTO_INCREMENT. For an INSERT of listed rows InnoDB reserves one block of
+ * consecutive ids at once and holds its auto-increment lock only for that moment
+ * (`innodb_autoinc_lock_mode` 1 and 2, MariaDB's and MySQL 8's defaults) or to the end of the
+ * statement (mode 0), never to the commit: concurrent writers do not wait for each other.
+ * The price is on the reading side: ids commit out of order, and a transaction that rolls
+ * back leaves its ids unused, so a reader must not take `id > N` as "everything after N"
+ * above the pump's watermark (see `EventPump`). One round trip: the first id comes back with
+ * the INSERT (`insertId`).
  */
 export async function appendEvents(tx: Tx, batch: NewEvent[]): Promise<StoredEvent[]> {
   if (batch.length === 0) return [];

@@ -1,6 +1,3 @@
-import { getTableName } from "drizzle-orm";
-import { type Database, events } from "@convoy/db";
-
 /**
  * How the pump learns that a missing event id is settled: committed, or never to be written.
  *
@@ -18,16 +15,21 @@ import { type Database, events } from "@convoy/db";
  *   metadata lock on `events` from before it takes ids until its transaction ends, and
  *   `LOCK TABLES … WRITE` is granted only when no transaction holds one. Writers and readers
  *   that arrive meanwhile queue behind it, so it is used only when ids are still missing
- *   after the first wait, i.e. after a rollback. Needs the LOCK TABLES privilege.
+ *   after the first wait, i.e. after a rollback. (`READ` would let readers through, but
+ *   MariaDB grants new INSERTs past a waiting `READ`, which under steady writes may then
+ *   never find the table free.) Needs the LOCK TABLES privilege.
  *
- * `information_schema.INNODB_TRX` would need no lock, but it is a copy InnoDB refreshes only
- * after 0.1 s without a reader, so under steady polling it can omit a transaction that holds
- * an id; a skip taken on it could lose an event.
+ * `information_schema.INNODB_TRX` would make nobody wait, but it needs the PROCESS privilege
+ * and is a copy InnoDB refreshes only after 0.1 s without a reader: under steady polling it
+ * can omit a transaction that holds an id, and a skip taken on it would lose that event.
  *
  * Both run on a connection of their own, closed afterwards, since they change its session
  * settings; each wait is bounded by `waitSeconds` (MySQL's minimum is 1) and then rejects
  * with MySQL's lock wait timeout, for the caller to try again later.
  */
+import { getTableName } from "drizzle-orm";
+import { type Database, events } from "@convoy/db";
+
 type PoolConnection = Awaited<ReturnType<Database["$client"]["getConnection"]>>;
 
 async function onScratchConnection<T>(db: Database, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
