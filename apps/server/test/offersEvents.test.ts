@@ -106,14 +106,14 @@ describe("offers.events: one offer to many drivers", () => {
     const offer = await dispatcher.api.offers.create.mutate(loadInput(drivers.map((d) => d.userId)));
 
     const rows = await t.db
-      .select({ driverId: events.driverId, payloadOf: events.payloadOf, payload: events.payload })
+      .select({ id: events.id, driverId: events.driverId, payloadBack: events.payloadBack, payload: events.payload })
       .from(events)
       .where(and(eq(events.offerId, offer.id), eq(events.type, "offer.received")))
       .orderBy(asc(events.id));
     expect(rows).toHaveLength(6);
-    // The first driver's row holds the offer; the other five point at it.
-    expect(rows[0]!.payloadOf).toBeNull();
-    expect(rows.slice(1).every((row) => row.payloadOf !== null && JSON.stringify(row.payload) === "{}")).toBe(true);
+    // The first driver's row holds the offer; the other five point back at it.
+    expect(rows[0]!.payloadBack).toBeNull();
+    expect(rows.slice(1).every((row) => row.id - row.payloadBack! === rows[0]!.id && JSON.stringify(row.payload) === "{}")).toBe(true);
 
     await live.until((items) => typesOf(items, offer.id).includes("offer.received"));
     const { id: _, ...delivered } = live.items.find((item) => item.data.offerId === offer.id)!.data;

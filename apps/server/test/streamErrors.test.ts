@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
-import { eq, eventSequence } from "@convoy/db";
+import { latestEventId } from "@convoy/api/server";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { collectFrom } from "./support/subscriptions";
 import { loadInput } from "./support/fixtures";
@@ -20,8 +20,7 @@ beforeAll(async () => {
 
 /** An id no event has yet: the log's latest plus 1,000. */
 async function beyondTheLog(): Promise<string> {
-  const [row] = await t.db.select({ lastId: eventSequence.lastId }).from(eventSequence).where(eq(eventSequence.id, 1));
-  return String((row?.lastId ?? 0) + 1_000);
+  return String((await latestEventId(t.db)) + 1_000);
 }
 
 /** The error a subscription ends with and how long after subscribing it arrived, in ms. */

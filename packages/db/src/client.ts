@@ -3,7 +3,8 @@ import { createPool, type Pool, type PoolOptions } from "mysql2/promise";
 import { applyPoolTimeouts } from "./poolTimeouts";
 import * as schema from "./schema";
 
-export type Database = MySql2Database<typeof schema>;
+/** Drizzle over a mysql2 pool; `$client` is the pool, for work that needs one connection throughout. */
+export type Database = MySql2Database<typeof schema> & { $client: Pool };
 /** The handle `db.transaction` passes to its callback. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** A handle that works both outside and inside `db.transaction`. */

@@ -3,8 +3,12 @@ import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/mysql2";
 import { migrate as drizzleMigrate } from "drizzle-orm/mysql2/migrator";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
+import type { MySql2Database } from "drizzle-orm/mysql2";
 import type { Database } from "./client";
 import * as schema from "./schema";
+
+/** Drizzle over any mysql2 handle (the lock's single connection, or a pool). */
+type Schemaful = MySql2Database<typeof schema>;
 
 export interface MigrateOptions {
   /**
@@ -28,7 +32,7 @@ export interface MigrateUnderLockOptions extends MigrateOptions {
   /** Longest wait for the connection's TCP connect and handshake, in ms. @default 3_000 */
   connectTimeoutMs?: number;
   /** More work that must not run twice at once (seeding), done on the locked connection after the migrations. */
-  whileLocked?: (db: Database) => Promise<void>;
+  whileLocked?: (db: Schemaful) => Promise<void>;
 }
 
 /** Raised when another process held the migration lock for longer than `lockTimeoutSeconds`. */

@@ -1,5 +1,6 @@
 import { count } from "drizzle-orm";
-import type { Database } from "./client";
+import type { MySql2Database } from "drizzle-orm/mysql2";
+import type * as schema from "./schema";
 import { hashPassword } from "./password";
 import { users, drivers, type VehicleType, type Availability } from "./schema";
 import { DEMO_CITY, DEMO_PASSWORDS, demoLogins } from "./demoAccounts";
@@ -29,7 +30,7 @@ function demoPosition(index: number): { lat: number; lng: number } {
  * Creates 1 dispatcher, 20 drivers and 5 riders when the users table is empty.
  * Returns whether it seeded. Safe to call at every start.
  */
-export async function seed(db: Database): Promise<boolean> {
+export async function seed(db: MySql2Database<typeof schema>): Promise<boolean> {
   const [existing] = await db.select({ n: count() }).from(users);
   if ((existing?.n ?? 0) > 0) return false;
 

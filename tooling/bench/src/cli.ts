@@ -23,6 +23,7 @@ import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { runFloor } from "./scenarios/floor";
 import { runIdle } from "./scenarios/idle";
 import { runWrites } from "./scenarios/writes";
+import { runEventWrites } from "./scenarios/eventWrites";
 import { killAll } from "./children";
 import { REPO_ROOT } from "./serverProcess";
 
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);
         if (scenario === "idle") results.idle = await runIdle(context, options.idle);
         if (scenario === "writes") results.writes = await runWrites(context, options.writes);
+        if (scenario === "eventWrites") results.eventWrites = await runEventWrites(context, options.eventWrites);
         if (scenario === "calls") results.calls = await runCalls(context, options.calls);
       }
     }

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_DATABASE_URL, serverUrl } from "@convoy/db";
 import type { ReportTransport } from "./protocol";
 
-export const scenarioNames = ["fleet", "floor", "chat", "broadcast", "idle", "writes", "calls"] as const;
+export const scenarioNames = ["fleet", "floor", "chat", "broadcast", "idle", "writes", "eventWrites", "calls"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
@@ -21,6 +21,8 @@ export interface BenchOptions {
   broadcast: { drivers: number; rounds: number; warmupRounds: number };
   idle: { connections: number; workers: number };
   writes: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number };
+  /** Concurrent connections, measured seconds per round and mode, rounds of each mode (alternating). */
+  eventWrites: { writers: number; seconds: number; rounds: number };
   /** Calls per measured cell, and the concurrency of the second run of each cell. */
   calls: { count: number; concurrency: number };
   /** Run the fleet scenario at each of these driver counts instead of the scenario list. */
@@ -42,13 +44,14 @@ export interface BenchOptions {
 
 const HELP = `pnpm bench [options]
 
-Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes,calls
+Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes,eventWrites,calls
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 5
 Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
 Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
+Event ids:  --event-writers 32 --event-writes-seconds 2 --event-writes-rounds 5  (eventWrites: seconds per round and mode, alternating)
 Calls:      --calls-count 1000 --calls-concurrency 4  (server CPU per call: one at a time, then this many at once)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
@@ -89,6 +92,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "writes-seconds": { type: "string" },
       "writes-batch": { type: "string" },
       "writes-rate": { type: "string" },
+      "event-writers": { type: "string" },
+      "event-writes-seconds": { type: "string" },
+      "event-writes-rounds": { type: "string" },
       "calls-count": { type: "string" },
       "calls-concurrency": { type: "string" },
       sweep: { type: "boolean" },
@@ -152,6 +158,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       seconds: positiveInt("writes-seconds", values["writes-seconds"], 10),
       pointsPerBatch: writesBatch,
       batchesPerSecond: positiveInt("writes-rate", values["writes-rate"], 11),
+    },
+    eventWrites: {
+      writers: positiveInt("event-writers", values["event-writers"], 32),
+      seconds: positiveInt("event-writes-seconds", values["event-writes-seconds"], 2),
+      rounds: positiveInt("event-writes-rounds", values["event-writes-rounds"], 5),
     },
     calls: {
       count: positiveInt("calls-count", values["calls-count"], 1_000),

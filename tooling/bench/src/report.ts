@@ -7,6 +7,7 @@ import type { FleetResult } from "./scenarios/fleet";
 import type { FloorResult } from "./scenarios/floor";
 import type { IdleResult } from "./scenarios/idle";
 import type { WritesResult } from "./scenarios/writes";
+import type { EventWritesResult } from "./scenarios/eventWrites";
 import { round } from "./stats";
 
 export interface BenchResults {
@@ -29,6 +30,8 @@ export interface BenchResults {
   broadcast?: BroadcastResult;
   idle?: IdleResult;
   writes?: WritesResult;
+  /** Event-writing transactions per second, ids from one locked row and from AUTO_INCREMENT. */
+  eventWrites?: EventWritesResult;
   /** Server CPU per call, by procedure, transport and concurrency. */
   calls?: CallsResult;
   sweep?: FleetResult[];
@@ -61,6 +64,7 @@ const TARGETS: Target[] = [
   { metric: "broadcast.allReceivedMs.p99", read: (r) => r.broadcast?.allReceivedMs.p99, kind: "max", limit: 100, unit: "ms" },
   { metric: "idle.serverKiBPerConn", read: (r) => r.idle?.serverKiBPerConn, kind: "max", limit: 25, unit: "KiB" },
   { metric: "writes.rowsPerS", read: (r) => r.writes?.rowsPerS, kind: "min", limit: 20_000, unit: "rows/s" },
+  { metric: "eventWrites.ratio", read: (r) => r.eventWrites?.ratio, kind: "min", limit: 3, unit: "×" },
   { metric: "calls.authMe.http.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "http")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
   { metric: "calls.authMe.socket.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "socket")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
 ];
@@ -96,7 +100,7 @@ export function formatSummary(results: BenchResults): string {
     const mark = check?.met === true ? "ok" : check?.met === false ? "MISSED" : check ? "not measured" : "";
     rows.push([metric, fmt(value), check?.target ?? "", `${mark}${note ? ` ${note}` : ""}`.trim()]);
   };
-  const { fleet, floor, trpcFloor, chat, broadcast, idle, writes, calls } = results;
+  const { fleet, floor, trpcFloor, chat, broadcast, idle, writes, eventWrites, calls } = results;
   if (fleet) {
     add("fleet.ingestPerS", fleet.ingestPerS);
     add("fleet.deliveriesPerS", fleet.deliveriesPerS);
@@ -136,6 +140,13 @@ export function formatSummary(results: BenchResults): string {
     add("idle.queryMs.p99", idle.queryMs.p99);
   }
   if (writes) add("writes.rowsPerS", writes.rowsPerS);
+  if (eventWrites) {
+    const lost = (mode: EventWritesResult["singleRow"]) => `${fmt(mode.committed - mode.rowsStored)} lost`;
+    add("eventWrites.singleRow.txPerS", eventWrites.singleRow.txPerS, `(${eventWrites.writers} writers, ids from one row locked to commit; p99 ${fmt(eventWrites.singleRow.txMs.p99)} ms, ${lost(eventWrites.singleRow)})`);
+    add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; p99 ${fmt(eventWrites.autoIncrement.txMs.p99)} ms, ${lost(eventWrites.autoIncrement)})`);
+    const perRound = eventWrites.autoIncrement.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
+    add("eventWrites.ratio", eventWrites.ratio, `(median of ${eventWrites.rounds} rounds: ${perRound})`);
+  }
   if (calls) {
     add("calls.authMe.http.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "http")?.serverCpuMsPerCall, "(one call at a time)");
     add("calls.authMe.socket.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "socket")?.serverCpuMsPerCall, "(one call at a time)");

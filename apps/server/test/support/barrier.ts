@@ -1,4 +1,5 @@
-import { eventSequence, events, sql, type Database, type EventStream } from "@convoy/db";
+import type { Database, EventStream } from "@convoy/db";
+import { appendEvents } from "@convoy/api/server";
 import type { Collected } from "./subscriptions";
 
 /** The `type` of every marker row; no Convoy code writes or reads it. */
@@ -20,27 +21,20 @@ interface Pump {
 }
 
 /**
- * Appends one marker event per audience to `stream` in the durable log, the way Convoy
- * appends events (ids from `event_sequence` under its row lock, so they are above every
- * event already committed), then has the server's pump pick them up (a server in another
- * process, with no `pump` here, finds them by its own polling). Returns their ids, in
- * `audiences` order.
+ * Appends one marker event per audience to `stream` in the durable log with Convoy's own
+ * `appendEvents` (so their ids are above every id taken before), then has the server's pump
+ * pick them up (a server in another process, with no `pump` here, finds them by its own
+ * polling). Returns their ids, in `audiences` order.
  */
 export async function writeMarkers(db: Database, pump: Pump | null, stream: EventStream, audiences: MarkerAudience[]): Promise<number[]> {
-  const ids = await db.transaction(async (tx) => {
-    await tx.execute(
-      sql`UPDATE ${eventSequence} SET ${eventSequence.lastId} = LAST_INSERT_ID(${eventSequence.lastId} + ${audiences.length}) WHERE ${eventSequence.id} = 1`,
-    );
-    const [rows] = (await tx.execute(sql`SELECT LAST_INSERT_ID() AS lastId`)) as unknown as [{ lastId: number | string }[]];
-    const firstId = Number(rows[0]!.lastId) - audiences.length + 1;
-    const markerIds = audiences.map((_, index) => firstId + index);
-    await tx.insert(events).values(
-      audiences.map((audience, index) => ({ id: markerIds[index]!, stream, type: MARKER_TYPE, payload: { marker: true }, ...audience })),
-    );
-    return markerIds;
-  });
+  const stored = await db.transaction((tx) =>
+    appendEvents(
+      tx,
+      audiences.map((audience) => ({ stream, type: MARKER_TYPE, payload: { marker: true }, ...audience })),
+    ),
+  );
   await pump?.catchUp();
-  return ids;
+  return stored.map((event) => event.id);
 }
 
 /**

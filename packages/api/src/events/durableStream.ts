@@ -1,7 +1,7 @@
 import { tracked, TRPCError, type TrackedEnvelope } from "@trpc/server";
 import type { Database, EventStream } from "@convoy/db";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
-import { readEvents, type EventScope } from "./eventLog";
+import { latestEventId, readEvents, type EventScope } from "./eventLog";
 import type { EventPump } from "./pump";
 import { QueueOverflowError, type BoundedQueue } from "./queue";
 import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
@@ -55,9 +55,11 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * resubscribes from its last id. Once live, the stream needs only the pump and waits through
  * an outage: nothing is committed meanwhile, and the pump catches up when MySQL is back.
  *
- * The live subscription is attached first and remembers the pump's position P. The backlog
- * is read from MySQL up to P and the live queue holds everything after P, so the two
- * halves meet exactly.
+ * The live subscription is attached first and remembers the pump's position P, its watermark:
+ * every id up to P is committed or will never be written. The backlog is read from MySQL up
+ * to P, which is therefore final, and the live queue holds everything after P in id order,
+ * so the two halves meet exactly. Ids have gaps (rolled-back writers); `lastEventId` is only
+ * ever compared, never incremented.
  *
  * Paced by the reader: while the connection's `backlog` is behind, no event is written and
  * live events wait in the pump's queue for this subscriber (at most `subscriberBufferLimit`,
@@ -79,12 +81,17 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
     (event) => event.stream === stream && isVisibleTo(event, viewer) && inScope(event, scope),
   );
   try {
+    // Still ahead of the pump: an id another process delivered while an id below it is not
+    // yet settled here, or no id at all. The first is a valid resume: that process settled
+    // every id up to it, so the client has all it may see up to there, and live events at or
+    // below it are dropped below.
     if (requested !== null && requested > subscription.startId) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: `lastEventId ${requested} is ahead of the event log (latest is ${subscription.startId})`,
-      });
+      const latest = await latestEventId(db);
+      if (requested > latest) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `lastEventId ${requested} is ahead of the event log (latest is ${latest})` });
+      }
     }
+    const seenUpTo = Math.max(requested ?? 0, subscription.startId);
     let cursor = requested ?? subscription.startId;
     while (cursor < subscription.startId) {
       const page = await readEvents(db, {
@@ -108,6 +115,7 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
     try {
       for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
         for (const event of batch) {
+          if (event.id <= seenUpTo) continue;
           if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
           yield tracked(String(event.id), view(event));
         }

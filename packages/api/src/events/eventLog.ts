@@ -1,27 +1,32 @@
-import { and, asc, type Database, eq, events, eventSequence, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
+import { and, asc, type Database, eq, events, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
 import { sqlBoolean, sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { NewEvent, StoredEvent, Viewer } from "./types";
 
 /**
- * Appends events inside the caller's transaction and returns them with their ids.
+ * Appends events inside the caller's transaction, in one INSERT, and returns them with their ids.
  *
- * Ids come from the single `event_sequence` row, bumped with an UPDATE whose row lock is
- * held until this transaction commits. A second writer waits on that lock, so ids are
- * handed out in commit order and are gap-free: a reader that has seen id N has seen
- * every id below N. Call this last in the transaction to hold the lock briefly.
+ * Ids are AUTO_INCREMENT. For an INSERT of listed rows InnoDB reserves one block of
+ * consecutive ids at once and holds its auto-increment lock only for that moment
+ * (`innodb_autoinc_lock_mode` 1 and 2, MariaDB's and MySQL 8's defaults) or to the end of the
+ * statement (mode 0), never to the commit: concurrent writers do not wait for each other.
+ * The price is on the reading side: ids commit out of order, and a transaction that rolls
+ * back leaves its ids unused, so a reader must not take `id > N` as "everything after N"
+ * above the pump's watermark (see `EventPump`). One round trip: the first id comes back with
+ * the INSERT (`insertId`).
  */
 export async function appendEvents(tx: Tx, batch: NewEvent[]): Promise<StoredEvent[]> {
   if (batch.length === 0) return [];
-  await tx.execute(
-    sql`UPDATE ${eventSequence} SET ${eventSequence.lastId} = LAST_INSERT_ID(${eventSequence.lastId} + ${batch.length}) WHERE ${eventSequence.id} = 1`,
-  );
-  const [rows] = (await tx.execute(sql`SELECT LAST_INSERT_ID() AS lastId`)) as unknown as [{ lastId: number }[]];
-  const lastId = Number(rows[0]?.lastId);
-  if (!Number.isSafeInteger(lastId) || lastId < batch.length) throw new Error("event_sequence row is missing");
-  const firstId = lastId - batch.length + 1;
-  const createdAt = new Date().toISOString();
-  const stored: StoredEvent[] = batch.map((event, index) => ({
+  const createdAtMs = Date.now();
+  const [result] = (await tx.execute(sql.raw(insertEventsStatement(batch, createdAtMs)))) as unknown as [
+    { insertId: number | string; affectedRows: number },
+  ];
+  const firstId = Number(result.insertId);
+  if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== batch.length) {
+    throw new Error(`appending ${batch.length} events returned insertId ${result.insertId} for ${result.affectedRows} rows`);
+  }
+  const createdAt = new Date(createdAtMs).toISOString();
+  return batch.map((event, index) => ({
     id: firstId + index,
     stream: event.stream,
     type: event.type,
@@ -34,12 +39,9 @@ export async function appendEvents(tx: Tx, batch: NewEvent[]): Promise<StoredEve
     payload: event.payload,
     createdAt,
   }));
-  await tx.execute(sql.raw(insertEventsStatement(stored)));
-  return stored;
 }
 
 const INSERT_EVENTS_HEAD = sqlInsertHead(events, [
-  events.id,
   events.stream,
   events.type,
   events.offerId,
@@ -49,7 +51,7 @@ const INSERT_EVENTS_HEAD = sqlInsertHead(events, [
   events.riderId,
   events.allDispatchers,
   events.payload,
-  events.payloadOf,
+  events.payloadBack,
   events.createdAt,
 ]);
 
@@ -58,20 +60,21 @@ const INSERT_EVENTS_HEAD = sqlInsertHead(events, [
  * rows, and through the query builder that statement alone cost ~30 ms of CPU.
  *
  * A payload object that several events of the batch share (an offer's `offer.received` for
- * each driver) is stored once; the other rows point at that row with `payload_of`. That
- * keeps the statement, and the MySQL work, proportional to what is distinct.
+ * each driver) is stored once; the other rows say how many rows back it is with
+ * `payload_back`. That keeps the statement, and the MySQL work, proportional to what is
+ * distinct. The distance is exact because the rows of one INSERT get consecutive ids.
  */
-function insertEventsStatement(stored: readonly StoredEvent[]): string {
-  const createdAt = sqlUtcDatetime(Date.parse(stored[0]!.createdAt));
+function insertEventsStatement(batch: readonly NewEvent[], createdAtMs: number): string {
+  const createdAt = sqlUtcDatetime(createdAtMs);
   const firstWithPayload = new Map<object, number>();
-  const rows = stored.map((event) => {
-    const payloadOf = firstWithPayload.get(event.payload);
-    if (payloadOf === undefined) firstWithPayload.set(event.payload, event.id);
-    const payload = payloadOf === undefined ? sqlString(JSON.stringify(event.payload)) : "'{}'";
+  const rows = batch.map((event, index) => {
+    const source = firstWithPayload.get(event.payload);
+    if (source === undefined) firstWithPayload.set(event.payload, index);
+    const payload = source === undefined ? sqlString(JSON.stringify(event.payload)) : "'{}'";
     return (
-      `(${event.id},${sqlString(event.stream)},${sqlString(event.type)},${sqlNumber(event.offerId)},${sqlNumber(event.tripId)},` +
-      `${sqlNumber(event.dispatcherId)},${sqlNumber(event.driverId)},${sqlNumber(event.riderId)},${sqlBoolean(event.allDispatchers)},` +
-      `${payload},${sqlNumber(payloadOf ?? null)},${createdAt})`
+      `(${sqlString(event.stream)},${sqlString(event.type)},${sqlNumber(event.offerId ?? null)},${sqlNumber(event.tripId ?? null)},` +
+      `${sqlNumber(event.dispatcherId ?? null)},${sqlNumber(event.driverId ?? null)},${sqlNumber(event.riderId ?? null)},` +
+      `${sqlBoolean(event.allDispatchers ?? false)},${payload},${sqlNumber(source === undefined ? null : index - source)},${createdAt})`
     );
   });
   return INSERT_EVENTS_HEAD + rows.join(",");
@@ -126,15 +129,27 @@ export async function readEvents(db: Database, options: ReadEventsOptions): Prom
   return toStoredEvents(db, rows);
 }
 
-/** Every event after `afterId`, any stream and audience; for the per-process pump. */
-export async function readAllEventsAfter(db: Database, afterId: number, limit = 1_000): Promise<StoredEvent[]> {
-  const rows = await db.select().from(events).where(gt(events.id, afterId)).orderBy(asc(events.id)).limit(limit);
+/**
+ * Every committed event after `afterId` (and up to `uptoId` when given), any stream and
+ * audience, oldest first; for the per-process pump. `limit` defaults to 1,000.
+ */
+export async function readAllEventsAfter(db: Database, afterId: number, limit = 1_000, uptoId?: number): Promise<StoredEvent[]> {
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(gt(events.id, afterId), uptoId === undefined ? undefined : lte(events.id, uptoId)))
+    .orderBy(asc(events.id))
+    .limit(limit);
   return toStoredEvents(db, rows);
 }
 
+/**
+ * The highest committed event id (0 for an empty log). Ids below it may still be in flight:
+ * it bounds what a client can have seen, not what is settled.
+ */
 export async function latestEventId(db: Database): Promise<number> {
-  const [row] = await db.select({ lastId: eventSequence.lastId }).from(eventSequence).where(eq(eventSequence.id, 1));
-  return row?.lastId ?? 0;
+  const [row] = await db.select({ lastId: sql<number | string | null>`MAX(${events.id})` }).from(events);
+  return Number(row?.lastId ?? 0);
 }
 
 type EventRow = typeof events.$inferSelect;
@@ -148,8 +163,8 @@ async function toStoredEvents(db: Database, rows: EventRow[]): Promise<StoredEve
   const payloads = new Map<number, Record<string, unknown>>();
   const missing = new Set<number>();
   for (const row of rows) {
-    if (row.payloadOf === null) payloads.set(row.id, row.payload);
-    else if (!payloads.has(row.payloadOf)) missing.add(row.payloadOf);
+    if (row.payloadBack === null) payloads.set(row.id, row.payload);
+    else if (!payloads.has(row.id - row.payloadBack)) missing.add(row.id - row.payloadBack);
   }
   if (missing.size > 0) {
     const sources = await db
@@ -158,16 +173,16 @@ async function toStoredEvents(db: Database, rows: EventRow[]): Promise<StoredEve
       .where(inArray(events.id, [...missing]));
     for (const source of sources) payloads.set(source.id, source.payload);
   }
-  return rows.map(({ payloadOf, ...row }) => ({
+  return rows.map(({ payloadBack, ...row }) => ({
     ...row,
-    payload: payloadOf === null ? row.payload : sharedPayload(payloads, row.id, payloadOf),
+    payload: payloadBack === null ? row.payload : sharedPayload(payloads, row.id, row.id - payloadBack),
     createdAt: row.createdAt.toISOString(),
   }));
 }
 
-function sharedPayload(payloads: Map<number, Record<string, unknown>>, id: number, payloadOf: number): Record<string, unknown> {
-  const payload = payloads.get(payloadOf);
+function sharedPayload(payloads: Map<number, Record<string, unknown>>, id: number, sourceId: number): Record<string, unknown> {
+  const payload = payloads.get(sourceId);
   // Both rows are written by one INSERT and never deleted, so this is a damaged log.
-  if (!payload) throw new Error(`event ${id} shares the payload of event ${payloadOf}, which is missing`);
+  if (!payload) throw new Error(`event ${id} shares the payload of event ${sourceId}, which is missing`);
   return payload;
 }
