@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
 const CLOCK_TICKS = (() => {
@@ -117,4 +117,17 @@ export class MachineCpuMeter {
     const seconds = (performance.now() - this.startedAt) / 1000;
     return (100 * (read(machineJiffies()) - read(this.start))) / CLOCK_TICKS / seconds;
   }
+}
+
+/** The pid of a running process whose command name is one of `names` (e.g. a local MySQL), or null. */
+export function findProcess(names: readonly string[]): number | null {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, "utf8").trim())) return Number(entry);
+    } catch {
+      // Exited while listed.
+    }
+  }
+  return null;
 }

@@ -141,11 +141,13 @@ export function formatSummary(results: BenchResults): string {
   }
   if (writes) add("writes.rowsPerS", writes.rowsPerS);
   if (eventWrites) {
-    const lost = (mode: EventWritesResult["singleRow"]) => `${fmt(mode.committed - mode.rowsStored)} lost`;
-    add("eventWrites.singleRow.txPerS", eventWrites.singleRow.txPerS, `(${eventWrites.writers} writers, ids from one row locked to commit; p99 ${fmt(eventWrites.singleRow.txMs.p99)} ms, ${lost(eventWrites.singleRow)})`);
-    add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; p99 ${fmt(eventWrites.autoIncrement.txMs.p99)} ms, ${lost(eventWrites.autoIncrement)})`);
+    const detail = (mode: EventWritesResult["singleRow"]) =>
+      `p99 ${fmt(mode.txMs.p99)} ms; CPU per tx: writers ${fmt(mode.clientCpuMsPerTx)} ms, MySQL ${fmt(mode.mysqlCpuMsPerTx)} ms; ${fmt(mode.committed - mode.rowsStored)} lost`;
+    add("eventWrites.singleRow.txPerS", eventWrites.singleRow.txPerS, `(${eventWrites.writers} writers, ids from one row locked to commit; ${detail(eventWrites.singleRow)})`);
+    add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; ${detail(eventWrites.autoIncrement)})`);
     const perRound = eventWrites.autoIncrement.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
     add("eventWrites.ratio", eventWrites.ratio, `(median of ${eventWrites.rounds} rounds: ${perRound})`);
+    add("eventWrites.otherCpuPct", eventWrites.otherCpuPct, `(everything else on the machine; steal ${fmt(eventWrites.stealPct)} %)`);
   }
   if (calls) {
     add("calls.authMe.http.serverCpuMsPerCall", sequentialCell(calls, "auth.me", "http")?.serverCpuMsPerCall, "(one call at a time)");

@@ -1,6 +1,7 @@
 import { appendEvents, type NewEvent } from "@convoy/api/server";
 import { createDb, escapeSqlString, sql, type Database, type Transaction } from "@convoy/db";
 import type { BenchContext } from "../context";
+import { CpuMeter, findProcess, MachineCpuMeter } from "../proc";
 import type { ErrorCounts } from "../protocol";
 import { Histogram, percentile, type Summary } from "../stats";
 
@@ -15,6 +16,10 @@ export interface EventWritesMode {
   committed: number;
   /** Rows the mode's log table holds afterwards: equal to `committed` if no event was lost. */
   rowsStored: number;
+  /** CPU of the writers' process (drizzle, mysql2) per committed transaction, ms. */
+  clientCpuMsPerTx: number;
+  /** CPU of the MySQL server per committed transaction, ms; null when it does not run on this machine. */
+  mysqlCpuMsPerTx: number | null;
   errors: ErrorCounts;
 }
 
@@ -33,6 +38,10 @@ export interface EventWritesResult {
    * round's pair, not the figure.
    */
   ratio: number;
+  /** CPU of everything else on the machine while the modes ran, % of one core (200 = both cores). */
+  otherCpuPct: number;
+  /** CPU the host took from this VM meanwhile, % of one core. */
+  stealPct: number;
 }
 
 /** Tables of the single-row mode, beside the real `events` (whose copy holds its rows). */
@@ -71,12 +80,16 @@ interface Tally {
   committed: number;
   elapsedMs: number;
   rounds: number[];
+  clientCpuMs: number;
+  mysqlCpuMs: number;
   latency: Histogram;
   errors: ErrorCounts;
 }
 
 /** `writers` connections each committing transactions back to back for `seconds`. */
-async function runRound(db: Database, append: Append, writers: number, seconds: number, tally: Tally): Promise<void> {
+async function runRound(db: Database, append: Append, writers: number, seconds: number, tally: Tally, mysqlPid: number | null): Promise<void> {
+  const client = process.cpuUsage();
+  const mysql = mysqlPid === null ? null : new CpuMeter([mysqlPid]);
   const startedAt = performance.now();
   const stopAt = startedAt + seconds * 1_000;
   const committedBefore = tally.committed;
@@ -99,6 +112,9 @@ async function runRound(db: Database, append: Append, writers: number, seconds: 
     }),
   );
   const elapsedMs = performance.now() - startedAt;
+  const clientCpu = process.cpuUsage(client);
+  tally.clientCpuMs += (clientCpu.user + clientCpu.system) / 1_000;
+  tally.mysqlCpuMs += (mysql?.cpuSeconds() ?? 0) * 1_000;
   tally.elapsedMs += elapsedMs;
   tally.rounds.push(((tally.committed - committedBefore) * 1_000) / elapsedMs);
 }
@@ -109,13 +125,15 @@ async function countRows(db: Database, table: string, type?: string): Promise<nu
   return Number(rows[0]!.n);
 }
 
-function summarize(tally: Tally, rowsStored: number): EventWritesMode {
+function summarize(tally: Tally, rowsStored: number, mysqlLocal: boolean): EventWritesMode {
   return {
     txPerS: (tally.committed * 1_000) / tally.elapsedMs,
     roundTxPerS: tally.rounds,
     txMs: tally.latency.summary(),
     committed: tally.committed,
     rowsStored,
+    clientCpuMsPerTx: tally.clientCpuMs / tally.committed,
+    mysqlCpuMsPerTx: mysqlLocal ? tally.mysqlCpuMs / tally.committed : null,
     errors: tally.errors,
   };
 }
@@ -138,20 +156,26 @@ export async function runEventWrites(context: BenchContext, settings: { writers:
     await db.$client.query(
       `CREATE TABLE \`${WORK_TABLE}\` (\`id\` bigint unsigned AUTO_INCREMENT PRIMARY KEY, \`writer\` int NOT NULL, \`n\` int NOT NULL, \`at\` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`,
     );
-    const tally = (): Tally => ({ committed: 0, elapsedMs: 0, rounds: [], latency: new Histogram(0.01), errors: {} });
+    const tally = (): Tally => ({ committed: 0, elapsedMs: 0, rounds: [], clientCpuMs: 0, mysqlCpuMs: 0, latency: new Histogram(0.01), errors: {} });
     const singleRow = tally();
     const autoIncrement = tally();
+    // MySQL's CPU is counted when it runs here (a MySQL elsewhere, e.g. in Docker's VM, is not seen).
+    const mysqlPid = findProcess(["mariadbd", "mysqld"]);
     // Unmeasured: opens the connections and warms both tables.
-    await runRound(db, appendWithSequenceRow, settings.writers, 1, tally());
-    await runRound(db, appendEvents, settings.writers, 1, tally());
+    await runRound(db, appendWithSequenceRow, settings.writers, 1, tally(), mysqlPid);
+    await runRound(db, appendEvents, settings.writers, 1, tally(), mysqlPid);
     const singleRowBefore = await countRows(db, SINGLE_ROW_EVENTS);
     const eventsBefore = await countRows(db, "events", EVENT_TYPE);
+    const machine = new MachineCpuMeter();
     for (let round = 0; round < settings.rounds; round++) {
-      await runRound(db, appendWithSequenceRow, settings.writers, settings.seconds, singleRow);
-      await runRound(db, appendEvents, settings.writers, settings.seconds, autoIncrement);
+      await runRound(db, appendWithSequenceRow, settings.writers, settings.seconds, singleRow, mysqlPid);
+      await runRound(db, appendEvents, settings.writers, settings.seconds, autoIncrement, mysqlPid);
     }
-    const single = summarize(singleRow, (await countRows(db, SINGLE_ROW_EVENTS)) - singleRowBefore);
-    const auto = summarize(autoIncrement, (await countRows(db, "events", EVENT_TYPE)) - eventsBefore);
+    const ours = singleRow.clientCpuMs + singleRow.mysqlCpuMs + autoIncrement.clientCpuMs + autoIncrement.mysqlCpuMs;
+    const otherCpuPct = Math.max(0, machine.percent() - (100 * ours) / (singleRow.elapsedMs + autoIncrement.elapsedMs));
+    const stealPct = machine.stealPercent();
+    const single = summarize(singleRow, (await countRows(db, SINGLE_ROW_EVENTS)) - singleRowBefore, mysqlPid !== null);
+    const auto = summarize(autoIncrement, (await countRows(db, "events", EVENT_TYPE)) - eventsBefore, mysqlPid !== null);
     return {
       writers: settings.writers,
       seconds: settings.seconds,
@@ -162,6 +186,8 @@ export async function runEventWrites(context: BenchContext, settings: { writers:
         auto.roundTxPerS.map((txPerS, round) => txPerS / single.roundTxPerS[round]!),
         50,
       ),
+      otherCpuPct,
+      stealPct,
     };
   } finally {
     for (const table of [SEQUENCE_TABLE, SINGLE_ROW_EVENTS, WORK_TABLE]) await db.$client.query(`DROP TABLE IF EXISTS \`${table}\``);
