@@ -48,7 +48,7 @@ export async function prepareDatabase(url: string, options: PrepareDatabaseOptio
   }
   // A migration may rebuild a large table: it gets all the time it needs.
   const setup = createDb(url, { connectionLimit: 4, connectTimeoutMs: options.timeouts?.connectTimeoutMs, acquireTimeoutMs: 0, statementTimeoutMs: 0 });
-  let seeded = false;
+  let seeded: boolean;
   try {
     await migrate(setup.db);
     seeded = options.seed ? await seed(setup.db) : false;

@@ -65,7 +65,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
-    message: "JWT_SECRET must be set in production",
+    error: "JWT_SECRET must be set in production",
     path: ["JWT_SECRET"],
   });
 
