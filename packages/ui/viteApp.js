@@ -5,6 +5,7 @@
  * apps' configs, before any TypeScript tooling runs.
  */
 import process from "node:process";
+import react from "@vitejs/plugin-react";
 
 /** @type {import("./viteApp").convoyAppConfig} */
 export function convoyAppConfig({ name, port }) {
@@ -15,8 +16,9 @@ export function convoyAppConfig({ name, port }) {
   return {
     // The server serves each production build under /<app>/, and the dev server matches it.
     base: `/${name}/`,
-    // No React plugin: esbuild's automatic JSX runtime is all these apps need.
-    esbuild: { jsx: "automatic" },
+    // React's automatic JSX runtime, and Fast Refresh in the dev server: an edited component
+    // re-renders in place and keeps its state.
+    plugins: [react()],
     server: { port, strictPort: true, proxy },
     preview: { port, strictPort: true, proxy },
     build: {

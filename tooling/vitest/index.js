@@ -10,7 +10,7 @@ export const baseTestConfig = defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     reporters: process.env.CI ? ["verbose"] : ["default"],
   },
 });

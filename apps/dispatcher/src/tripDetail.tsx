@@ -10,6 +10,7 @@ import {
   formatTime,
   isTrackableTrip,
   NO_DRIVER_REASON,
+  skipToken,
   trpc,
   tripStatusLabel,
   vehicleLabel,
@@ -67,18 +68,14 @@ export function TripDetail({ tripId, onClose }: { tripId: number; onClose: () =>
   const [frame, setFrame] = useState<TripTrackingFrame | null>(null);
   const trackable = trip.data ? isTrackableTrip(trip.data.status) : false;
   const breadcrumb = useBreadcrumb(trip.data);
-  trpc.tracking.onTrip.useSubscription(
-    { tripId },
-    {
-      enabled: trackable,
-      onData: (next) => {
-        setFrame(next);
-        if (next.position) breadcrumb.add(next.position);
-      },
-      // The trip ended as we subscribed: trips.events already says so.
-      onError: () => undefined,
+  trpc.tracking.onTrip.useSubscription(trackable ? { tripId } : skipToken, {
+    onData: (next) => {
+      setFrame(next);
+      if (next.position) breadcrumb.add(next.position);
     },
-  );
+    // The trip ended as we subscribed: trips.events already says so.
+    onError: () => undefined,
+  });
 
   return (
     <section className="convoy-card dispatch-trip" aria-labelledby="trip-detail-title" data-trip-id={tripId}>

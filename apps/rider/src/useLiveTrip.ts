@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { TripTrackingFrame, TripView } from "@convoy/api";
-import { isTrackableTrip, trpc } from "@convoy/ui";
+import { isTrackableTrip, skipToken, trpc } from "@convoy/ui";
 
 /** The ride search as the latest `trip.searching` event described it. */
 export interface SearchState {
@@ -53,15 +53,11 @@ export function useLiveTrip(tripId: number) {
   );
 
   const trackable = trip.data ? isTrackableTrip(trip.data.status) : false;
-  trpc.tracking.onTrip.useSubscription(
-    { tripId },
-    {
-      enabled: trackable,
-      onData: setFrame,
-      // A status race (the trip ended as we subscribed) is not worth a message: trips.events says what happened.
-      onError: () => undefined,
-    },
-  );
+  trpc.tracking.onTrip.useSubscription(trackable ? { tripId } : skipToken, {
+    onData: setFrame,
+    // A status race (the trip ended as we subscribed) is not worth a message: trips.events says what happened.
+    onError: () => undefined,
+  });
 
   return { trip, search, frame: trackable ? frame : null };
 }

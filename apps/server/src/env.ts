@@ -75,11 +75,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
-    message: "JWT_SECRET must be set in production",
+    error: "JWT_SECRET must be set in production",
     path: ["JWT_SECRET"],
   })
   .refine((env) => env.NODE_ENV !== "production" || env.DATABASE_URL !== undefined, {
-    message:
+    error:
       "must be set when NODE_ENV=production (production never starts a database of its own): " +
       "mysql://USER:PASSWORD@HOST:3306/DATABASE, a MySQL 8 or MariaDB database in which USER may create and alter tables (migrations run at start)",
     path: ["DATABASE_URL"],

@@ -258,12 +258,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     experimental_encoder: sharedJsonEncoder,
     onError: onError("ws"),
     async createContext({ res, info }) {
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- `res` is our `ws` socket, as below
       const backlog = new SocketBacklog(res, socketBacklogOptions);
       const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog });
       const { session } = context;
-      // ESLint resolves tRPC's `ws` types from another path than tsc does; `res` is our socket.
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
       if (session) trackSessionSocket(res, session);
       return context;
     },

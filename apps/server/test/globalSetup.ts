@@ -10,6 +10,7 @@ export default async function checkMysql() {
     throw new Error(
       `Tests need MySQL at ${testMysqlBaseUrl()} (set TEST_DATABASE_URL). ` +
         `Start MariaDB with "bash .ci/run" or "docker compose up -d mysql". Cause: ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }

@@ -6,7 +6,7 @@ export { ConnectionBadge, useConnectionStatus, type ConnectionStatus } from "./c
 export { ToastProvider, useToast, type ShowToast, type ToastOptions, type ToastTone } from "./toasts";
 export { useSession, useSignedInUser, type AuthState, type Session } from "./session";
 export { errorCode, errorMessage, isUnauthorized, wrongRoleMessage } from "./errors";
-export { trpc, type Role, type SignedInUser } from "./trpc";
+export { skipToken, trpc, type Role, type SignedInUser } from "./trpc";
 export type { AppName } from "./session";
 export {
   availabilityLabel,

@@ -1,4 +1,5 @@
 import { createTRPCReact } from "@trpc/react-query";
+export { skipToken } from "@tanstack/react-query";
 import type { AppRouter, RouterOutputs } from "@convoy/api";
 
 /**

@@ -27,7 +27,7 @@ export async function loginAll(
           tokens[index] = { id: user.id, token };
           break;
         } catch (error) {
-          if (attempt >= 5) throw new Error(`login of ${user.email} failed: ${errorCode(error)}`);
+          if (attempt >= 5) throw new Error(`login of ${user.email} failed: ${errorCode(error)}`, { cause: error });
           await sleep(errorCode(error) === "TOO_MANY_REQUESTS" ? 6_000 : 250 * attempt);
         }
       }

@@ -60,13 +60,20 @@ export function collect<T>(subscribe: Subscribe<T>): Collected<T> {
   };
 }
 
-/** A tRPC client subscription method, e.g. `client.api.chat.events.subscribe`. */
-type SubscribeMethod<I, T> = (
+/**
+ * A tRPC client subscription method, e.g. `client.api.chat.events.subscribe`. It has two
+ * overloads (callbacks → `Unsubscribable`, none → an async iterator); TypeScript infers from
+ * the last, so the item type is read from the iterator's and the method is called with callbacks.
+ */
+type SubscribeMethod<I, T> = (input: I) => AsyncIterable<T>;
+
+type SubscribeWithCallbacks<I, T> = (
   input: I,
   handlers: { onStarted: () => void; onData: (value: T) => void; onError: (error: unknown) => void },
 ) => Unsubscribable;
 
 /** `collect` with the item type inferred from the procedure: `collectFrom(api.chat.events.subscribe, input)`. */
 export function collectFrom<I, T>(subscribe: SubscribeMethod<I, T>, input: I): Collected<T> {
-  return collect<T>((handlers) => subscribe(input, handlers));
+  const withCallbacks = subscribe as unknown as SubscribeWithCallbacks<I, T>;
+  return collect<T>((handlers) => withCallbacks(input, handlers));
 }

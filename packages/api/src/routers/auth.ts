@@ -26,7 +26,7 @@ export const refreshInputSchema = z
     refreshCookie: refreshCookieSchema,
   })
   .refine((input) => (input.refreshToken === undefined) !== (input.refreshCookie === undefined), {
-    message: "send either refreshToken or refreshCookie",
+    error: "send either refreshToken or refreshCookie",
   });
 
 const newPasswordSchema = z.string().min(8, "the new password needs at least 8 characters").max(200);

@@ -12,9 +12,9 @@ const epochMsSchema = z.number().int().min(0).max(8_640_000_000_000_000);
 /** `tracking.history` input: a driver and a window in epoch ms, `from` ≤ `to`. */
 export const historyInputSchema = z
   .object({ driverId: idSchema, from: epochMsSchema, to: epochMsSchema })
-  .refine((input) => input.from <= input.to, { message: "from must not be after to", path: ["from"] })
+  .refine((input) => input.from <= input.to, { error: "from must not be after to", path: ["from"] })
   .refine((input) => input.to - input.from <= HISTORY_MAX_RANGE_MS, {
-    message: "the window may span at most 7 days",
+    error: "the window may span at most 7 days",
     path: ["to"],
   });
 export type HistoryInput = z.infer<typeof historyInputSchema>;

@@ -56,6 +56,9 @@ interface Connection<S extends DriverSocket> {
   lastMessageAt: number;
 }
 
+/** RFC 6455 "try again later": the reporter reconnects with its backoff. */
+const TRY_AGAIN_LATER = 1013;
+
 const send = (socket: DriverSocket, reply: PositionSocketReply) => socket.send(JSON.stringify(reply));
 
 /**
@@ -179,7 +182,16 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
 
   private async authenticate(connection: Connection<S>, token: string): Promise<void> {
     const { socket } = connection;
-    const check = await this.deps.sessions.authenticate(token);
+    let check: Awaited<ReturnType<typeof this.deps.sessions.authenticate>>;
+    try {
+      check = await this.deps.sessions.authenticate(token);
+    } catch (error) {
+      // MySQL did not answer (no pool connection came free, or it is away): the token was not
+      // judged, so the reporter is asked to come back, as after any "try again later".
+      this.deps.logger.warn({ err: error }, "could not check a position socket's token");
+      if (this.connections.has(connection)) socket.close(TRY_AGAIN_LATER, "the server could not check the token; try again");
+      return;
+    }
     if (!this.connections.has(connection)) return;
     if (!check.ok) {
       const message = check.reason === "ended" ? sessionEndedMessage(check.ended) : "the token is not valid or has expired; sign in again";

@@ -8,7 +8,7 @@ export const requestTripInputSchema = z
   .object({ pickup: placeSchema, dropoff: placeSchema })
   .refine(
     ({ pickup, dropoff }) => pickup.lat !== dropoff.lat || pickup.lng !== dropoff.lng,
-    { message: "pickup and dropoff must be different places", path: ["dropoff"] },
+    { error: "pickup and dropoff must be different places", path: ["dropoff"] },
   );
 export type RequestTripInput = z.infer<typeof requestTripInputSchema>;
 
