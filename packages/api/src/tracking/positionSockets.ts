@@ -58,6 +58,9 @@ interface Connection<S extends DriverSocket> {
 
 const send = (socket: DriverSocket, reply: PositionSocketReply) => socket.send(JSON.stringify(reply));
 
+/** RFC 6455 "try again later": not one of the reporter's final codes, so it reconnects with backoff. */
+const TRY_AGAIN_LATER_CLOSE_CODE = 1013;
+
 /**
  * The server's side of every driver's position socket (protocol in
  * `positionSocketProtocol.ts`): authenticates, keeps one socket per driver, rate-limits,
@@ -179,7 +182,17 @@ export class PositionSockets<S extends DriverSocket = DriverSocket> {
 
   private async authenticate(connection: Connection<S>, token: string): Promise<void> {
     const { socket } = connection;
-    const check = await this.deps.sessions.authenticate(token);
+    let check: Awaited<ReturnType<PositionSocketDeps<S>["sessions"]["authenticate"]>>;
+    try {
+      check = await this.deps.sessions.authenticate(token);
+    } catch (error) {
+      // A session this instance does not hold is read from MySQL; MySQL away or too slow is
+      // the server's problem, not the token's: the reporter reconnects after a backoff.
+      if (!this.connections.has(connection)) return;
+      this.deps.logger.warn({ err: error }, "could not check a position socket's token; asked it to reconnect");
+      socket.close(TRY_AGAIN_LATER_CLOSE_CODE, "the server cannot check tokens right now; reconnect in a few seconds");
+      return;
+    }
     if (!this.connections.has(connection)) return;
     if (!check.ok) {
       const message = check.reason === "ended" ? sessionEndedMessage(check.ended) : "the token is not valid or has expired; sign in again";
