@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { createSession, createTokenService } from "@convoy/api/server";
 import { and, asc, createDb, eq, events, or, type DbHandle, type SQL } from "@convoy/db";
 import { TEST_JWT_SECRET } from "../support/config";
@@ -50,6 +51,13 @@ describe("durable streams while MySQL is down", () => {
     const unseenCall = await fetch(`${t.server.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${unseenToken}` } });
     const unseenBody = (await unseenCall.json()) as { error?: { data?: { code?: string } } };
     expect({ status: unseenCall.status, code: unseenBody.error?.data?.code }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
+    // The same on a position socket: closed with 1013 (the reporter reconnects later), the server unharmed.
+    const positions = new WebSocket(`${t.server.url.replace(/^http/, "ws")}/positions`);
+    await new Promise((resolve, reject) => positions.once("open", resolve).once("error", reject));
+    const positionsClosed = new Promise<number>((resolve) => positions.once("close", (code) => resolve(code)));
+    positions.send(JSON.stringify({ type: "auth", token: unseenToken }));
+    expect(await positionsClosed).toBe(1013);
+    expect(t.server.child.exitCode).toBeNull();
     // Resumed from 0 while MySQL is down: each needs MySQL to start (a backlog, an
     // authorization read), so each fails and must be made again by the client.
     const resumed: Record<string, Collected<unknown>> = {
