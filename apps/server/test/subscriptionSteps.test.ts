@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { initTRPC, TRPCError } from "@trpc/server";
+import { Unpromise } from "@trpc/server/unstable-core-do-not-import";
 import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
@@ -68,10 +69,23 @@ async function open(path: string) {
 }
 
 describe("subscription steps on the wire (patched adapter)", () => {
-  it("delivers every value in order, then stopped", async () => {
+  it("delivers every value in order, then stopped, racing no Unpromise per value", async () => {
+    // tRPC's adapter raced every step against the abort with Unpromise.race (a proxy and a
+    // subscriber-list copy per value); the patched one waits on one plain promise per step.
+    const race = Unpromise.race.bind(Unpromise);
+    let races = 0;
+    Unpromise.race = ((...args: Parameters<typeof race>) => {
+      races += 1;
+      return race(...args);
+    }) as typeof Unpromise.race;
     const { socket, messages, until } = await open("count");
-    await until(() => messages.some((message) => message.result?.type === "stopped"));
+    try {
+      await until(() => messages.some((message) => message.result?.type === "stopped"));
+    } finally {
+      Unpromise.race = race;
+    }
     socket.close();
+    expect(races).toBe(0);
     const data = messages.filter((message) => message.result?.type === "data").map((message) => message.result?.data);
     expect(data).toEqual(Array.from({ length: 1_000 }, (_, value) => value));
     expect(messages.at(-1)?.result?.type).toBe("stopped");

@@ -9,8 +9,8 @@
  * message, byte for byte what `JSON.stringify` of the envelope gives. The object must not
  * change after it is marked.
  *
- * Fragments need `patches/@trpc__server@11.19.0.patch`: tRPC's adapter sends an encoder's
- * array as the fragments of one message, in one write.
+ * Fragments need `patches/@trpc__server@11.25.2.patch` (part 4): tRPC's adapter sends an
+ * encoder's array as the fragments of one message, in one write.
  */
 
 /** Marked payloads → their JSON as UTF-8, or null until first sent. Weak, so frames are collected as usual. */

@@ -1,12 +1,11 @@
 import { initTRPC } from "@trpc/server";
-import { observable, observableToPromise } from "@trpc/server/observable";
 import { describe, expect, it } from "vitest";
 
 /**
- * Convoy installs @trpc/server with a patch (patches/README.md) that copies a call's options
- * and contexts with `Object.assign` where tRPC's build used descriptor-by-descriptor spread,
- * and that turns a client call's observable into a promise without an AbortController per
- * call. These pin down that both still behave as before, including for hostile keys.
+ * Convoy installs @trpc/server with a patch (patches/README.md, part 1) that copies a call's
+ * options and contexts with `Object.assign` where tRPC's build used descriptor-by-descriptor
+ * spread. These pin down that the copies still behave like spread, including for hostile keys,
+ * and that the patch is in place.
  */
 describe("patched @trpc/server: middleware copies behave like object spread", () => {
   const t = initTRPC.context<Record<string | symbol, unknown>>().create();
@@ -49,32 +48,31 @@ describe("patched @trpc/server: middleware copies behave like object spread", ()
   });
 });
 
-describe("patched @trpc/server: observableToPromise (every client call goes through it)", () => {
-  it("resolves with the first value, whether or not the observable completes after it", async () => {
-    const completing = observable<number>((observer) => {
-      observer.next(1);
-      observer.complete();
+describe("patched @trpc/server: spread copies by assignment (patches/README.md, part 1)", () => {
+  it("runs a call through two middleware levels without copying a property descriptor", async () => {
+    const t = initTRPC.context<Record<string, unknown>>().create();
+    const router = t.router({
+      probe: t.procedure
+        .use(({ next }) => next({ ctx: { first: 1 } }))
+        .use(({ next }) => next({ ctx: { second: 2 } }))
+        .query(({ ctx }) => ({ ...ctx })),
     });
-    const open = observable<number>((observer) => {
-      observer.next(2);
-    });
-    await expect(observableToPromise(completing)).resolves.toBe(1);
-    await expect(observableToPromise(open)).resolves.toBe(2);
-  });
-
-  it("rejects with an AbortError when the observable completes without a value (a call cut short)", async () => {
-    const empty = observable<number>((observer) => {
-      observer.complete();
-    });
-    const rejection = await observableToPromise(empty).catch((error: unknown) => error);
-    expect(rejection).toBeInstanceOf(DOMException);
-    expect((rejection as DOMException).name).toBe("AbortError");
-  });
-
-  it("rejects with the observable's own error", async () => {
-    const failing = observable<number>((observer) => {
-      observer.error(new Error("server said no"));
-    });
-    await expect(observableToPromise(failing)).rejects.toThrow("server said no");
+    const caller = t.createCallerFactory(router)({ base: 0 });
+    // tRPC's build copied every spread's later argument descriptor by descriptor; the patch
+    // copies by assignment, so no descriptor is read in the whole call.
+    const descriptors = Object.getOwnPropertyDescriptors;
+    let reads = 0;
+    Object.getOwnPropertyDescriptors = ((value: object) => {
+      reads += 1;
+      return descriptors(value);
+    }) as typeof Object.getOwnPropertyDescriptors;
+    let result: unknown;
+    try {
+      result = await caller.probe();
+    } finally {
+      Object.getOwnPropertyDescriptors = descriptors;
+    }
+    expect(result).toEqual({ base: 0, first: 1, second: 2 });
+    expect(reads).toBe(0);
   });
 });
