@@ -27,7 +27,10 @@ const production = args.has("--prod");
 const withSimulator = !args.has("--no-simulator") && existsSync(join(root, "apps/simulator/package.json"));
 const port = Number(process.env.PORT ?? 3000);
 const appPort = Number(process.env.APP_PORT ?? 5173);
-for (const [name, value] of [["PORT", port], ["APP_PORT", appPort]]) {
+for (const [name, value] of [
+  ["PORT", port],
+  ["APP_PORT", appPort],
+]) {
   if (!Number.isInteger(value) || value < 1 || value > 65_533) {
     console.error(`convoy: ${name} must be a port number, got "${process.env[name]}"`);
     process.exit(1);
@@ -140,8 +143,11 @@ function localJwtSecret() {
 }
 
 async function waitForServer() {
-  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline && !stopping; ) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline && !stopping;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -178,7 +184,12 @@ const serverEnv = { PORT: String(port), JWT_SECRET: localJwtSecret() };
 const devOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`, ...apps.map((app) => `http://localhost:${app.port}`)];
 if (production) {
   console.log("Building the server and the apps…");
-  const built = await step("pnpm", ["turbo", "run", "build", ...["server", ...apps.map((app) => app.name)].map((name) => `--filter=@convoy/${name}`)]);
+  const built = await step("pnpm", [
+    "turbo",
+    "run",
+    "build",
+    ...["server", ...apps.map((app) => app.name)].map((name) => `--filter=@convoy/${name}`),
+  ]);
   if (stopping) await stopping;
   if (built !== 0) process.exit(built);
   const staticDir = join(root, ".cache/apps");
@@ -187,11 +198,20 @@ if (production) {
   // NODE_ENV is left as it is: on this machine the server keeps development's database
   // fallback (a private MariaDB under .data/), which NODE_ENV=production turns off.
   const servedOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
-  run("server", process.execPath, ["apps/server/dist/main.js"], { ...serverEnv, STATIC_DIR: staticDir, ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? servedOrigins.join(",") });
+  run("server", process.execPath, ["apps/server/dist/main.js"], {
+    ...serverEnv,
+    STATIC_DIR: staticDir,
+    ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? servedOrigins.join(","),
+  });
 } else {
-  run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "dev"], { ...serverEnv, ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? devOrigins.join(",") });
+  run("server", "pnpm", ["--silent", "--filter", "@convoy/server", "dev"], {
+    ...serverEnv,
+    ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? devOrigins.join(","),
+  });
   for (const app of apps) {
-    run(app.name, "pnpm", ["--silent", "--filter", `@convoy/${app.name}`, "dev", "--port", String(app.port)], { CONVOY_API_URL: `http://localhost:${port}` });
+    run(app.name, "pnpm", ["--silent", "--filter", `@convoy/${app.name}`, "dev", "--port", String(app.port)], {
+      CONVOY_API_URL: `http://localhost:${port}`,
+    });
   }
 }
 

@@ -159,11 +159,21 @@ async function exitOf(server, what) {
 
 /** Resolves with the readiness path that answered 200: /readyz, or /healthz where /readyz is 404. */
 async function waitUntilReady(server, origin) {
-  for (const deadline = Date.now() + READY_TIMEOUT_MS; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + READY_TIMEOUT_MS; Date.now() < deadline;) {
     if (server.child.exitCode !== null || server.child.signalCode !== null) fail("the server exited during start");
-    const readyz = await fetch(`${origin}/readyz`).then((r) => r.status, () => 0);
+    const readyz = await fetch(`${origin}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (readyz === 200) return "/readyz";
-    if (readyz === 404 && (await fetch(`${origin}/healthz`).then((r) => r.status, () => 0)) === 200) return "/healthz";
+    if (
+      readyz === 404 &&
+      (await fetch(`${origin}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return "/healthz";
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   fail(`the server was not ready within ${READY_TIMEOUT_MS / 1000} s`);

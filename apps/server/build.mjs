@@ -23,7 +23,10 @@ const builtins = new Set(builtinModules);
 
 /** "drizzle-orm/mysql2" → "drizzle-orm", "@trpc/server/adapters/ws" → "@trpc/server". */
 const packageOf = (/** @type {string} */ specifier) =>
-  specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 /** @type {import("esbuild").Plugin} */
 const dependenciesStayExternal = {
@@ -35,7 +38,9 @@ const dependenciesStayExternal = {
       if (name.startsWith("@convoy/")) return undefined;
       if (args.path.startsWith("node:") || builtins.has(name) || dependencies.has(name)) return { path: args.path, external: true };
       return {
-        errors: [{ text: `"${args.path}" (imported by ${args.importer}) is not a dependency of @convoy/server: add "${name}" to apps/server/package.json` }],
+        errors: [
+          { text: `"${args.path}" (imported by ${args.importer}) is not a dependency of @convoy/server: add "${name}" to apps/server/package.json` },
+        ],
       };
     });
   },

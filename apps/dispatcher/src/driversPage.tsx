@@ -80,10 +80,7 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
         <h1>Drivers{drivers.data ? ` (${drivers.data.length})` : ""}</h1>
         <label className="convoy-field">
           <span>Availability</span>
-          <select
-            value={filter}
-            onChange={(event) => setFilter(FILTERS.find((option) => option.value === event.target.value)?.value ?? "all")}
-          >
+          <select value={filter} onChange={(event) => setFilter(FILTERS.find((option) => option.value === event.target.value)?.value ?? "all")}>
             {FILTERS.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
@@ -103,12 +100,7 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
               Clear
             </button>
           )}
-          <button
-            type="button"
-            className="convoy-button convoy-button--primary"
-            disabled={selected.size === 0}
-            onClick={() => setComposing(true)}
-          >
+          <button type="button" className="convoy-button convoy-button--primary" disabled={selected.size === 0} onClick={() => setComposing(true)}>
             Make offer
           </button>
         </div>

@@ -203,9 +203,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
           </div>
         </fieldset>
         <OfferMap pickup={from} dropoff={to} drivers={drivers} picking={picking} onPickingChange={setPicking} onPick={pickOnMap} />
-        <p className="dispatch-offer-form__distance">
-          Distance: {distanceKm === null ? "enter both points" : formatDistance(distanceKm)}
-        </p>
+        <p className="dispatch-offer-form__distance">Distance: {distanceKm === null ? "enter both points" : formatDistance(distanceKm)}</p>
         <fieldset>
           <legend>Load</legend>
           <div className="dispatch-offer-form__quad">
@@ -221,7 +219,9 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
         </div>
         {perMile && <p className="convoy-muted">{perMile} over the straight-line distance</p>}
         <Field label="Notes" error={errors.notes}>
-          {(props) => <textarea {...props} name="notes" maxLength={2_000} value={form.notes} onChange={(event) => set("notes")(event.target.value)} />}
+          {(props) => (
+            <textarea {...props} name="notes" maxLength={2_000} value={form.notes} onChange={(event) => set("notes")(event.target.value)} />
+          )}
         </Field>
         <div>
           <p className="dispatch-offer-form__label">To {drivers.length === 1 ? "1 driver" : `${drivers.length} drivers`}</p>
@@ -238,9 +238,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
             {errors.form}
           </p>
         )}
-        <p className="convoy-muted dispatch-offer-form__hint">
-          Drivers have between {OFFER_EXPIRY_SECONDS.min} seconds and one day to answer.
-        </p>
+        <p className="convoy-muted dispatch-offer-form__hint">Drivers have between {OFFER_EXPIRY_SECONDS.min} seconds and one day to answer.</p>
         <div className="dispatch-offer-form__actions">
           <button type="button" className="convoy-button" onClick={onClose}>
             Cancel

@@ -44,13 +44,7 @@ export function OfferList({ selectedId, onSelect }: OfferListProps) {
         <h2>Offers</h2>
         <div className="dispatch-filters" role="group" aria-label="Offer status">
           {FILTERS.map((option) => (
-            <button
-              key={option.label}
-              type="button"
-              className="dispatch-filter"
-              aria-pressed={option === filter}
-              onClick={() => setFilter(option)}
-            >
+            <button key={option.label} type="button" className="dispatch-filter" aria-pressed={option === filter} onClick={() => setFilter(option)}>
               {option.label}
             </button>
           ))}

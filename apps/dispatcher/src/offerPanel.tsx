@@ -192,9 +192,7 @@ function RecipientRow({ offer, recipient, thread, selected, onSelect }: Recipien
           type="button"
           className="convoy-button convoy-button--primary convoy-button--small"
           disabled={acceptCounter.isPending}
-          onClick={() =>
-            acceptCounter.mutate({ offerId: offer.id, driverId: recipient.driverId, counterRateCents: recipient.counterRateCents ?? 0 })
-          }
+          onClick={() => acceptCounter.mutate({ offerId: offer.id, driverId: recipient.driverId, counterRateCents: recipient.counterRateCents ?? 0 })}
         >
           Accept counter
         </button>

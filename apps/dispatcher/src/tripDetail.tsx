@@ -175,9 +175,7 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
         )}
         {STEPS.map((step) => {
           const at = step.at(trip);
-          return at ? (
-            <FactRow key={step.label} label={step.label} value={formatTime(at)} />
-          ) : null;
+          return at ? <FactRow key={step.label} label={step.label} value={formatTime(at)} /> : null;
         })}
       </dl>
     </>

@@ -50,8 +50,9 @@ export function TripsPage({ tripId, navigate }: TripsPageProps) {
       const page = utils.trips.list.getData(input);
       const shown = page?.items.some((trip) => trip.id === event.tripId) ?? false;
       if (shown && matches(filter, event.trip)) {
-        utils.trips.list.setData(input, (previous) =>
-          previous && { ...previous, items: previous.items.map((trip) => (trip.id === event.tripId ? event.trip : trip)) },
+        utils.trips.list.setData(
+          input,
+          (previous) => previous && { ...previous, items: previous.items.map((trip) => (trip.id === event.tripId ? event.trip : trip)) },
         );
       } else {
         void utils.trips.list.invalidate();

@@ -1,15 +1,5 @@
 import type { TripView } from "@convoy/api";
-import {
-  ConvoyMap,
-  errorMessage,
-  formatMoney,
-  formatShortDistance,
-  haversineKm,
-  trpc,
-  tripStatusLabel,
-  useToast,
-  type MapMarker,
-} from "@convoy/ui";
+import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, trpc, tripStatusLabel, useToast, type MapMarker } from "@convoy/ui";
 import { tripTarget, useDriverLive } from "./driverLive";
 
 type NextStatus = "en_route" | "arrived" | "in_progress" | "completed";

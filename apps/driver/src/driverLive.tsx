@@ -137,7 +137,14 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       here = step.position;
       route = step.remaining;
       setSimulated(here);
-      reporter?.report({ lat: here.lat, lng: here.lng, recordedAt: Date.now(), accuracyM: 5, headingDeg: step.headingDeg, speedMps: SIMULATED_SPEED_MPS });
+      reporter?.report({
+        lat: here.lat,
+        lng: here.lng,
+        recordedAt: Date.now(),
+        accuracyM: 5,
+        headingDeg: step.headingDeg,
+        speedMps: SIMULATED_SPEED_MPS,
+      });
     }, SIMULATION_TICK_MS);
     return () => clearInterval(timer);
   }, [simulate, reporter]);

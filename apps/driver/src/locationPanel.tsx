@@ -22,7 +22,10 @@ export function LocationPanel() {
   const target = tripTarget(activeTrip);
   return (
     <section className="convoy-card driver-location" aria-label="Location">
-      <p className={problem ? "convoy-notice driver-location__status" : "driver-location__status"} data-sharing={simulate ? "simulated" : sharing.kind}>
+      <p
+        className={problem ? "convoy-notice driver-location__status" : "driver-location__status"}
+        data-sharing={simulate ? "simulated" : sharing.kind}
+      >
         {sharingText(sharing, simulate)}
       </p>
       {problem && sharing.problem !== "unsupported" && (

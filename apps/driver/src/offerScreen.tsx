@@ -1,15 +1,6 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from "react";
 import { respondInputSchema } from "@convoy/api/schemas";
-import {
-  errorMessage,
-  formatCountdown,
-  formatDimensions,
-  formatMoney,
-  parseDollars,
-  trpc,
-  useNow,
-  useToast,
-} from "@convoy/ui";
+import { errorMessage, formatCountdown, formatDimensions, formatMoney, parseDollars, trpc, useNow, useToast } from "@convoy/ui";
 import { OfferUnread } from "./offerInbox";
 import { driverOfferState, outcomeMessage, type DriverOffer } from "./offerStatus";
 import { RouteMap } from "./routeMap";

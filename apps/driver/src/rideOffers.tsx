@@ -1,15 +1,5 @@
 import type { RouterOutputs } from "@convoy/api";
-import {
-  errorMessage,
-  formatCountdown,
-  formatMoney,
-  formatShortDistance,
-  haversineKm,
-  trpc,
-  useNow,
-  useToast,
-  type LatLng,
-} from "@convoy/ui";
+import { errorMessage, formatCountdown, formatMoney, formatShortDistance, haversineKm, trpc, useNow, useToast, type LatLng } from "@convoy/ui";
 import { useDriverLive } from "./driverLive";
 
 type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];

@@ -1,17 +1,7 @@
 import { useId, useMemo, useState, type SyntheticEvent } from "react";
 import { estimateFareCents, requestTripInputSchema } from "@convoy/api/schemas";
 import type { TripView } from "@convoy/api";
-import {
-  ConvoyMap,
-  errorMessage,
-  formatMoney,
-  formatShortDistance,
-  haversineKm,
-  locateOnce,
-  trpc,
-  type LatLng,
-  type MapMarker,
-} from "@convoy/ui";
+import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, locateOnce, trpc, type LatLng, type MapMarker } from "@convoy/ui";
 
 /** Downtown Chicago, the demo city, where the map opens when the rider's position is unknown. */
 const DEFAULT_CENTER: LatLng = { lat: 41.8781, lng: -87.6298 };
@@ -69,9 +59,7 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
       const keepAddress = !current.addressIsAuto && current.address.trim() !== "";
       return {
         ...previous,
-        [end]: keepAddress
-          ? { ...current, point }
-          : { point, address: address ?? pinText(point), addressIsAuto: true },
+        [end]: keepAddress ? { ...current, point } : { point, address: address ?? pinText(point), addressIsAuto: true },
       };
     });
     setFieldErrors((previous) => ({ ...previous, [end]: undefined }));
@@ -101,9 +89,7 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
   const { pickup, dropoff } = places;
   const quote = useMemo(
     () =>
-      pickup.point && dropoff.point
-        ? { km: haversineKm(pickup.point, dropoff.point), cents: estimateFareCents(pickup.point, dropoff.point) }
-        : null,
+      pickup.point && dropoff.point ? { km: haversineKm(pickup.point, dropoff.point), cents: estimateFareCents(pickup.point, dropoff.point) } : null,
     [pickup.point, dropoff.point],
   );
 

@@ -40,11 +40,7 @@ export function RiderHome() {
       )}
       {screen === null && !newest.error && <p className="convoy-muted">Loading…</p>}
       {screen?.screen === "request" && (
-        <RequestForm
-          key={screen.retry?.id ?? "new"}
-          initial={screen.retry}
-          onRequested={(trip) => setChoice({ screen: "trip", tripId: trip.id })}
-        />
+        <RequestForm key={screen.retry?.id ?? "new"} initial={screen.retry} onRequested={(trip) => setChoice({ screen: "trip", tripId: trip.id })} />
       )}
       {screen?.screen === "trip" && (
         <TripScreen key={screen.tripId} tripId={screen.tripId} onNewRequest={(retry) => setChoice({ screen: "request", retry })} />

@@ -112,7 +112,10 @@ export function RateTrip({ trip }: { trip: TripView }) {
     return (
       <section className="convoy-card rider-rated" aria-label="Your rating">
         <p>
-          You rated this trip <span className="rider-stars" aria-label={`${trip.rating} of 5 stars`}>{starText(trip.rating)}</span>
+          You rated this trip{" "}
+          <span className="rider-stars" aria-label={`${trip.rating} of 5 stars`}>
+            {starText(trip.rating)}
+          </span>
         </p>
         {trip.ratingComment && <p className="rider-rated__comment">“{trip.ratingComment}”</p>}
         <p className="convoy-muted">Thanks for riding with Convoy.</p>

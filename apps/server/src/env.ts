@@ -30,9 +30,7 @@ const envSchema = z
     /** Comma-separated origins allowed to open a WebSocket. */
     ALLOWED_ORIGINS: z
       .string()
-      .default(
-        "http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://localhost:5174,http://localhost:5175",
-      ),
+      .default("http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173,http://localhost:5174,http://localhost:5175"),
     /** Directory holding the built apps (dispatcher/, driver/, rider/) to serve; unset in dev. */
     STATIC_DIR: z.string().optional(),
     /** Per-user budget of mutations per 10 s. */

@@ -2,7 +2,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pino, type Logger } from "pino";
 
 /** Keys whose values are credentials wherever they appear in a log line (top level, or one or two levels down). */
-const SECRET_KEYS = ["password", "currentPassword", "newPassword", "token", "accessToken", "refreshToken", "connectionParams", "authorization", "cookie"];
+const SECRET_KEYS = [
+  "password",
+  "currentPassword",
+  "newPassword",
+  "token",
+  "accessToken",
+  "refreshToken",
+  "connectionParams",
+  "authorization",
+  "cookie",
+];
 
 /**
  * Paths pino replaces with "[Redacted]" before a line is written: credential headers of

@@ -22,9 +22,7 @@ async function localDatabaseUrl(): Promise<string> {
   if (await isPortOpen(url.hostname, Number(url.port || 3306))) return DEFAULT_DATABASE_URL;
   const mysql = await startPrivateMysql({ dir: privateMysqlDir, persistent: true });
   if (!mysql) {
-    throw new StartupError(
-      `No MySQL at ${url.host} and no mariadbd/mysqld installed. Run "docker compose up -d" (MySQL 8 + Redis 7) and try again.`,
-    );
+    throw new StartupError(`No MySQL at ${url.host} and no mariadbd/mysqld installed. Run "docker compose up -d" (MySQL 8 + Redis 7) and try again.`);
   }
   url.port = String(mysql.port);
   return url.toString();
@@ -83,9 +81,7 @@ async function main() {
   const lines = [
     "",
     `Convoy API   ${base}/trpc   (health: ${base}/healthz)`,
-    ...(env.STATIC_DIR
-      ? [`Dispatcher   ${base}/dispatcher/`, `Driver       ${base}/driver/`, `Rider        ${base}/rider/`]
-      : []),
+    ...(env.STATIC_DIR ? [`Dispatcher   ${base}/dispatcher/`, `Driver       ${base}/driver/`, `Rider        ${base}/rider/`] : []),
     "Demo logins (demo passwords, for local use only):",
     ...(["dispatcher", "driver", "rider"] as const).map((role) => {
       const [first, last] = [demoLogin(role), demoLogin(role, DEMO_ACCOUNT_COUNTS[role])];

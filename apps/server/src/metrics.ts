@@ -124,7 +124,9 @@ export class ServerMetrics {
       single(sources.socketsShed()),
     );
 
-    counter("convoy_fleet_frames_total", "Fleet frames built (each goes to every tracking.onFleet stream)", [], () => single(tracking.stats.fleet.frames));
+    counter("convoy_fleet_frames_total", "Fleet frames built (each goes to every tracking.onFleet stream)", [], () =>
+      single(tracking.stats.fleet.frames),
+    );
     counter(
       "convoy_fleet_deliveries_total",
       "Driver changes handed to tracking.onFleet streams: one frame of 40 drivers to 50 dispatchers counts 2,000",
@@ -162,28 +164,25 @@ export class ServerMetrics {
     });
     gauge("convoy_location_writer_queue_rows", "Accepted points not yet written to locations", [], () => single(tracking.stats.pendingLocationRows));
     counter("convoy_location_rows_written_total", "Points written to locations", [], () => single(tracking.stats.writtenLocationRows));
-    counter("convoy_location_rows_dropped_total", "Points MySQL refused for their content, dropped", [], () => single(tracking.stats.droppedLocationRows));
+    counter("convoy_location_rows_dropped_total", "Points MySQL refused for their content, dropped", [], () =>
+      single(tracking.stats.droppedLocationRows),
+    );
     counter("convoy_location_reports_refused_total", "Reports refused whole because the location queue was full (MySQL behind)", [], () =>
       single(tracking.stats.reportsRefused),
     );
 
-    counter(
-      "convoy_rate_limit_refusals_total",
-      "Calls and messages refused for a rate limit or call budget, by limit",
-      ["limit"],
-      () => {
-        const budgets = sources.callBudgets();
-        return [
-          [{ limit: "mutation" }, limits.refused.mutation],
-          [{ limit: "chat" }, limits.refused.chat],
-          [{ limit: "login" }, limits.refused.login],
-          [{ limit: "position_messages" }, sources.positionMessagesRefused()],
-          [{ limit: "http_calls" }, budgets.httpCalls],
-          [{ limit: "http_batch_size" }, budgets.httpBatches],
-          [{ limit: "ws_calls" }, budgets.wsFrames],
-        ];
-      },
-    );
+    counter("convoy_rate_limit_refusals_total", "Calls and messages refused for a rate limit or call budget, by limit", ["limit"], () => {
+      const budgets = sources.callBudgets();
+      return [
+        [{ limit: "mutation" }, limits.refused.mutation],
+        [{ limit: "chat" }, limits.refused.chat],
+        [{ limit: "login" }, limits.refused.login],
+        [{ limit: "position_messages" }, sources.positionMessagesRefused()],
+        [{ limit: "http_calls" }, budgets.httpCalls],
+        [{ limit: "http_batch_size" }, budgets.httpBatches],
+        [{ limit: "ws_calls" }, budgets.wsFrames],
+      ];
+    });
     counter("convoy_call_budget_socket_closes_total", "tRPC sockets closed with 1008 for calling past their budget", [], () =>
       single(sources.callBudgets().wsClosed),
     );

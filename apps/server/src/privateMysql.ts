@@ -52,7 +52,7 @@ function initialiseDataDir(binary: string, dataDir: string, user: string): void 
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (await condition()) return true;
     await new Promise((done) => setTimeout(done, 100));
   }

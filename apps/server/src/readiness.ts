@@ -43,12 +43,7 @@ function sharedCheck(probe: () => Promise<unknown>, timeoutMs: number): () => Pr
  * in-process bus always does), and the instance is not draining. Each check answers within
  * `timeoutMs`, so a probe never outlasts a balancer's own timeout.
  */
-export function readinessChecker(
-  database: DbHandle,
-  bus: Bus,
-  timeoutMs: number,
-  isDraining: () => boolean,
-): () => Promise<Readiness> {
+export function readinessChecker(database: DbHandle, bus: Bus, timeoutMs: number, isDraining: () => boolean): () => Promise<Readiness> {
   const checkMysql = sharedCheck(() => database.pool.query("SELECT 1"), timeoutMs);
   const checkBus = sharedCheck(() => bus.ping(), timeoutMs);
   return async () => {

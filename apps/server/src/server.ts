@@ -180,10 +180,12 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   const { sessions, presence, tracking } = services;
 
   type ErrorInfo = { error: { code: string; message: string; cause?: unknown }; path?: string };
-  const onError = (transport: CallTransport) => ({ error, path }: ErrorInfo) => {
-    metrics.callFailed(error.code, transport);
-    if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path, transport }, "procedure failed");
-  };
+  const onError =
+    (transport: CallTransport) =>
+    ({ error, path }: ErrorInfo) => {
+      metrics.callFailed(error.code, transport);
+      if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path, transport }, "procedure failed");
+    };
 
   const callBudgets = resolveCallBudgets(config.callBudgets);
   const httpCallBudget = new HttpCallBudget(callBudgets, (token) => {

@@ -74,9 +74,7 @@ describe("tokens", () => {
   it("rejects a forged token over HTTP and over WebSocket", async () => {
     const forged = await expiredToken("a-different-secret-that-is-long-enough-000", 3_600);
     const http = createTRPCClient<AppRouter>({
-      links: [
-        (await import("@trpc/client")).httpBatchLink({ url: `${t.url}/trpc`, headers: { authorization: `Bearer ${forged}` } }),
-      ],
+      links: [(await import("@trpc/client")).httpBatchLink({ url: `${t.url}/trpc`, headers: { authorization: `Bearer ${forged}` } })],
     });
     const httpError = await errorOf(http.auth.me.query());
     expect(httpError.data?.code).toBe("UNAUTHORIZED");
@@ -128,9 +126,7 @@ describe("roles and input", () => {
   it("writes nothing when a mutation's input is bad", async () => {
     const driver = await t.as("driver", 3);
     const before = await t.db.select().from(drivers).where(eq(drivers.userId, driver.userId));
-    const error = await errorOf(
-      driver.api.drivers.setAvailability.mutate({ availability: "sleeping" as unknown as "available" }),
-    );
+    const error = await errorOf(driver.api.drivers.setAvailability.mutate({ availability: "sleeping" as unknown as "available" }));
     expect(error.data?.code).toBe("BAD_REQUEST");
     const after = await t.db.select().from(drivers).where(eq(drivers.userId, driver.userId));
     expect(after).toEqual(before);
@@ -168,9 +164,7 @@ describe("auth.logout", () => {
     socket.send(JSON.stringify({ method: "connectionParams", data: { token: driver.token } }));
     socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me", input: null } }));
     await new Promise((resolve) => socket.once("message", resolve));
-    const closed = new Promise<{ code: number; at: number }>((resolve) =>
-      socket.once("close", (code) => resolve({ code, at: Date.now() })),
-    );
+    const closed = new Promise<{ code: number; at: number }>((resolve) => socket.once("close", (code) => resolve({ code, at: Date.now() })));
     const loggedOutAt = Date.now();
     await driver.api.auth.logout.mutate();
     const { code, at } = await closed;

@@ -177,7 +177,11 @@ describe("per-connection call budgets", () => {
   it("refuses a 100-call HTTP batch whole, with a readable BAD_REQUEST, before any call runs", async () => {
     const driver = await t.as("driver", 2);
     // 100 logouts: had any run, the token would now be refused.
-    const refused = await httpBatch(Array.from({ length: 100 }, () => "auth.logout"), driver.token, "POST");
+    const refused = await httpBatch(
+      Array.from({ length: 100 }, () => "auth.logout"),
+      driver.token,
+      "POST",
+    );
     expect(refused.status).toBe(400);
     const { error } = refused.body as ErrorBody;
     expect(error?.data?.code).toBe("BAD_REQUEST");
@@ -193,7 +197,10 @@ describe("per-connection call budgets", () => {
     expect(encoded.status).toBe(400);
 
     // A batch at the limit runs.
-    const atLimit = await httpBatch(Array.from({ length: DEFAULT_CALL_BUDGETS.maxBatchCalls }, () => "auth.me"), driver.token);
+    const atLimit = await httpBatch(
+      Array.from({ length: DEFAULT_CALL_BUDGETS.maxBatchCalls }, () => "auth.me"),
+      driver.token,
+    );
     expect(atLimit.status).toBe(200);
     expect(atLimit.body).toHaveLength(DEFAULT_CALL_BUDGETS.maxBatchCalls);
   });
@@ -218,9 +225,7 @@ describe("per-connection call budgets", () => {
   it("gives made-up bearer tokens no buckets of their own: they spend their address's budget", async () => {
     const batch = Array.from({ length: DEFAULT_CALL_BUDGETS.maxBatchCalls }, () => "auth.me");
     const batches = Math.ceil((DEFAULT_CALL_BUDGETS.burst * 2) / batch.length);
-    const results = await Promise.all(
-      Array.from({ length: batches }, (_, index) => httpBatch(batch, `made.up.token-${index}-${Math.random()}`)),
-    );
+    const results = await Promise.all(Array.from({ length: batches }, (_, index) => httpBatch(batch, `made.up.token-${index}-${Math.random()}`)));
     expect(results.filter((result) => result.status === 429).length).toBeGreaterThan(0);
     expect(results.filter((result) => result.status !== 429).every((result) => result.status === 401)).toBe(true);
   });

@@ -113,7 +113,9 @@ describe("chat authorization", () => {
   it("forbids riders", async () => {
     const rider = await t.as("rider", 1);
     expect(await codeOf(rider.api.chat.history.query({ offerId, driverId: driverA.userId }))).toBe("FORBIDDEN");
-    expect(await codeOf(rider.api.chat.send.mutate({ offerId, driverId: driverA.userId, body: "x", clientMessageId: randomUUID() }))).toBe("FORBIDDEN");
+    expect(await codeOf(rider.api.chat.send.mutate({ offerId, driverId: driverA.userId, body: "x", clientMessageId: randomUUID() }))).toBe(
+      "FORBIDDEN",
+    );
     expect(await codeOf(rider.api.chat.unreadCount.query())).toBe("FORBIDDEN");
   });
 
@@ -224,7 +226,10 @@ describe("bad input", () => {
     expect(await codeOf(dispatcher.api.chat.send.mutate({ ...thread, body: "x".repeat(2_001), clientMessageId: randomUUID() }))).toBe("BAD_REQUEST");
     expect(await codeOf(dispatcher.api.chat.send.mutate({ ...thread, body: "hello", clientMessageId: "not-a-uuid" }))).toBe("BAD_REQUEST");
     expect(await messageCount()).toBe(before);
-    const rows = await t.db.select().from(messages).where(eq(messages.body, "x".repeat(2_001)));
+    const rows = await t.db
+      .select()
+      .from(messages)
+      .where(eq(messages.body, "x".repeat(2_001)));
     expect(rows).toHaveLength(0);
   });
 });

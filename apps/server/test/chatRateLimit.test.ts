@@ -22,9 +22,7 @@ describe("chat rate limit", () => {
     const driver = await t.as("driver", 1);
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) =>
-        driver.api.chat.send.mutate({ offerId: offer.id, body: `m${i}`, clientMessageId: randomUUID() }),
-      ),
+      Array.from({ length: 12 }, (_, i) => driver.api.chat.send.mutate({ offerId: offer.id, body: `m${i}`, clientMessageId: randomUUID() })),
     );
     const codes = results.map(codeOf);
     expect(codes.filter((code) => code === "OK")).toHaveLength(CHAT_MESSAGES);

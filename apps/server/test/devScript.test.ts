@@ -119,7 +119,7 @@ function startDev(env: Record<string, string>, ports: { port: number; appPort: n
 }
 
 async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string, run: DevRun): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await condition()); ) {
+  for (const deadline = Date.now() + timeoutMs; !(await condition());) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${run.output()}`);
     if (run.child.exitCode !== null) throw new Error(`dev.mjs exited while waiting for ${what}; output:\n${run.output()}`);
     await new Promise((done) => setTimeout(done, 200));
@@ -164,7 +164,8 @@ describe("pnpm dev (scripts/dev.mjs)", () => {
     const run = startDev({ DATABASE_URL: "mysql://root@127.0.0.1:1/convoy" }, await freePorts());
     const { code } = await exitWithin(run, 90_000);
     expect(code).toBe(1);
-    const sentence = 'convoy: MySQL is not reachable at 127.0.0.1:1/convoy. Start it (e.g. "docker compose up -d mysql", or "sudo service mariadb start") or set DATABASE_URL.';
+    const sentence =
+      'convoy: MySQL is not reachable at 127.0.0.1:1/convoy. Start it (e.g. "docker compose up -d mysql", or "sudo service mariadb start") or set DATABASE_URL.';
     expect(run.stderr().trimEnd().split("\n").at(-1)).toBe(sentence);
     expect(await leftovers(run)).toEqual({ stillRunning: [], heldPorts: [] });
   }, 120_000);
@@ -176,14 +177,22 @@ describe("pnpm dev (scripts/dev.mjs)", () => {
     const ports = await freePorts();
     const run = startDev({ DATABASE_URL: (await database).url }, ports);
     await until(
-      () => fetch(`http://127.0.0.1:${ports.port}/healthz`).then((response) => response.ok, () => false),
+      () =>
+        fetch(`http://127.0.0.1:${ports.port}/healthz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
       150_000,
       "the server's /healthz",
       run,
     );
     for (const [i, name] of APPS.entries()) {
       await until(
-        () => fetch(`http://localhost:${ports.appPort + i}/${name}/`).then((response) => response.ok, () => false),
+        () =>
+          fetch(`http://localhost:${ports.appPort + i}/${name}/`).then(
+            (response) => response.ok,
+            () => false,
+          ),
         60_000,
         `the ${name} app`,
         run,
@@ -206,14 +215,22 @@ describe("pnpm dev (scripts/dev.mjs)", () => {
     const run = startDev({ DATABASE_URL: (await database).url }, ports, ["--prod"]);
     // The build comes first: turbo replays what is cached, else compiles the server and the apps.
     await until(
-      () => fetch(`http://127.0.0.1:${ports.port}/healthz`).then((response) => response.ok, () => false),
+      () =>
+        fetch(`http://127.0.0.1:${ports.port}/healthz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
       240_000,
       "the server's /healthz",
       run,
     );
     for (const name of APPS) {
       const page = await fetch(`http://127.0.0.1:${ports.port}/${name}/`);
-      expect([page.status, page.headers.get("content-type"), (await page.text()).includes("<script")]).toEqual([200, "text/html; charset=utf-8", true]);
+      expect([page.status, page.headers.get("content-type"), (await page.text()).includes("<script")]).toEqual([
+        200,
+        "text/html; charset=utf-8",
+        true,
+      ]);
     }
     await until(() => run.output().includes("simulator: 2 drivers moving"), 60_000, "the simulator", run);
     const running = descendants(run.child.pid!);

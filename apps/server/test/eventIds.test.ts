@@ -3,14 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  appendEvents,
-  latestEventId,
-  readAllEventsAfter,
-  type NewEvent,
-  type PumpSubscription,
-  type StoredEvent,
-} from "@convoy/api/server";
+import { appendEvents, latestEventId, readAllEventsAfter, type NewEvent, type PumpSubscription, type StoredEvent } from "@convoy/api/server";
 import { and, asc, createDb, ensureDatabase, eq, events, gt, migrate, or, sql, type DbHandle } from "@convoy/db";
 import { MARKER_TYPE, beforeMarker, trackedId, writeMarkers } from "./support/barrier";
 import { createTestDatabase, useTestServer, type LoggedInClient } from "./support/harness";
@@ -350,5 +343,7 @@ async function applyMigrationsThrough(handle: DbHandle, lastTag: string): Promis
     }
   }
   await handle.pool.query("CREATE TABLE `__drizzle_migrations` (id serial primary key, hash text not null, created_at bigint)");
-  await handle.pool.query("INSERT INTO `__drizzle_migrations` (`hash`, `created_at`) VALUES ('applied by the test', ?)", [journal.entries[last]!.when]);
+  await handle.pool.query("INSERT INTO `__drizzle_migrations` (`hash`, `created_at`) VALUES ('applied by the test', ?)", [
+    journal.entries[last]!.when,
+  ]);
 }

@@ -100,7 +100,9 @@ describe("request logs", () => {
     const entries = lines.map((line) => JSON.parse(line) as { msg: string; req?: { path: string; headers: Record<string, string> } });
     // The log has what the test is looking through: the requests, calls and sockets above.
     const requests = entries.filter((entry) => entry.msg === "request");
-    expect(requests.map((entry) => entry.req?.path)).toEqual(expect.arrayContaining(["/trpc/auth.login", "/trpc/auth.refresh", "/trpc/auth.changePassword"]));
+    expect(requests.map((entry) => entry.req?.path)).toEqual(
+      expect.arrayContaining(["/trpc/auth.login", "/trpc/auth.refresh", "/trpc/auth.changePassword"]),
+    );
     expect(entries.filter((entry) => entry.msg === "call").length).toBeGreaterThanOrEqual(8);
     expect(entries.filter((entry) => entry.msg === "socket opened").length).toBeGreaterThanOrEqual(2);
     // Headers are logged, with credentials replaced.

@@ -46,10 +46,14 @@ async function signIn({ email, password }: DemoLogin): Promise<{ client: ConvoyC
 
 /** Scrapes until `check` holds on the samples, then returns them. */
 function scrapeUntil(check: (samples: Sample[]) => boolean, what: string): Promise<Sample[]> {
-  return eventually(async () => {
-    const samples = await scrape(server.url, METRICS_TOKEN);
-    return check(samples) ? samples : undefined;
-  }, 15_000, what);
+  return eventually(
+    async () => {
+      const samples = await scrape(server.url, METRICS_TOKEN);
+      return check(samples) ? samples : undefined;
+    },
+    15_000,
+    what,
+  );
 }
 
 describe("/metrics", () => {
@@ -90,7 +94,8 @@ describe("/metrics", () => {
     clients.push(stranger);
     const email = `nobody-${randomBytes(3).toString("hex")}@convoy.test`;
     const codes: (string | undefined)[] = [];
-    for (let attempt = 0; attempt < 11; attempt++) codes.push((await failure(stranger.api.auth.login.mutate({ email, password: "wrong-password" }))).code);
+    for (let attempt = 0; attempt < 11; attempt++)
+      codes.push((await failure(stranger.api.auth.login.mutate({ email, password: "wrong-password" }))).code);
     expect(codes.at(0)).toBe("UNAUTHORIZED");
     expect(codes.at(-1)).toBe("TOO_MANY_REQUESTS");
 

@@ -7,9 +7,9 @@ import { createTestDatabase } from "./support/harness";
 import { spawnServer, type ServerProcess } from "./support/process";
 import { waitFor } from "./support/recordingClients";
 
-const journal = JSON.parse(
-  readFileSync(fileURLToPath(new URL("../../../packages/db/drizzle/meta/_journal.json", import.meta.url)), "utf8"),
-) as { entries: { tag: string; when: number }[] };
+const journal = JSON.parse(readFileSync(fileURLToPath(new URL("../../../packages/db/drizzle/meta/_journal.json", import.meta.url)), "utf8")) as {
+  entries: { tag: string; when: number }[];
+};
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -56,7 +56,11 @@ describe("migrations under a lock", () => {
     );
     expect(applied.map((row) => [row.created_at, row.n])).toEqual(journal.entries.map((entry) => [entry.when, 1]));
     const users = await rows<{ email: string }>(connection, "SELECT email FROM users ORDER BY id");
-    expect(users.map((user) => user.email).sort()).toEqual(demoLogins().map((login) => login.email).sort());
+    expect(users.map((user) => user.email).sort()).toEqual(
+      demoLogins()
+        .map((login) => login.email)
+        .sort(),
+    );
 
     // No server logged an error (level 50 and up) or failed its start.
     for (const server of servers) {

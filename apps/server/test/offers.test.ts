@@ -4,15 +4,7 @@ import { and, eq, offerRecipients, offers, sql, trips } from "@convoy/db";
 import { MAX_OFFER_RECIPIENTS } from "@convoy/api/schemas";
 import { sweepExpiredOffers } from "@convoy/api/server";
 import { useTestServer, type LoggedInClient } from "./support/harness";
-import {
-  addUsers,
-  failure,
-  loadInput,
-  offerEvents,
-  offerTableCounts,
-  typesOf,
-  type OfferEventItem,
-} from "./support/offerFixtures";
+import { addUsers, failure, loadInput, offerEvents, offerTableCounts, typesOf, type OfferEventItem } from "./support/offerFixtures";
 import type { Collected } from "./support/subscriptions";
 import { throughMarkers, type MarkerAudience } from "./support/barrier";
 
@@ -89,10 +81,7 @@ describe("offers: happy path", () => {
     expect(await settle(streams.d1, offerId, 3, { driverId: d1.userId })).toEqual(["offer.received", "offer.viewed", "offer.won"]);
     expect(await settle(streams.d2, offerId, 2, { driverId: d2.userId })).toEqual(["offer.received", "offer.lost"]);
     expect(await settle(streams.d3, offerId, 2, { driverId: d3.userId })).toEqual(["offer.received", "offer.lost"]);
-    expect(dataOf(streams.dispatcher, "offer.lost").map((event) => "driverId" in event && event.driverId)).toEqual([
-      d2.userId,
-      d3.userId,
-    ]);
+    expect(dataOf(streams.dispatcher, "offer.lost").map((event) => "driverId" in event && event.driverId)).toEqual([d2.userId, d3.userId]);
     expect(dataOf(streams.dispatcher, "offer.accepted")[0]).toMatchObject({
       driverId: d1.userId,
       agreedRateCents: 45_000,
@@ -171,9 +160,7 @@ describe("offers: counters", () => {
       [d2.userId, "countered", 48_000],
     ]);
 
-    const stale = await failure(
-      dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 50_000 }),
-    );
+    const stale = await failure(dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 50_000 }));
     expect(stale.code).toBe("CONFLICT");
     expect(stale.message).toContain("$520.00");
 
@@ -191,7 +178,12 @@ describe("offers: counters", () => {
       "offer.lost",
     ]);
     expect(dataOf(streams.dispatcher, "offer.accepted")[0]).toMatchObject({ via: "counter", agreedRateCents: 52_000 });
-    expect(await settle(streams.d1, offerId, 4, { driverId: d1.userId })).toEqual(["offer.received", "offer.countered", "offer.countered", "offer.won"]);
+    expect(await settle(streams.d1, offerId, 4, { driverId: d1.userId })).toEqual([
+      "offer.received",
+      "offer.countered",
+      "offer.countered",
+      "offer.won",
+    ]);
     expect(await settle(streams.d2, offerId, 3, { driverId: d2.userId })).toEqual(["offer.received", "offer.countered", "offer.lost"]);
     // Each driver's stream carries only their own counter.
     expect(JSON.stringify(streams.d1.items)).not.toContain("48000");
@@ -201,14 +193,10 @@ describe("offers: counters", () => {
 
   it("refuses to accept a counter that was never made", async () => {
     const { id: offerId } = await dispatcher.api.offers.create.mutate(loadInput([d1.userId]));
-    const refused = await failure(
-      dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 40_000 }),
-    );
+    const refused = await failure(dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 40_000 }));
     expect(refused.code).toBe("CONFLICT");
     expect(refused.message).toMatch(/no counter offer/);
-    const notSent = await failure(
-      dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d2.userId, counterRateCents: 40_000 }),
-    );
+    const notSent = await failure(dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d2.userId, counterRateCents: 40_000 }));
     expect(notSent.code).toBe("BAD_REQUEST");
     const [row] = await t.db.select().from(offers).where(eq(offers.id, offerId));
     expect(row).toMatchObject({ status: "open", acceptedDriverId: null, agreedRateCents: null });
@@ -222,16 +210,20 @@ describe("offers: recipient state machine", () => {
 
     const acceptAfterReject = await failure(d1.api.offers.respond.mutate({ offerId, action: "accept" }));
     expect(acceptAfterReject).toMatchObject({ code: "CONFLICT", message: "You cannot accept this offer: you already rejected it" });
-    const counterAfterReject = await failure(
-      d1.api.offers.respond.mutate({ offerId, action: "counter", counterRateCents: 50_000 }),
-    );
+    const counterAfterReject = await failure(d1.api.offers.respond.mutate({ offerId, action: "counter", counterRateCents: 50_000 }));
     expect(counterAfterReject).toMatchObject({ code: "CONFLICT", message: "You cannot counter this offer: you already rejected it" });
 
     // Viewing is idempotent: twice is one change and one event.
     await d2.api.offers.markViewed.mutate({ offerId });
-    const [firstView] = await t.db.select().from(offerRecipients).where(and(eq(offerRecipients.offerId, offerId), eq(offerRecipients.driverId, d2.userId)));
+    const [firstView] = await t.db
+      .select()
+      .from(offerRecipients)
+      .where(and(eq(offerRecipients.offerId, offerId), eq(offerRecipients.driverId, d2.userId)));
     await d2.api.offers.markViewed.mutate({ offerId });
-    const [secondView] = await t.db.select().from(offerRecipients).where(and(eq(offerRecipients.offerId, offerId), eq(offerRecipients.driverId, d2.userId)));
+    const [secondView] = await t.db
+      .select()
+      .from(offerRecipients)
+      .where(and(eq(offerRecipients.offerId, offerId), eq(offerRecipients.driverId, d2.userId)));
     expect(secondView).toEqual(firstView);
     expect(firstView!.status).toBe("viewed");
 
@@ -243,7 +235,12 @@ describe("offers: recipient state machine", () => {
     expect(cancelAccepted.message).toMatch(/already accepted/);
 
     const stream = offerEvents(dispatcher, { offerId, lastEventId: "0" });
-    expect(await settle(stream, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.viewed", "offer.accepted"]);
+    expect(await settle(stream, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual([
+      "offer.created",
+      "offer.rejected",
+      "offer.viewed",
+      "offer.accepted",
+    ]);
     stream.stop();
     // d1 rejected, so d1 keeps "rejected" rather than becoming "lost".
     const rows = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, offerId)).orderBy(offerRecipients.id);
@@ -269,7 +266,12 @@ describe("offers: recipient state machine", () => {
       d1: offerEvents(d1, { offerId, lastEventId: "0" }),
       d3: offerEvents(d3, { offerId, lastEventId: "0" }),
     };
-    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.cancelled"]);
+    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual([
+      "offer.created",
+      "offer.rejected",
+      "offer.countered",
+      "offer.cancelled",
+    ]);
     expect(dataOf(streams.dispatcher, "offer.cancelled")[0]).toMatchObject({ withdrawnDriverIds: [d1.userId, d2.userId] });
     expect(await settle(streams.d1, offerId, 2, { driverId: d1.userId })).toEqual(["offer.received", "offer.withdrawn"]);
     expect(await settle(streams.d3, offerId, 2, { driverId: d3.userId })).toEqual(["offer.received", "offer.rejected"]);
@@ -295,15 +297,18 @@ describe("offers: expiry", () => {
 
     const late = await failure(d1.api.offers.respond.mutate({ offerId, action: "accept" }));
     expect(late).toMatchObject({ code: "CONFLICT", message: `This offer expired at ${row!.expiresAt.toISOString()}` });
-    const lateCounter = await failure(
-      dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d3.userId, counterRateCents: 46_000 }),
-    );
+    const lateCounter = await failure(dispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d3.userId, counterRateCents: 46_000 }));
     expect(lateCounter).toMatchObject({ code: "CONFLICT", message: `This offer expired at ${row!.expiresAt.toISOString()}` });
 
     // Several sweepers at once (this process's own timer included) expire it exactly once.
     const swept = await Promise.all(Array.from({ length: 4 }, () => sweepExpiredOffers(t.server.services)));
     expect(swept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
-    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual(["offer.created", "offer.rejected", "offer.countered", "offer.expired"]);
+    expect(await settle(streams.dispatcher, offerId, 4, { dispatcherId: dispatcher.userId })).toEqual([
+      "offer.created",
+      "offer.rejected",
+      "offer.countered",
+      "offer.expired",
+    ]);
     expect(dataOf(streams.dispatcher, "offer.expired")[0]).toMatchObject({ expiresAt: row!.expiresAt.toISOString() });
     expect(await settle(streams.d1, offerId, 2, { driverId: d1.userId })).toEqual(["offer.received", "offer.expired"]);
     // d2 had already rejected: their answer was final, so no closing event.
@@ -387,9 +392,9 @@ describe("offers: authorization", () => {
   it("another dispatcher can neither see nor act on the offer", async () => {
     expect((await failure(otherDispatcher.api.offers.byId.query({ offerId }))).code).toBe("NOT_FOUND");
     expect((await failure(otherDispatcher.api.offers.cancel.mutate({ offerId }))).code).toBe("NOT_FOUND");
-    expect(
-      (await failure(otherDispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 61_000 }))).code,
-    ).toBe("NOT_FOUND");
+    expect((await failure(otherDispatcher.api.offers.acceptCounter.mutate({ offerId, driverId: d1.userId, counterRateCents: 61_000 }))).code).toBe(
+      "NOT_FOUND",
+    );
     expect((await otherDispatcher.api.offers.list.query({ limit: 100 })).items).toEqual([]);
     const scoped = offerEvents(otherDispatcher, { offerId, lastEventId: "0" });
     await scoped.until(() => scoped.errors.length > 0);
@@ -479,11 +484,29 @@ describe("offers: ride offers", () => {
 
   /** A rider's requested trip and the ride offer for it, as the trips domain would store them. */
   async function rideOffer(driverIds: number[]) {
-    const place = { pickupAddress: "1 E Wacker Dr", pickupLat: 41.8868, pickupLng: -87.6268, dropoffAddress: "Union Station", dropoffLat: 41.8789, dropoffLng: -87.6403 };
-    const [trip] = await t.db.insert(trips).values({ kind: "ride", riderId: rider.userId, status: "requested", requestedAt: new Date(), ...place }).$returningId();
+    const place = {
+      pickupAddress: "1 E Wacker Dr",
+      pickupLat: 41.8868,
+      pickupLng: -87.6268,
+      dropoffAddress: "Union Station",
+      dropoffLat: 41.8789,
+      dropoffLng: -87.6403,
+    };
+    const [trip] = await t.db
+      .insert(trips)
+      .values({ kind: "ride", riderId: rider.userId, status: "requested", requestedAt: new Date(), ...place })
+      .$returningId();
     const [offer] = await t.db
       .insert(offers)
-      .values({ createdBy: dispatcher.userId, kind: "ride", tripId: trip!.id, distanceKm: 1.4, rateCents: 1_800, expiresAt: sql`UTC_TIMESTAMP(3) + INTERVAL 60 SECOND`, ...place })
+      .values({
+        createdBy: dispatcher.userId,
+        kind: "ride",
+        tripId: trip!.id,
+        distanceKm: 1.4,
+        rateCents: 1_800,
+        expiresAt: sql`UTC_TIMESTAMP(3) + INTERVAL 60 SECOND`,
+        ...place,
+      })
       .$returningId();
     await t.db.insert(offerRecipients).values(driverIds.map((driverId) => ({ offerId: offer!.id, driverId })));
     return { tripId: trip!.id, offerId: offer!.id };

@@ -22,13 +22,7 @@ async function visibleIds(dispatcherId: number, afterId: number): Promise<number
   const rows = await t.db
     .select({ id: events.id })
     .from(events)
-    .where(
-      and(
-        eq(events.stream, "offers"),
-        gt(events.id, afterId),
-        or(eq(events.dispatcherId, dispatcherId), eq(events.allDispatchers, true)),
-      ),
-    )
+    .where(and(eq(events.stream, "offers"), gt(events.id, afterId), or(eq(events.dispatcherId, dispatcherId), eq(events.allDispatchers, true))))
     .orderBy(asc(events.id));
   return rows.map((row) => row.id);
 }

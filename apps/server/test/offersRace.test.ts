@@ -54,7 +54,10 @@ describe("offers: exactly one winner", () => {
       const winners = outcomes.flatMap((result, i) => (result.ok ? [drivers[i]!.userId] : []));
       const losers = outcomes.filter((result) => !result.ok);
       expect(winners, `round ${round}`).toHaveLength(1);
-      expect(losers.every((result) => (result.httpStatus ?? 500) < 500), `round ${round}: no 5xx`).toBe(true);
+      expect(
+        losers.every((result) => (result.httpStatus ?? 500) < 500),
+        `round ${round}: no 5xx`,
+      ).toBe(true);
       expect(new Set(losers.map((result) => `${result.code}: ${result.message}`))).toEqual(
         new Set(["CONFLICT: Another driver already won this offer"]),
       );
@@ -80,8 +83,14 @@ describe("offers: exactly one winner", () => {
         outcome(dispatcher.api.offers.cancel.mutate({ offerId })),
         ...racers.slice(1).map((driver) => outcome(driver.api.offers.respond.mutate({ offerId, action: "accept" }))),
       ]);
-      expect(outcomes.filter((result) => result.ok), `round ${round}`).toHaveLength(1);
-      expect(outcomes.every((result) => result.ok || result.code === "CONFLICT"), JSON.stringify(outcomes)).toBe(true);
+      expect(
+        outcomes.filter((result) => result.ok),
+        `round ${round}`,
+      ).toHaveLength(1);
+      expect(
+        outcomes.every((result) => result.ok || result.code === "CONFLICT"),
+        JSON.stringify(outcomes),
+      ).toBe(true);
 
       const state = await stateOf(offerId);
       if (state.offer.status === "cancelled") {

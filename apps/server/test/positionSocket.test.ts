@@ -44,7 +44,11 @@ async function signedIn(index: number): Promise<RawSocket & { driverId: number }
 /** Sends a sync and waits for its answer: every message before it has been handled. */
 async function synced(raw: RawSocket, seq: number): Promise<void> {
   raw.send({ type: "sync", seq });
-  await eventually(async () => (raw.replies.some((reply) => reply.type === "synced" && reply.seq === seq) ? true : undefined), 5_000, `synced ${seq}`);
+  await eventually(
+    async () => (raw.replies.some((reply) => reply.type === "synced" && reply.seq === seq) ? true : undefined),
+    5_000,
+    `synced ${seq}`,
+  );
 }
 
 const reporters: PositionReporter[] = [];
@@ -132,12 +136,16 @@ describe("position socket", () => {
   it("counts for presence and closes when the driver logs out everywhere from another device", async () => {
     const dispatcher = await t.as("dispatcher");
     const raw = await signedIn(4);
-    await eventually(async () => ((await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? true : undefined));
+    await eventually(async () =>
+      (await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? true : undefined,
+    );
 
     const driver = await t.as("driver", 4);
     await driver.api.auth.logoutEverywhere.mutate();
     expect((await raw.closed).code).toBe(4001);
-    await eventually(async () => ((await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? undefined : true));
+    await eventually(async () =>
+      (await dispatcher.api.presence.online.query()).online.some((entry) => entry.userId === raw.driverId) ? undefined : true,
+    );
   });
 });
 

@@ -28,8 +28,7 @@ async function watchPresence() {
   const dispatcher = await t.as("dispatcher");
   const stream = collect<PresenceEvent>((handlers) => dispatcher.api.presence.events.subscribe(undefined, handlers));
   await stream.until((items) => items.length > 0);
-  const changesOf = (userId: number) =>
-    stream.items.flatMap((item) => (item.kind === "change" && item.userId === userId ? [item] : []));
+  const changesOf = (userId: number) => stream.items.flatMap((item) => (item.kind === "change" && item.userId === userId ? [item] : []));
   return { dispatcher, stream, changesOf };
 }
 

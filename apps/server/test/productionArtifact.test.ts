@@ -22,7 +22,9 @@ describe("the production artifact (scripts/productionCheck.mjs)", () => {
       code: 0,
       steps: [
         expect.stringMatching(/^productionCheck: ok: assembled, \d+ production packages and no build tools, all readable$/),
-        expect.stringContaining("ok: without DATABASE_URL it refuses to start: convoy: Invalid environment: DATABASE_URL: must be set when NODE_ENV=production"),
+        expect.stringContaining(
+          "ok: without DATABASE_URL it refuses to start: convoy: Invalid environment: DATABASE_URL: must be set when NODE_ENV=production",
+        ),
         expect.stringMatching(/^productionCheck: ok: \/(readyz|healthz) answers 200 on http:\/\/127\.0\.0\.1:\d+$/),
         "productionCheck: ok: the HEALTHCHECK command passes and the apps are served",
         "productionCheck: ok: dispatcher@convoy.test logged in over HTTP and the token is accepted",

@@ -30,7 +30,12 @@ type Listener = ReturnType<typeof listen>;
  * before the marker that concerns it has then arrived.
  */
 async function throughMarkers(stream: "offers" | "trips", watched: [Listener, MarkerAudience][]): Promise<void> {
-  const ids = await writeMarkers(t.db, t.server.services.pump, stream, watched.map(([, audience]) => audience));
+  const ids = await writeMarkers(
+    t.db,
+    t.server.services.pump,
+    stream,
+    watched.map(([, audience]) => audience),
+  );
   await Promise.all(
     watched.map(([listener], i) =>
       eventually(async () => (listener.received.some((event) => event.id === ids[i]) ? true : undefined), 10_000, `marker ${ids[i]}`),
@@ -76,7 +81,9 @@ describe("EventPump: subscribers indexed by audience", () => {
     expect(toDispatcher.types().filter((type) => type.startsWith("offer."))).toEqual(["offer.created"]);
     expect(toOtherDispatcher.types().filter((type) => type.startsWith("offer."))).toEqual([]);
     const tripTypesFor = (listener: ReturnType<typeof listen>) =>
-      listener.received.filter((event) => event.tripId === trip.id && event.stream === "trips" && event.type !== MARKER_TYPE).map((event) => event.type);
+      listener.received
+        .filter((event) => event.tripId === trip.id && event.stream === "trips" && event.type !== MARKER_TYPE)
+        .map((event) => event.type);
     expect(tripTypesFor(toDispatcher)).not.toEqual([]);
     expect(tripTypesFor(toOtherDispatcher)).toEqual(tripTypesFor(toDispatcher));
     expect(tripTypesFor(toRider)).toContain("trip.requested");

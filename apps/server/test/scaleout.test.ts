@@ -73,9 +73,7 @@ describe("two instances on one Redis and one MySQL", () => {
     // The socket counts as the user's once it has authenticated: hold a subscription on it.
     const stream = collectFrom(sameUserOnB.api.offers.events.subscribe, {});
     await stream.started;
-    const closedOnB = new Promise<number>((resolve) =>
-      sameUserOnB.onConnectionStateChange((state) => state !== "open" && resolve(Date.now())),
-    );
+    const closedOnB = new Promise<number>((resolve) => sameUserOnB.onConnectionStateChange((state) => state !== "open" && resolve(Date.now())));
     const loggedOutAt = Date.now();
     await driverOnA.api.auth.logout.mutate();
     expect((await closedOnB) - loggedOutAt).toBeLessThan(1_000);
@@ -91,8 +89,7 @@ describe("two instances on one Redis and one MySQL", () => {
 
     const stream = collectFrom(dispatcherOnA.api.chat.events.subscribe, { offerId: offer.id });
     await stream.started;
-    const messagesOnA = () =>
-      stream.items.flatMap((item) => ("data" in item && item.data.type === "message" ? [item.data.message.body] : []));
+    const messagesOnA = () => stream.items.flatMap((item) => ("data" in item && item.data.type === "message" ? [item.data.message.body] : []));
 
     const send = (body: string) => driverOnB.api.chat.send.mutate({ offerId: offer.id, body, clientMessageId: randomUUID() });
     await send("before outage");

@@ -101,7 +101,10 @@ describe("a client whose session ended", () => {
 
   it("ends with the reason when its refresh token was reused", async () => {
     const login = await t.as("rider", 2);
-    const session = createConvoySession({ url: t.url, initial: { token: login.token, expiresAt: Date.now() + 60_000, refreshToken: login.refreshToken } });
+    const session = createConvoySession({
+      url: t.url,
+      initial: { token: login.token, expiresAt: Date.now() + 60_000, refreshToken: login.refreshToken },
+    });
     made.push({ client: login, session });
     await t.anonymous().api.auth.refresh.mutate({ refreshToken: login.refreshToken });
     await new Promise((resolve) => setTimeout(resolve, 50));

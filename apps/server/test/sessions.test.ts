@@ -38,7 +38,10 @@ async function httpMutation(path: string, token: string | null, input: unknown) 
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(input),
   });
-  return { status: response.status, body: (await response.json()) as { result?: { data: unknown }; error?: { message: string; data: { code: string; sessionEnded: string | null } } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { result?: { data: unknown }; error?: { message: string; data: { code: string; sessionEnded: string | null } } },
+  };
 }
 
 /** Opens a driver's position socket and sends `auth`; resolves with how it ended or "ready". */

@@ -11,7 +11,7 @@ import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServ
  */
 const t = initTRPC.create();
 const payloads = [
-  shareJson({ kind: "frame", at: 1, drivers: [{ id: 7, name: "Ava \"A\" ✓ 🚚", position: { lat: 41.8, lng: -87.6 } }] }),
+  shareJson({ kind: "frame", at: 1, drivers: [{ id: 7, name: 'Ava "A" ✓ 🚚', position: { lat: 41.8, lng: -87.6 } }] }),
   shareJson({ kind: "frame", at: 2, drivers: Array.from({ length: 2_000 }, (_, id) => ({ id, position: { lat: id / 1e3, lng: -id / 1e3 } })) }),
   { kind: "frame", at: 3, drivers: [] },
 ];

@@ -36,15 +36,10 @@ describe("SIGTERM", () => {
     // scrypt makes each login take tens of milliseconds, so 20 of them (one batch over the
     // already-open keep-alive connection) are still running at SIGTERM. Different accounts
     // keep the per-email login limit out of the way.
-    const accounts = [
-      ...Array.from({ length: 19 }, (_, i) => demoLogin("driver", i + 2)),
-      demoLogin("rider"),
-    ];
+    const accounts = [...Array.from({ length: 19 }, (_, i) => demoLogin("driver", i + 2)), demoLogin("rider")];
     const inFlight = accounts.map(({ email, password }) => client.api.auth.login.mutate({ email, password }));
     await new Promise((resolve) => setTimeout(resolve, 60));
-    const socketClosed = new Promise<void>((resolve) =>
-      socketClient.onConnectionStateChange((state) => state !== "open" && resolve()),
-    );
+    const socketClosed = new Promise<void>((resolve) => socketClient.onConnectionStateChange((state) => state !== "open" && resolve()));
     server.child.kill("SIGTERM");
 
     const results = await Promise.allSettled(inFlight);

@@ -122,7 +122,11 @@ describe("tracking.onFleet with a slow reader", () => {
         const resumedAt = Date.now();
         pausedReader.setRate(Number.POSITIVE_INFINITY);
         // Whatever was queued for it arrives first; a frame built after the resume proves the queue is through.
-        await eventually(async () => (paused.frames.some((item) => item.frame.at >= resumedAt) ? true : undefined), 15_000, "a fresh frame after resume");
+        await eventually(
+          async () => (paused.frames.some((item) => item.frame.at >= resumedAt) ? true : undefined),
+          15_000,
+          "a fresh frame after resume",
+        );
         const afterResume = paused.frames.slice(framesBeforeResume).filter((item) => item.frame.at < resumedAt);
         const stale = afterResume.filter((item) => item.frame.at < pausedAt + PAUSE_MS - 2_000);
 

@@ -43,9 +43,7 @@ describe("errors of a merged stream", () => {
   });
 
   it("after the error the user's typing half is gone and a fresh subscription works", async () => {
-    const refused = await firstError((handlers) =>
-      driver.api.chat.events.subscribe({ offerId, lastEventId: "999999999" }, handlers),
-    );
+    const refused = await firstError((handlers) => driver.api.chat.events.subscribe({ offerId, lastEventId: "999999999" }, handlers));
     expect(refused.code).toBe("BAD_REQUEST");
     // TypingTracker keeps one listener per live chat.events subscription on this instance.
     const listeners = (t.server.services.typing as unknown as { listeners: Set<unknown> }).listeners;

@@ -24,11 +24,7 @@ const rowsLanded = (driverId: number, n: number) =>
 
 const recordedTimes = async (driverId: number) =>
   (
-    await t.db
-      .select({ recordedAt: locations.recordedAt })
-      .from(locations)
-      .where(eq(locations.driverId, driverId))
-      .orderBy(asc(locations.recordedAt))
+    await t.db.select({ recordedAt: locations.recordedAt }).from(locations).where(eq(locations.driverId, driverId)).orderBy(asc(locations.recordedAt))
   ).map((row) => row.recordedAt.getTime());
 
 describe("tracking.report authorization", () => {
@@ -40,7 +36,10 @@ describe("tracking.report authorization", () => {
     const result = await driver1.api.tracking.report.mutate({ points: [{ lat: 41.9, lng: -87.7, recordedAt: at }] });
     expect(result).toEqual({ accepted: 1, rejected: [] });
     await rowsLanded(driver1.userId, 1);
-    const stored = await t.db.select().from(locations).where(eq(locations.recordedAt, new Date(at)));
+    const stored = await t.db
+      .select()
+      .from(locations)
+      .where(eq(locations.recordedAt, new Date(at)));
     expect(stored.map((row) => row.driverId)).toEqual([driver1.userId]);
 
     const spoof = { driverId: driver2.userId, points: [{ lat: 10, lng: 10, recordedAt: at + 1 }] };
@@ -98,7 +97,10 @@ describe("tracking.report input", () => {
     ]);
     await rowsLanded(driver.userId, 2);
     expect(await recordedTimes(driver.userId)).toEqual([now - 2_000, now]);
-    const [first] = await t.db.select().from(locations).where(eq(locations.recordedAt, new Date(now - 2_000)));
+    const [first] = await t.db
+      .select()
+      .from(locations)
+      .where(eq(locations.recordedAt, new Date(now - 2_000)));
     expect(first).toMatchObject({ driverId: driver.userId, headingDeg: 90, speedMps: 12.5, accuracyM: 5, tripId: null });
   });
 
@@ -128,7 +130,10 @@ describe("location writes", () => {
       clients.map(async (client) => {
         // 20 reports × 50 points per driver, 100 ms apart, the newest now.
         const trail = pointTrail(1_000, now, 100);
-        sent.set(client.userId, trail.map((point) => point.recordedAt));
+        sent.set(
+          client.userId,
+          trail.map((point) => point.recordedAt),
+        );
         for (let i = 0; i < trail.length; i += 50) {
           const result = await client.api.tracking.report.mutate({ points: trail.slice(i, i + 50) });
           expect(result).toEqual({ accepted: 50, rejected: [] });

@@ -45,8 +45,7 @@ async function positionSocket(url: string, token: string) {
       const at = ++seq;
       ws.send(JSON.stringify({ type: "sync", seq: at }));
       const done = () =>
-        replies.some((reply) => reply.type === "synced" && reply.seq === at) ||
-        (options.orClose === true && ws.readyState !== WebSocket.OPEN);
+        replies.some((reply) => reply.type === "synced" && reply.seq === at) || (options.orClose === true && ws.readyState !== WebSocket.OPEN);
       await eventually(async () => (done() ? true : undefined), 5_000, `synced ${at}`);
     },
   };
@@ -114,7 +113,9 @@ describe("a driver deleted while still reporting", () => {
     expect(await locationCount(t.db, doomed.userId)).toBe(0);
     // The two points accepted during the deletion, and every one accepted after it.
     expect(server.droppedLocationRows).toBeGreaterThanOrEqual(2 + doomedAccepted);
-    console.info(`dropped ${server.droppedLocationRows} refused rows; the other drivers' points were all in MySQL ${landedAfterMs} ms after the last report`);
+    console.info(
+      `dropped ${server.droppedLocationRows} refused rows; the other drivers' points were all in MySQL ${landedAfterMs} ms after the last report`,
+    );
     socket.ws.close();
   });
 
@@ -143,7 +144,9 @@ describe("a driver deleted while still reporting", () => {
     };
     const { emails } = await insertDrivers(handle.db, 1, "gone");
     const doomed = await login(emails[0]!, "gone-unused");
-    const demo = demoLogins().filter((entry) => entry.role === "driver").slice(0, 3);
+    const demo = demoLogins()
+      .filter((entry) => entry.role === "driver")
+      .slice(0, 3);
     const others = await Promise.all(demo.map((entry) => login(entry.email, entry.password)));
     const at = Date.now() - 10_000;
 
@@ -158,7 +161,9 @@ describe("a driver deleted while still reporting", () => {
     const check = createDb(database.url);
     try {
       for (const driver of others) expect(await recordedTimes(check.db, driver.userId)).toEqual([at, at + 1]);
-      const [row] = (await check.db.execute(sql`SELECT COUNT(*) AS n FROM locations WHERE driver_id = ${doomed.userId}`)) as unknown as [{ n: number }[]];
+      const [row] = (await check.db.execute(sql`SELECT COUNT(*) AS n FROM locations WHERE driver_id = ${doomed.userId}`)) as unknown as [
+        { n: number }[],
+      ];
       expect(Number(row[0]?.n)).toBe(0);
     } finally {
       await check.close();

@@ -49,9 +49,7 @@ describe("transport", () => {
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, () => driver.api.drivers.setAvailability.mutate({ availability: "available" })),
     );
-    const codes = results.map((result) =>
-      result.status === "fulfilled" ? "OK" : (result.reason as TRPCClientError<AppRouter>).data?.code,
-    );
+    const codes = results.map((result) => (result.status === "fulfilled" ? "OK" : (result.reason as TRPCClientError<AppRouter>).data?.code));
     expect(codes.filter((code) => code === "OK")).toHaveLength(5);
     expect(codes.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(3);
     // Another user's budget is untouched.

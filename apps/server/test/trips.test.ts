@@ -26,7 +26,11 @@ async function rideOffersOf(tripId: number) {
     rows.map(async (offer) => ({
       offer,
       driverIds: (
-        await t.db.select({ id: offerRecipients.driverId }).from(offerRecipients).where(eq(offerRecipients.offerId, offer.id)).orderBy(asc(offerRecipients.driverId))
+        await t.db
+          .select({ id: offerRecipients.driverId })
+          .from(offerRecipients)
+          .where(eq(offerRecipients.offerId, offer.id))
+          .orderBy(asc(offerRecipients.driverId))
       ).map((row) => row.id),
     })),
   );
@@ -82,7 +86,10 @@ describe("trips.request: nearest available drivers", () => {
     expect(riderBefore![1]!.data).toMatchObject({ type: "trip.searching", ring: 0, radiusKm: 1, driverCount: 10 });
 
     // The rider is never an offer's audience: no offer event names anyone but drivers.
-    const offerRows = await t.db.select().from(events).where(and(eq(events.stream, "offers"), eq(events.offerId, offered[0]!.offer.id)));
+    const offerRows = await t.db
+      .select()
+      .from(events)
+      .where(and(eq(events.stream, "offers"), eq(events.offerId, offered[0]!.offer.id)));
     expect(offerRows.length).toBe(10);
     expect(offerRows.every((row) => row.dispatcherId === null && row.riderId === null && row.driverId !== null)).toBe(true);
 
@@ -239,7 +246,10 @@ describe("trips.request: the first to accept wins", () => {
       expect(offer!.status).toBe(won === 1 ? "accepted" : "cancelled");
       expect(row!.driverId !== null).toBe(won === 1);
       // Whoever won was freed again by the cancel.
-      const states = await t.db.select({ availability: drivers.availability }).from(drivers).where(inArray(drivers.userId, ids(contenders)));
+      const states = await t.db
+        .select({ availability: drivers.availability })
+        .from(drivers)
+        .where(inArray(drivers.userId, ids(contenders)));
       expect(states.map((state) => state.availability)).toEqual(["available", "available", "available"]);
     }
   });

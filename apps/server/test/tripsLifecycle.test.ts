@@ -258,7 +258,12 @@ describe("trips: who sees what", () => {
     expect((await riderA.api.trips.byId.query({ tripId: tripA })).id).toBe(tripA);
     expect((await driverA.api.trips.byId.query({ tripId: tripA })).rider?.id).toBe(riderA.userId);
     expect((await dispatcher.api.trips.byId.query({ tripId: tripB })).driver?.id).toBe(driverB.userId);
-    for (const [client, tripId] of [[riderA, tripB], [riderB, tripA], [driverA, tripB], [driverB, tripA]] as const) {
+    for (const [client, tripId] of [
+      [riderA, tripB],
+      [riderB, tripA],
+      [driverA, tripB],
+      [driverB, tripA],
+    ] as const) {
       expect((await failure(client.api.trips.byId.query({ tripId }))).code).toBe("NOT_FOUND");
     }
 

@@ -170,10 +170,14 @@ describe("automatic arrival", () => {
     expect((await t.db.select({ status: trips.status }).from(trips).where(eq(trips.id, tripId)))[0]!.status).toBe("en_route");
 
     await report(driver, offsetKm(pickup, 0, 0.06));
-    const row = await eventually(async () => {
-      const [current] = await t.db.select().from(trips).where(eq(trips.id, tripId));
-      return current?.status === "arrived" ? current : undefined;
-    }, 5_000, "automatic arrival");
+    const row = await eventually(
+      async () => {
+        const [current] = await t.db.select().from(trips).where(eq(trips.id, tripId));
+        return current?.status === "arrived" ? current : undefined;
+      },
+      5_000,
+      "automatic arrival",
+    );
     expect(row.arrivedAt).not.toBeNull();
     await events.until((items) => items.some((item) => item.data.type === "trip.status_changed" && item.data.to === "arrived"));
     const change = events.items.map((item) => item.data).find((event) => event.type === "trip.status_changed" && event.to === "arrived");
@@ -183,7 +187,10 @@ describe("automatic arrival", () => {
 
     // Points reported during the trip carry its id in `locations`.
     await t.server.services.tracking.flushLocations();
-    const tagged = await t.db.select({ tripId: locations.tripId }).from(locations).where(and(eq(locations.driverId, driver.userId)));
+    const tagged = await t.db
+      .select({ tripId: locations.tripId })
+      .from(locations)
+      .where(and(eq(locations.driverId, driver.userId)));
     expect(tagged.length).toBe(3);
     expect(tagged.every((point) => point.tripId === tripId)).toBe(true);
   });

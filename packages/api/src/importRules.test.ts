@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const configFile = join(dirname(fileURLToPath(import.meta.url)), "..", "eslint.config.js");
 
 const fixture: Record<string, string> = {
-  "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "esnext", moduleResolution: "bundler", noEmit: true }, include: ["src"] }),
-  "src/offers/award.ts": 'export const award = (): number => 1;\n',
+  "tsconfig.json": JSON.stringify({
+    compilerOptions: { strict: true, module: "esnext", moduleResolution: "bundler", noEmit: true },
+    include: ["src"],
+  }),
+  "src/offers/award.ts": "export const award = (): number => 1;\n",
   "src/events/commit.ts": 'import { award } from "../offers/award";\n\nexport const commit = (): number => award();\n',
   "src/lib/money.ts": 'import { award } from "../offers/award";\n\nexport const money = (): number => award();\n',
   "src/lib/plain.ts": 'import { money } from "./money";\n\nexport const plain = (): number => money();\n',

@@ -12,12 +12,7 @@ export { shareJson, sharedJsonEncoder } from "./lib/sharedJson";
 export { SocketBacklog, BACKLOG_CLOSE_CODE, type ConnectionBacklog, type SocketBacklogOptions } from "./lib/socketBacklog";
 export type { RateLimitSettings } from "./lib/rateLimits";
 export { createTokenService, type TokenServiceOptions } from "./auth/tokens";
-export {
-  SESSION_ENDED_CLOSE_CODE,
-  TOKEN_EXPIRED_CLOSE_CODE,
-  type Session,
-  type SessionRegistryOptions,
-} from "./auth/sessionRegistry";
+export { SESSION_ENDED_CLOSE_CODE, TOKEN_EXPIRED_CLOSE_CODE, type Session, type SessionRegistryOptions } from "./auth/sessionRegistry";
 export { createSession, sessionsOfUser } from "./auth/sessionStore";
 export { parseCookies } from "./auth/refreshCookie";
 export { TokenBucket } from "./lib/tokenBucket";

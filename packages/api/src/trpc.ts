@@ -80,20 +80,23 @@ export interface ProcedureMeta {
   keyedRetry?: boolean;
 }
 
-const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
-  errorFormatter({ shape, error }) {
-    const issues = error.code === "BAD_REQUEST" ? readableIssues(error.cause) : null;
-    const message = issues
-      ? describeIssues(issues)
-      : error.code === "INTERNAL_SERVER_ERROR"
-        ? "Something went wrong on the server; it has been logged"
-        : shape.message;
-    // Stacks stay in the server log, never in a response.
-    const { stack: _stack, ...data } = shape.data;
-    const sessionEnded = error.cause instanceof SessionEndedError ? error.cause.reason : null;
-    return { ...shape, message, data: { ...data, issues, sessionEnded } };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const issues = error.code === "BAD_REQUEST" ? readableIssues(error.cause) : null;
+      const message = issues
+        ? describeIssues(issues)
+        : error.code === "INTERNAL_SERVER_ERROR"
+          ? "Something went wrong on the server; it has been logged"
+          : shape.message;
+      // Stacks stay in the server log, never in a response.
+      const { stack: _stack, ...data } = shape.data;
+      const sessionEnded = error.cause instanceof SessionEndedError ? error.cause.reason : null;
+      return { ...shape, message, data: { ...data, issues, sessionEnded } };
+    },
+  });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

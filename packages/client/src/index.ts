@@ -1,12 +1,4 @@
-import {
-  createTRPCClient,
-  createWSClient,
-  httpBatchLink,
-  splitLink,
-  wsLink,
-  type TRPCClient,
-  type TRPCLink,
-} from "@trpc/client";
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient, type TRPCLink } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
 import { SESSION_ENDED, toEndReason, type ConvoySession, type SessionEndReason, type SessionEnded } from "./session";
@@ -118,8 +110,7 @@ export interface ConvoyLinks {
  */
 export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   const { session } = options;
-  const readToken = async () =>
-    (session ? await session.getToken() : options.getToken ? await options.getToken() : options.token) ?? null;
+  const readToken = async () => (session ? await session.getToken() : options.getToken ? await options.getToken() : options.token) ?? null;
   let state: ConnectionState = "closed";
   const listeners = new Set<(state: ConnectionState) => void>();
   const setState = (next: ConnectionState) => {

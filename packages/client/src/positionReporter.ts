@@ -44,9 +44,7 @@ export interface PositionReporterOptions {
 }
 
 /** Something the server refused: some points of a report, or a whole message. */
-export type ReportProblem =
-  | { kind: "rejected"; rejected: Rejection[] }
-  | { kind: "error"; code: PositionSocketErrorCode; message: string };
+export type ReportProblem = { kind: "rejected"; rejected: Rejection[] } | { kind: "error"; code: PositionSocketErrorCode; message: string };
 
 export interface PositionReporter {
   /** Queues points (oldest first) and sends them now if the socket is ready. Never throws. */

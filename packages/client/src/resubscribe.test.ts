@@ -44,10 +44,7 @@ describe("resubscribeLink", () => {
     });
     const received: unknown[] = [];
     const finalError = await new Promise<unknown>((resolve) => {
-      client.offers.events.subscribe(
-        { lastEventId: "5" },
-        { onData: (value) => received.push(value), onError: resolve },
-      );
+      client.offers.events.subscribe({ lastEventId: "5" }, { onData: (value) => received.push(value), onError: resolve });
     });
     expect((finalError as TRPCClientError<AppRouter>).data?.code).toBe("BAD_REQUEST");
     expect(retries).toEqual(["SERVICE_UNAVAILABLE", "SERVICE_UNAVAILABLE"]);

@@ -82,9 +82,7 @@ function boundStatements(connection: CoreConnection, timeoutMs: number): void {
   const addCommand = connection.addCommand.bind(connection);
   connection.addCommand = (command) => {
     const timer = setTimeout(() => {
-      connection.stream.destroy(
-        timeoutError(STATEMENT_TIMEOUT_CODE, `MySQL did not answer within ${timeoutMs} ms; the connection was closed`),
-      );
+      connection.stream.destroy(timeoutError(STATEMENT_TIMEOUT_CODE, `MySQL did not answer within ${timeoutMs} ms; the connection was closed`));
     }, timeoutMs);
     timer.unref();
     // "end" follows a result and a MySQL error alike; a connection that failed has no

@@ -5,7 +5,6 @@ import { hashPassword } from "./password";
 import { users, drivers, type VehicleType, type Availability } from "./schema";
 import { DEMO_CITY, DEMO_PASSWORDS, demoLogins } from "./demoAccounts";
 
-
 const VEHICLES: { type: VehicleType; lengthCm: number; widthCm: number; heightCm: number; payloadKg: number }[] = [
   { type: "car", lengthCm: 180, widthCm: 140, heightCm: 80, payloadKg: 400 },
   { type: "suv", lengthCm: 200, widthCm: 150, heightCm: 100, payloadKg: 600 },
@@ -15,7 +14,28 @@ const VEHICLES: { type: VehicleType; lengthCm: number; widthCm: number; heightCm
   { type: "reefer", lengthCm: 1_600, widthCm: 250, heightCm: 260, payloadKg: 19_000 },
 ];
 
-const FIRST_NAMES = ["Ava", "Ben", "Carla", "Dev", "Elena", "Femi", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena", "Marco", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tariq"];
+const FIRST_NAMES = [
+  "Ava",
+  "Ben",
+  "Carla",
+  "Dev",
+  "Elena",
+  "Femi",
+  "Gus",
+  "Hana",
+  "Ivan",
+  "Jo",
+  "Kai",
+  "Lena",
+  "Marco",
+  "Nia",
+  "Omar",
+  "Pia",
+  "Quinn",
+  "Rosa",
+  "Sam",
+  "Tariq",
+];
 
 /** Deterministic positions: a spiral around the city centre, so every run looks the same. */
 function demoPosition(index: number): { lat: number; lng: number } {

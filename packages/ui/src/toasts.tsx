@@ -39,7 +39,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       const tone = options.tone ?? "info";
       const id = nextId.current++;
       setToasts((current) => [...current, { id, message, tone }].slice(-MAX_VISIBLE));
-      timers.current.set(id, setTimeout(() => dismiss(id), options.durationMs ?? (tone === "error" ? 6_000 : 4_000)));
+      timers.current.set(
+        id,
+        setTimeout(() => dismiss(id), options.durationMs ?? (tone === "error" ? 6_000 : 4_000)),
+      );
     },
     [dismiss],
   );

@@ -160,7 +160,12 @@ async function main(): Promise<void> {
         log(`scenario ${scenario}…`);
         if (scenario === "fleet") results.fleet = await runFleet(context, options.fleet);
         if (scenario === "floor") {
-          const floor = { drivers: options.fleet.drivers, dispatchers: options.fleet.dispatchers, riders: options.fleet.riders, seconds: options.floor.seconds };
+          const floor = {
+            drivers: options.fleet.drivers,
+            dispatchers: options.fleet.dispatchers,
+            riders: options.fleet.riders,
+            seconds: options.floor.seconds,
+          };
           results.floor = await runFloor("ws", floor);
           results.trpcFloor = await runFloor("trpc", floor);
         }
@@ -180,7 +185,10 @@ async function main(): Promise<void> {
     const path = writeResults(join(REPO_ROOT, "bench/results"), results);
     if (results.calls) process.stdout.write(`\nServer CPU per call\n${formatCalls(results.calls)}\n`);
     if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
-    if (results.sweep) process.stdout.write(`\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`);
+    if (results.sweep)
+      process.stdout.write(
+        `\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`,
+      );
     process.stdout.write(`\nwrote ${path} (${results.wallSeconds.toFixed(0)} s)\n`);
   } finally {
     if (options.keepDatabase) {

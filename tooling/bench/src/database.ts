@@ -103,10 +103,7 @@ function startPosition(index: number): { lat: number; lng: number } {
  * (the server still checks it with scrypt at each login), drivers available with a vehicle
  * and a last position. Returns them in insertion order per role.
  */
-export async function createBenchUsers(
-  handle: DbHandle,
-  counts: Record<UserRole, number>,
-): Promise<Record<UserRole, BenchUser[]>> {
+export async function createBenchUsers(handle: DbHandle, counts: Record<UserRole, number>): Promise<Record<UserRole, BenchUser[]>> {
   const passwordHash = await hashPassword(BENCH_PASSWORD);
   const chunk = 1_000;
   for (const role of ["dispatcher", "driver", "rider"] as const) {

@@ -71,7 +71,9 @@ function main(): void {
   }
   const busy = total - idle;
   const pct = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)} %`;
-  process.stdout.write(`profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s (${((100 * busy) / total).toFixed(1)} % of one core)\n\n`);
+  process.stdout.write(
+    `profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s (${((100 * busy) / total).toFixed(1)} % of one core)\n\n`,
+  );
   process.stdout.write("self time by package\n");
   for (const [name, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${pct(micros)}  ${name}\n`);
   process.stdout.write(`\ntop ${top} functions by self time\n`);

@@ -65,8 +65,20 @@ const TARGETS: Target[] = [
   { metric: "idle.serverKiBPerConn", read: (r) => r.idle?.serverKiBPerConn, kind: "max", limit: 25, unit: "KiB" },
   { metric: "writes.rowsPerS", read: (r) => r.writes?.rowsPerS, kind: "min", limit: 20_000, unit: "rows/s" },
   { metric: "eventWrites.ratio", read: (r) => r.eventWrites?.ratio, kind: "min", limit: 3, unit: "×" },
-  { metric: "calls.authMe.http.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "http")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
-  { metric: "calls.authMe.socket.serverCpuMsPerCall", read: (r) => sequentialCell(r.calls, "auth.me", "socket")?.serverCpuMsPerCall, kind: "max", limit: 0.3, unit: "ms" },
+  {
+    metric: "calls.authMe.http.serverCpuMsPerCall",
+    read: (r) => sequentialCell(r.calls, "auth.me", "http")?.serverCpuMsPerCall,
+    kind: "max",
+    limit: 0.3,
+    unit: "ms",
+  },
+  {
+    metric: "calls.authMe.socket.serverCpuMsPerCall",
+    read: (r) => sequentialCell(r.calls, "auth.me", "socket")?.serverCpuMsPerCall,
+    kind: "max",
+    limit: 0.3,
+    unit: "ms",
+  },
 ];
 
 /** Each target with the measured value and whether it was met (null: not measured). */
@@ -107,7 +119,11 @@ export function formatSummary(results: BenchResults): string {
     add("fleet.latencyMs.p50", fleet.latencyMs.p50);
     add("fleet.latencyMs.p95", fleet.latencyMs.p95);
     add("fleet.latencyMs.p99", fleet.latencyMs.p99);
-    add("fleet.riderLatencyMs.p99", fleet.riderLatencyMs.p99, fleet.riders.notMeasured ? `(${fleet.riders.notMeasured})` : `(${fleet.riders.following} riders)`);
+    add(
+      "fleet.riderLatencyMs.p99",
+      fleet.riderLatencyMs.p99,
+      fleet.riders.notMeasured ? `(${fleet.riders.notMeasured})` : `(${fleet.riders.following} riders)`,
+    );
     add("fleet.serverCpuPct", fleet.serverCpuPct);
     add("fleet.serverUsPerDelivery", fleet.serverUsPerDelivery);
     add("fleet.serverCpuSplit.userPct", fleet.serverCpuSplit.userPct, "(Convoy, tRPC, V8, GC)");
@@ -143,7 +159,11 @@ export function formatSummary(results: BenchResults): string {
   if (eventWrites) {
     const detail = (mode: EventWritesResult["singleRow"]) =>
       `p99 ${fmt(mode.txMs.p99)} ms; CPU per tx: writers ${fmt(mode.clientCpuMsPerTx)} ms, MySQL ${fmt(mode.mysqlCpuMsPerTx)} ms; ${fmt(mode.committed - mode.rowsStored)} lost`;
-    add("eventWrites.singleRow.txPerS", eventWrites.singleRow.txPerS, `(${eventWrites.writers} writers, ids from one row locked to commit; ${detail(eventWrites.singleRow)})`);
+    add(
+      "eventWrites.singleRow.txPerS",
+      eventWrites.singleRow.txPerS,
+      `(${eventWrites.writers} writers, ids from one row locked to commit; ${detail(eventWrites.singleRow)})`,
+    );
     add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; ${detail(eventWrites.autoIncrement)})`);
     const perRound = eventWrites.autoIncrement.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
     add("eventWrites.ratio", eventWrites.ratio, `(median of ${eventWrites.rounds} rounds: ${perRound})`);
@@ -159,9 +179,13 @@ export function formatSummary(results: BenchResults): string {
 
 /** Server CPU per call for every procedure, transport and concurrency of the `calls` scenario. */
 export function formatCalls(calls: CallsResult): string {
-  const rows = [["procedure", "transport", "at once", "calls", "server CPU ms/call", "raw ms/call", "raw user ms/call", "calls/s", "p50 ms", "p99 ms", "errors"]];
+  const rows = [
+    ["procedure", "transport", "at once", "calls", "server CPU ms/call", "raw ms/call", "raw user ms/call", "calls/s", "p50 ms", "p99 ms", "errors"],
+  ];
   for (const cell of calls.cells) {
-    const errors = Object.entries(cell.errors).map(([code, count]) => `${code} ${count}`).join(", ");
+    const errors = Object.entries(cell.errors)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(", ");
     rows.push([
       cell.procedure,
       cell.transport,
@@ -182,7 +206,22 @@ export function formatCalls(calls: CallsResult): string {
 
 /** How CPU and latency grow with the number of drivers. */
 export function formatSweep(sweep: readonly FleetResult[]): string {
-  const rows = [["drivers", "ingest/s", "deliveries/s", "server CPU %", "µs/delivery", "p50 ms", "p99 ms", "rider p99 ms", "lost", "loadgen CPU %", "other CPU %", "steal %"]];
+  const rows = [
+    [
+      "drivers",
+      "ingest/s",
+      "deliveries/s",
+      "server CPU %",
+      "µs/delivery",
+      "p50 ms",
+      "p99 ms",
+      "rider p99 ms",
+      "lost",
+      "loadgen CPU %",
+      "other CPU %",
+      "steal %",
+    ],
+  ];
   for (const run of sweep) {
     rows.push([
       fmt(run.drivers),
@@ -206,7 +245,11 @@ export function formatSweep(sweep: readonly FleetResult[]): string {
 export function writeResults(directory: string, results: BenchResults): string {
   mkdirSync(directory, { recursive: true });
   const path = join(directory, `${results.timestamp.replace(/[:.]/g, "-")}.json`);
-  const json = JSON.stringify(results, (_key, value: unknown) => (typeof value === "number" ? (Number.isFinite(value) ? round(value) : null) : value), 2);
+  const json = JSON.stringify(
+    results,
+    (_key, value: unknown) => (typeof value === "number" ? (Number.isFinite(value) ? round(value) : null) : value),
+    2,
+  );
   writeFileSync(path, `${json}\n`);
   return path;
 }

@@ -74,7 +74,10 @@ describe("chat in the browser", () => {
     // The dispatcher opens the thread: the driver's marks turn to read and the badge clears.
     await desk.getByRole("link", { name: /^Offers/ }).click();
     await desk.locator(`button[data-offer-id="${offerId}"]`).click();
-    await desk.locator(`li[data-driver-id="${driver.userId}"]`).getByRole("button", { name: /^Chat with/ }).click();
+    await desk
+      .locator(`li[data-driver-id="${driver.userId}"]`)
+      .getByRole("button", { name: /^Chat with/ })
+      .click();
     await desk.locator(".convoy-msg--theirs", { hasText: "I can be there by 5:30" }).waitFor();
     await receiptOf(phone, "Hi, is the dock open after 6?").and(phone.locator('[data-receipt="read"]')).waitFor();
     await receiptOf(phone, "I can be there by 5:30").and(phone.locator('[data-receipt="read"]')).waitFor();

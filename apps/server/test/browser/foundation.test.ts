@@ -178,7 +178,14 @@ describe("rider app", () => {
   it("drops a refresh cookie the server refuses and asks to sign in", async () => {
     const page = await browser.newPage();
     await page.context().addCookies([
-      { name: "convoy_refresh_rider", value: "not-a-real-token", domain: new URL(t.url).hostname, path: "/trpc/auth.refresh", httpOnly: true, sameSite: "Strict" },
+      {
+        name: "convoy_refresh_rider",
+        value: "not-a-real-token",
+        domain: new URL(t.url).hostname,
+        path: "/trpc/auth.refresh",
+        httpOnly: true,
+        sameSite: "Strict",
+      },
     ]);
     await page.goto(`${t.url}/rider/`);
     await page.getByLabel("Email").waitFor();

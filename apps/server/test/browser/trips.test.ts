@@ -51,143 +51,151 @@ async function changed(read: () => Promise<string>, before: string): Promise<str
 }
 
 describe("a ride through the three apps", () => {
-  it("is requested on the rider's map, accepted and driven by the driver, followed live, rated, and seen on the fleet map", { timeout: 150_000 }, async () => {
-    const driverApi = await t.as("driver", 1);
-    const dispatcherApi = await t.as("dispatcher");
+  it(
+    "is requested on the rider's map, accepted and driven by the driver, followed live, rated, and seen on the fleet map",
+    { timeout: 150_000 },
+    async () => {
+      const driverApi = await t.as("driver", 1);
+      const dispatcherApi = await t.as("dispatcher");
 
-    // The dispatcher watches the fleet.
-    const desk = await browser.newPage({ viewport: DESKTOP });
-    await signIn(desk, "dispatcher", demoLogin("dispatcher"));
-    await desk.getByRole("link", { name: "Fleet" }).click();
-    const fleetMarker = desk.locator(`[data-marker-id="driver-${driverApi.userId}"]`);
-    await fleetMarker.waitFor();
-    // Not connected yet: grey whatever the availability switch says.
-    expect(await fleetMarker.getAttribute("data-tone")).toBe("offline");
+      // The dispatcher watches the fleet.
+      const desk = await browser.newPage({ viewport: DESKTOP });
+      await signIn(desk, "dispatcher", demoLogin("dispatcher"));
+      await desk.getByRole("link", { name: "Fleet" }).click();
+      const fleetMarker = desk.locator(`[data-marker-id="driver-${driverApi.userId}"]`);
+      await fleetMarker.waitFor();
+      // Not connected yet: grey whatever the availability switch says.
+      expect(await fleetMarker.getAttribute("data-tone")).toBe("offline");
 
-    // The driver's phone shares its position: the server learns it through tracking.report.
-    const driver = await pageAt(DRIVER_START);
-    await signIn(driver, "driver", demoLogin("driver"));
-    await driver.locator('[data-sharing="on"]').waitFor();
-    await eventually(async () => {
-      const fleet = await dispatcherApi.api.tracking.fleet.query();
-      const position = fleet.drivers.find((entry) => entry.id === driverApi.userId)?.position;
-      return position && Math.abs(position.lat - DRIVER_START.lat) < 1e-6 ? position : undefined;
-    }, 15_000, "driver 1's shared position");
-    await expect.poll(() => fleetMarker.getAttribute("data-tone")).toBe("available");
+      // The driver's phone shares its position: the server learns it through tracking.report.
+      const driver = await pageAt(DRIVER_START);
+      await signIn(driver, "driver", demoLogin("driver"));
+      await driver.locator('[data-sharing="on"]').waitFor();
+      await eventually(
+        async () => {
+          const fleet = await dispatcherApi.api.tracking.fleet.query();
+          const position = fleet.drivers.find((entry) => entry.id === driverApi.userId)?.position;
+          return position && Math.abs(position.lat - DRIVER_START.lat) < 1e-6 ? position : undefined;
+        },
+        15_000,
+        "driver 1's shared position",
+      );
+      await expect.poll(() => fleetMarker.getAttribute("data-tone")).toBe("available");
 
-    // The rider sets the pickup from the device position and taps the dropoff on the map.
-    const rider = await pageAt(PICKUP);
-    await signIn(rider, "rider", demoLogin("rider"));
-    await rider.getByRole("heading", { name: "Where to?" }).waitFor();
-    await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
-    const pickupField = rider.getByLabel("Pickup address");
-    await expect.poll(() => pickupField.inputValue()).toBe("My current location");
-    const map = rider.getByRole("region", { name: "Map: tap to set the pickup and dropoff" });
-    const box = (await map.boundingBox())!;
-    await map.click({ position: { x: box.width * 0.85, y: box.height * 0.15 } });
-    const dropoffField = rider.getByLabel("Dropoff address");
-    await expect.poll(() => dropoffField.inputValue()).toMatch(/^Pin at /);
-    await pickupField.fill("Daley Plaza");
-    await dropoffField.fill("Navy Pier <b>east</b>");
-    await rider.locator(".rider-quote").waitFor();
-    await rider.getByRole("button", { name: "Request ride" }).click();
-    await rider.locator(".rider-trip").waitFor();
-    const tripId = Number(await rider.locator(".rider-trip").getAttribute("data-trip-id"));
-    expect(tripId).toBeGreaterThan(0);
-    const requested = await dispatcherApi.api.trips.byId.query({ tripId });
-    expect(requested.pickup).toMatchObject({ address: "Daley Plaza", ...PICKUP });
-    expect(requested.dropoff.address).toBe("Navy Pier <b>east</b>");
-    // Addresses are text, never markup.
-    expect(await rider.getByText("Navy Pier <b>east</b>").count()).toBeGreaterThan(0);
+      // The rider sets the pickup from the device position and taps the dropoff on the map.
+      const rider = await pageAt(PICKUP);
+      await signIn(rider, "rider", demoLogin("rider"));
+      await rider.getByRole("heading", { name: "Where to?" }).waitFor();
+      await rider.getByRole("button", { name: "Use my current location as pickup" }).click();
+      const pickupField = rider.getByLabel("Pickup address");
+      await expect.poll(() => pickupField.inputValue()).toBe("My current location");
+      const map = rider.getByRole("region", { name: "Map: tap to set the pickup and dropoff" });
+      const box = (await map.boundingBox())!;
+      await map.click({ position: { x: box.width * 0.85, y: box.height * 0.15 } });
+      const dropoffField = rider.getByLabel("Dropoff address");
+      await expect.poll(() => dropoffField.inputValue()).toMatch(/^Pin at /);
+      await pickupField.fill("Daley Plaza");
+      await dropoffField.fill("Navy Pier <b>east</b>");
+      await rider.locator(".rider-quote").waitFor();
+      await rider.getByRole("button", { name: "Request ride" }).click();
+      await rider.locator(".rider-trip").waitFor();
+      const tripId = Number(await rider.locator(".rider-trip").getAttribute("data-trip-id"));
+      expect(tripId).toBeGreaterThan(0);
+      const requested = await dispatcherApi.api.trips.byId.query({ tripId });
+      expect(requested.pickup).toMatchObject({ address: "Daley Plaza", ...PICKUP });
+      expect(requested.dropoff.address).toBe("Navy Pier <b>east</b>");
+      // Addresses are text, never markup.
+      expect(await rider.getByText("Navy Pier <b>east</b>").count()).toBeGreaterThan(0);
 
-    // A second dispatcher screen follows the trip in the trips list.
-    const trips = await browser.newPage({ viewport: DESKTOP });
-    await signIn(trips, "dispatcher", demoLogin("dispatcher"));
-    await trips.getByRole("link", { name: "Trips" }).click();
-    const row = trips.locator(`tr[data-trip-id="${tripId}"]`);
-    await row.locator('[data-status="requested"]').waitFor();
-    await row.click();
-    const detail = trips.locator(`.dispatch-trip[data-trip-id="${tripId}"]`);
-    await detail.waitFor();
+      // A second dispatcher screen follows the trip in the trips list.
+      const trips = await browser.newPage({ viewport: DESKTOP });
+      await signIn(trips, "dispatcher", demoLogin("dispatcher"));
+      await trips.getByRole("link", { name: "Trips" }).click();
+      const row = trips.locator(`tr[data-trip-id="${tripId}"]`);
+      await row.locator('[data-status="requested"]').waitFor();
+      await row.click();
+      const detail = trips.locator(`.dispatch-trip[data-trip-id="${tripId}"]`);
+      await detail.waitFor();
 
-    // The nearest driver gets the ride with a countdown, and accepts it.
-    const offerCard = driver.locator(".driver-ride");
-    await offerCard.waitFor();
-    expect(await offerCard.locator(".driver-ride__countdown").textContent()).toMatch(/^0:[0-3]\d$/);
-    await driver.getByRole("button", { name: "Accept ride" }).click();
+      // The nearest driver gets the ride with a countdown, and accepts it.
+      const offerCard = driver.locator(".driver-ride");
+      await offerCard.waitFor();
+      expect(await offerCard.locator(".driver-ride__countdown").textContent()).toMatch(/^0:[0-3]\d$/);
+      await driver.getByRole("button", { name: "Accept ride" }).click();
 
-    // The rider sees who is coming; the timeline has the steps so far, with times.
-    await rider.getByRole("heading", { name: "Ava A. (driver 1) accepted your ride" }).waitFor();
-    await rider.locator(".rider-driver").getByText("Car · ★ 4.0 (5)").waitFor();
-    for (const step of ["requested", "searching", "assigned"]) {
-      expect(await rider.locator(`.rider-timeline [data-step="${step}"] time`).textContent()).toMatch(/^\d\d:\d\d$/);
-    }
+      // The rider sees who is coming; the timeline has the steps so far, with times.
+      await rider.getByRole("heading", { name: "Ava A. (driver 1) accepted your ride" }).waitFor();
+      await rider.locator(".rider-driver").getByText("Car · ★ 4.0 (5)").waitFor();
+      for (const step of ["requested", "searching", "assigned"]) {
+        expect(await rider.locator(`.rider-timeline [data-step="${step}"] time`).textContent()).toMatch(/^\d\d:\d\d$/);
+      }
 
-    // The driver sets off with the demo drive on: positions at 1 Hz toward the pickup.
-    await driver.getByRole("button", { name: "Start driving" }).click();
-    await rider.getByRole("heading", { name: "Ava A. (driver 1) is on the way" }).waitFor();
-    await driver.getByLabel(/Simulate movement/).check();
+      // The driver sets off with the demo drive on: positions at 1 Hz toward the pickup.
+      await driver.getByRole("button", { name: "Start driving" }).click();
+      await rider.getByRole("heading", { name: "Ava A. (driver 1) is on the way" }).waitFor();
+      await driver.getByLabel(/Simulate movement/).check();
 
-    // The rider watches the driver's marker move and the ETA count down.
-    const eta = rider.locator(".rider-eta[data-eta-seconds]");
-    await eta.waitFor();
-    const riderMarker = rider.locator('[data-marker-id="driver"]');
-    await riderMarker.waitFor();
-    const firstEta = (await eta.textContent())!;
-    expect(firstEta).toMatch(/until pickup · \d+ m away$/);
-    const firstAt = await markerAt(riderMarker);
-    const firstTransform = await markerTransform(riderMarker);
-    // Two steps of the drive at least, so the trail has a shape.
-    const secondEta = await changed(async () => (await eta.textContent())!, firstEta);
-    await changed(async () => (await eta.textContent())!, secondEta);
-    await changed(() => markerAt(riderMarker), firstAt);
-    await changed(() => markerTransform(riderMarker), firstTransform);
-    const etaSeconds = Number(await eta.getAttribute("data-eta-seconds"));
-    expect(etaSeconds).toBeGreaterThan(0);
+      // The rider watches the driver's marker move and the ETA count down.
+      const eta = rider.locator(".rider-eta[data-eta-seconds]");
+      await eta.waitFor();
+      const riderMarker = rider.locator('[data-marker-id="driver"]');
+      await riderMarker.waitFor();
+      const firstEta = (await eta.textContent())!;
+      expect(firstEta).toMatch(/until pickup · \d+ m away$/);
+      const firstAt = await markerAt(riderMarker);
+      const firstTransform = await markerTransform(riderMarker);
+      // Two steps of the drive at least, so the trail has a shape.
+      const secondEta = await changed(async () => (await eta.textContent())!, firstEta);
+      await changed(async () => (await eta.textContent())!, secondEta);
+      await changed(() => markerAt(riderMarker), firstAt);
+      await changed(() => markerTransform(riderMarker), firstTransform);
+      const etaSeconds = Number(await eta.getAttribute("data-eta-seconds"));
+      expect(etaSeconds).toBeGreaterThan(0);
 
-    // The trips list shows the status live, and the selected trip its live ETA.
-    await row.locator('[data-status="en_route"]').waitFor();
-    const deskEta = detail.locator(".dispatch-eta");
-    await deskEta.waitFor();
-    expect(await deskEta.textContent()).toMatch(/ETA to pickup /);
+      // The trips list shows the status live, and the selected trip its live ETA.
+      await row.locator('[data-status="en_route"]').waitFor();
+      const deskEta = detail.locator(".dispatch-eta");
+      await deskEta.waitFor();
+      expect(await deskEta.textContent()).toMatch(/ETA to pickup /);
 
-    // The dispatcher's fleet map shows the driver moving too, now busy.
-    await expect.poll(() => fleetMarker.getAttribute("data-tone")).toBe("busy");
-    const fleetAt = await markerAt(fleetMarker);
-    const fleetTransform = await markerTransform(fleetMarker);
-    await changed(() => markerAt(fleetMarker), fleetAt);
-    await changed(() => markerTransform(fleetMarker), fleetTransform);
+      // The dispatcher's fleet map shows the driver moving too, now busy.
+      await expect.poll(() => fleetMarker.getAttribute("data-tone")).toBe("busy");
+      const fleetAt = await markerAt(fleetMarker);
+      const fleetTransform = await markerTransform(fleetMarker);
+      await changed(() => markerAt(fleetMarker), fleetAt);
+      await changed(() => markerTransform(fleetMarker), fleetTransform);
 
-    // Demo drive off; the driver takes the trip through its steps with the one big button.
-    await driver.getByLabel(/Simulate movement/).uncheck();
-    const next = driver.locator(".driver-next-step:not([disabled])");
-    await next.waitFor();
-    // The server may have moved the trip to arrived by itself if the drive reached the pickup.
-    if ((await next.getAttribute("data-next-status")) === "arrived") await next.click();
-    await driver.getByRole("button", { name: "Start trip" }).click();
-    await rider.getByRole("heading", { name: "On your way" }).waitFor();
-    await driver.getByRole("button", { name: "Complete trip" }).click();
-    await driver.getByText("Trip completed: ").waitFor();
+      // Demo drive off; the driver takes the trip through its steps with the one big button.
+      await driver.getByLabel(/Simulate movement/).uncheck();
+      const next = driver.locator(".driver-next-step:not([disabled])");
+      await next.waitFor();
+      // The server may have moved the trip to arrived by itself if the drive reached the pickup.
+      if ((await next.getAttribute("data-next-status")) === "arrived") await next.click();
+      await driver.getByRole("button", { name: "Start trip" }).click();
+      await rider.getByRole("heading", { name: "On your way" }).waitFor();
+      await driver.getByRole("button", { name: "Complete trip" }).click();
+      await driver.getByText("Trip completed: ").waitFor();
 
-    // The rider sees the end of the ride and rates it.
-    await rider.getByRole("heading", { name: "You have arrived" }).waitFor();
-    expect(await rider.locator('.rider-timeline [data-step="completed"]').getAttribute("data-state")).toBe("current");
-    expect(await rider.getByRole("button", { name: "Cancel trip" }).count()).toBe(0);
-    await rider.getByRole("radio", { name: "5 stars" }).click();
-    await rider.getByLabel("Comment (optional)").fill("Smooth ride, thanks!");
-    await rider.getByRole("button", { name: "Rate trip" }).click();
-    await rider.getByText("You rated this trip").waitFor();
-    const rated = await dispatcherApi.api.trips.byId.query({ tripId });
-    expect(rated).toMatchObject({ status: "completed", rating: 5, ratingComment: "Smooth ride, thanks!" });
+      // The rider sees the end of the ride and rates it.
+      await rider.getByRole("heading", { name: "You have arrived" }).waitFor();
+      expect(await rider.locator('.rider-timeline [data-step="completed"]').getAttribute("data-state")).toBe("current");
+      expect(await rider.getByRole("button", { name: "Cancel trip" }).count()).toBe(0);
+      await rider.getByRole("radio", { name: "5 stars" }).click();
+      await rider.getByLabel("Comment (optional)").fill("Smooth ride, thanks!");
+      await rider.getByRole("button", { name: "Rate trip" }).click();
+      await rider.getByText("You rated this trip").waitFor();
+      const rated = await dispatcherApi.api.trips.byId.query({ tripId });
+      expect(rated).toMatchObject({ status: "completed", rating: 5, ratingComment: "Smooth ride, thanks!" });
 
-    // The dispatcher's trips list turned it completed without a reload; the breadcrumb is the drive.
-    await row.locator('[data-status="completed"]').waitFor();
-    expect(await detail.locator(".dispatch-trip-pill").textContent()).toBe("Completed");
-    const trail = detail.getByText(/^Breadcrumb: \d+ points$/);
-    await trail.waitFor();
-    expect(Number(/\d+/.exec((await trail.textContent())!)![0])).toBeGreaterThanOrEqual(2);
-    expect(await detail.locator('[data-line-id="trail"]').count()).toBe(1);
-  });
+      // The dispatcher's trips list turned it completed without a reload; the breadcrumb is the drive.
+      await row.locator('[data-status="completed"]').waitFor();
+      expect(await detail.locator(".dispatch-trip-pill").textContent()).toBe("Completed");
+      const trail = detail.getByText(/^Breadcrumb: \d+ points$/);
+      await trail.waitFor();
+      expect(Number(/\d+/.exec((await trail.textContent())!)![0])).toBeGreaterThanOrEqual(2);
+      expect(await detail.locator('[data-line-id="trail"]').count()).toBe(1);
+    },
+  );
 
   it("falls back to the map when location access is refused", async () => {
     // No permission granted: the browser refuses geolocation.

@@ -46,9 +46,9 @@ async function login({ email, password }: DemoLogin) {
 /** Ids of the events in `stream` that `user` may see, straight from the log. */
 async function visibleIds(stream: "offers" | "chat", user: { userId: number; role: string }): Promise<number[]> {
   const audience = user.role === "dispatcher" ? sql`dispatcher_id = ${user.userId}` : sql`driver_id = ${user.userId}`;
-  const [rows] = (await db.db.execute(
-    sql`SELECT id FROM events WHERE stream = ${stream} AND ${audience} ORDER BY id`,
-  )) as unknown as [{ id: number }[]];
+  const [rows] = (await db.db.execute(sql`SELECT id FROM events WHERE stream = ${stream} AND ${audience} ORDER BY id`)) as unknown as [
+    { id: number }[],
+  ];
   return rows.map((row) => row.id);
 }
 

@@ -95,7 +95,14 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       t.mysql.thaw();
     }
 
-    await waitFor(() => fetch(`${t.server.url}/readyz`).then((response) => response.ok, () => false), "readiness after SIGCONT");
+    await waitFor(
+      () =>
+        fetch(`${t.server.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      "readiness after SIGCONT",
+    );
     await driver.api.chat.send.mutate({ offerId: offer.id, body: "after the freeze", clientMessageId: randomUUID() });
     await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     // Markers: the newest event of each stream.
@@ -136,9 +143,7 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       expect(
         await scalar(db, sql`SELECT COUNT(*) AS n FROM offers o WHERE NOT EXISTS (SELECT 1 FROM offer_recipients r WHERE r.offer_id = o.id)`),
       ).toBe(0);
-      expect(
-        await scalar(db, sql`SELECT COUNT(*) AS n FROM offers o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.offer_id = o.id)`),
-      ).toBe(0);
+      expect(await scalar(db, sql`SELECT COUNT(*) AS n FROM offers o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.offer_id = o.id)`)).toBe(0);
     } finally {
       await db.close();
     }

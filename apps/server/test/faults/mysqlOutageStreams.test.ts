@@ -79,7 +79,14 @@ describe("durable streams while MySQL is down", () => {
     expect(codes).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
 
     await t.mysql.start();
-    await waitFor(() => fetch(`${t.server.url}/readyz`).then((response) => response.ok, () => false), "MySQL to be back");
+    await waitFor(
+      () =>
+        fetch(`${t.server.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      "MySQL to be back",
+    );
 
     // Written after MySQL returned: chat messages and offers, interleaved.
     for (let i = 0; i < 15; i++) {

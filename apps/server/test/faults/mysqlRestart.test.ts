@@ -35,8 +35,7 @@ async function login({ email, password }: DemoLogin) {
   return Object.assign(authed, { userId: user.id });
 }
 
-const codeOf = (error: unknown) =>
-  error instanceof TRPCClientError ? (error as TRPCClientError<AppRouter>).data?.code : "not a tRPC error";
+const codeOf = (error: unknown) => (error instanceof TRPCClientError ? (error as TRPCClientError<AppRouter>).data?.code : "not a tRPC error");
 
 describe("MySQL restart under load", () => {
   it("answers a clear retryable error while down, recovers without a restart, and leaves nothing half-written", async () => {
@@ -78,7 +77,10 @@ describe("MySQL restart under load", () => {
     await mysql.start();
     // Recovers by itself: the same process serves again.
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${server.url}/readyz`).then((response) => response.ok, () => false);
+      const ok = await fetch(`${server.url}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

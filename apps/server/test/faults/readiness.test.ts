@@ -55,7 +55,14 @@ describe("/readyz and /healthz", () => {
     } finally {
       await mysql.start();
     }
-    await waitFor(() => fetch(`${server.url}/readyz`).then((response) => response.ok, () => false), "readiness once MySQL is back");
+    await waitFor(
+      () =>
+        fetch(`${server.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      "readiness once MySQL is back",
+    );
   });
 
   it("turns /readyz red with bus down while Redis is stopped, and recovers", async () => {
@@ -69,7 +76,14 @@ describe("/readyz and /healthz", () => {
     } finally {
       await redis.start();
     }
-    await waitFor(() => fetch(`${withRedis.url}/readyz`).then((response) => response.ok, () => false), "readiness once Redis is back");
+    await waitFor(
+      () =>
+        fetch(`${withRedis.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      "readiness once Redis is back",
+    );
   });
 
   it("turns /readyz red with draining during SHUTDOWN_DELAY_MS after SIGTERM, while /healthz stays green", async () => {

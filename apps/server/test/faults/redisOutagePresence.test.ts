@@ -41,8 +41,7 @@ async function connect(url: string, email: string): Promise<ConvoyClient & { use
   return Object.assign(client, { userId: user.id });
 }
 
-const onlineIds = async (client: ConvoyClient) =>
-  new Set((await client.api.presence.online.query()).online.map((entry) => entry.userId));
+const onlineIds = async (client: ConvoyClient) => new Set((await client.api.presence.online.query()).online.map((entry) => entry.userId));
 
 /** Spaces out the polls of `presence.online`, which observe a time window (they synchronise nothing). */
 const POLL_EVERY_MS = 200;
@@ -64,7 +63,7 @@ describe("presence while Redis is down", () => {
     const everyone = [...steady, leaverA.userId, leaverB.userId];
 
     for (const watcher of [watcherA, watcherB]) {
-      for (const deadline = Date.now() + 15_000; ; ) {
+      for (const deadline = Date.now() + 15_000; ;) {
         const online = await onlineIds(watcher);
         if (everyone.every((id) => online.has(id))) break;
         if (Date.now() > deadline) throw new Error(`not everyone online: ${[...online].join(",")}`);
@@ -87,7 +86,10 @@ describe("presence while Redis is down", () => {
     let polls = 0;
     // Both instances are asked who is online throughout the outage: no connected user may be missing.
     while (Date.now() - outageStart < OUTAGE_MS) {
-      for (const [name, watcher] of [["A", watcherA], ["B", watcherB]] as const) {
+      for (const [name, watcher] of [
+        ["A", watcherA],
+        ["B", watcherB],
+      ] as const) {
         const online = await onlineIds(watcher);
         for (const id of steady) if (!online.has(id)) missing.push(`${name} lost ${id} at ${Date.now() - outageStart} ms`);
       }

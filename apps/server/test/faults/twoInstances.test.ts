@@ -100,9 +100,7 @@ describe("two instances behind a balancer", () => {
     expect(received.map((item) => Number(item.id))).toEqual(expected);
     expect(onlineNow().has(movingDriver.userId)).toBe(true);
     const online = await dispatcher.api.presence.online.query();
-    expect(online.online.map((entry) => entry.userId).sort()).toEqual(
-      [dispatcher.userId, movingDriver.userId].sort((x, y) => x - y),
-    );
+    expect(online.online.map((entry) => entry.userId).sort()).toEqual([dispatcher.userId, movingDriver.userId].sort((x, y) => x - y));
     presence.stop();
     movingEvents.stop();
     strandedEvents.stop();

@@ -27,9 +27,9 @@ let tripId = 0;
 async function checksum(): Promise<string> {
   await t.server.services.tracking.flushLocations();
   const [tables] = (await t.db.execute(sql.raw(`CHECKSUM TABLE ${TABLES.join(", ")}`))) as unknown as [unknown[]];
-  const [driverRows] = (await t.db.execute(
-    sql`SELECT user_id, availability, rating_sum, rating_count FROM drivers ORDER BY user_id`,
-  )) as unknown as [unknown[]];
+  const [driverRows] = (await t.db.execute(sql`SELECT user_id, availability, rating_sum, rating_count FROM drivers ORDER BY user_id`)) as unknown as [
+    unknown[],
+  ];
   return JSON.stringify([tables, driverRows]);
 }
 
@@ -70,35 +70,81 @@ interface Row {
 
 /** Every query and mutation, with the actors allowed to call it on the fixture rows. */
 const rows: Record<string, Row> = {
-  "auth.login": { allowed: [...ACTORS], call: (c) => c.api.auth.login.mutate({ email: "nobody@convoy.test", password: "x" }).catch((e: unknown) => { if ((e as TRPCClientError<AppRouter>).data?.code !== "UNAUTHORIZED") throw e; }) },
+  "auth.login": {
+    allowed: [...ACTORS],
+    call: (c) =>
+      c.api.auth.login.mutate({ email: "nobody@convoy.test", password: "x" }).catch((e: unknown) => {
+        if ((e as TRPCClientError<AppRouter>).data?.code !== "UNAUTHORIZED") throw e;
+      }),
+  },
   "auth.me": { allowed: [...ACTORS], call: (c) => c.api.auth.me.query() },
-  "auth.refresh": { allowed: [...ACTORS], call: (c) => c.api.auth.refresh.mutate({ refreshToken: "x".repeat(43) }).catch((e: unknown) => { if ((e as TRPCClientError<AppRouter>).data?.code !== "UNAUTHORIZED") throw e; }) },
+  "auth.refresh": {
+    allowed: [...ACTORS],
+    call: (c) =>
+      c.api.auth.refresh.mutate({ refreshToken: "x".repeat(43) }).catch((e: unknown) => {
+        if ((e as TRPCClientError<AppRouter>).data?.code !== "UNAUTHORIZED") throw e;
+      }),
+  },
   "drivers.list": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.drivers.list.query({}) },
-  "drivers.byId": { allowed: ["dispatcher", "otherDispatcher", "recipient"], call: (c) => c.api.drivers.byId.query({ driverId: as.recipient.userId }) },
-  "drivers.setAvailability": { allowed: ["recipient", "otherDriver", "tripDriver"], call: (c) => c.api.drivers.setAvailability.mutate({ availability: "available" }) },
+  "drivers.byId": {
+    allowed: ["dispatcher", "otherDispatcher", "recipient"],
+    call: (c) => c.api.drivers.byId.query({ driverId: as.recipient.userId }),
+  },
+  "drivers.setAvailability": {
+    allowed: ["recipient", "otherDriver", "tripDriver"],
+    call: (c) => c.api.drivers.setAvailability.mutate({ availability: "available" }),
+  },
   "offers.create": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.offers.create.mutate(loadInput([as.recipient.userId])) },
   "offers.list": { allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"], call: (c) => c.api.offers.list.query({}) },
   "offers.byId": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.offers.byId.query({ offerId }) },
   "offers.markViewed": { allowed: ["recipient"], call: (c) => c.api.offers.markViewed.mutate({ offerId }) },
   "offers.respond": { allowed: ["recipient"], call: (c) => c.api.offers.respond.mutate({ offerId, action: "counter", counterRateCents: 99_000 }) },
-  "offers.acceptCounter": { allowed: ["dispatcher"], call: (c) => c.api.offers.acceptCounter.mutate({ offerId, driverId: as.recipient.userId, counterRateCents: 1 }) },
+  "offers.acceptCounter": {
+    allowed: ["dispatcher"],
+    call: (c) => c.api.offers.acceptCounter.mutate({ offerId, driverId: as.recipient.userId, counterRateCents: 1 }),
+  },
   "offers.cancel": { allowed: ["dispatcher"], call: (c) => c.api.offers.cancel.mutate({ offerId }) },
   "chat.threads": { allowed: ["dispatcher"], call: (c) => c.api.chat.threads.query({ offerId }) },
   "chat.history": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.history.query({ offerId, driverId: as.recipient.userId }) },
-  "chat.send": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.send.mutate({ offerId, driverId: as.recipient.userId, body: "hi", clientMessageId: randomUUID() }) },
-  "chat.markRead": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.markRead.mutate({ offerId, driverId: as.recipient.userId, messageId }) },
-  "chat.typing": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.chat.typing.mutate({ offerId, driverId: as.recipient.userId, typing: true }) },
-  "chat.unreadCount": { allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"], call: (c) => c.api.chat.unreadCount.query() },
-  "tracking.report": { allowed: ["recipient", "otherDriver", "tripDriver"], call: (c) => c.api.tracking.report.mutate({ points: [{ lat: 41.9, lng: -87.6, recordedAt: Date.now() }] }) },
+  "chat.send": {
+    allowed: ["dispatcher", "recipient"],
+    call: (c) => c.api.chat.send.mutate({ offerId, driverId: as.recipient.userId, body: "hi", clientMessageId: randomUUID() }),
+  },
+  "chat.markRead": {
+    allowed: ["dispatcher", "recipient"],
+    call: (c) => c.api.chat.markRead.mutate({ offerId, driverId: as.recipient.userId, messageId }),
+  },
+  "chat.typing": {
+    allowed: ["dispatcher", "recipient"],
+    call: (c) => c.api.chat.typing.mutate({ offerId, driverId: as.recipient.userId, typing: true }),
+  },
+  "chat.unreadCount": {
+    allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"],
+    call: (c) => c.api.chat.unreadCount.query(),
+  },
+  "tracking.report": {
+    allowed: ["recipient", "otherDriver", "tripDriver"],
+    call: (c) => c.api.tracking.report.mutate({ points: [{ lat: 41.9, lng: -87.6, recordedAt: Date.now() }] }),
+  },
   "tracking.fleet": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.tracking.fleet.query() },
-  "tracking.history": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.tracking.history.query({ driverId: as.recipient.userId, from: Date.now() - 60_000, to: Date.now() }) },
+  "tracking.history": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.tracking.history.query({ driverId: as.recipient.userId, from: Date.now() - 60_000, to: Date.now() }),
+  },
   "presence.online": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.presence.online.query() },
-  "trips.request": { allowed: ["rider", "otherRider"], call: (c) => c.api.trips.request.mutate({ pickup: { address: "Nowhere", lat: -45, lng: 170 }, dropoff: { address: "Elsewhere", lat: -45.1, lng: 170.1 } }) },
+  "trips.request": {
+    allowed: ["rider", "otherRider"],
+    call: (c) =>
+      c.api.trips.request.mutate({ pickup: { address: "Nowhere", lat: -45, lng: 170 }, dropoff: { address: "Elsewhere", lat: -45.1, lng: 170.1 } }),
+  },
   "trips.byId": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.trips.byId.query({ tripId }) },
   "trips.list": { allowed: [...ACTORS], call: (c) => c.api.trips.list.query({}) },
   "trips.rate": { allowed: ["rider"], call: (c) => c.api.trips.rate.mutate({ tripId, rating: 5 }) },
   "trips.updateStatus": { allowed: ["tripDriver"], call: (c) => c.api.trips.updateStatus.mutate({ tripId, status: "en_route" }) },
-  "trips.cancel": { allowed: ["dispatcher", "otherDispatcher", "rider"], call: (c) => c.api.trips.cancel.mutate({ tripId, reason: "authorization sweep" }) },
+  "trips.cancel": {
+    allowed: ["dispatcher", "otherDispatcher", "rider"],
+    call: (c) => c.api.trips.cancel.mutate({ tripId, reason: "authorization sweep" }),
+  },
 };
 
 beforeAll(async () => {
@@ -132,7 +178,10 @@ describe("authorization sweep", () => {
   it("has a row for every query and mutation", () => {
     const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
       // Those act only on the caller's own sessions and would end the sweep's own.
-      .filter(([path, procedure]) => procedure._def.type !== "subscription" && !["auth.logout", "auth.logoutEverywhere", "auth.changePassword"].includes(path))
+      .filter(
+        ([path, procedure]) =>
+          procedure._def.type !== "subscription" && !["auth.logout", "auth.logoutEverywhere", "auth.changePassword"].includes(path),
+      )
       .map(([path]) => path)
       .sort();
     expect(Object.keys(rows).sort()).toEqual(procedures);

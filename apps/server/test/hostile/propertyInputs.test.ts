@@ -34,15 +34,37 @@ const hostileValue = fc.oneof(
   fc.constantFrom("", " ", "<script>", "' OR 1=1 --", "\u0000", "9".repeat(40), "NaN"),
 );
 const fieldNames = [
-  "offerId", "driverId", "tripId", "messageId", "body", "clientMessageId", "lastEventId", "availability",
-  "points", "limit", "before", "cursor", "status", "action", "counterRateCents", "from", "to", "near",
-  "typing", "email", "password", "driverIds", "pickup", "dropoff", "rateCents", "expiresInSeconds", "reason",
-  "stars", "comment",
+  "offerId",
+  "driverId",
+  "tripId",
+  "messageId",
+  "body",
+  "clientMessageId",
+  "lastEventId",
+  "availability",
+  "points",
+  "limit",
+  "before",
+  "cursor",
+  "status",
+  "action",
+  "counterRateCents",
+  "from",
+  "to",
+  "near",
+  "typing",
+  "email",
+  "password",
+  "driverIds",
+  "pickup",
+  "dropoff",
+  "rateCents",
+  "expiresInSeconds",
+  "reason",
+  "stars",
+  "comment",
 ];
-const hostileInput = fc.oneof(
-  fc.jsonValue(),
-  fc.dictionary(fc.constantFrom(...fieldNames), hostileValue, { maxKeys: 6 }),
-);
+const hostileInput = fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom(...fieldNames), hostileValue, { maxKeys: 6 }));
 
 async function call(path: string, type: "query" | "mutation", input: unknown, token: string | null) {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};

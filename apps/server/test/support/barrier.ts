@@ -69,6 +69,11 @@ export async function throughMarkers<T>(
   watched: { stream: Collected<T>; audience: MarkerAudience }[],
   timeoutMs?: number,
 ): Promise<T[][]> {
-  const ids = await writeMarkers(t.db, t.server.services.pump, stream, watched.map((entry) => entry.audience));
+  const ids = await writeMarkers(
+    t.db,
+    t.server.services.pump,
+    stream,
+    watched.map((entry) => entry.audience),
+  );
   return Promise.all(watched.map((entry, index) => beforeMarker(entry.stream, ids[index]!, trackedId, timeoutMs)));
 }

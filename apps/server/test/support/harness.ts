@@ -31,11 +31,7 @@ export interface TestServer {
    * An access token of a new session for an existing user, without a login (a login's
    * scrypt check is slow when a test needs hundreds of users).
    */
-  tokenFor: (
-    userId: number,
-    role: DemoLogin["role"],
-    ttlSeconds?: number,
-  ) => Promise<{ token: string; refreshToken: string; sessionId: number }>;
+  tokenFor: (userId: number, role: DemoLogin["role"], ttlSeconds?: number) => Promise<{ token: string; refreshToken: string; sessionId: number }>;
 }
 
 export interface LoggedInClient extends ConvoyClient {

@@ -70,10 +70,11 @@ export async function startSlowReader(serverPort: number, bytesPerSecond: number
     url: `http://127.0.0.1:${port}`,
     setRate(bytesPerSecondNow) {
       rate = bytesPerSecondNow;
-      if (rate > 0) for (const socket of [...paused]) {
-        paused.delete(socket);
-        if (!socket.destroyed) socket.resume();
-      }
+      if (rate > 0)
+        for (const socket of [...paused]) {
+          paused.delete(socket);
+          if (!socket.destroyed) socket.resume();
+        }
     },
     get bytesRead() {
       return bytesRead;

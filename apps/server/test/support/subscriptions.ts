@@ -10,11 +10,7 @@ export interface Collected<T> {
   stop: () => void;
 }
 
-type Subscribe<T> = (handlers: {
-  onStarted: () => void;
-  onData: (value: T) => void;
-  onError: (error: unknown) => void;
-}) => Unsubscribable;
+type Subscribe<T> = (handlers: { onStarted: () => void; onData: (value: T) => void; onError: (error: unknown) => void }) => Unsubscribable;
 
 /** Starts a subscription and records every item and error. */
 export function collect<T>(subscribe: Subscribe<T>): Collected<T> {

@@ -38,7 +38,10 @@ export async function locationCount(db: Database, driverId: number, from?: numbe
   const conditions = [eq(locations.driverId, driverId)];
   if (from !== undefined) conditions.push(gte(locations.recordedAt, new Date(from)));
   if (to !== undefined) conditions.push(lte(locations.recordedAt, new Date(to)));
-  const [row] = await db.select({ n: count() }).from(locations).where(and(...conditions));
+  const [row] = await db
+    .select({ n: count() })
+    .from(locations)
+    .where(and(...conditions));
   return row?.n ?? 0;
 }
 
@@ -61,7 +64,9 @@ export async function insertDrivers(db: Database, n: number, prefix: string): Pr
   // Nobody logs in with this password; one hash serves every row.
   const passwordHash = await hashPassword(`${prefix}-unused`);
   const emails = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@convoy.test`);
-  await db.insert(users).values(emails.map((email, i) => ({ role: "driver" as const, name: `${prefix} ${i + 1}`, email, phone: "+1 312 555 0100", passwordHash })));
+  await db
+    .insert(users)
+    .values(emails.map((email, i) => ({ role: "driver" as const, name: `${prefix} ${i + 1}`, email, phone: "+1 312 555 0100", passwordHash })));
   const rows = await db.select({ id: users.id }).from(users).where(inArray(users.email, emails));
   await db.insert(drivers).values(
     rows.map(({ id }) => ({

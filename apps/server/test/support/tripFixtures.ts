@@ -37,7 +37,13 @@ export function rideInput(pickup: Point, address = "Pickup"): RouterInputs["trip
  * (a driver's reported position reaches `drivers` only through the periodic sync). The
  * position is stamped now, so it is newer than anything the server holds in memory.
  */
-export async function placeDriver(t: TestServer, driverId: number, at: Point, availability: Availability = "available", positionAt = new Date()): Promise<void> {
+export async function placeDriver(
+  t: TestServer,
+  driverId: number,
+  at: Point,
+  availability: Availability = "available",
+  positionAt = new Date(),
+): Promise<void> {
   await t.db.update(drivers).set({ lat: at.lat, lng: at.lng, positionAt, availability }).where(eq(drivers.userId, driverId));
 }
 

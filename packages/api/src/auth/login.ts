@@ -53,12 +53,7 @@ export async function login(
 }
 
 /** Signs an access token for `user` that never outlives its session. */
-export function issueAccess(
-  tokens: TokenService,
-  user: PublicUser & { role: UserRole },
-  sessionId: number,
-  sessionExpiresAt: number,
-): SignedIn {
+export function issueAccess(tokens: TokenService, user: PublicUser & { role: UserRole }, sessionId: number, sessionExpiresAt: number): SignedIn {
   const { token, expiresAt } = tokens.sign(user, sessionId, undefined, sessionExpiresAt);
   return { token, expiresAt, sessionExpiresAt, user: toPublicUser(user) };
 }

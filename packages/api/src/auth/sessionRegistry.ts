@@ -3,7 +3,14 @@ import { eq, sessions, type Database, type SessionEndReason, type SQL } from "@c
 import type { Bus } from "../events/bus";
 import { channels, type SessionsEndedMessage } from "../events/channels";
 import { LruCache } from "../lib/lruCache";
-import { allSessionsStand, readSessionStates, revokeSessions, rotateRefreshToken, type RefreshOutcome, type StoredSessionState } from "./sessionStore";
+import {
+  allSessionsStand,
+  readSessionStates,
+  revokeSessions,
+  rotateRefreshToken,
+  type RefreshOutcome,
+  type StoredSessionState,
+} from "./sessionStore";
 import type { AccessClaims, TokenService } from "./tokens";
 
 /** Something the server can close when its session ends: a WebSocket, an event stream. */
@@ -35,9 +42,7 @@ export interface Session extends AccessClaims {
 }
 
 export type Authentication =
-  | { ok: true; session: Session }
-  | { ok: false; reason: "missing" | "expired" | "invalid" }
-  | { ok: false; reason: "ended"; ended: SessionEndReason };
+  { ok: true; session: Session } | { ok: false; reason: "missing" | "expired" | "invalid" } | { ok: false; reason: "ended"; ended: SessionEndReason };
 
 /** Every this many re-checks, held sessions are read in full, refreshing names and phones. */
 const PROFILE_REFRESH_TICKS = 30;

@@ -48,7 +48,10 @@ export async function createSession(
   });
   const sessionId = result.insertId;
   const refreshToken = minter.mintRefresh(sessionId);
-  await db.update(sessions).set({ refreshHash: hashRefreshToken(refreshToken) }).where(eq(sessions.id, sessionId));
+  await db
+    .update(sessions)
+    .set({ refreshHash: hashRefreshToken(refreshToken) })
+    .where(eq(sessions.id, sessionId));
   return { sessionId, refreshToken, expiresAt };
 }
 
@@ -181,7 +184,12 @@ export async function rotateRefreshToken(
   if (sessionId === null) return { kind: "unknown" };
   const hash = hashRefreshToken(refreshToken);
   const [row] = await db
-    .select({ ...stateColumns, refreshHash: sessions.refreshHash, previousRefreshHash: sessions.previousRefreshHash, refreshedAt: sessions.refreshedAt })
+    .select({
+      ...stateColumns,
+      refreshHash: sessions.refreshHash,
+      previousRefreshHash: sessions.previousRefreshHash,
+      refreshedAt: sessions.refreshedAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.id, sessionId))

@@ -26,12 +26,7 @@ export interface TokenService {
    * Signs an access token for `user` in session `sessionId`, living `ttlSeconds` (default:
    * the service's access lifetime) but never past `notAfter` (epoch ms) when given.
    */
-  sign: (
-    user: { id: number; role: UserRole },
-    sessionId: number,
-    ttlSeconds?: number,
-    notAfter?: number,
-  ) => { token: string; expiresAt: number };
+  sign: (user: { id: number; role: UserRole }, sessionId: number, ttlSeconds?: number, notAfter?: number) => { token: string; expiresAt: number };
   verify: (token: string) => TokenCheck;
   /**
    * A new refresh token for session `sessionId`: the session id, 32 random bytes and a MAC

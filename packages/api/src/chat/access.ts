@@ -20,11 +20,7 @@ const threadNotFound = () => new TRPCError({ code: "NOT_FOUND", message: "Chat t
  * always their own (a `driverId` naming someone else is NOT_FOUND, not FORBIDDEN, so
  * nobody learns which threads exist); a dispatcher must own the offer.
  */
-export async function resolveThread(
-  db: Database,
-  user: ChatUser,
-  input: { offerId: number; driverId?: number | undefined },
-): Promise<Thread> {
+export async function resolveThread(db: Database, user: ChatUser, input: { offerId: number; driverId?: number | undefined }): Promise<Thread> {
   const driverId = user.role === "driver" ? user.id : input.driverId;
   if (driverId === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: "driverId is required" });
   if (user.role === "driver" && input.driverId !== undefined && input.driverId !== user.id) throw threadNotFound();

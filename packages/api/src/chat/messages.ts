@@ -59,13 +59,7 @@ export async function insertMessage(
  * Offer activity shown in the thread ("countered at $X", "accepted", "offer expired").
  * Runs in the offer change's own transaction so the two never disagree.
  */
-export function postSystemMessage(
-  tx: Tx,
-  emit: Emit,
-  thread: Thread,
-  kind: Exclude<MessageKind, "text">,
-  body: string,
-): Promise<ChatMessage> {
+export function postSystemMessage(tx: Tx, emit: Emit, thread: Thread, kind: Exclude<MessageKind, "text">, body: string): Promise<ChatMessage> {
   return insertMessage(tx, emit, thread, { senderId: null, kind, body, clientMessageId: null });
 }
 

@@ -1,12 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import {
-  and,
-  chatReads,
-  eq,
-  messages,
-  sql,
-  type Database,
-} from "@convoy/db";
+import { and, chatReads, eq, messages, sql, type Database } from "@convoy/db";
 import { commitWithEvents, type CommitDeps } from "../events/commit";
 import type { ChatUser, Thread } from "./access";
 

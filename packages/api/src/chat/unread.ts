@@ -6,8 +6,7 @@ import type { ChatUser } from "./access";
  * summed over every thread the caller is in: the nav badge.
  */
 export async function totalUnread(db: Database, user: ChatUser): Promise<number> {
-  const threadFilter =
-    user.role === "dispatcher" ? sql`o.created_by = ${user.id}` : sql`m.driver_id = ${user.id}`;
+  const threadFilter = user.role === "dispatcher" ? sql`o.created_by = ${user.id}` : sql`m.driver_id = ${user.id}`;
   const [rows] = (await db.execute(sql`
     SELECT COUNT(*) AS unread
     FROM messages m

@@ -8,11 +8,7 @@ import { publishAvailability } from "../tracking/messages";
  * Sets a driver's own availability and announces it to the fleet feed. While they have an
  * active trip it stays `busy`, and they cannot declare themselves busy without one.
  */
-export async function setAvailability(
-  deps: { db: Database; bus: Bus },
-  driverId: number,
-  availability: Availability,
-): Promise<Availability> {
+export async function setAvailability(deps: { db: Database; bus: Bus }, driverId: number, availability: Availability): Promise<Availability> {
   const { db } = deps;
   const [active] = await db
     .select({ n: count() })

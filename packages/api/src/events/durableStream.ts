@@ -76,10 +76,7 @@ export async function* durableStream<T>(options: DurableStreamOptions<T>): Async
   // error (a retryable 503), not the client's.
   if (requested !== null && requested > pump.position) await pump.sync();
 
-  const subscription = pump.subscribe(
-    { viewer },
-    (event) => event.stream === stream && isVisibleTo(event, viewer) && inScope(event, scope),
-  );
+  const subscription = pump.subscribe({ viewer }, (event) => event.stream === stream && isVisibleTo(event, viewer) && inScope(event, scope));
   try {
     // Still ahead of the pump: an id another process delivered while an id below it is not
     // yet settled here, or no id at all. The first is a valid resume: that process settled

@@ -9,7 +9,7 @@ function countingFrame() {
     at: 1_700_000_000_000,
     get drivers() {
       counter.reads++;
-      return [{ id: 7, name: "Ava \"A\" ✓", position: { lat: 41.8, lng: -87.6, accuracyM: null } }];
+      return [{ id: 7, name: 'Ava "A" ✓', position: { lat: 41.8, lng: -87.6, accuracyM: null } }];
     },
   };
   return { frame, counter };

@@ -28,13 +28,7 @@ export interface Award {
  * offer's row lock; the first commits, and the rest then match no row. Returns false for
  * them, and the caller explains why from the row as it now is.
  */
-async function claimOffer(
-  tx: Tx,
-  offerId: number,
-  winnerId: number,
-  agreedRateCents: number,
-  onlyCreatedBy?: number,
-): Promise<boolean> {
+async function claimOffer(tx: Tx, offerId: number, winnerId: number, agreedRateCents: number, onlyCreatedBy?: number): Promise<boolean> {
   const result = await tx
     .update(offers)
     .set({ status: "accepted", acceptedDriverId: winnerId, agreedRateCents })
@@ -86,7 +80,12 @@ async function completeAward(
     await tx
       .update(offerRecipients)
       .set({ status: "lost" })
-      .where(inArray(offerRecipients.id, losers.map((row) => row.id)));
+      .where(
+        inArray(
+          offerRecipients.id,
+          losers.map((row) => row.id),
+        ),
+      );
   }
 
   const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
@@ -99,14 +98,18 @@ async function completeAward(
   const driverId = winner.driverId;
   if (dispatcherId !== undefined) {
     emit(
-      offerEvent(offer.id, { dispatcherId }, {
-        type: "offer.accepted",
-        driverId,
-        driverName: driver?.name ?? "",
-        agreedRateCents,
-        tripId,
-        via,
-      }),
+      offerEvent(
+        offer.id,
+        { dispatcherId },
+        {
+          type: "offer.accepted",
+          driverId,
+          driverName: driver?.name ?? "",
+          agreedRateCents,
+          tripId,
+          via,
+        },
+      ),
     );
   }
   emit(offerEvent(offer.id, { driverId }, { type: "offer.won", driverId, agreedRateCents, tripId }));
@@ -158,11 +161,7 @@ async function assignTrip(tx: Tx, offer: Offer, driverId: number, fareCents: num
  * limited this way: a dispatcher may line up several for one driver.
  */
 async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
-  const [driver] = await tx
-    .select({ availability: drivers.availability })
-    .from(drivers)
-    .where(eq(drivers.userId, driverId))
-    .for("update");
+  const [driver] = await tx.select({ availability: drivers.availability }).from(drivers).where(eq(drivers.userId, driverId)).for("update");
   if (driver?.availability === "busy") throw conflict("You are on a trip; finish it before accepting another ride");
 }
 

@@ -18,14 +18,7 @@ export async function cancelOffer(deps: OfferDeps, dispatcherId: number, offerId
     const result = await tx
       .update(offers)
       .set({ status: "cancelled" })
-      .where(
-        and(
-          eq(offers.id, offerId),
-          eq(offers.createdBy, dispatcherId),
-          eq(offers.status, "open"),
-          sql`${offers.expiresAt} > ${DB_NOW}`,
-        ),
-      );
+      .where(and(eq(offers.id, offerId), eq(offers.createdBy, dispatcherId), eq(offers.status, "open"), sql`${offers.expiresAt} > ${DB_NOW}`));
     if (affectedRows(result) !== 1) {
       const locked = await lockOffer(tx, offerId);
       if (locked?.offer.createdBy !== dispatcherId) throw notFound("Offer");
@@ -52,7 +45,12 @@ export async function withdrawOffer(tx: Tx, emit: Emit, offerId: number, dispatc
     await tx
       .update(offerRecipients)
       .set({ status: "withdrawn" })
-      .where(inArray(offerRecipients.id, withdrawn.map((row) => row.id)));
+      .where(
+        inArray(
+          offerRecipients.id,
+          withdrawn.map((row) => row.id),
+        ),
+      );
   }
   const withdrawnDriverIds = withdrawn.map((row) => row.driverId);
   if (dispatcherId !== undefined) emit(offerEvent(offerId, { dispatcherId }, { type: "offer.cancelled", withdrawnDriverIds }));

@@ -27,11 +27,15 @@ export async function markViewed(deps: OfferDeps, driverId: number, offerId: num
     const viewedAt = new Date();
     await tx.update(offerRecipients).set({ status: move.to, viewedAt }).where(eq(offerRecipients.id, recipient.id));
     emit(
-      offerEvent(offerId, { dispatcherId: offerOwner(locked.offer), driverId }, {
-        type: "offer.viewed",
-        driverId,
-        viewedAt: viewedAt.toISOString(),
-      }),
+      offerEvent(
+        offerId,
+        { dispatcherId: offerOwner(locked.offer), driverId },
+        {
+          type: "offer.viewed",
+          driverId,
+          viewedAt: viewedAt.toISOString(),
+        },
+      ),
     );
   });
 }
@@ -69,21 +73,29 @@ export async function answerOffer(deps: SweeperDeps, driverId: number, offerId: 
         .set({ status: move.to, counterRateCents: answer.counterRateCents, respondedAt })
         .where(eq(offerRecipients.id, recipient.id));
       emit(
-        offerEvent(offerId, { dispatcherId, driverId }, {
-          type: "offer.countered",
-          driverId,
-          counterRateCents: answer.counterRateCents,
-          respondedAt: respondedAt.toISOString(),
-        }),
+        offerEvent(
+          offerId,
+          { dispatcherId, driverId },
+          {
+            type: "offer.countered",
+            driverId,
+            counterRateCents: answer.counterRateCents,
+            respondedAt: respondedAt.toISOString(),
+          },
+        ),
       );
     } else {
       await tx.update(offerRecipients).set({ status: move.to, respondedAt }).where(eq(offerRecipients.id, recipient.id));
       emit(
-        offerEvent(offerId, { dispatcherId, driverId }, {
-          type: "offer.rejected",
-          driverId,
-          respondedAt: respondedAt.toISOString(),
-        }),
+        offerEvent(
+          offerId,
+          { dispatcherId, driverId },
+          {
+            type: "offer.rejected",
+            driverId,
+            respondedAt: respondedAt.toISOString(),
+          },
+        ),
       );
       // A rider is waiting: when every driver of the ring has said no, search the next ring
       // now rather than when the offer's deadline passes. A load stays open for its dispatcher.

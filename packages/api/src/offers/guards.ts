@@ -33,12 +33,7 @@ export async function lockOffer(tx: Tx, offerId: number): Promise<LockedOffer | 
 }
 
 /** One driver's recipient row, optionally under a row lock (inside a transaction). */
-export async function findRecipient(
-  db: DbOrTx,
-  offerId: number,
-  driverId: number,
-  lock = false,
-): Promise<OfferRecipient | null> {
+export async function findRecipient(db: DbOrTx, offerId: number, driverId: number, lock = false): Promise<OfferRecipient | null> {
   const query = db
     .select()
     .from(offerRecipients)
@@ -63,9 +58,7 @@ export function closedOfferError({ offer, pastExpiry }: LockedOffer, viewer: Off
     case "accepted":
     case "completed":
       if (viewer.role === "dispatcher") return conflict(`This offer was already accepted by driver ${offer.acceptedDriverId ?? "?"}`);
-      return offer.acceptedDriverId === viewer.userId
-        ? conflict("You already won this offer")
-        : conflict("Another driver already won this offer");
+      return offer.acceptedDriverId === viewer.userId ? conflict("You already won this offer") : conflict("Another driver already won this offer");
   }
 }
 

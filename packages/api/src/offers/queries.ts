@@ -1,4 +1,20 @@
-import { and, asc, count, type DbOrTx, desc, drivers, eq, inArray, lt, offerRecipients, offers, recipientStatuses, type SQL, trips, users } from "@convoy/db";
+import {
+  and,
+  asc,
+  count,
+  type DbOrTx,
+  desc,
+  drivers,
+  eq,
+  inArray,
+  lt,
+  offerRecipients,
+  offers,
+  recipientStatuses,
+  type SQL,
+  trips,
+  users,
+} from "@convoy/db";
 import type { ListOffersInput } from "./schemas";
 import {
   offerViewColumns,
@@ -24,12 +40,7 @@ function selectOffers(db: DbOrTx, viewer: OfferViewer, where: SQL | undefined) {
   // A dispatcher sees the offers they created; a driver those with a recipient row of theirs.
   return viewer.role === "dispatcher"
     ? base.where(and(eq(offers.createdBy, viewer.userId), where))
-    : base
-        .innerJoin(
-          offerRecipients,
-          and(eq(offerRecipients.offerId, offers.id), eq(offerRecipients.driverId, viewer.userId)),
-        )
-        .where(where);
+    : base.innerJoin(offerRecipients, and(eq(offerRecipients.offerId, offers.id), eq(offerRecipients.driverId, viewer.userId))).where(where);
 }
 
 /** One offer's row for building views, with no viewer filter; for code that already authorized. */
@@ -50,12 +61,7 @@ async function selectRecipients(db: DbOrTx, offerIds: number[], onlyDriverId?: n
     .from(offerRecipients)
     .innerJoin(users, eq(users.id, offerRecipients.driverId))
     .innerJoin(drivers, eq(drivers.userId, offerRecipients.driverId))
-    .where(
-      and(
-        inArray(offerRecipients.offerId, offerIds),
-        onlyDriverId === undefined ? undefined : eq(offerRecipients.driverId, onlyDriverId),
-      ),
-    )
+    .where(and(inArray(offerRecipients.offerId, offerIds), onlyDriverId === undefined ? undefined : eq(offerRecipients.driverId, onlyDriverId)))
     .orderBy(asc(offerRecipients.id));
   return rows.map((row) => ({ ...toRecipientView(row), offerId: row.offerId }));
 }
@@ -86,10 +92,7 @@ export async function listOffers(db: DbOrTx, viewer: OfferViewer, input: ListOff
   const rows: OfferViewRow[] = await selectOffers(
     db,
     viewer,
-    and(
-      input.status ? inArray(offers.status, input.status) : undefined,
-      input.cursor ? lt(offers.id, input.cursor) : undefined,
-    ),
+    and(input.status ? inArray(offers.status, input.status) : undefined, input.cursor ? lt(offers.id, input.cursor) : undefined),
   )
     .orderBy(desc(offers.id))
     .limit(input.limit + 1);

@@ -8,11 +8,7 @@ export const MAX_OFFER_RECIPIENTS = 1_000;
 export const OFFER_EXPIRY_SECONDS = { min: 30, max: 86_400 } as const;
 
 const dimensionCm = (name: string) =>
-  z
-    .number()
-    .int(`${name} must be whole centimetres`)
-    .positive(`${name} must be positive`)
-    .max(2_500, `${name} must be at most 2,500 cm`);
+  z.number().int(`${name} must be whole centimetres`).positive(`${name} must be positive`).max(2_500, `${name} must be at most 2,500 cm`);
 
 /** What a dispatcher fills in to offer a load; the dispatcher app's form uses the same schema. */
 export const createOfferInputSchema = z.object({
@@ -81,6 +77,4 @@ export const acceptCounterInputSchema = z.object({
 export type AcceptCounterInput = z.infer<typeof acceptCounterInputSchema>;
 
 /** `offers.events`: resume after `lastEventId`, optionally only one offer's events. */
-export const offerEventsInputSchema = z
-  .object({ lastEventId: lastEventIdSchema, offerId: idSchema.optional() })
-  .default({});
+export const offerEventsInputSchema = z.object({ lastEventId: lastEventIdSchema, offerId: idSchema.optional() }).default({});

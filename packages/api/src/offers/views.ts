@@ -1,4 +1,15 @@
-import { drivers, type OfferKind, offerRecipients, offers, type OfferStatus, type RecipientStatus, sql, trips, users, type VehicleType } from "@convoy/db";
+import {
+  drivers,
+  type OfferKind,
+  offerRecipients,
+  offers,
+  type OfferStatus,
+  type RecipientStatus,
+  sql,
+  trips,
+  users,
+  type VehicleType,
+} from "@convoy/db";
 
 /** Who is looking at an offer. Riders never reach the offers domain. */
 export interface OfferViewer {
@@ -95,9 +106,7 @@ export const offerViewColumns = {
   agreedRateCents: offers.agreedRateCents,
   createdAt: offers.createdAt,
   // A load's trip points at the offer; a ride offer points at its trip.
-  tripId: sql<number | null>`COALESCE(${trips.id}, ${offers.tripId})`.mapWith((value) =>
-    value === null ? null : Number(value),
-  ),
+  tripId: sql<number | null>`COALESCE(${trips.id}, ${offers.tripId})`.mapWith((value) => (value === null ? null : Number(value))),
 };
 
 export interface OfferViewRow {

@@ -30,8 +30,7 @@ describe("LocalSockets", () => {
 describe("PresenceDirectory", () => {
   it("keeps a user online while any instance holds them", () => {
     const directory = new PresenceDirectory();
-    const report = (instanceId: string, online: boolean) =>
-      directory.apply({ instanceId, userId: 1, role: "dispatcher", online, at: 5 });
+    const report = (instanceId: string, online: boolean) => directory.apply({ instanceId, userId: 1, role: "dispatcher", online, at: 5 });
     expect(report("a", true)).toMatchObject({ online: true });
     expect(report("b", true)).toBeNull();
     expect(report("a", false)).toBeNull();

@@ -7,14 +7,7 @@ import { BoundedQueue } from "../events/queue";
 import { PresenceDirectory } from "./directory";
 import { LastSeenWriter } from "./lastSeen";
 import { LocalSockets, type LocalTransition } from "./localSockets";
-import {
-  isPresenceRole,
-  type PresenceChange,
-  type PresenceEntry,
-  type PresenceEvent,
-  type PresenceHeartbeat,
-  type PresenceMessage,
-} from "./types";
+import { isPresenceRole, type PresenceChange, type PresenceEntry, type PresenceEvent, type PresenceHeartbeat, type PresenceMessage } from "./types";
 
 export interface PresenceOptions {
   /** How long after a user's last socket closes they still count as online, in ms. @default 30_000 */
@@ -68,12 +61,9 @@ export class PresenceService {
     options: PresenceOptions = {},
   ) {
     this.local = new LocalSockets(options.graceMs ?? 30_000, (transition) => this.onLocalTransition(transition));
-    this.lastSeen = new LastSeenWriter(
-      db,
-      logger,
-      () => this.local.connected().flatMap((user) => (user.role === "driver" ? [user.userId] : [])),
-      { intervalMs: options.lastSeenIntervalMs },
-    );
+    this.lastSeen = new LastSeenWriter(db, logger, () => this.local.connected().flatMap((user) => (user.role === "driver" ? [user.userId] : [])), {
+      intervalMs: options.lastSeenIntervalMs,
+    });
     this.subscriberBufferLimit = options.subscriberBufferLimit ?? 10_000;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
     this.heartbeatTtlMs = options.heartbeatTtlMs ?? 15_000;

@@ -19,6 +19,4 @@ export interface PresenceEntry {
 }
 
 /** What `presence.events` yields: a snapshot of who is online, then changes. */
-export type PresenceEvent =
-  | { kind: "snapshot"; at: number; online: PresenceEntry[] }
-  | ({ kind: "change" } & PresenceChange);
+export type PresenceEvent = { kind: "snapshot"; at: number; online: PresenceEntry[] } | ({ kind: "change" } & PresenceChange);

@@ -107,7 +107,10 @@ export const authRouter = createTRPCRouter({
       if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
         throw new TRPCError({ code: "FORBIDDEN", message: "The current password is wrong" });
       }
-      await db.update(users).set({ passwordHash: await hashPassword(input.newPassword) }).where(eq(users.id, ctx.user.id));
+      await db
+        .update(users)
+        .set({ passwordHash: await hashPassword(input.newPassword) })
+        .where(eq(users.id, ctx.user.id));
       const ended = await ctx.services.sessions.end(sessionsOfUser(ctx.user.id, ctx.session.sessionId), "password_changed");
       return { ok: true as const, sessionsEnded: ended.length };
     }),

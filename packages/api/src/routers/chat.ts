@@ -28,11 +28,7 @@ const threadInput = z.object({
 });
 
 export const sendMessageInputSchema = threadInput.extend({
-  body: z
-    .string()
-    .trim()
-    .min(1, "message cannot be empty")
-    .max(2_000, "message must be at most 2000 characters"),
+  body: z.string().trim().min(1, "message cannot be empty").max(2_000, "message must be at most 2000 characters"),
   clientMessageId: z.uuid("clientMessageId must be a UUID"),
 });
 
@@ -73,10 +69,7 @@ export const chatRouter = createTRPCRouter({
     .input(threadInput.extend({ before: idSchema.optional(), limit: z.number().int().min(1).max(100).default(30) }))
     .query(async ({ ctx, input }) => {
       const thread = await resolveThread(ctx.services.db, ctx.user, input);
-      const [page, reads] = await Promise.all([
-        threadHistory(ctx.services.db, thread, input),
-        readCursors(ctx.services.db, thread),
-      ]);
+      const [page, reads] = await Promise.all([threadHistory(ctx.services.db, thread, input), readCursors(ctx.services.db, thread)]);
       return { ...page, reads, dispatcherId: thread.dispatcherId, driverId: thread.driverId };
     }),
 

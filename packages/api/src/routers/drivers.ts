@@ -29,10 +29,8 @@ export const driversRouter = createTRPCRouter({
     return details;
   }),
 
-  setAvailability: driverProcedure
-    .input(z.object({ availability: z.enum(availabilities) }))
-    .mutation(async ({ ctx, input }) => {
-      const availability = await setAvailability(ctx.services, ctx.user.id, input.availability);
-      return { availability };
-    }),
+  setAvailability: driverProcedure.input(z.object({ availability: z.enum(availabilities) })).mutation(async ({ ctx, input }) => {
+    const availability = await setAvailability(ctx.services, ctx.user.id, input.availability);
+    return { availability };
+  }),
 });

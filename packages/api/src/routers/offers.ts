@@ -45,14 +45,10 @@ export const offersRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input, () => spendMutationBudget(ctx.services, ctx.user.id))),
 
   /** A dispatcher's own offers, or the offers sent to a driver; newest first. */
-  list: offerParticipantProcedure
-    .input(listOffersInputSchema)
-    .query(({ ctx, input }) => listOffers(ctx.services.db, ctx.viewer, input)),
+  list: offerParticipantProcedure.input(listOffersInputSchema).query(({ ctx, input }) => listOffers(ctx.services.db, ctx.viewer, input)),
 
   /** One offer with its recipients; a driver sees only their own recipient row. */
-  byId: offerParticipantProcedure
-    .input(offerIdInputSchema)
-    .query(({ ctx, input }) => detailOrNotFound(ctx.services.db, ctx.viewer, input.offerId)),
+  byId: offerParticipantProcedure.input(offerIdInputSchema).query(({ ctx, input }) => detailOrNotFound(ctx.services.db, ctx.viewer, input.offerId)),
 
   /** The driver opened the offer. Idempotent. */
   markViewed: driverProcedure.input(offerIdInputSchema).mutation(async ({ ctx, input }) => {
@@ -88,22 +84,24 @@ export const offersRouter = createTRPCRouter({
    * Every change to the viewer's offers, resumable: pass the last event id seen (the wsLink
    * does so on reconnect) and get exactly what was missed, then live events.
    */
-  events: offerParticipantProcedure
-    .input(offerEventsInputSchema)
-    .subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
-      if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, ctx.viewer, input.offerId))) {
-        throw notFound("Offer");
-      }
-      yield* durableStream({
-        stream: "offers",
-        viewer: ctx.viewer,
-        lastEventId: input.lastEventId,
-        scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
-        signal,
-        backlog: ctx.backlog,
-        db: ctx.services.db,
-        pump: ctx.services.pump,
-        view: toOfferEvent,
-      });
-    }),
+  events: offerParticipantProcedure.input(offerEventsInputSchema).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
+    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, ctx.viewer, input.offerId))) {
+      throw notFound("Offer");
+    }
+    yield* durableStream({
+      stream: "offers",
+      viewer: ctx.viewer,
+      lastEventId: input.lastEventId,
+      scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
+      signal,
+      backlog: ctx.backlog,
+      db: ctx.services.db,
+      pump: ctx.services.pump,
+      view: toOfferEvent,
+    });
+  }),
 });

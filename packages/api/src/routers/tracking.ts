@@ -8,9 +8,7 @@ export const trackingRouter = createTRPCRouter({
    * A driver's own batch of 1–50 points. Bad points are refused one by one with a reason;
    * the rest are accepted. The position is the caller's: there is no driver id to pass.
    */
-  report: driverProcedure
-    .input(reportInputSchema)
-    .mutation(({ ctx, input }) => ctx.services.tracking.report(ctx.user.id, input.points)),
+  report: driverProcedure.input(reportInputSchema).mutation(({ ctx, input }) => ctx.services.tracking.report(ctx.user.id, input.points)),
 
   /** Every driver with newest position, availability and presence, from memory. */
   fleet: dispatcherProcedure.query(({ ctx }) => ({ at: Date.now(), drivers: ctx.services.tracking.fleet() })),
@@ -35,7 +33,5 @@ export const trackingRouter = createTRPCRouter({
     ),
 
   /** A driver's breadcrumb trail in a window (epoch ms), oldest first, at most 2,000 points. */
-  history: dispatcherProcedure
-    .input(historyInputSchema)
-    .query(({ ctx, input }) => locationHistory(ctx.services.db, input)),
+  history: dispatcherProcedure.input(historyInputSchema).query(({ ctx, input }) => locationHistory(ctx.services.db, input)),
 });

@@ -30,9 +30,7 @@ export const tripsRouter = createTRPCRouter({
    * nearest drivers are offered it ring by ring, or already `cancelled` (`no_driver`) when
    * nobody is in range. CONFLICT while the rider has another trip under way.
    */
-  request: riderProcedure
-    .input(requestTripInputSchema)
-    .mutation(({ ctx, input }) => requestTrip(ctx.services, ctx.user.id, input)),
+  request: riderProcedure.input(requestTripInputSchema).mutation(({ ctx, input }) => requestTrip(ctx.services, ctx.user.id, input)),
 
   /** One trip: its rider, its driver, or any dispatcher; NOT_FOUND for anyone else. */
   byId: tripViewerProcedure.input(tripIdInputSchema).query(async ({ ctx, input }) => {
@@ -45,9 +43,7 @@ export const tripsRouter = createTRPCRouter({
   list: tripViewerProcedure.input(listTripsInputSchema).query(({ ctx, input }) => listTrips(ctx.services.db, ctx.viewer, input)),
 
   /** The trip's driver moves it one step on: en_route, arrived, in_progress, completed. */
-  updateStatus: driverProcedure
-    .input(updateTripStatusInputSchema)
-    .mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input)),
+  updateStatus: driverProcedure.input(updateTripStatusInputSchema).mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input)),
 
   /** The rider (before the ride starts) or any dispatcher cancels, saying why. */
   cancel: tripViewerProcedure.input(cancelTripInputSchema).mutation(({ ctx, input }) => {
@@ -66,20 +62,22 @@ export const tripsRouter = createTRPCRouter({
    * dispatchers), resumable: pass the last event id seen (the wsLink does so on reconnect)
    * and get exactly what was missed, then live events.
    */
-  events: tripViewerProcedure
-    .input(tripEventsInputSchema)
-    .subscription(async function* ({ ctx, input, signal }): AsyncGenerator<TrackedEnvelope<TripEvent>> {
-      if (input.tripId !== undefined && !(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
-      yield* durableStream({
-        stream: "trips",
-        viewer: ctx.viewer,
-        lastEventId: input.lastEventId,
-        scope: input.tripId === undefined ? undefined : { tripId: input.tripId },
-        signal,
-        backlog: ctx.backlog,
-        db: ctx.services.db,
-        pump: ctx.services.pump,
-        view: toTripEvent,
-      });
-    }),
+  events: tripViewerProcedure.input(tripEventsInputSchema).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }): AsyncGenerator<TrackedEnvelope<TripEvent>> {
+    if (input.tripId !== undefined && !(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
+    yield* durableStream({
+      stream: "trips",
+      viewer: ctx.viewer,
+      lastEventId: input.lastEventId,
+      scope: input.tripId === undefined ? undefined : { tripId: input.tripId },
+      signal,
+      backlog: ctx.backlog,
+      db: ctx.services.db,
+      pump: ctx.services.pump,
+      view: toTripEvent,
+    });
+  }),
 });

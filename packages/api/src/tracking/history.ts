@@ -50,8 +50,7 @@ interface BreadcrumbRow {
   n: number | string;
 }
 
-const utcMillis = (value: string | Date): number =>
-  value instanceof Date ? value.getTime() : Date.parse(`${value.replace(" ", "T")}Z`);
+const utcMillis = (value: string | Date): number => (value instanceof Date ? value.getTime() : Date.parse(`${value.replace(" ", "T")}Z`));
 
 /**
  * The driver's trail in [from, to], oldest first, thinned in MySQL to at most `maxPoints`.

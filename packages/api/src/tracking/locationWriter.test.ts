@@ -47,7 +47,8 @@ describe("LocationWriter", () => {
     let statements = 0;
     let lockTimeouts = 1;
     // What mysql2 raises (wrapped by Drizzle) for a row whose driver is gone, or a lock wait.
-    const mysqlError = (errno: number, message: string) => Object.assign(new Error("Failed query"), { cause: Object.assign(new Error(message), { errno }) });
+    const mysqlError = (errno: number, message: string) =>
+      Object.assign(new Error("Failed query"), { cause: Object.assign(new Error(message), { errno }) });
     const writer = new LocationWriter(
       async (rows) => {
         statements++;

@@ -66,8 +66,7 @@ export interface ScreenedPoints {
 /** Above any road vehicle's speed: a fix claiming more is a GPS glitch. 120 m/s (432 km/h). */
 const MAX_SPEED_MPS = 120;
 
-const unknownIfNegative = (value: number | null | undefined): number | null =>
-  value === null || value === undefined || value < 0 ? null : value;
+const unknownIfNegative = (value: number | null | undefined): number | null => (value === null || value === undefined || value < 0 ? null : value);
 
 const describeSeconds = (ms: number) => (ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 

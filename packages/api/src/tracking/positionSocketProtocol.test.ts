@@ -18,10 +18,12 @@ const report = fc.record({
 const nearMiss = fc.oneof(
   report.chain((message) => fc.record({ ...Object.fromEntries(Object.entries(message).map(([k, v]) => [k, fc.constant(v)])), extra: fc.anything() })),
   fc.tuple(report, fc.constantFrom("type", "seq", "points"), fc.anything()).map(([message, key, value]) => ({ ...message, [key]: value })),
-  fc.tuple(report, fc.constantFrom("lat", "lng", "recordedAt", "accuracyM", "headingDeg", "speedMps"), fc.anything()).map(([message, key, value]) => ({
-    ...message,
-    points: [{ ...message.points[0], [key]: value }, ...message.points.slice(1)],
-  })),
+  fc
+    .tuple(report, fc.constantFrom("lat", "lng", "recordedAt", "accuracyM", "headingDeg", "speedMps"), fc.anything())
+    .map(([message, key, value]) => ({
+      ...message,
+      points: [{ ...message.points[0], [key]: value }, ...message.points.slice(1)],
+    })),
   fc.tuple(report, fc.array(point, { minLength: 51, maxLength: 60 })).map(([message, points]) => ({ ...message, points })),
   fc.tuple(report, fc.constantFrom(-1, 1.5, Number.MAX_SAFE_INTEGER + 2)).map(([message, seq]) => ({ ...message, seq })),
 );

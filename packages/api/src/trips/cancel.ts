@@ -44,7 +44,10 @@ export async function cancelTrip(deps: TripDeps, by: TripCanceller, input: Cance
     }
 
     for (const { id } of openOffers) {
-      const closed = await tx.update(offers).set({ status: "cancelled" }).where(and(eq(offers.id, id), eq(offers.status, "open")));
+      const closed = await tx
+        .update(offers)
+        .set({ status: "cancelled" })
+        .where(and(eq(offers.id, id), eq(offers.status, "open")));
       if (affectedRows(closed) === 1) await withdrawOffer(tx, emit, id, undefined);
     }
     const result = await tx

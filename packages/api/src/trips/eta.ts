@@ -34,8 +34,7 @@ export interface Eta {
  */
 export function estimateEta(from: LatLng, to: LatLng, reportedSpeedMps: number | null, citySpeedKmh: number): Eta {
   const distanceKm = haversineKm(from, to);
-  const sensible =
-    reportedSpeedMps !== null && reportedSpeedMps >= MIN_SENSIBLE_SPEED_MPS && reportedSpeedMps <= MAX_SENSIBLE_SPEED_MPS;
+  const sensible = reportedSpeedMps !== null && reportedSpeedMps >= MIN_SENSIBLE_SPEED_MPS && reportedSpeedMps <= MAX_SENSIBLE_SPEED_MPS;
   const speedMps = sensible ? reportedSpeedMps : citySpeedKmh / 3.6;
   return { distanceKm: Math.round(distanceKm * 1_000) / 1_000, etaSeconds: Math.round((distanceKm * 1_000) / speedMps) };
 }

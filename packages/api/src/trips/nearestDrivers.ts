@@ -39,13 +39,7 @@ export async function findNearestAvailableDrivers(db: DbOrTx, query: NearestDriv
   const rows = await db
     .select({ id: drivers.userId, lat: drivers.lat, lng: drivers.lng, positionAt: drivers.positionAt })
     .from(drivers)
-    .where(
-      and(
-        eq(drivers.availability, "available"),
-        between(drivers.lat, box.minLat, box.maxLat),
-        between(drivers.lng, box.minLng, box.maxLng),
-      ),
-    )
+    .where(and(eq(drivers.availability, "available"), between(drivers.lat, box.minLat, box.maxLat), between(drivers.lng, box.minLng, box.maxLng)))
     .limit(MAX_CANDIDATES);
 
   const nearby: NearbyDriver[] = [];

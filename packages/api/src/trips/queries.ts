@@ -24,11 +24,7 @@ export async function getTrip(db: DbOrTx, viewer: TripViewer, tripId: number): P
 export async function listTrips(db: DbOrTx, viewer: TripViewer, input: ListTripsInput): Promise<TripPage> {
   const rows = await selectTripRows(db)
     .where(
-      and(
-        visibleTo(viewer),
-        input.status ? inArray(trips.status, input.status) : undefined,
-        input.cursor ? lt(trips.id, input.cursor) : undefined,
-      ),
+      and(visibleTo(viewer), input.status ? inArray(trips.status, input.status) : undefined, input.cursor ? lt(trips.id, input.cursor) : undefined),
     )
     .orderBy(desc(trips.id))
     .limit(input.limit + 1);

@@ -6,10 +6,10 @@ import { DRIVER_STATUSES } from "./statusMachine";
 /** What a rider asks for; the rider app's form uses the same schema. */
 export const requestTripInputSchema = z
   .object({ pickup: placeSchema, dropoff: placeSchema })
-  .refine(
-    ({ pickup, dropoff }) => pickup.lat !== dropoff.lat || pickup.lng !== dropoff.lng,
-    { error: "pickup and dropoff must be different places", path: ["dropoff"] },
-  );
+  .refine(({ pickup, dropoff }) => pickup.lat !== dropoff.lat || pickup.lng !== dropoff.lng, {
+    error: "pickup and dropoff must be different places",
+    path: ["dropoff"],
+  });
 export type RequestTripInput = z.infer<typeof requestTripInputSchema>;
 
 export const tripIdInputSchema = z.object({ tripId: idSchema });
@@ -48,6 +48,4 @@ export const listTripsInputSchema = z
 export type ListTripsInput = z.infer<typeof listTripsInputSchema>;
 
 /** `trips.events`: resume after `lastEventId`, optionally only one trip's events. */
-export const tripEventsInputSchema = z
-  .object({ lastEventId: lastEventIdSchema, tripId: idSchema.optional() })
-  .default({});
+export const tripEventsInputSchema = z.object({ lastEventId: lastEventIdSchema, tripId: idSchema.optional() }).default({});

@@ -4,9 +4,7 @@ import { checkTransition, isLaterStatus, TRIP_TRANSITIONS } from "./statusMachin
 
 describe("trip status machine", () => {
   it("lets a driver make exactly the four forward steps", () => {
-    const allowed = tripStatuses.flatMap((from) =>
-      tripStatuses.filter((to) => checkTransition(from, to, "driver").ok).map((to) => `${from}→${to}`),
-    );
+    const allowed = tripStatuses.flatMap((from) => tripStatuses.filter((to) => checkTransition(from, to, "driver").ok).map((to) => `${from}→${to}`));
     expect(allowed).toEqual(["assigned→en_route", "en_route→arrived", "arrived→in_progress", "in_progress→completed"]);
   });
 

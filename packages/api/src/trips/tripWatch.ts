@@ -85,7 +85,10 @@ export async function* watchTrip(
   backlog?: ConnectionBacklog | null,
 ): AsyncGenerator<TripTrackingFrame> {
   if (viewer.role === "driver") {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Trip tracking is for the rider and dispatchers; drivers follow their trips with trips.events" });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Trip tracking is for the rider and dispatchers; drivers follow their trips with trips.events",
+    });
   }
 
   let wake: (() => void) | null = null;

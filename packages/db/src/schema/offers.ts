@@ -1,14 +1,4 @@
-import {
-  mysqlTable,
-  char,
-  varchar,
-  mysqlEnum,
-  int,
-  double,
-  index,
-  uniqueIndex,
-  type AnyMySqlColumn,
-} from "drizzle-orm/mysql-core";
+import { mysqlTable, char, varchar, mysqlEnum, int, double, index, uniqueIndex, type AnyMySqlColumn } from "drizzle-orm/mysql-core";
 import { primaryId, createdAt, idRef, utcTime, coordinate } from "./columns";
 import { users, drivers } from "./users";
 // offers and trips reference each other; the lazy `references(() => …)` reads the other
@@ -22,15 +12,7 @@ export type OfferKind = (typeof offerKinds)[number];
 export const offerStatuses = ["open", "accepted", "cancelled", "expired", "completed"] as const;
 export type OfferStatus = (typeof offerStatuses)[number];
 
-export const recipientStatuses = [
-  "sent",
-  "viewed",
-  "accepted",
-  "rejected",
-  "countered",
-  "lost",
-  "withdrawn",
-] as const;
+export const recipientStatuses = ["sent", "viewed", "accepted", "rejected", "countered", "lost", "withdrawn"] as const;
 export type RecipientStatus = (typeof recipientStatuses)[number];
 
 /** Money is integer cents everywhere: no float rounding in rates or fares. */

@@ -41,8 +41,5 @@ export const sessions = mysqlTable(
     revokeReason: mysqlEnum("revoke_reason", sessionEndReasons),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("sessions_user_idx").on(t.userId),
-    index("sessions_previous_refresh_hash_idx").on(t.previousRefreshHash),
-  ],
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_previous_refresh_hash_idx").on(t.previousRefreshHash)],
 );

@@ -1,13 +1,4 @@
-import {
-  mysqlTable,
-  varchar,
-  mysqlEnum,
-  int,
-  tinyint,
-  index,
-  uniqueIndex,
-  type AnyMySqlColumn,
-} from "drizzle-orm/mysql-core";
+import { mysqlTable, varchar, mysqlEnum, int, tinyint, index, uniqueIndex, type AnyMySqlColumn } from "drizzle-orm/mysql-core";
 import { primaryId, createdAt, idRef, utcTime, coordinate } from "./columns";
 import { users, drivers } from "./users";
 // offers and trips reference each other; the lazy `references(() => …)` reads the other
@@ -18,15 +9,7 @@ import { offers } from "./offers";
 export const tripKinds = ["load", "ride"] as const;
 export type TripKind = (typeof tripKinds)[number];
 
-export const tripStatuses = [
-  "requested",
-  "assigned",
-  "en_route",
-  "arrived",
-  "in_progress",
-  "completed",
-  "cancelled",
-] as const;
+export const tripStatuses = ["requested", "assigned", "en_route", "arrived", "in_progress", "completed", "cancelled"] as const;
 export type TripStatus = (typeof tripStatuses)[number];
 
 export const trips = mysqlTable(

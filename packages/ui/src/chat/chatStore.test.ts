@@ -36,8 +36,7 @@ describe("ChatStore", () => {
   it("ends a typing state on its own, or at once when that person's message arrives", () => {
     vi.useFakeTimers();
     const store = new ChatStore();
-    const typing = (userId: number, value: boolean) =>
-      store.setTyping({ type: "typing", ...thread, dispatcherId: 1, userId, typing: value });
+    const typing = (userId: number, value: boolean) => store.setTyping({ type: "typing", ...thread, dispatcherId: 1, userId, typing: value });
     typing(42, true);
     typing(1, true);
     expect(store.typing(thread).sort()).toEqual([1, 42]);

@@ -102,9 +102,7 @@ function ChatThread({ thread, me, peerName }: ChatWindowProps) {
         setPending((list) => list.filter((item) => item.clientMessageId !== message.clientMessageId));
       },
       (error: unknown) => {
-        setPending((list) =>
-          list.map((item) => (item.clientMessageId === message.clientMessageId ? { ...item, error: errorMessage(error) } : item)),
-        );
+        setPending((list) => list.map((item) => (item.clientMessageId === message.clientMessageId ? { ...item, error: errorMessage(error) } : item)));
       },
     );
   };

@@ -38,7 +38,15 @@ export function fleetFrameData(driverIds: readonly number[], now: number) {
 
 /** A rider's trip frame after their driver moved. */
 export function riderFrameData(driverId: number, now: number) {
-  return { kind: "position", at: now, tripId: driverId, status: "en_route_pickup", position: position(driverId, now), etaSeconds: 240, etaMeters: 1800 };
+  return {
+    kind: "position",
+    at: now,
+    tripId: driverId,
+    status: "en_route_pickup",
+    position: position(driverId, now),
+    etaSeconds: 240,
+    etaMeters: 1800,
+  };
 }
 
 /** A fleet frame in a subscription envelope. */

@@ -9,23 +9,26 @@ export async function connectIdle(url: string, tokens: readonly string[], concur
   const errors: ErrorCounts = {};
   let connected = 0;
   let failed = 0;
-  await forEachLimited(tokens, concurrency, (token) =>
-    new Promise<void>((resolve) => {
-      connect(url, token).api.offers.events.subscribe(
-        {},
-        {
-          onStarted: () => {
-            connected++;
-            resolve();
+  await forEachLimited(
+    tokens,
+    concurrency,
+    (token) =>
+      new Promise<void>((resolve) => {
+        connect(url, token).api.offers.events.subscribe(
+          {},
+          {
+            onStarted: () => {
+              connected++;
+              resolve();
+            },
+            onError: (error) => {
+              failed++;
+              countError(errors, error);
+              resolve();
+            },
           },
-          onError: (error) => {
-            failed++;
-            countError(errors, error);
-            resolve();
-          },
-        },
-      );
-    }),
+        );
+      }),
   );
   return { connected, failed, errors };
 }

@@ -89,9 +89,7 @@ async function assignTrip(rider: ConvoyClient, driver: ConvoyClient, pair: Rider
     dropoff: { address: "Benchmark dropoff", lat: lat + 0.03, lng: lng + 0.02 },
   });
   const { items } = await driver.api.offers.list.query({ status: ["open"], limit: 100 });
-  const offer = items.find(
-    (item) => item.kind === "ride" && Math.abs(item.pickup.lat - lat) < 1e-7 && Math.abs(item.pickup.lng - lng) < 1e-7,
-  );
+  const offer = items.find((item) => item.kind === "ride" && Math.abs(item.pickup.lat - lat) < 1e-7 && Math.abs(item.pickup.lng - lng) < 1e-7);
   if (!offer) throw new Error(`driver ${pair.driver.id} got no ride offer for trip ${trip.id} (status ${trip.status})`);
   await driver.api.offers.respond.mutate({ offerId: offer.id, action: "accept" });
   return trip.id;

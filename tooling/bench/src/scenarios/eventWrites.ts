@@ -69,7 +69,8 @@ async function appendWithSequenceRow(tx: Transaction, batch: NewEvent[]): Promis
   const [rows] = (await tx.execute(sql`SELECT LAST_INSERT_ID() AS lastId`)) as unknown as [{ lastId: number | string }[]];
   const firstId = Number(rows[0]!.lastId) - batch.length + 1;
   const values = batch.map(
-    (event, i) => `(${firstId + i},${escapeSqlString(event.stream)},${escapeSqlString(event.type)},${escapeSqlString(JSON.stringify(event.payload))})`,
+    (event, i) =>
+      `(${firstId + i},${escapeSqlString(event.stream)},${escapeSqlString(event.type)},${escapeSqlString(JSON.stringify(event.payload))})`,
   );
   await tx.execute(sql.raw(`INSERT INTO \`${SINGLE_ROW_EVENTS}\` (\`id\`,\`stream\`,\`type\`,\`payload\`) VALUES ${values.join(",")}`));
 }
@@ -145,7 +146,10 @@ function summarize(tally: Tally, rowsStored: number, mysqlLocal: boolean): Event
  * The modes alternate in short rounds so that a change in the machine's speed (CPU steal,
  * other load) falls on both. No server process: this measures MySQL and the write path.
  */
-export async function runEventWrites(context: BenchContext, settings: { writers: number; seconds: number; rounds: number }): Promise<EventWritesResult> {
+export async function runEventWrites(
+  context: BenchContext,
+  settings: { writers: number; seconds: number; rounds: number },
+): Promise<EventWritesResult> {
   const handle = createDb(context.database.url, { connectionLimit: settings.writers });
   const { db } = handle;
   try {

@@ -110,9 +110,7 @@ export async function runFleet(context: BenchContext, settings: FleetSettings): 
       ),
     );
     const dispatcherParts = split(dispatcherAccounts, dispatcherWorkers.length);
-    await Promise.all(
-      dispatcherParts.map((accounts, i) => dispatcherWorkers[i]!.call("fleetDispatchers.subscribe", { url: server.url, accounts })),
-    );
+    await Promise.all(dispatcherParts.map((accounts, i) => dispatcherWorkers[i]!.call("fleetDispatchers.subscribe", { url: server.url, accounts })));
 
     // Riders get a trip with the driver of the same index, picked up where that driver is now
     // (the server keeps `drivers.lat/lng` current), so that driver is the nearest.

@@ -75,7 +75,11 @@ export async function runFloor(kind: FloorKind, settings: FloorSettings): Promis
     const riders = Math.min(settings.riders, settings.drivers);
     await Promise.all([
       ...driverPairs.map((pairs, i) => driverWorkers[i]!.call("floor.connect", { url: server.url, role: "driver", pairs })),
-      receiverWorkers[0]!.call("floor.connect", { url: server.url, role: "dispatcher", pairs: Array.from({ length: settings.dispatchers }, (_, i) => i) }),
+      receiverWorkers[0]!.call("floor.connect", {
+        url: server.url,
+        role: "dispatcher",
+        pairs: Array.from({ length: settings.dispatchers }, (_, i) => i),
+      }),
       receiverWorkers[1]!.call("floor.connect", { url: server.url, role: "rider", pairs: Array.from({ length: riders }, (_, i) => i) }),
     ]);
 

@@ -53,9 +53,7 @@ export async function runIdle(context: BenchContext, settings: { connections: nu
 
     const connectStarted = performance.now();
     const parts = split(tokens, workers.length);
-    const results = await Promise.all(
-      parts.map((part, i) => workers[i]!.call("idle.connect", { url: server.url, tokens: part, concurrency: 100 })),
-    );
+    const results = await Promise.all(parts.map((part, i) => workers[i]!.call("idle.connect", { url: server.url, tokens: part, concurrency: 100 })));
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     await sleep(3_000);
     const cpu = new CpuMeter([server.pid]);

@@ -28,7 +28,10 @@ export interface WritesResult {
  * Many drivers send 50-point batches as fast as their rate limit allows; the rows that reach
  * `locations` are counted in MySQL between two moments of steady load.
  */
-export async function runWrites(context: BenchContext, settings: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number }): Promise<WritesResult> {
+export async function runWrites(
+  context: BenchContext,
+  settings: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number },
+): Promise<WritesResult> {
   const drivers = context.take("driver", settings.drivers);
   const server = await context.startServer("writes");
   const workers = startWorkers(2);
