@@ -39,8 +39,8 @@ const WARMUP_CALLS = 100;
  * What one call costs the server before and while it does its work: from a separate
  * process, `count` calls of each procedure over HTTP (keep-alive) and over the WebSocket,
  * one at a time and then `concurrency` at a time, with the server's CPU time read from
- * /proc before and after each. `healthz` (HTTP only) is the floor: an HTTP request and a
- * `SELECT 1`, without tRPC or a token.
+ * /proc before and after each. `healthz` (HTTP only, liveness: nothing outside the process) is the
+ * floor: an HTTP request and its answer, without tRPC, a token or MySQL.
  */
 export async function runCalls(context: BenchContext, settings: { count: number; concurrency: number }): Promise<CallsResult> {
   const [dispatcher] = context.take("dispatcher", 1);
