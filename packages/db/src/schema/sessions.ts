@@ -31,7 +31,7 @@ export const sessions = mysqlTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** SHA-256 (hex) of the current refresh token. */
     refreshHash: char("refresh_hash", { length: 64 }).notNull().unique("sessions_refresh_hash_unique"),
-    /** SHA-256 (hex) of the refresh token it replaced; presenting that one again is reuse. */
+    /** SHA-256 (hex) of the refresh token it replaced, for the two-tab grace (rows are found by id). */
     previousRefreshHash: char("previous_refresh_hash", { length: 64 }),
     /** When the refresh token was last rotated. */
     refreshedAt: utcTime("refreshed_at").notNull(),
@@ -41,5 +41,5 @@ export const sessions = mysqlTable(
     revokeReason: mysqlEnum("revoke_reason", sessionEndReasons),
     createdAt: createdAt(),
   },
-  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_previous_refresh_hash_idx").on(t.previousRefreshHash)],
+  (t) => [index("sessions_user_idx").on(t.userId)],
 );

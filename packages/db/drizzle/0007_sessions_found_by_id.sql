@@ -1,0 +1,1 @@
+DROP INDEX `sessions_previous_refresh_hash_idx` ON `sessions`;
