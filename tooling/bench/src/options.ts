@@ -52,7 +52,7 @@ Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
 Event ids:  --event-writers 32 --event-writes-seconds 2 --event-writes-rounds 5  (eventWrites: seconds per round and mode, alternating)
-Calls:      --calls-count 1000 --calls-concurrency 4  (server CPU per call: one at a time, then this many at once)
+Calls:      --calls-count 3000 --calls-concurrency 4  (server CPU per call: one at a time, then this many at once)
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
             or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
@@ -165,7 +165,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       rounds: positiveInt("event-writes-rounds", values["event-writes-rounds"], 5),
     },
     calls: {
-      count: positiveInt("calls-count", values["calls-count"], 1_000),
+      count: positiveInt("calls-count", values["calls-count"], 3_000),
       concurrency: positiveInt("calls-concurrency", values["calls-concurrency"], 4),
     },
     sweep,

@@ -33,7 +33,7 @@ export interface CallsResult {
 const PROCEDURES: CallProcedure[] = ["healthz", "auth.me", "drivers.list", "chat.send"];
 const TRANSPORTS: CallTransport[] = ["http", "socket"];
 /** Unmeasured calls before each cell, so V8 has compiled the path being measured. */
-const WARMUP_CALLS = 100;
+const WARMUP_CALLS = 500;
 
 /**
  * What one call costs the server before and while it does its work: from a separate
