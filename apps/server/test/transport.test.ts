@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
+import { createConvoyClient } from "@convoy/client";
 import { useTestServer } from "./support/harness";
 import { TEST_ALLOWED_ORIGIN } from "./support/config";
 
@@ -55,5 +56,40 @@ describe("transport", () => {
     // Another user's budget is untouched.
     const other = await t.as("driver", 6);
     await expect(other.api.drivers.setAvailability.mutate({ availability: "available" })).resolves.toBeTruthy();
+  });
+
+  describe("HTTP batching in @convoy/client", () => {
+    const realFetch = globalThis.fetch;
+    afterEach(() => {
+      globalThis.fetch = realFetch;
+    });
+
+    /** The tRPC URLs the client requests while `calls` run; requests still go to the real server. */
+    async function requestedUrls(batch: boolean | undefined): Promise<string[]> {
+      const { token } = await t.as("dispatcher");
+      const client = createConvoyClient({ url: t.url, token, WebSocket, batch });
+      const urls: string[] = [];
+      globalThis.fetch = (input, init) => {
+        urls.push(String(input instanceof Request ? input.url : input).replace(t.url, ""));
+        return realFetch(input, init);
+      };
+      const [me, drivers] = await Promise.all([client.api.auth.me.query(), client.api.drivers.list.query({ limit: 5 })]);
+      expect(me.role).toBe("dispatcher");
+      expect(drivers.length).toBeGreaterThan(0);
+      await client.close();
+      return urls;
+    }
+
+    it("joins calls made in the same tick into one request by default", async () => {
+      const urls = await requestedUrls(undefined);
+      expect(urls).toHaveLength(1);
+      expect(urls[0]).toMatch(/^\/trpc\/auth\.me,drivers\.list\?batch=1/);
+    });
+
+    it("sends each call as its own request with batch: false", async () => {
+      const urls = await requestedUrls(false);
+      expect(urls.sort()).toEqual([expect.stringMatching(/^\/trpc\/auth\.me(\?|$)/), expect.stringMatching(/^\/trpc\/drivers\.list\?/)]);
+      expect(urls.some((url) => url.includes("batch="))).toBe(false);
+    });
   });
 });

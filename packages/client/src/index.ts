@@ -1,4 +1,4 @@
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient, type TRPCLink } from "@trpc/client";
+import { createTRPCClient, createWSClient, httpBatchLink, httpLink, splitLink, wsLink, type TRPCClient, type TRPCLink } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { transientRetryLink } from "./retry";
 import { SESSION_ENDED, toEndReason, type ConvoySession, type SessionEndReason, type SessionEnded } from "./session";
@@ -59,6 +59,12 @@ export interface ConvoyClientOptions {
    * @default "subscriptions"
    */
   socketFor?: "subscriptions" | "all";
+  /**
+   * Whether HTTP calls made in the same tick share one request. A batch waits for a timer
+   * (at least 1 ms in Node) before it leaves; a caller that makes one call at a time and
+   * wants it sent at once sets this to false (one request per call). @default true
+   */
+  batch?: boolean;
   /**
    * Subscriptions are made again after a retryable error (SERVICE_UNAVAILABLE, no answer),
    * from their last event id; only other errors reach `onError`. Tune the backoff or watch
@@ -144,6 +150,14 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
       if (event?.code === SESSION_ENDED) endSession(toEndReason((event as { reason?: string }).reason));
     },
   });
+  const http = {
+    url: `${options.url.replace(/\/$/, "")}/trpc`,
+    headers: async () => {
+      const token = await readToken();
+      return token ? { authorization: `Bearer ${token}` } : {};
+    },
+  };
+
   wsClient.connectionState.subscribe({
     next: (connection) => {
       if (connection.state === "connecting") setState("connecting");
@@ -161,14 +175,7 @@ export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
       splitLink({
         condition: (operation) => options.socketFor === "all" || operation.type === "subscription",
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({
-          url: `${options.url.replace(/\/$/, "")}/trpc`,
-          maxItems: 20,
-          headers: async () => {
-            const token = await readToken();
-            return token ? { authorization: `Bearer ${token}` } : {};
-          },
-        }),
+        false: options.batch === false ? httpLink(http) : httpBatchLink({ ...http, maxItems: 20 }),
       }),
     ],
     get connectionState() {

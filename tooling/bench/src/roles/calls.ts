@@ -18,7 +18,9 @@ let clients: Record<CallTransport, ConvoyClient> | null = null;
 export async function prepareCalls(args: { url: string; dispatcher: Account; driver: Account }): Promise<null> {
   url = args.url;
   driverId = args.driver.id;
-  clients = { http: connect(url, args.dispatcher.token, "http"), socket: connect(url, args.dispatcher.token, "socket") };
+  // One request per HTTP call, sent at once: a batch's dispatch timer would leave the server
+  // idle between calls, and on loopback its next write would pay to wake the sleeping client.
+  clients = { http: connect(url, args.dispatcher.token, "http", false), socket: connect(url, args.dispatcher.token, "socket") };
   const offer = await clients.http.api.offers.create.mutate({
     driverIds: [driverId],
     pickup: { address: "1 Pickup St", lat: DEMO_CITY.lat + 0.01, lng: DEMO_CITY.lng },

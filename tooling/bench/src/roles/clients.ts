@@ -12,13 +12,14 @@ const reporters = new Set<PositionReporter>();
  * socket stays open between calls: a lazy one closes after 10 s without a call, and a fleet's
  * drivers then wait out the riders' setup (~30 s) and all reconnect in the first second of
  * the run, which measured a connection storm (8 s of a saturated server) instead of steady
- * reporting.
+ * reporting. `batch: false` sends each HTTP call as its own request, at once.
  */
-export function connect(url: string, token: string, transport: ReportTransport = "http"): ConvoyClient {
+export function connect(url: string, token: string, transport: ReportTransport = "http", batch = true): ConvoyClient {
   const client = createConvoyClient({
     url,
     token,
     WebSocket,
+    batch,
     socketFor: transport === "socket" ? "all" : "subscriptions",
     // A driver app holds its tRPC socket (offers, chat) beside the position socket.
     lazy: transport === "http",
