@@ -21,6 +21,10 @@ export interface TripWords {
   driverAction: Record<"en_route" | "arrived" | "in_progress" | "completed", string>;
   /** The completion as a past participle in a sentence: "completed", "delivered". */
   completedWord: string;
+  /** What the driver is told when it is done: "Trip completed", "Load delivered". */
+  doneMessage: string;
+  /** Whom the driver's position is shared with besides dispatch, in a sentence; null for a load. */
+  sharedWith: string | null;
 }
 
 const RIDE_WORDS: TripWords = {
@@ -44,6 +48,8 @@ const RIDE_WORDS: TripWords = {
   },
   driverAction: { en_route: "Start driving", arrived: "I've arrived", in_progress: "Start trip", completed: "Complete trip" },
   completedWord: "completed",
+  doneMessage: "Trip completed",
+  sharedWith: "your rider",
 };
 
 const LOAD_WORDS: TripWords = {
@@ -67,6 +73,8 @@ const LOAD_WORDS: TripWords = {
   },
   driverAction: { en_route: "Start driving", arrived: "I'm at the pickup", in_progress: "Loaded: start delivery", completed: "Mark delivered" },
   completedWord: "delivered",
+  doneMessage: "Load delivered",
+  sharedWith: null,
 };
 
 /** The words for a trip of this kind. */
