@@ -11,7 +11,7 @@ const t = useTestServer({ trips: { ringsKm: [2] } });
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];
 let pool: LoggedInClient[];
-let nextArea = 60;
+let nextArea = 1;
 
 beforeAll(async () => {
   dispatcher = await t.as("dispatcher");

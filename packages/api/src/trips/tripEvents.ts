@@ -9,7 +9,7 @@ import { readTripView, type TripView } from "./views";
  * What happens on the `trips` stream, as a discriminated union on `type`. Every event
  * carries the trip as it is after the change, so a screen can simply replace its copy.
  * Each row is visible to the trip's rider, its driver (once there is one) and every
- * dispatcher; nobody else.
+ * dispatcher; nobody else, but for the copy of a reassignment its previous driver gets.
  *
  * - trip.requested       a rider asked for a ride
  * - trip.searching       a ring's ride offer went out: radius, how many drivers, until when
