@@ -71,7 +71,11 @@ function noticeFor(event: TripEvent, me: number): TripNotice | null {
     return { tripId: event.tripId, kind: "reassigned_away", text: `Dispatch handed ${title} to another driver${why(event.reason)}` };
   }
   if (event.type === "trip.reassigned" && event.toDriverId === me) {
-    return { tripId: event.tripId, kind: "reassigned_to_me", text: `Dispatch handed ${title} to you: head to the ${event.trip.status === "in_progress" ? "dropoff" : "pickup"}` };
+    return {
+      tripId: event.tripId,
+      kind: "reassigned_to_me",
+      text: `Dispatch handed ${title} to you: head to the ${event.trip.status === "in_progress" ? "dropoff" : "pickup"}`,
+    };
   }
   if (event.type === "trip.cancelled" && event.by !== "system") {
     return { tripId: event.tripId, kind: "cancelled", text: `${title} was cancelled by the ${event.by}${why(event.reason)}` };
@@ -98,7 +102,12 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       utils.trips.byId.setData({ tripId: event.tripId }, event.trip);
       void utils.trips.list.invalidate();
       // Winning a ride or being handed a trip makes the driver busy; completing or losing it frees them.
-      if (event.type === "trip.assigned" || event.type === "trip.reassigned" || event.trip.status === "completed" || event.trip.status === "cancelled") {
+      if (
+        event.type === "trip.assigned" ||
+        event.type === "trip.reassigned" ||
+        event.trip.status === "completed" ||
+        event.trip.status === "cancelled"
+      ) {
         void utils.drivers.byId.invalidate({ driverId: me.id });
       }
       const next = noticeFor(event, me.id);

@@ -48,7 +48,12 @@ export function useLiveTrip(tripId: number) {
             expiresAt: event.expiresAt,
           }));
         }
-        if (event.type === "trip.rated" || event.type === "trip.cancelled" || event.type === "trip.status_changed" || event.type === "trip.reassigned") {
+        if (
+          event.type === "trip.rated" ||
+          event.type === "trip.cancelled" ||
+          event.type === "trip.status_changed" ||
+          event.type === "trip.reassigned"
+        ) {
           void utils.trips.list.invalidate();
         }
       },

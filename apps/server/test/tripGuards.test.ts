@@ -130,7 +130,11 @@ describe("the arrival guard", () => {
     }
     expect(await writeCounts()).toEqual(before);
 
-    const arrived = await driver.api.trips.updateStatus.mutate({ tripId, status: "arrived", overrideReason: "  Rider is waiting at the back entrance  " });
+    const arrived = await driver.api.trips.updateStatus.mutate({
+      tripId,
+      status: "arrived",
+      overrideReason: "  Rider is waiting at the back entrance  ",
+    });
     expect(arrived.status).toBe("arrived");
     await driver.api.trips.updateStatus.mutate({ tripId, status: "in_progress" });
     await report(driver, offsetKm(dropoff, 11));

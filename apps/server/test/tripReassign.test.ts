@@ -122,7 +122,9 @@ describe("trips.reassign", () => {
     await riderMap.until((frames) => frames.some((frame) => frame.kind === "position" && frame.position?.lat === newDriverAt.lat));
 
     // The old driver lost the trip: it is no longer theirs to see or move, and they are free.
-    expect((await failure(oldDriver.api.trips.updateStatus.mutate({ tripId, status: "arrived", overrideReason: "still here" }))).code).toBe("NOT_FOUND");
+    expect((await failure(oldDriver.api.trips.updateStatus.mutate({ tripId, status: "arrived", overrideReason: "still here" }))).code).toBe(
+      "NOT_FOUND",
+    );
     expect((await failure(oldDriver.api.trips.byId.query({ tripId }))).code).toBe("NOT_FOUND");
     expect((await oldDriver.api.trips.list.query({ status: ["assigned", "en_route", "arrived", "in_progress"] })).items).toEqual([]);
     expect(await availabilityOf(oldDriver.userId)).toBe("available");
@@ -136,7 +138,13 @@ describe("trips.reassign", () => {
     expect(tripTypes(streams.oldDriver.items, tripId)).toEqual(["trip.reassigned"]);
 
     expect(await dispatcher.api.trips.history.query({ tripId })).toMatchObject([
-      { type: "reassigned", actor: { id: dispatcher.userId }, fromDriver: { id: oldDriver.userId }, toDriver: { id: newDriver.userId }, reason: "Flat tyre" },
+      {
+        type: "reassigned",
+        actor: { id: dispatcher.userId },
+        fromDriver: { id: oldDriver.userId },
+        toDriver: { id: newDriver.userId },
+        reason: "Flat tyre",
+      },
     ]);
     for (const stream of [...Object.values(streams), riderMap]) stream.stop();
     await rider.api.trips.cancel.mutate({ tripId, reason: "test over" });
@@ -166,7 +174,8 @@ describe("trips.reassign", () => {
     await standBy(truck, pickup);
     const busyTrip = await assignedRide(riders[3]!, busy);
 
-    const attempt = (driverId: number, currentDriverId = driver.userId) => dispatcher.api.trips.reassign.mutate({ tripId, driverId, currentDriverId });
+    const attempt = (driverId: number, currentDriverId = driver.userId) =>
+      dispatcher.api.trips.reassign.mutate({ tripId, driverId, currentDriverId });
     const before = { ...(await writeCounts()), row: await tripRow(tripId) };
     const refusals = [
       [await failure(attempt(offline.userId)), /is offline; only an available driver can take over/],
@@ -179,10 +188,13 @@ describe("trips.reassign", () => {
       expect(refusal.message).toMatch(message);
     }
     expect((await failure(attempt(dispatcher.userId))).code).toBe("NOT_FOUND");
-    expect((await failure(dispatcher.api.trips.reassign.mutate({ tripId: 99_999_999, driverId: spare.userId, currentDriverId: driver.userId }))).code).toBe(
-      "NOT_FOUND",
-    );
-    for (const input of [{ tripId, driverId: spare.userId }, { tripId, driverId: spare.userId, currentDriverId: driver.userId, reason: "x".repeat(256) }]) {
+    expect(
+      (await failure(dispatcher.api.trips.reassign.mutate({ tripId: 99_999_999, driverId: spare.userId, currentDriverId: driver.userId }))).code,
+    ).toBe("NOT_FOUND");
+    for (const input of [
+      { tripId, driverId: spare.userId },
+      { tripId, driverId: spare.userId, currentDriverId: driver.userId, reason: "x".repeat(256) },
+    ]) {
       expect((await failure(dispatcher.api.trips.reassign.mutate(input as never))).code).toBe("BAD_REQUEST");
     }
     expect({ ...(await writeCounts()), row: await tripRow(tripId) }).toEqual(before);
@@ -204,7 +216,9 @@ describe("trips.reassign", () => {
     await placeDriver(t, spare.userId, offsetKm(searchArea, 0.2));
     const requested = await riders[4]!.api.trips.request.mutate(rideInput(searchArea));
     expect(requested.status).toBe("requested");
-    const searching = await failure(dispatcher.api.trips.reassign.mutate({ tripId: requested.id, driverId: spare.userId, currentDriverId: spare.userId }));
+    const searching = await failure(
+      dispatcher.api.trips.reassign.mutate({ tripId: requested.id, driverId: spare.userId, currentDriverId: spare.userId }),
+    );
     expect(searching).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/still being offered to drivers/) as string });
     await riders[4]!.api.trips.cancel.mutate({ tripId: requested.id, reason: "test over" });
     expect(await reassignmentsOf(tripId)).toBe(0);

@@ -131,7 +131,9 @@ describe("trip workflow in the browser", () => {
     const entry = detail.locator('[data-history-type="guard_override"]');
     await entry.waitFor();
     expect(await entry.textContent()).toMatch(
-      new RegExp(`${driver.name} overrode the pickup check: Arrived 300 m from the pickup \\(radius 100 m\\): “Gate is locked; waiting at the side entrance”`),
+      new RegExp(
+        `${driver.name} overrode the pickup check: Arrived 300 m from the pickup \\(radius 100 m\\): “Gate is locked; waiting at the side entrance”`,
+      ),
     );
     await rider.api.trips.cancel.mutate({ tripId, reason: "test over" });
   });

@@ -28,7 +28,10 @@ export function arrivalRadiusOf(trip: Pick<Trip, "arrivalRadiusM">, context: Pic
  */
 async function lastKnownPosition(tx: Tx, context: ArrivalGuardContext, driverId: number): Promise<LatLng | null> {
   const live = context.positionOf(driverId);
-  const [row] = await tx.select({ lat: drivers.lat, lng: drivers.lng, positionAt: drivers.positionAt }).from(drivers).where(eq(drivers.userId, driverId));
+  const [row] = await tx
+    .select({ lat: drivers.lat, lng: drivers.lng, positionAt: drivers.positionAt })
+    .from(drivers)
+    .where(eq(drivers.userId, driverId));
   const rowAt = row?.positionAt?.getTime() ?? Number.NEGATIVE_INFINITY;
   if (live && live.recordedAt >= rowAt) return live;
   if (row && row.lat !== null && row.lng !== null) return { lat: row.lat, lng: row.lng };
@@ -64,7 +67,10 @@ export async function guardMove(
 
   const words = tripWords(trip.kind);
   const move = to === "arrived" ? "Arriving" : `Marking the ${words.noun} ${words.completedWord}`;
-  const where = distanceM === null ? `Your position is not known, so it cannot be checked against the ${place}` : `You are ${metres(distanceM)} from the ${place}`;
+  const where =
+    distanceM === null
+      ? `Your position is not known, so it cannot be checked against the ${place}`
+      : `You are ${metres(distanceM)} from the ${place}`;
   throw new TRPCError({
     code: "PRECONDITION_FAILED",
     message: `${where}. ${move} needs you within ${metres(radiusM)} of it; if you really are there, send the move again with a reason (overrideReason).`,

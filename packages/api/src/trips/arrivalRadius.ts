@@ -18,7 +18,8 @@ export async function setArrivalRadius(deps: TripDeps, input: SetArrivalRadiusIn
   return commitWithEvents(deps, async (tx, emit) => {
     const trip = await lockTrip(tx, input.tripId);
     if (!trip) throw notFound("Trip");
-    if ((FINAL_TRIP_STATUSES as readonly string[]).includes(trip.status)) throw conflict(`This trip is ${trip.status}; its arrival radius no longer matters`);
+    if ((FINAL_TRIP_STATUSES as readonly string[]).includes(trip.status))
+      throw conflict(`This trip is ${trip.status}; its arrival radius no longer matters`);
     const result = await tx
       .update(trips)
       .set({ arrivalRadiusM: input.radiusM })

@@ -56,7 +56,9 @@ export async function cancelTrip(deps: TripDeps, by: TripCanceller, input: Cance
       .set({ status: "cancelled", cancelReason: input.reason, cancelledAt: new Date() })
       .where(and(eq(trips.id, trip.id), eq(trips.status, trip.status)));
     if (affectedRows(result) !== 1) throw conflict("This trip changed meanwhile; reload it");
-    await tx.insert(tripHistory).values({ tripId: trip.id, type: "cancelled", actorId: by.userId, reason: input.reason, fromDriverId: trip.driverId });
+    await tx
+      .insert(tripHistory)
+      .values({ tripId: trip.id, type: "cancelled", actorId: by.userId, reason: input.reason, fromDriverId: trip.driverId });
     const freed = trip.driverId !== null && (await releaseDriver(tx, trip.driverId, trip.id));
     const view = await emitTripEvent(tx, emit, trip.id, { type: "trip.cancelled", by: by.role, reason: input.reason });
     return { view, freedDriverId: freed ? trip.driverId : null };

@@ -1,4 +1,18 @@
-import { and, count, type Driver, drivers, eq, inArray, offers, type Trip, tripHistory, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
+import {
+  and,
+  count,
+  type Driver,
+  drivers,
+  eq,
+  inArray,
+  offers,
+  type Trip,
+  tripHistory,
+  trips,
+  type TripStatus,
+  users,
+  type VehicleType,
+} from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import { affectedRows } from "../lib/affectedRows";
@@ -31,7 +45,9 @@ function restartStatus(status: TripStatus): TripStatus {
  */
 async function vehicleMismatch(tx: Tx, trip: Trip, driver: Driver, name: string): Promise<string | null> {
   if (trip.kind === "ride") {
-    return RIDE_VEHICLES.includes(driver.vehicleType) ? null : `${name} drives a ${driver.vehicleType.replace("_", " ")}, which does not carry riders`;
+    return RIDE_VEHICLES.includes(driver.vehicleType)
+      ? null
+      : `${name} drives a ${driver.vehicleType.replace("_", " ")}, which does not carry riders`;
   }
   if (trip.offerId === null) return null;
   const [load] = await tx
@@ -40,8 +56,7 @@ async function vehicleMismatch(tx: Tx, trip: Trip, driver: Driver, name: string)
     .where(eq(offers.id, trip.offerId));
   if (!load) return null;
   if (load.weightKg > driver.payloadKg) return `${name}'s vehicle carries ${driver.payloadKg} kg; this load weighs ${load.weightKg} kg`;
-  const fits =
-    load.lengthCm <= driver.vehicleLengthCm && load.widthCm <= driver.vehicleWidthCm && load.heightCm <= driver.vehicleHeightCm;
+  const fits = load.lengthCm <= driver.vehicleLengthCm && load.widthCm <= driver.vehicleWidthCm && load.heightCm <= driver.vehicleHeightCm;
   return fits ? null : `This load (${load.lengthCm}×${load.widthCm}×${load.heightCm} cm) does not fit ${name}'s vehicle`;
 }
 
@@ -64,7 +79,8 @@ export async function reassignTrip(deps: TripDeps, dispatcherId: number, input: 
     const trip = await lockTrip(tx, input.tripId);
     if (!trip) throw notFound("Trip");
     const words = tripWords(trip.kind);
-    if (trip.status === "completed" || trip.status === "cancelled") throw conflict(`This ${words.noun} is ${trip.status}; it cannot change driver any more`);
+    if (trip.status === "completed" || trip.status === "cancelled")
+      throw conflict(`This ${words.noun} is ${trip.status}; it cannot change driver any more`);
     if (trip.driverId === null) throw conflict(`This ${words.noun} is still being offered to drivers; it has no driver to replace`);
     if (trip.driverId === input.driverId) {
       const view = await readTripView(tx, trip.id);
@@ -95,7 +111,9 @@ export async function reassignTrip(deps: TripDeps, dispatcherId: number, input: 
     const moved = await tx
       .update(trips)
       .set({ driverId: driver.userId, status, assignedAt: new Date(), reassignments: trip.reassignments + 1, ...restart })
-      .where(and(eq(trips.id, trip.id), eq(trips.driverId, trip.driverId), eq(trips.status, trip.status), eq(trips.reassignments, trip.reassignments)));
+      .where(
+        and(eq(trips.id, trip.id), eq(trips.driverId, trip.driverId), eq(trips.status, trip.status), eq(trips.reassignments, trip.reassignments)),
+      );
     if (affectedRows(moved) !== 1) throw conflict(`This ${words.noun} changed meanwhile; reload it`);
     const busy = await tx
       .update(drivers)
