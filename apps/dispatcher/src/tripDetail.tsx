@@ -1,5 +1,6 @@
 import { useCallback, useState } from "react";
 import type { LivePosition, TripTrackingFrame, TripView } from "@convoy/api";
+import { tripWords } from "@convoy/api/schemas";
 import {
   ConvoyMap,
   errorMessage,
@@ -12,21 +13,22 @@ import {
   NO_DRIVER_REASON,
   skipToken,
   trpc,
-  tripStatusLabel,
   vehicleLabel,
   type LatLng,
   type MapMarker,
 } from "@convoy/ui";
 
-/** The statuses with the column that stamps them, in a trip's order. */
-const STEPS: { label: string; at: (trip: TripView) => string | null }[] = [
-  { label: "Requested", at: (trip) => trip.requestedAt },
-  { label: "Assigned", at: (trip) => trip.assignedAt },
-  { label: "En route", at: (trip) => trip.enRouteAt },
-  { label: "Arrived", at: (trip) => trip.arrivedAt },
-  { label: "In progress", at: (trip) => trip.inProgressAt },
-  { label: "Completed", at: (trip) => trip.completedAt },
-  { label: "Cancelled", at: (trip) => trip.cancelledAt },
+import { TripActions, TripHistory } from "./tripActions";
+
+/** The statuses with the column that stamps them, in a trip's order; labelled in the trip's own words. */
+const STEPS: { status: TripView["status"]; at: (trip: TripView) => string | null }[] = [
+  { status: "requested", at: (trip) => trip.requestedAt },
+  { status: "assigned", at: (trip) => trip.assignedAt },
+  { status: "en_route", at: (trip) => trip.enRouteAt },
+  { status: "arrived", at: (trip) => trip.arrivedAt },
+  { status: "in_progress", at: (trip) => trip.inProgressAt },
+  { status: "completed", at: (trip) => trip.completedAt },
+  { status: "cancelled", at: (trip) => trip.cancelledAt },
 ];
 
 /**
@@ -80,7 +82,7 @@ export function TripDetail({ tripId, onClose }: { tripId: number; onClose: () =>
   return (
     <section className="convoy-card dispatch-trip" aria-labelledby="trip-detail-title" data-trip-id={tripId}>
       <div className="dispatch-trip__header">
-        <h2 id="trip-detail-title">Trip #{tripId}</h2>
+        <h2 id="trip-detail-title">{trip.data ? tripWords(trip.data.kind).title(tripId) : `Trip #${tripId}`}</h2>
         <button type="button" className="convoy-button convoy-button--quiet" onClick={onClose} aria-label="Close trip">
           ×
         </button>
@@ -106,6 +108,7 @@ interface TripBodyProps {
 }
 
 function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
+  const words = tripWords(trip.kind);
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", label: "A", title: `Pickup: ${trip.pickup.address}` },
     { id: "dropoff", position: trip.dropoff, tone: "dropoff", label: "B", title: `Dropoff: ${trip.dropoff.address}` },
@@ -119,7 +122,7 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
     <>
       <p>
         <span className={`convoy-pill dispatch-trip-pill dispatch-trip-pill--${trip.status}`} data-status={trip.status}>
-          {tripStatusLabel(trip.status)}
+          {words.status[trip.status]}
         </span>
         {frame && frame.etaSeconds !== null && frame.distanceKm !== null && (
           <span className="dispatch-eta" data-eta-seconds={frame.etaSeconds}>
@@ -143,9 +146,13 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
       <p className="convoy-muted dispatch-trip__trail-note">
         {trail.length > 0 ? `Breadcrumb: ${trail.length} point${trail.length === 1 ? "" : "s"}` : "No breadcrumb yet"}
       </p>
+      <TripActions trip={trip} />
       <dl className="convoy-facts">
-        <dt>Rider</dt>
-        <dd>{trip.rider?.name ?? "—"}</dd>
+        {words.partyLabel ? (
+          <FactRow label={words.partyLabel} value={trip.rider?.name ?? "—"} />
+        ) : (
+          <FactRow label="Offer" value={trip.offerId === null ? "—" : `#${trip.offerId}`} />
+        )}
         <dt>Driver</dt>
         <dd>
           {trip.driver
@@ -158,6 +165,8 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
         <dd>{trip.dropoff.address}</dd>
         <dt>Fare</dt>
         <dd>{trip.fareCents === null ? "—" : formatMoney(trip.fareCents)}</dd>
+        <dt>Arrival radius</dt>
+        <dd>{trip.arrivalRadiusM === null ? "Server default" : `${trip.arrivalRadiusM} m`}</dd>
         {trip.cancelReason !== null && (
           <>
             <dt>Cancelled</dt>
@@ -175,9 +184,10 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
         )}
         {STEPS.map((step) => {
           const at = step.at(trip);
-          return at ? <FactRow key={step.label} label={step.label} value={formatTime(at)} /> : null;
+          return at ? <FactRow key={step.status} label={words.status[step.status]} value={formatTime(at)} /> : null;
         })}
       </dl>
+      <TripHistory trip={trip} />
     </>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { keepPreviousData } from "@tanstack/react-query";
 import type { RouterInputs, TripView } from "@convoy/api";
-import { errorMessage, formatMoney, formatTime, OPEN_TRIP_STATUSES, trpc, tripStatusLabel } from "@convoy/ui";
+import { tripWords } from "@convoy/api/schemas";
+import { errorMessage, formatMoney, formatTime, OPEN_TRIP_STATUSES, trpc } from "@convoy/ui";
 import { TripDetail } from "./tripDetail";
 import "./tripsDesk.css";
 
@@ -47,6 +48,10 @@ export function TripsPage({ tripId, navigate }: TripsPageProps) {
   trpc.trips.events.useSubscription(undefined, {
     onData: ({ data: event }) => {
       utils.trips.byId.setData({ tripId: event.tripId }, event.trip);
+      // Overrides, reassignments and cancellations add to the trip's history.
+      if (event.type === "trip.status_changed" ? event.override !== null : event.type === "trip.reassigned" || event.type === "trip.cancelled") {
+        void utils.trips.history.invalidate({ tripId: event.tripId });
+      }
       const page = utils.trips.list.getData(input);
       const shown = page?.items.some((trip) => trip.id === event.tripId) ?? false;
       if (shown && matches(filter, event.trip)) {
@@ -108,12 +113,12 @@ export function TripsPage({ tripId, navigate }: TripsPageProps) {
                   >
                     <td>
                       <a href={`#/trips/${trip.id}`} onClick={(event) => event.stopPropagation()}>
-                        #{trip.id}
+                        {tripWords(trip.kind).title(trip.id)}
                       </a>
                     </td>
                     <td>
                       <span className={`convoy-pill dispatch-trip-pill dispatch-trip-pill--${trip.status}`} data-status={trip.status}>
-                        {tripStatusLabel(trip.status)}
+                        {tripWords(trip.kind).status[trip.status]}
                       </span>
                     </td>
                     <td>{trip.rider?.name ?? (trip.kind === "load" ? "Load" : "—")}</td>

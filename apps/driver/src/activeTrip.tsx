@@ -1,44 +1,53 @@
-import type { TripView } from "@convoy/api";
-import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, trpc, tripStatusLabel, useToast, type MapMarker } from "@convoy/ui";
+import { useId, useState, type SyntheticEvent } from "react";
+import type { DriverStatus, TripView } from "@convoy/api";
+import { tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
+import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, trpc, useToast, type MapMarker } from "@convoy/ui";
 import { tripTarget, useDriverLive } from "./driverLive";
 
-type NextStatus = "en_route" | "arrived" | "in_progress" | "completed";
-
-/** The one step a driver takes next from each status, and the words on the button. */
-const NEXT_STEP: Partial<Record<TripView["status"], { status: NextStatus; label: string }>> = {
-  assigned: { status: "en_route", label: "Start driving" },
-  en_route: { status: "arrived", label: "I've arrived" },
-  arrived: { status: "in_progress", label: "Start trip" },
-  in_progress: { status: "completed", label: "Complete trip" },
+/** The one step a driver takes next from each status. */
+const NEXT_STATUS: Partial<Record<TripView["status"], DriverStatus>> = {
+  assigned: "en_route",
+  en_route: "arrived",
+  arrived: "in_progress",
+  in_progress: "completed",
 };
 
-const PHASE: Partial<Record<TripView["status"], string>> = {
-  assigned: "Head to the pickup",
-  en_route: "Driving to the pickup",
-  arrived: "Waiting for the rider at the pickup",
-  in_progress: "Driving to the dropoff",
-};
+/** A guarded move the server refused because the driver is away from the place, with its words. */
+interface Refused {
+  status: DriverStatus;
+  message: string;
+}
 
 /**
  * The trip the driver is on: where to go now, a map with their position, and one big button
  * for the next status. The screen follows the trip live, including the automatic arrival
- * when the driver reaches the pickup.
+ * when the driver reaches the pickup. Arriving or completing away from the place is refused
+ * by the server; the driver is then asked why, and the move is sent again with the reason.
  */
 export function ActiveTrip({ trip }: { trip: TripView }) {
   const toast = useToast();
   const utils = trpc.useUtils();
   const { position } = useDriverLive();
+  const words = tripWords(trip.kind);
+  const [refused, setRefused] = useState<Refused | null>(null);
   const update = trpc.trips.updateStatus.useMutation({
     onSuccess: (updated) => {
+      setRefused(null);
       utils.trips.byId.setData({ tripId: updated.id }, updated);
       void utils.trips.list.invalidate();
       if (updated.status === "completed") {
-        toast(`Trip completed${updated.fareCents === null ? "" : `: ${formatMoney(updated.fareCents)}`}`, { tone: "success" });
+        toast(`${words.doneMessage}${updated.fareCents === null ? "" : `: ${formatMoney(updated.fareCents)}`}`, { tone: "success" });
       }
+    },
+    onError: (error, variables) => {
+      if (error.data?.code === "PRECONDITION_FAILED") setRefused({ status: variables.status, message: error.message });
     },
   });
 
-  const next = NEXT_STEP[trip.status];
+  const nextStatus = NEXT_STATUS[trip.status];
+  const next = nextStatus && { status: nextStatus, label: words.driverAction[nextStatus] };
+  // The trip may have moved on meanwhile (the automatic arrival): a refusal of another step is stale.
+  const asking = refused && refused.status === nextStatus ? refused : null;
   const target = tripTarget(trip);
   const toTargetKm = position && target ? haversineKm(position, target.point) : null;
 
@@ -51,9 +60,9 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   return (
     <section className="convoy-card driver-trip" aria-labelledby="driver-trip-title" data-trip-id={trip.id} data-status={trip.status}>
       <p className="convoy-muted driver-trip__kind">
-        {trip.kind === "ride" ? `Ride for ${trip.rider?.name ?? "a rider"}` : `Load trip #${trip.id}`} · {tripStatusLabel(trip.status)}
+        {trip.kind === "ride" ? `${words.title(trip.id)} for ${trip.rider?.name ?? "a rider"}` : words.title(trip.id)} · {words.status[trip.status]}
       </p>
-      <h2 id="driver-trip-title">{PHASE[trip.status] ?? tripStatusLabel(trip.status)}</h2>
+      <h2 id="driver-trip-title">{words.driverPhase[trip.status] ?? words.status[trip.status]}</h2>
       {target && (
         <p className="driver-trip__target">
           <span className={`driver-ride__dot driver-ride__dot--${target.kind}`} aria-hidden="true" />
@@ -70,12 +79,24 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
         lines={[{ id: "route", tone: "route", points: [trip.pickup, trip.dropoff] }]}
         fit={{ key: `${trip.id}-${target?.kind ?? "none"}`, points: position && target ? [position, target.point] : [trip.pickup, trip.dropoff] }}
       />
-      {update.error && (
+      {update.error && update.error.data?.code !== "PRECONDITION_FAILED" && (
         <p className="convoy-error" role="alert">
           {errorMessage(update.error)}
         </p>
       )}
-      {next && (
+      {asking && (
+        <OverrideReason
+          refused={asking}
+          label={words.driverAction[asking.status]}
+          pending={update.isPending}
+          onCancel={() => {
+            setRefused(null);
+            update.reset();
+          }}
+          onSubmit={(overrideReason) => update.mutate({ tripId: trip.id, status: asking.status, overrideReason })}
+        />
+      )}
+      {next && !asking && (
         <button
           type="button"
           className="convoy-button convoy-button--primary driver-next-step"
@@ -87,5 +108,57 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
         </button>
       )}
     </section>
+  );
+}
+
+interface OverrideReasonProps {
+  refused: Refused;
+  /** The step's button words, e.g. "Mark delivered". */
+  label: string;
+  pending: boolean;
+  onCancel: () => void;
+  onSubmit: (reason: string) => void;
+}
+
+/** Why the server refused the move, and a reason field to make it anyway; dispatch sees the reason. */
+function OverrideReason({ refused, label, pending, onCancel, onSubmit }: OverrideReasonProps) {
+  const id = useId();
+  const [reason, setReason] = useState("");
+  const [invalid, setInvalid] = useState<string | null>(null);
+
+  function submit(event: SyntheticEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = updateTripStatusInputSchema.shape.overrideReason.safeParse(reason);
+    if (!parsed.success || parsed.data === undefined) {
+      setInvalid(parsed.error?.issues[0]?.message ?? "Say why you are making this move here");
+      return;
+    }
+    setInvalid(null);
+    onSubmit(parsed.data);
+  }
+
+  return (
+    <form className="driver-override" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
+      <p id={`${id}-title`} className="convoy-notice" role="alert">
+        {refused.message.replace(/; if you really are there,.*$/, ".")}
+      </p>
+      <label className="convoy-field" htmlFor={`${id}-reason`}>
+        <span>Reason (dispatch will see it)</span>
+        <textarea id={`${id}-reason`} rows={2} maxLength={255} value={reason} onChange={(event) => setReason(event.target.value)} />
+      </label>
+      {invalid && (
+        <p className="convoy-error" role="alert">
+          {invalid}
+        </p>
+      )}
+      <div className="driver-override__actions">
+        <button type="button" className="convoy-button" onClick={onCancel} disabled={pending}>
+          Not yet
+        </button>
+        <button type="submit" className="convoy-button convoy-button--primary" disabled={pending}>
+          {pending ? "Saving…" : `${label} with this reason`}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { TripView } from "@convoy/api";
+import type { TripEvent, TripView } from "@convoy/api";
+import { tripWords } from "@convoy/api/schemas";
 import {
   geolocationProblem,
   TRACKABLE_TRIP_STATUSES,
@@ -23,9 +24,19 @@ const SIMULATION_TICK_MS = 1_000;
  */
 export type SharingState = { kind: "off" } | { kind: "waiting" } | { kind: "on" } | { kind: "problem"; problem: GeolocationProblem };
 
+/** Something dispatch or the rider did to the driver's trip that the driver must notice. */
+export interface TripNotice {
+  tripId: number;
+  kind: "reassigned_away" | "reassigned_to_me" | "cancelled";
+  text: string;
+}
+
 export interface DriverLive {
   /** The trip the driver is on (assigned through in progress), or null. */
   activeTrip: TripView | null;
+  /** The newest change someone else made to the driver's trip, until dismissed. */
+  notice: TripNotice | null;
+  dismissNotice: () => void;
   /** The driver's newest position: a GPS fix, a simulated step, or what the server last knew. */
   position: LatLng | null;
   sharing: SharingState;
@@ -52,6 +63,26 @@ export function tripTarget(trip: TripView | null): { kind: "pickup" | "dropoff";
   return null;
 }
 
+/** What to tell the driver about `event`, or null when it is their own doing or routine. */
+function noticeFor(event: TripEvent, me: number): TripNotice | null {
+  const title = tripWords(event.trip.kind).title(event.tripId);
+  const why = (reason: string | null) => (reason ? `: ${reason}` : "");
+  if (event.type === "trip.reassigned" && event.fromDriverId === me) {
+    return { tripId: event.tripId, kind: "reassigned_away", text: `Dispatch handed ${title} to another driver${why(event.reason)}` };
+  }
+  if (event.type === "trip.reassigned" && event.toDriverId === me) {
+    return {
+      tripId: event.tripId,
+      kind: "reassigned_to_me",
+      text: `Dispatch handed ${title} to you: head to the ${event.trip.status === "in_progress" ? "dropoff" : "pickup"}`,
+    };
+  }
+  if (event.type === "trip.cancelled" && event.by !== "system") {
+    return { tripId: event.tripId, kind: "cancelled", text: `${title} was cancelled by the ${event.by}${why(event.reason)}` };
+  }
+  return null;
+}
+
 /**
  * For the whole signed-in driver app, whatever screen is open: follows the driver's trips
  * (`trips.events`), shares the phone's position while the driver is available or busy
@@ -64,15 +95,23 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
   const details = trpc.drivers.byId.useQuery({ driverId: me.id });
   const active = trpc.trips.list.useQuery({ status: [...TRACKABLE_TRIP_STATUSES], limit: 1 });
   const activeTrip = active.data?.items[0] ?? null;
+  const [notice, setNotice] = useState<TripNotice | null>(null);
 
   trpc.trips.events.useSubscription(undefined, {
     onData: ({ data: event }) => {
       utils.trips.byId.setData({ tripId: event.tripId }, event.trip);
       void utils.trips.list.invalidate();
-      // Winning a ride makes the driver busy; completing it frees them.
-      if (event.type === "trip.assigned" || event.trip.status === "completed" || event.trip.status === "cancelled") {
+      // Winning a ride or being handed a trip makes the driver busy; completing or losing it frees them.
+      if (
+        event.type === "trip.assigned" ||
+        event.type === "trip.reassigned" ||
+        event.trip.status === "completed" ||
+        event.trip.status === "cancelled"
+      ) {
         void utils.drivers.byId.invalidate({ driverId: me.id });
       }
+      const next = noticeFor(event, me.id);
+      if (next) setNotice(next);
     },
   });
 
@@ -152,13 +191,15 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
   const value = useMemo<DriverLive>(
     () => ({
       activeTrip,
+      notice,
+      dismissNotice: () => setNotice(null),
       position,
       sharing,
       simulate,
       setSimulate,
       retrySharing: () => setAttempt((n) => n + 1),
     }),
-    [activeTrip, position, sharing, simulate],
+    [activeTrip, notice, position, sharing, simulate],
   );
   return <DriverLiveContext.Provider value={value}>{children}</DriverLiveContext.Provider>;
 }

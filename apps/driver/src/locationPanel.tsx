@@ -1,7 +1,9 @@
+import type { TripView } from "@convoy/api";
+import { tripWords } from "@convoy/api/schemas";
 import { geolocationMessage } from "@convoy/ui";
 import { SIMULATED_SPEED_MPS, tripTarget, useDriverLive, type SharingState } from "./driverLive";
 
-function sharingText(sharing: SharingState, simulate: boolean): string {
+function sharingText(sharing: SharingState, simulate: boolean, trip: TripView | null): string {
   if (simulate) return "Simulating movement: your position comes from the demo drive, not the phone.";
   switch (sharing.kind) {
     case "off":
@@ -9,7 +11,7 @@ function sharingText(sharing: SharingState, simulate: boolean): string {
     case "waiting":
       return "Finding your position…";
     case "on":
-      return "Sharing your location with dispatch and your rider.";
+      return `Sharing your location with dispatch${trip && tripWords(trip.kind).sharedWith ? ` and ${tripWords(trip.kind).sharedWith}` : ""}.`;
     case "problem":
       return `${geolocationMessage(sharing.problem)} Dispatch cannot see you on the map until it is on.`;
   }
@@ -26,7 +28,7 @@ export function LocationPanel() {
         className={problem ? "convoy-notice driver-location__status" : "driver-location__status"}
         data-sharing={simulate ? "simulated" : sharing.kind}
       >
-        {sharingText(sharing, simulate)}
+        {sharingText(sharing, simulate, activeTrip)}
       </p>
       {problem && sharing.problem !== "unsupported" && (
         <button type="button" className="convoy-button convoy-button--small" onClick={retrySharing}>

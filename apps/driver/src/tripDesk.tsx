@@ -4,12 +4,24 @@ import { useDriverLive } from "./driverLive";
 import { LocationPanel } from "./locationPanel";
 import { RideOffers } from "./rideOffers";
 
-/** The driving part of the home screen: the trip under way or incoming rides, then location. */
+/**
+ * The driving part of the home screen: what dispatch or the rider just did to the driver's
+ * trip (handed it on, handed them one, cancelled it), the trip under way or incoming rides,
+ * then location.
+ */
 export function TripDesk() {
-  const { activeTrip } = useDriverLive();
+  const { activeTrip, notice, dismissNotice } = useDriverLive();
   return (
     <>
-      {activeTrip ? <ActiveTrip trip={activeTrip} /> : <RideOffers />}
+      {notice && (
+        <div className="convoy-notice driver-trip-notice" role="status" data-notice={notice.kind} data-trip-id={notice.tripId}>
+          <span>{notice.text}</span>
+          <button type="button" className="convoy-button convoy-button--quiet" onClick={dismissNotice} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {activeTrip ? <ActiveTrip key={activeTrip.id} trip={activeTrip} /> : <RideOffers />}
       <LocationPanel />
     </>
   );

@@ -123,6 +123,13 @@ function StatusDetail({ trip, search }: { trip: TripView; search: SearchState | 
     );
   }
   if (trip.status === "arrived") return <p className="convoy-muted">Meet your driver at {trip.pickup.address}.</p>;
+  if (trip.reassignments > 0 && trip.driver && trip.status !== "completed") {
+    return (
+      <p className="convoy-notice rider-status__reassigned" data-driver-id={trip.driver.id}>
+        Your driver changed: {trip.driver.name} is taking over your ride.
+      </p>
+    );
+  }
   return null;
 }
 

@@ -14,6 +14,8 @@ const base: TripView = {
   distanceKm: 2.3,
   fareCents: 700,
   searchRing: 0,
+  arrivalRadiusM: null,
+  reassignments: 0,
   cancelReason: null,
   rating: null,
   ratingComment: null,

@@ -11,14 +11,15 @@ interface Step {
 /**
  * The steps of a ride in order with the time each was reached. "Searching" is when the
  * first ride offer went out; a trip that got a driver must have searched, so without the
- * event (it may predate the log we read) the request time stands in for it.
+ * event (it may predate the log we read) the request time stands in for it. After a
+ * dispatcher handed the ride to another driver, the steps are the new driver's.
  */
 export function timelineSteps(trip: TripView, searchStartedAt: string | null): Step[] {
   const searchedAt = searchStartedAt ?? (trip.assignedAt ? trip.requestedAt : null);
   const steps: Step[] = [
     { key: "requested", label: "Requested", at: trip.requestedAt },
     { key: "searching", label: "Searching for a driver", at: searchedAt },
-    { key: "assigned", label: "Driver assigned", at: trip.assignedAt },
+    { key: "assigned", label: trip.reassignments > 0 ? "New driver assigned" : "Driver assigned", at: trip.assignedAt },
     { key: "en_route", label: "Driver en route", at: trip.enRouteAt },
     { key: "arrived", label: "Driver arrived", at: trip.arrivedAt },
     { key: "in_progress", label: "Trip in progress", at: trip.inProgressAt },

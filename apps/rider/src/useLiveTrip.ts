@@ -14,10 +14,13 @@ export interface SearchState {
 
 const PROGRESS: readonly TripView["status"][] = ["requested", "assigned", "en_route", "arrived", "in_progress", "completed"];
 
-/** How far a trip has come; a rating counts as a step after completion. Cancelled is final. */
+/**
+ * How far a trip has come; a rating counts as a step after completion. Cancelled is final.
+ * A reassignment starts the steps again with the new driver, so it counts above them all.
+ */
 function progress(trip: TripView): number {
   const step = trip.status === "cancelled" ? PROGRESS.length : PROGRESS.indexOf(trip.status);
-  return step * 2 + (trip.rating === null ? 0 : 1);
+  return trip.reassignments * 100 + step * 2 + (trip.rating === null ? 0 : 1);
 }
 
 /**
@@ -45,7 +48,12 @@ export function useLiveTrip(tripId: number) {
             expiresAt: event.expiresAt,
           }));
         }
-        if (event.type === "trip.rated" || event.type === "trip.cancelled" || event.type === "trip.status_changed") {
+        if (
+          event.type === "trip.rated" ||
+          event.type === "trip.cancelled" ||
+          event.type === "trip.status_changed" ||
+          event.type === "trip.reassigned"
+        ) {
           void utils.trips.list.invalidate();
         }
       },

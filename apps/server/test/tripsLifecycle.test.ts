@@ -6,7 +6,9 @@ import { throughMarkers } from "./support/barrier";
 import { failure } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
-const t = useTestServer({ trips: { ringsKm: [2] } });
+// The status machine, cancelling, rating and visibility, not the arrival guard (tripGuards.test.ts):
+// every driver here stands within 50 km of their trips, so no move needs an override reason.
+const t = useTestServer({ trips: { ringsKm: [2], arrivalRadiusM: 50_000 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];

@@ -108,6 +108,10 @@ describe("tracking.onTrip", () => {
     const nearDropoff = offsetKm(dropoff, -0.3);
     await report(driver, nearDropoff);
     expect((await frameAt(stream, nearDropoff)).distanceKm).toBeCloseTo(0.3, 1);
+    // Completing needs the driver within 100 m of the dropoff.
+    const atDropoff = offsetKm(dropoff, -0.05);
+    await report(driver, atDropoff);
+    await frameAt(stream, atDropoff);
     await driver.api.trips.updateStatus.mutate({ tripId, status: "completed" });
     expect(await statusFrame(stream, "completed")).toMatchObject({ target: null, etaSeconds: null });
     await stream.completed;

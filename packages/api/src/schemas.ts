@@ -16,11 +16,16 @@ export {
   requestTripInputSchema,
   cancelTripInputSchema,
   rateTripInputSchema,
+  reassignTripInputSchema,
+  setArrivalRadiusInputSchema,
+  updateTripStatusInputSchema,
+  ARRIVAL_RADIUS_RANGE_M,
   type RequestTripInput,
   type CancelTripInput,
   type RateTripInput,
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
+export { tripWords, type TripWords } from "./trips/words";
 export { haversineKm, type LatLng } from "./lib/geo";
 export { formatCents } from "./lib/money";
 export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";

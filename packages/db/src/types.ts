@@ -12,6 +12,7 @@ export type Message = InferSelectModel<typeof schema.messages>;
 export type ChatRead = InferSelectModel<typeof schema.chatReads>;
 export type Trip = InferSelectModel<typeof schema.trips>;
 export type NewTrip = InferInsertModel<typeof schema.trips>;
+export type TripHistoryRow = InferSelectModel<typeof schema.tripHistory>;
 export type Location = InferSelectModel<typeof schema.locations>;
 export type NewLocation = InferInsertModel<typeof schema.locations>;
 export type EventRow = InferSelectModel<typeof schema.events>;

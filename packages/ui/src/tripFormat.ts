@@ -1,23 +1,13 @@
 import type { TripView } from "@convoy/api";
-import { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "@convoy/api/schemas";
+import { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES, tripWords } from "@convoy/api/schemas";
 
 export { OPEN_TRIP_STATUSES };
 
 export type TripStatus = TripView["status"];
 
-const TRIP_STATUS_LABELS: Record<TripStatus, string> = {
-  requested: "Requested",
-  assigned: "Driver assigned",
-  en_route: "En route",
-  arrived: "Arrived",
-  in_progress: "In progress",
-  completed: "Completed",
-  cancelled: "Cancelled",
-};
-
-/** A trip status as people say it ("En route", not "en_route"). */
-export function tripStatusLabel(status: TripStatus): string {
-  return TRIP_STATUS_LABELS[status];
+/** A trip status as people say it ("En route", not "en_route"), in a ride's or a load's words. */
+export function tripStatusLabel(status: TripStatus, kind: TripView["kind"] = "ride"): string {
+  return tripWords(kind).status[status];
 }
 
 /** Statuses in which a driver is on the trip and can be followed on a map. */

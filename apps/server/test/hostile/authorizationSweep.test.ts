@@ -9,7 +9,7 @@ import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
-const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "locations", "events"];
+const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events"];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
 const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
 const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
@@ -144,6 +144,15 @@ const rows: Record<string, Row> = {
   "trips.cancel": {
     allowed: ["dispatcher", "otherDispatcher", "rider"],
     call: (c) => c.api.trips.cancel.mutate({ tripId, reason: "authorization sweep" }),
+  },
+  "trips.history": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.trips.history.query({ tripId }) },
+  "trips.reassign": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.trips.reassign.mutate({ tripId, driverId: as.otherDriver.userId, currentDriverId: as.tripDriver.userId }),
+  },
+  "trips.setArrivalRadius": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.trips.setArrivalRadius.mutate({ tripId, radiusM: 150 }),
   },
 };
 

@@ -1,15 +1,20 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
+import { setArrivalRadius } from "../trips/arrivalRadius";
 import { cancelTrip } from "../trips/cancel";
+import { readTripHistory } from "../trips/history";
 import { getTrip, listTrips } from "../trips/queries";
 import { rateTrip } from "../trips/rate";
+import { reassignTrip } from "../trips/reassign";
 import { requestTrip } from "../trips/request";
 import {
   cancelTripInputSchema,
   listTripsInputSchema,
   rateTripInputSchema,
+  reassignTripInputSchema,
   requestTripInputSchema,
+  setArrivalRadiusInputSchema,
   tripEventsInputSchema,
   tripIdInputSchema,
   updateTripStatusInputSchema,
@@ -17,7 +22,7 @@ import {
 import { updateTripStatus } from "../trips/status";
 import { toTripEvent, type TripEvent } from "../trips/tripEvents";
 import type { TripViewer } from "../trips/views";
-import { authedProcedure, createTRPCRouter, driverProcedure, riderProcedure } from "../trpc";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, riderProcedure } from "../trpc";
 
 /** Everyone signed in has a view of trips; the role decides which rows. */
 const tripViewerProcedure = authedProcedure.use(({ ctx, next }) =>
@@ -42,7 +47,20 @@ export const tripsRouter = createTRPCRouter({
   /** A rider's or driver's own trips, or every trip for a dispatcher; newest first, paged. */
   list: tripViewerProcedure.input(listTripsInputSchema).query(({ ctx, input }) => listTrips(ctx.services.db, ctx.viewer, input)),
 
-  /** The trip's driver moves it one step on: en_route, arrived, in_progress, completed. */
+  /**
+   * The trip's rider, driver or any dispatcher: what happened besides the status stamps
+   * (overrides with the driver's reason, reassignments, cancellations), oldest first.
+   */
+  history: tripViewerProcedure.input(tripIdInputSchema).query(async ({ ctx, input }) => {
+    if (!(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
+    return readTripHistory(ctx.services.db, input.tripId);
+  }),
+
+  /**
+   * The trip's driver moves it one step on: en_route, arrived, in_progress, completed.
+   * Arriving and completing away from the pickup or dropoff is PRECONDITION_FAILED unless
+   * the driver gives `overrideReason`.
+   */
   updateStatus: driverProcedure.input(updateTripStatusInputSchema).mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input)),
 
   /** The rider (before the ride starts) or any dispatcher cancels, saying why. */
@@ -53,6 +71,15 @@ export const tripsRouter = createTRPCRouter({
     }
     return cancelTrip(ctx.services, { userId: ctx.user.id, role }, input);
   }),
+
+  /**
+   * A dispatcher hands a trip to another available driver with no trip on; the old driver
+   * loses it. CONFLICT when the trip, the driver or `currentDriverId` does not allow it.
+   */
+  reassign: dispatcherProcedure.input(reassignTripInputSchema).mutation(({ ctx, input }) => reassignTrip(ctx.services, ctx.user.id, input)),
+
+  /** A dispatcher sets how near the pickup and dropoff the driver must be, in metres. */
+  setArrivalRadius: dispatcherProcedure.input(setArrivalRadiusInputSchema).mutation(({ ctx, input }) => setArrivalRadius(ctx.services, input)),
 
   /** The rider rates a completed trip once: 1–5 stars and an optional comment. */
   rate: riderProcedure.input(rateTripInputSchema).mutation(({ ctx, input }) => rateTrip(ctx.services, ctx.user.id, input)),

@@ -1,7 +1,7 @@
 import type { TripStatus } from "@convoy/db";
 import type { LatLng } from "../lib/geo";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
-import { isLaterStatus } from "./statusMachine";
+import { isLaterTripState } from "./statusMachine";
 
 /** What live features need to know about a trip with a driver, without reading MySQL. */
 export interface ActiveTrip {
@@ -11,6 +11,10 @@ export interface ActiveTrip {
   status: TripStatus;
   pickup: LatLng;
   dropoff: LatLng;
+  /** The trip's own arrival radius, metres; null for the server's default. */
+  arrivalRadiusM: number | null;
+  /** Orders the trip's states with `status` (a reassigned trip can go back to `assigned`). */
+  reassignments: number;
 }
 
 /** Ended trip ids remembered. @default 10_000 */
@@ -23,8 +27,9 @@ const isActive = (status: TripStatus) => (ACTIVE_TRIP_STATUSES as readonly TripS
  * at start and kept current from the `trips` event stream, so every instance knows which
  * trip a position report belongs to and which drivers are heading to a pickup.
  *
- * A status only ever moves forward here: during start-up an event older than the loaded
- * row can arrive, and it must not undo what the row already shows.
+ * A trip's state only ever moves forward here, by (reassignments, status): during start-up
+ * an event older than the loaded row can arrive, and it must not undo what the row already
+ * shows. A copy in the same state replaces the known one, since it may carry a new radius.
  */
 export class ActiveTrips {
   private readonly byId = new Map<number, ActiveTrip>();
@@ -38,7 +43,7 @@ export class ActiveTrips {
   /** Records a trip's newest state; trips without a driver or past their end are dropped. */
   apply(trip: ActiveTrip | (Omit<ActiveTrip, "driverId"> & { driverId: number | null })): void {
     const known = this.byId.get(trip.id);
-    if (known && !isLaterStatus(trip.status, known.status)) return;
+    if (known && isLaterTripState(known, trip)) return;
     if (!isActive(trip.status) || trip.driverId === null) {
       if (trip.status === "completed" || trip.status === "cancelled") this.rememberEnded(trip.id);
       this.remove(trip.id);

@@ -1,4 +1,4 @@
-import { and, eq, offers, trips } from "@convoy/db";
+import { and, eq, offers, tripHistory, trips } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import { withdrawOffer } from "../offers/cancel";
@@ -20,8 +20,9 @@ export interface TripCanceller {
 /**
  * Cancels a trip with a reason. The rider may cancel their own trip until the ride starts
  * (`in_progress`); a dispatcher may cancel any trip that has not ended. An open ride offer
- * for the trip is withdrawn from its drivers, and an assigned driver is freed. Someone
- * else's trip is NOT_FOUND; a trip past the point of cancelling is CONFLICT with the reason.
+ * for the trip is withdrawn from its drivers, and an assigned driver is freed. The reason is
+ * stored on the trip and in its history. Someone else's trip is NOT_FOUND; a trip past the
+ * point of cancelling is CONFLICT with the reason.
  */
 export async function cancelTrip(deps: TripDeps, by: TripCanceller, input: CancelTripInput): Promise<TripView> {
   const { view, freedDriverId } = await commitWithEvents(deps, async (tx, emit) => {
@@ -55,6 +56,9 @@ export async function cancelTrip(deps: TripDeps, by: TripCanceller, input: Cance
       .set({ status: "cancelled", cancelReason: input.reason, cancelledAt: new Date() })
       .where(and(eq(trips.id, trip.id), eq(trips.status, trip.status)));
     if (affectedRows(result) !== 1) throw conflict("This trip changed meanwhile; reload it");
+    await tx
+      .insert(tripHistory)
+      .values({ tripId: trip.id, type: "cancelled", actorId: by.userId, reason: input.reason, fromDriverId: trip.driverId });
     const freed = trip.driverId !== null && (await releaseDriver(tx, trip.driverId, trip.id));
     const view = await emitTripEvent(tx, emit, trip.id, { type: "trip.cancelled", by: by.role, reason: input.reason });
     return { view, freedDriverId: freed ? trip.driverId : null };

@@ -14,10 +14,18 @@ export type RequestTripInput = z.infer<typeof requestTripInputSchema>;
 
 export const tripIdInputSchema = z.object({ tripId: idSchema });
 
-/** The driver's next step; the system's own moves (assigned, cancelled) are not among them. */
+/** A person's reason for an exception (an override, a reassignment): 1–255 characters of text. */
+const reasonSchema = (what: string) => z.string().trim().min(1, `say why ${what}`).max(255, "reason must be at most 255 characters");
+
+/**
+ * The driver's next step; the system's own moves (assigned, cancelled) are not among them.
+ * `overrideReason` lets an arrival or completion through when the driver is away from the
+ * pickup or dropoff; the dispatcher sees it.
+ */
 export const updateTripStatusInputSchema = z.object({
   tripId: idSchema,
   status: z.enum(DRIVER_STATUSES, { error: `status must be one of ${DRIVER_STATUSES.join(", ")}` }),
+  overrideReason: reasonSchema("you are making this move away from the place").optional(),
 });
 export type UpdateTripStatusInput = z.infer<typeof updateTripStatusInputSchema>;
 
@@ -35,6 +43,32 @@ export const rateTripInputSchema = z.object({
   comment: z.string().trim().max(1_000, "comment must be at most 1,000 characters").optional(),
 });
 export type RateTripInput = z.infer<typeof rateTripInputSchema>;
+
+/**
+ * A dispatcher hands a trip to another driver. `currentDriverId` is the driver the
+ * dispatcher saw on the trip: if someone else has it by now, the reassignment is refused.
+ */
+export const reassignTripInputSchema = z.object({
+  tripId: idSchema,
+  driverId: idSchema,
+  currentDriverId: idSchema,
+  reason: reasonSchema("the trip changes driver").optional(),
+});
+export type ReassignTripInput = z.infer<typeof reassignTripInputSchema>;
+
+/** Smallest and largest per-trip arrival radius, metres: GPS is rarely better than 10 m. */
+export const ARRIVAL_RADIUS_RANGE_M = { min: 10, max: 5_000 } as const;
+
+/** A dispatcher sets one trip's arrival radius, whole metres. */
+export const setArrivalRadiusInputSchema = z.object({
+  tripId: idSchema,
+  radiusM: z
+    .number()
+    .int("radiusM must be whole metres")
+    .min(ARRIVAL_RADIUS_RANGE_M.min, `radiusM must be at least ${ARRIVAL_RADIUS_RANGE_M.min} m`)
+    .max(ARRIVAL_RADIUS_RANGE_M.max, `radiusM must be at most ${ARRIVAL_RADIUS_RANGE_M.max} m`),
+});
+export type SetArrivalRadiusInput = z.infer<typeof setArrivalRadiusInputSchema>;
 
 /** Newest first, paged by trip id. */
 export const listTripsInputSchema = z

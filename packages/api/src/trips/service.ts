@@ -9,6 +9,7 @@ import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
 import type { PositionReport, TrackingService } from "../tracking/service";
 import { ActiveTrips } from "./activeTrips";
+import type { ArrivalGuardContext } from "./arrivalGuard";
 import { MoveNotices } from "./moveNotices";
 import { continueRideSearch, type DispatchContext } from "./dispatch";
 import { tripSettings, type TripOptions, type TripSettings } from "./settings";
@@ -32,6 +33,8 @@ export class TripService implements RideOfferExpiry {
   readonly settings: TripSettings;
   /** What ride dispatch reads besides MySQL: settings and live positions. */
   readonly dispatch: DispatchContext;
+  /** What the arrival guard reads besides MySQL: the default radius and live positions. */
+  readonly guard: ArrivalGuardContext;
   readonly active = new ActiveTrips();
   /** Frames every `onTrip` stream of this process has sent, and moves they conflated. */
   readonly watchStats: TripWatchStats = { frames: 0, movesConflated: 0 };
@@ -50,6 +53,7 @@ export class TripService implements RideOfferExpiry {
     this.settings = tripSettings(options);
     this.moves = new MoveNotices(this.settings.trackingRoundMs);
     this.dispatch = { settings: this.settings, livePosition: (driverId) => deps.tracking.positions.get(driverId) };
+    this.guard = { defaultRadiusM: this.settings.arrivalRadiusM, positionOf: (driverId) => deps.tracking.positions.get(driverId) };
   }
 
   /** Loads active trips and starts following the `trips` stream and driver reports. */
@@ -116,6 +120,8 @@ export class TripService implements RideOfferExpiry {
         pickupLng: trips.pickupLng,
         dropoffLat: trips.dropoffLat,
         dropoffLng: trips.dropoffLng,
+        arrivalRadiusM: trips.arrivalRadiusM,
+        reassignments: trips.reassignments,
       })
       .from(trips)
       .where(inArray(trips.status, [...ACTIVE_TRIP_STATUSES]));
@@ -127,6 +133,8 @@ export class TripService implements RideOfferExpiry {
         status: row.status,
         pickup: { lat: row.pickupLat, lng: row.pickupLng },
         dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
+        arrivalRadiusM: row.arrivalRadiusM,
+        reassignments: row.reassignments,
       });
     }
     this.following = this.consume(subscription);
@@ -143,6 +151,8 @@ export class TripService implements RideOfferExpiry {
           status: trip.status,
           pickup: trip.pickup,
           dropoff: trip.dropoff,
+          arrivalRadiusM: trip.arrivalRadiusM,
+          reassignments: trip.reassignments,
         });
       }
     } catch (error) {
@@ -156,13 +166,14 @@ export class TripService implements RideOfferExpiry {
   /**
    * Runs on the instance that received the report, so each report is checked once. Only a
    * trip this process knows is en route is looked at, so ordinary reports touch no database;
-   * they also start no async work (this runs for every report).
+   * they also start no async work (this runs for every report). Each trip's own arrival
+   * radius applies, as it does to the driver's own "arrived".
    */
   private checkArrival(report: PositionReport): Promise<void> | undefined {
-    const radiusKm = this.settings.arrivalRadiusM / 1_000;
     let arrived: number[] | undefined;
     for (const trip of this.active.forDriver(report.driverId)) {
       if (trip.status !== "en_route" || this.arriving.has(trip.id)) continue;
+      const radiusKm = (trip.arrivalRadiusM ?? this.settings.arrivalRadiusM) / 1_000;
       if (report.points.some((point) => haversineKm(point, trip.pickup) <= radiusKm)) (arrived ??= []).push(trip.id);
     }
     return arrived && this.arrive(report.driverId, arrived);

@@ -1,13 +1,14 @@
-import { and, eq, type Trip, trips, type TripStatus } from "@convoy/db";
+import { and, eq, type Trip, tripHistory, trips, type TripStatus } from "@convoy/db";
 import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { affectedRows } from "../lib/affectedRows";
+import { guardMove } from "./arrivalGuard";
 import type { TripDeps } from "./deps";
 import { announceReleased, releaseDriver } from "./release";
 import type { UpdateTripStatusInput } from "./schemas";
 import { checkTransition, STATUS_TIME_COLUMN } from "./statusMachine";
-import { emitTripEvent } from "./tripEvents";
+import { emitTripEvent, type TripGuardOverride } from "./tripEvents";
 import { readTripView, type TripView } from "./views";
 
 /** A trip's row under lock, so concurrent moves on one trip queue up. */
@@ -18,17 +19,36 @@ export async function lockTrip(tx: Tx, tripId: number): Promise<Trip | null> {
 
 /**
  * Moves a locked trip on by one step the status machine allows: stamps the status's time
- * column, frees the driver on completion, and emits `trip.status_changed`. Returns whether
- * the driver was freed. The UPDATE is conditional on the status read, as a second guard.
+ * column, frees the driver on completion, records an override in the trip's history, and
+ * emits `trip.status_changed`. Returns whether the driver was freed. The UPDATE is
+ * conditional on the status and driver read, as a second guard.
  */
-async function advance(tx: Tx, emit: Emit, trip: Trip, to: TripStatus, automatic: boolean): Promise<{ view: TripView; freed: boolean }> {
+async function advance(
+  tx: Tx,
+  emit: Emit,
+  trip: Trip,
+  to: TripStatus,
+  automatic: boolean,
+  override: TripGuardOverride | null = null,
+): Promise<{ view: TripView; freed: boolean }> {
   const result = await tx
     .update(trips)
     .set({ status: to, [STATUS_TIME_COLUMN[to]]: new Date() })
-    .where(and(eq(trips.id, trip.id), eq(trips.status, trip.status)));
+    .where(and(eq(trips.id, trip.id), eq(trips.status, trip.status), eq(trips.reassignments, trip.reassignments)));
   if (affectedRows(result) !== 1) throw conflict("This trip changed meanwhile; reload it");
+  if (override) {
+    await tx.insert(tripHistory).values({
+      tripId: trip.id,
+      type: "guard_override",
+      actorId: trip.driverId,
+      status: to,
+      reason: override.reason,
+      distanceM: override.distanceM,
+      radiusM: override.radiusM,
+    });
+  }
   const freed = to === "completed" && trip.driverId !== null && (await releaseDriver(tx, trip.driverId, trip.id));
-  const view = await emitTripEvent(tx, emit, trip.id, { type: "trip.status_changed", from: trip.status, to, automatic });
+  const view = await emitTripEvent(tx, emit, trip.id, { type: "trip.status_changed", from: trip.status, to, automatic, override });
   return { view, freed };
 }
 
@@ -38,6 +58,8 @@ async function advance(tx: Tx, emit: Emit, trip: Trip, to: TripStatus, automatic
  * allow from the current status is CONFLICT with the reason. Completing frees the driver.
  * Asking for the status the trip already has changes nothing and succeeds, so a phone
  * retrying after a lost response, or tapping "arrived" after the automatic arrival, is fine.
+ * Arriving and completing are guarded by the driver's position (see `guardMove`): away from
+ * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`.
  */
 export async function updateTripStatus(deps: TripDeps, driverId: number, input: UpdateTripStatusInput): Promise<TripView> {
   const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
@@ -50,7 +72,8 @@ export async function updateTripStatus(deps: TripDeps, driverId: number, input: 
     }
     const check = checkTransition(trip.status, input.status, "driver");
     if (!check.ok) throw conflict(check.reason);
-    return advance(tx, emit, trip, input.status, false);
+    const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
+    return advance(tx, emit, trip, input.status, false, override);
   });
   if (freed) announceReleased(deps.bus, driverId);
   return view;

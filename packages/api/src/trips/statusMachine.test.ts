@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tripStatuses } from "@convoy/db";
-import { checkTransition, isLaterStatus, TRIP_TRANSITIONS } from "./statusMachine";
+import { checkTransition, isLaterStatus, isLaterTripState, TRIP_TRANSITIONS } from "./statusMachine";
 
 describe("trip status machine", () => {
   it("lets a driver make exactly the four forward steps", () => {
@@ -30,5 +30,13 @@ describe("trip status machine", () => {
     expect(isLaterStatus("cancelled", "in_progress")).toBe(true);
     expect(isLaterStatus("cancelled", "completed")).toBe(false);
     expect(isLaterStatus("completed", "cancelled")).toBe(false);
+  });
+
+  it("orders a reassigned trip's states by reassignments first, so going back to assigned is later", () => {
+    expect(isLaterTripState({ status: "assigned", reassignments: 1 }, { status: "arrived", reassignments: 0 })).toBe(true);
+    expect(isLaterTripState({ status: "in_progress", reassignments: 0 }, { status: "assigned", reassignments: 1 })).toBe(false);
+    expect(isLaterTripState({ status: "en_route", reassignments: 1 }, { status: "assigned", reassignments: 1 })).toBe(true);
+    expect(isLaterTripState({ status: "assigned", reassignments: 1 }, { status: "assigned", reassignments: 1 })).toBe(false);
+    expect(isLaterTripState({ status: "assigned", reassignments: 2 }, { status: "completed", reassignments: 1 })).toBe(false);
   });
 });

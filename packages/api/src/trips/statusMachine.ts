@@ -69,4 +69,21 @@ export function isLaterStatus(candidate: TripStatus, current: TripStatus): boole
   return STATUS_ORDER.indexOf(candidate) > STATUS_ORDER.indexOf(current);
 }
 
+/** What orders two copies of one trip: its status, and how many times it was reassigned. */
+export interface TripState {
+  status: TripStatus;
+  reassignments: number;
+}
+
+/**
+ * Whether `candidate` is a later state of the trip than `current`. A reassignment can send a
+ * trip back to `assigned` with its new driver, so the count of reassignments orders first
+ * and the status second; nothing follows an ended trip.
+ */
+export function isLaterTripState(candidate: TripState, current: TripState): boolean {
+  if (current.status === "completed" || current.status === "cancelled") return false;
+  if (candidate.reassignments !== current.reassignments) return candidate.reassignments > current.reassignments;
+  return isLaterStatus(candidate.status, current.status);
+}
+
 const STATUS_ORDER: readonly TripStatus[] = ["requested", "assigned", "en_route", "arrived", "in_progress", "completed"];

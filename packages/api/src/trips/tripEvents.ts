@@ -9,12 +9,16 @@ import { readTripView, type TripView } from "./views";
  * What happens on the `trips` stream, as a discriminated union on `type`. Every event
  * carries the trip as it is after the change, so a screen can simply replace its copy.
  * Each row is visible to the trip's rider, its driver (once there is one) and every
- * dispatcher; nobody else.
+ * dispatcher; nobody else, but for the copy of a reassignment its previous driver gets.
  *
  * - trip.requested       a rider asked for a ride
  * - trip.searching       a ring's ride offer went out: radius, how many drivers, until when
  * - trip.assigned        a driver won; `trip.driver` has their name, vehicle and rating
- * - trip.status_changed  the driver moved it on (or it arrived by itself: `automatic`)
+ * - trip.status_changed  the driver moved it on (or it arrived by itself: `automatic`); with
+ *                        `override` when the driver was away from the pickup or dropoff
+ * - trip.reassigned      a dispatcher handed it to another driver; the driver who lost it
+ *                        gets a copy of this event of their own
+ * - trip.radius_changed  a dispatcher set the trip's arrival radius
  * - trip.cancelled       by the rider, a dispatcher, or the system (`no_driver`)
  * - trip.rated           the rider's stars and comment
  */
@@ -40,11 +44,31 @@ export type TripEventPayload =
       to: TripStatus;
       /** True when the server moved it (arrival detected from the driver's position). */
       automatic: boolean;
+      /** Set when the driver made the move away from the place it needs, saying why. */
+      override: TripGuardOverride | null;
     }
+  | {
+      type: "trip.reassigned";
+      trip: TripView;
+      fromDriverId: number;
+      toDriverId: number;
+      /** The dispatcher's words, if they gave any. */
+      reason: string | null;
+    }
+  | { type: "trip.radius_changed"; trip: TripView; radiusM: number }
   | { type: "trip.cancelled"; trip: TripView; by: Exclude<TripActor, "driver">; reason: string }
   | { type: "trip.rated"; trip: TripView };
 
 export type TripEventType = TripEventPayload["type"];
+
+/** A guarded move (arrival, completion) the driver made away from the place, with their reason. */
+export interface TripGuardOverride {
+  reason: string;
+  /** How far the driver's last known position was from the place, metres; null when none was known. */
+  distanceM: number | null;
+  /** The radius that applied, metres. */
+  radiusM: number;
+}
 
 /** One event as `trips.events` delivers it: the payload plus where and when. */
 export type TripEvent = TripEventPayload & {
@@ -68,6 +92,15 @@ export function tripEvent(payload: TripEventPayload): NewEvent {
     allDispatchers: true,
     payload: rest,
   };
+}
+
+/**
+ * The copy of a `trip.reassigned` event for the driver who lost the trip: only they see it
+ * (the trip's rider and the dispatchers have the main copy), so their app learns at once.
+ */
+export function lostTripEvent(payload: Extract<TripEventPayload, { type: "trip.reassigned" }>): NewEvent {
+  const { type, ...rest } = payload;
+  return { stream: "trips", type, tripId: payload.trip.id, riderId: null, driverId: payload.fromDriverId, allDispatchers: false, payload: rest };
 }
 
 type WithoutTrip<P> = P extends { trip: TripView } ? Omit<P, "trip"> : never;

@@ -7,7 +7,7 @@ import type { LatLng } from "../lib/geo";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { LivePosition } from "../tracking/latestPositions";
 import { estimateEta, etaTarget } from "./eta";
-import { isLaterStatus } from "./statusMachine";
+import { isLaterTripState } from "./statusMachine";
 import { toTripEvent } from "./tripEvents";
 import type { TripViewer } from "./views";
 
@@ -16,9 +16,10 @@ import type { TripViewer } from "./views";
  * - snapshot: the first frame, the state when the subscription began
  * - position: the driver moved
  * - status:   the trip moved on; after `completed` or `cancelled` the stream ends
+ * - driver:   a dispatcher handed the trip to another driver, who is followed from now on
  */
 export interface TripTrackingFrame {
-  kind: "snapshot" | "position" | "status";
+  kind: "snapshot" | "position" | "status" | "driver";
   tripId: number;
   status: TripStatus;
   driverId: number;
@@ -75,7 +76,7 @@ function refusal(status: TripStatus): TRPCError {
  * Frames are built when they are sent, from the newest position, so moves conflate: while
  * the connection's `backlog` is behind, nothing is built and moves only set a flag; once
  * the reader caught up it gets one frame with where the driver is now (status frames are
- * held the same way, in order, none dropped).
+ * held the same way, in order, none dropped). A reassigned trip switches to its new driver.
  */
 export async function* watchTrip(
   deps: TripWatchDeps,
@@ -124,6 +125,7 @@ export async function* watchTrip(
         riderId: trips.riderId,
         driverId: trips.driverId,
         status: trips.status,
+        reassignments: trips.reassignments,
         pickupLat: trips.pickupLat,
         pickupLng: trips.pickupLng,
         dropoffLat: trips.dropoffLat,
@@ -132,20 +134,23 @@ export async function* watchTrip(
       .from(trips)
       .where(eq(trips.id, tripId));
     if (!row || (viewer.role === "rider" && row.riderId !== viewer.userId)) throw notFound("Trip");
-    const driverId = row.driverId;
-    if (!WATCHABLE.includes(row.status) || driverId === null) throw refusal(row.status);
+    if (!WATCHABLE.includes(row.status) || row.driverId === null) throw refusal(row.status);
+    let driverId: number = row.driverId;
 
     const places: Record<"pickup" | "dropoff", LatLng> = {
       pickup: { lat: row.pickupLat, lng: row.pickupLng },
       dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
     };
     let status = row.status;
+    let reassignments = row.reassignments;
     const { stats } = deps;
-    stopMoves = deps.onDriverMoved(driverId, () => {
-      if (flags.moved) stats.movesConflated++;
-      flags.moved = true;
-      notify();
-    });
+    const followMoves = (id: number) =>
+      deps.onDriverMoved(id, () => {
+        if (flags.moved) stats.movesConflated++;
+        flags.moved = true;
+        notify();
+      });
+    stopMoves = followMoves(driverId);
 
     const frame = (kind: TripTrackingFrame["kind"]): TripTrackingFrame => {
       stats.frames++;
@@ -173,9 +178,17 @@ export async function* watchTrip(
       }
       const event = pending.shift();
       if (event) {
-        const next = toTripEvent(event).trip.status;
-        if (!isLaterStatus(next, status)) continue;
-        status = next;
+        const next = toTripEvent(event).trip;
+        if (!isLaterTripState(next, { status, reassignments })) continue;
+        status = next.status;
+        reassignments = next.reassignments;
+        if (next.driver && next.driver.id !== driverId) {
+          stopMoves();
+          driverId = next.driver.id;
+          stopMoves = followMoves(driverId);
+          yield frame("driver");
+          continue;
+        }
         yield frame("status");
         if (status === "completed" || status === "cancelled") return;
         continue;

@@ -44,6 +44,14 @@ export interface TripView {
   fareCents: number | null;
   /** Which search ring (0-based) the ride offer is on. */
   searchRing: number;
+  /**
+   * The trip's own arrival radius, metres: how near the pickup (arrival) and dropoff
+   * (completion) the driver must be to move it without an override reason. Null: the
+   * server's default (100 m unless configured).
+   */
+  arrivalRadiusM: number | null;
+  /** How many times a dispatcher handed it to another driver; orders the trip's states with `status`. */
+  reassignments: number;
   /** Why it was cancelled: the rider's or dispatcher's words, or `no_driver`. */
   cancelReason: string | null;
   /** The rider's stars (1–5) and comment, once rated. */
@@ -123,6 +131,8 @@ export function toTripView({ trip, riderName, driverName, vehicleType, ratingSum
     distanceKm: Math.round(haversineKm(pickup, dropoff) * 1_000) / 1_000,
     fareCents: trip.fareCents,
     searchRing: trip.searchRing,
+    arrivalRadiusM: trip.arrivalRadiusM,
+    reassignments: trip.reassignments,
     cancelReason: trip.cancelReason,
     rating: trip.rating,
     ratingComment: trip.ratingComment,

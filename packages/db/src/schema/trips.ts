@@ -31,6 +31,17 @@ export const trips = mysqlTable(
     cancelReason: varchar("cancel_reason", { length: 255 }),
     fareCents: int("fare_cents"),
     searchRing: int("search_ring").notNull().default(0),
+    /**
+     * How close the driver's position must be to the pickup (arrival) or the dropoff
+     * (completion) for the move to go through without an override reason, in metres.
+     * NULL: the server's default (`TripOptions.arrivalRadiusM`, 100 m unless configured).
+     */
+    arrivalRadiusM: int("arrival_radius_m"),
+    /**
+     * How many times a dispatcher handed the trip to another driver. A reassigned trip can go
+     * back to `assigned`, so live copies order a trip's states by (reassignments, status).
+     */
+    reassignments: int("reassignments").notNull().default(0),
     rating: tinyint("rating"),
     ratingComment: varchar("rating_comment", { length: 1000 }),
     requestedAt: utcTime("requested_at"),
@@ -48,4 +59,38 @@ export const trips = mysqlTable(
     index("trips_driver_status_idx").on(t.driverId, t.status),
     index("trips_status_idx").on(t.status, t.id),
   ],
+);
+
+export const tripHistoryTypes = ["guard_override", "reassigned", "cancelled"] as const;
+export type TripHistoryType = (typeof tripHistoryTypes)[number];
+
+/**
+ * What happened to a trip besides its status stamps, in order: a move made away from the
+ * pickup or dropoff with the driver's reason (`guard_override`), a dispatcher handing the
+ * trip to another driver (`reassigned`), a cancellation by a person (`cancelled`). Rows are
+ * only ever inserted; the same facts travel on the trip's event stream.
+ */
+export const tripHistory = mysqlTable(
+  "trip_history",
+  {
+    id: primaryId(),
+    tripId: idRef("trip_id")
+      .notNull()
+      .references(() => trips.id),
+    type: mysqlEnum("type", tripHistoryTypes).notNull(),
+    /** Who did it: the driver who overrode, the dispatcher who reassigned, the canceller. */
+    actorId: idRef("actor_id").references(() => users.id),
+    /** For an override, the status the driver moved the trip to (`arrived` or `completed`). */
+    status: mysqlEnum("status", tripStatuses),
+    /** The person's words: why they overrode, reassigned or cancelled. */
+    reason: varchar("reason", { length: 255 }),
+    /** For an override: how far the driver's last known position was, in metres; NULL when none was known. */
+    distanceM: int("distance_m"),
+    /** For an override: the radius that applied, in metres. */
+    radiusM: int("radius_m"),
+    fromDriverId: idRef("from_driver_id").references(() => users.id),
+    toDriverId: idRef("to_driver_id").references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index("trip_history_trip_idx").on(t.tripId, t.id)],
 );
