@@ -6,7 +6,7 @@ import { throughMarkers } from "./support/barrier";
 import { failure } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
-const t = useTestServer({ trips: { ringsKm: [2] } });
+const t = useTestServer({ trips: { searchRadiusKm: 2 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];

@@ -14,6 +14,8 @@ export type { OfferEvent } from "./offers/offerEvents";
 export type { TripEvent } from "./trips/tripEvents";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
+export type { EtaSource } from "./trips/eta";
+export type { PlannedRoute } from "./routing/plannedRoute";
 export type { DriverStatus } from "./trips/statusMachine";
 export type { LivePosition } from "./events/channels";
 export type { FleetDriver, FleetFrame } from "./tracking/fleetTypes";

@@ -132,6 +132,8 @@ const rows: Record<string, Row> = {
     call: (c) => c.api.tracking.history.query({ driverId: as.recipient.userId, from: Date.now() - 60_000, to: Date.now() }),
   },
   "presence.online": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.presence.online.query() },
+  "routes.offer": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.routes.offer.query({ offerId }) },
+  "routes.trip": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.routes.trip.query({ tripId }) },
   "trips.request": {
     allowed: ["rider", "otherRider"],
     call: (c) =>

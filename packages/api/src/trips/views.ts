@@ -1,5 +1,5 @@
 import { alias } from "drizzle-orm/mysql-core";
-import { type DbOrTx, drivers, eq, type Trip, type TripKind, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
+import { type DbOrTx, drivers, eq, type RideVehicleClass, type Trip, type TripKind, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
 import { haversineKm } from "../lib/geo";
 
 /** Who is looking at trips. */
@@ -42,8 +42,10 @@ export interface TripView {
   distanceKm: number;
   /** The fare estimate while requested, then the agreed fare, integer cents. */
   fareCents: number | null;
-  /** Which search ring (0-based) the ride offer is on. */
+  /** Which wave (0-based) of its search the ride offer is on. */
   searchRing: number;
+  /** The vehicle class the rider asked for; null for a load, or a ride any passenger vehicle may take. */
+  vehicleClass: RideVehicleClass | null;
   /** Why it was cancelled: the rider's or dispatcher's words, or `no_driver`. */
   cancelReason: string | null;
   /** The rider's stars (1–5) and comment, once rated. */
@@ -123,6 +125,7 @@ export function toTripView({ trip, riderName, driverName, vehicleType, ratingSum
     distanceKm: Math.round(haversineKm(pickup, dropoff) * 1_000) / 1_000,
     fareCents: trip.fareCents,
     searchRing: trip.searchRing,
+    vehicleClass: trip.vehicleClass,
     cancelReason: trip.cancelReason,
     rating: trip.rating,
     ratingComment: trip.ratingComment,
