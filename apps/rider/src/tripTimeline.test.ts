@@ -14,6 +14,7 @@ const base: TripView = {
   distanceKm: 2.3,
   fareCents: 700,
   searchRing: 0,
+  vehicleClass: null,
   cancelReason: null,
   rating: null,
   ratingComment: null,

@@ -1,12 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { pino } from "pino";
+import { createConvoyClient } from "@convoy/client";
 import { asc, drivers, eq, offerRecipients, offers, trips, type VehicleType } from "@convoy/db";
+import { prepareDatabase, startConvoyServer } from "../src";
+import { TEST_JWT_SECRET } from "./support/config";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { throughMarkers } from "./support/barrier";
 import { failure, offerEvents, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
 
 // One driver per wave and a two-second window, so a whole search takes seconds.
-const t = useTestServer({ trips: { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 2, maxWaves: 4 } });
+const TRIPS = { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 2, maxWaves: 4 };
+const t = useTestServer({ trips: TRIPS });
 
 let riders: LoggedInClient[];
 let pool: LoggedInClient[];
@@ -14,7 +20,7 @@ let nextArea = 60;
 
 beforeAll(async () => {
   riders = await addRiders(t, 8);
-  pool = await addDrivers(t, 16);
+  pool = await addDrivers(t, 18);
 });
 
 /** `driver` of `vehicle` waiting, available, at `at`. */
@@ -190,5 +196,41 @@ describe("ride dispatch: nearest suitable driver first", () => {
       expect(refused.message).toContain("vehicleClass must be one of car, suv, van");
     }
     expect((await t.db.select({ id: trips.id }).from(trips)).length).toBe(before);
+  });
+
+  it("outlives the instance that started the search: another instance's sweeper offers the next wave", async () => {
+    const centre = area(nextArea++);
+    const rider = riders[7]!;
+    const [first, second] = pool.slice(15, 17) as [LoggedInClient, LoggedInClient];
+    await driverAt(first, "car", offsetKm(centre, 0.2));
+    await driverAt(second, "car", offsetKm(centre, 0.7));
+    const secondStream = offerEvents(second);
+    await secondStream.started;
+
+    // A second instance on the same database takes the request, then stops for good.
+    const { handle } = await prepareDatabase(t.databaseUrl, { seed: false });
+    const other = await startConvoyServer({
+      database: handle,
+      jwtSecret: TEST_JWT_SECRET,
+      port: 0,
+      host: "127.0.0.1",
+      allowedOrigins: new Set(),
+      logger: pino({ level: "silent" }),
+      trips: TRIPS,
+    });
+    const { token } = await t.tokenFor(rider.userId, "rider");
+    const viaOther = createConvoyClient({ url: other.url, token, WebSocket });
+    const trip = await viaOther.api.trips.request.mutate({ ...rideInput(centre), vehicleClass: "car" });
+    await viaOther.close();
+    await other.shutdown();
+    expect((await wavesOf(trip.id)).map((wave) => wave.driverIds)).toEqual([[first.userId]]);
+
+    await secondStream.until((items) => typesOf(items).includes("offer.received"), 10_000);
+    expect((await wavesOf(trip.id)).map((wave) => [wave.offer.status, wave.driverIds])).toEqual([
+      ["expired", [first.userId]],
+      ["open", [second.userId]],
+    ]);
+    await rider.api.trips.cancel.mutate({ tripId: trip.id, reason: "test over" });
+    secondStream.stop();
   });
 });

@@ -14,8 +14,10 @@ export interface RouteAsk {
 export interface OsrmStandIn {
   /** Base URL to pass as `routingUrl`, e.g. http://127.0.0.1:41234 */
   url: string;
-  /** Every `route` request answered or not, oldest first. */
+  /** Every `route` request read (not in `down` mode), oldest first. */
   asks: RouteAsk[];
+  /** Calls that reached the stand-in in any mode: requests read, and connections `down` dropped. */
+  readonly hits: number;
   setMode: (mode: StandInMode) => void;
   /**
    * Makes routes starting within `radiusKm` of `near` take `factor` times as long (a river
@@ -59,6 +61,7 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
   const slowZones: { near: Point; radiusKm: number; factor: number }[] = [];
   const sockets = new Set<Socket>();
   const held = new Set<NodeJS.Timeout>();
+  let hits = 0;
 
   const routeFor = (from: Point, to: Point): StandInRoute => {
     const corner = { lat: to.lat, lng: from.lng };
@@ -103,6 +106,7 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
   };
 
   const server = createServer((request, response) => {
+    hits++;
     if (mode === "down") {
       request.socket.destroy();
       return;
@@ -112,7 +116,10 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    if (mode === "down") socket.destroy();
+    if (mode === "down") {
+      hits++;
+      socket.destroy();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -120,6 +127,9 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
   return {
     url: `http://127.0.0.1:${port}`,
     asks,
+    get hits() {
+      return hits;
+    },
     setMode: (next) => (mode = next),
     slowFrom: (near, radiusKm, factor) => void slowZones.push({ near, radiusKm, factor }),
     routeFor,

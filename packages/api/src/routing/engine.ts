@@ -33,7 +33,8 @@ export interface OsrmEngineOptions {
   cacheTtlMs?: number;
   /**
    * After a failed or timed-out call, calls are not made for this long (each answers `null`
-   * at once), so an engine that is down costs one timeout, not one per ETA. In ms. @default 5_000
+   * at once), so an engine that is down costs one timeout, not one per ETA. In ms.
+   * @default five timeouts, at most 5_000
    */
   backoffMs?: number;
   /** Called once per failed call with why; for the log. */
@@ -69,7 +70,7 @@ export function createOsrmEngine(options: OsrmEngineOptions): RoutingEngine {
   const base = options.url.replace(/\/+$/, "");
   const cacheSize = options.cacheSize ?? 500;
   const cacheTtlMs = options.cacheTtlMs ?? 300_000;
-  const backoffMs = options.backoffMs ?? 5_000;
+  const backoffMs = options.backoffMs ?? Math.min(5_000, 5 * options.timeoutMs);
   const cache = new Map<string, { route: EngineRoute | null; at: number }>();
   const inFlight = new Map<string, Promise<EngineRoute | null>>();
   let pausedUntil = 0;

@@ -1,6 +1,6 @@
-import { and, type DbOrTx, eq, exists, offerRecipients, offers, or, sql } from "@convoy/db";
-import { haversineKm, type LatLng } from "../lib/geo";
-import type { EtaSource } from "../trips/eta";
+import { and, type DbOrTx, eq, exists, offerRecipients, offers, sql } from "@convoy/db";
+import type { LatLng } from "../lib/geo";
+import { estimateEta, type EstimateSettings, type EtaSource } from "../trips/eta";
 import type { RoutingEngine } from "./engine";
 
 /** A planned pickup → dropoff route, as the maps draw it. */
@@ -14,28 +14,22 @@ export interface PlannedRoute {
   source: EtaSource;
 }
 
-/** What an estimated route assumes: km/h and road km per straight-line km. */
-export interface RouteEstimateSettings {
-  citySpeedKmh: number;
-  detourFactor: number;
-}
-
 /**
  * The road from `from` to `to` when the routing engine answers within its timeout; else the
  * straight line with an estimated duration (`source: "estimate"`). Never fails for want of
  * an engine.
  */
-export async function plannedRoute(engine: RoutingEngine, from: LatLng, to: LatLng, estimate: RouteEstimateSettings): Promise<PlannedRoute> {
+export async function plannedRoute(engine: RoutingEngine, from: LatLng, to: LatLng, estimate: EstimateSettings): Promise<PlannedRoute> {
   const route = await engine.route(from, to);
   if (route) return { line: route.line, distanceKm: route.distanceKm, durationSeconds: route.durationSeconds, source: "route" };
-  const km = haversineKm(from, to);
+  const guess = estimateEta(from, to, null, estimate);
   return {
     line: [
       { lat: from.lat, lng: from.lng },
       { lat: to.lat, lng: to.lng },
     ],
-    distanceKm: Math.round(km * 1_000) / 1_000,
-    durationSeconds: Math.round((km * estimate.detourFactor * 3_600) / estimate.citySpeedKmh),
+    distanceKm: guess.distanceKm,
+    durationSeconds: guess.etaSeconds,
     source: "estimate",
   };
 }
@@ -58,6 +52,6 @@ export async function offerEnds(
   const [row] = await db
     .select({ pickupLat: offers.pickupLat, pickupLng: offers.pickupLng, dropoffLat: offers.dropoffLat, dropoffLng: offers.dropoffLng })
     .from(offers)
-    .where(and(eq(offers.id, offerId), viewer.role === "dispatcher" ? eq(offers.createdBy, viewer.userId) : or(sentToViewer)));
+    .where(and(eq(offers.id, offerId), viewer.role === "dispatcher" ? eq(offers.createdBy, viewer.userId) : sentToViewer));
   return row ? { pickup: { lat: row.pickupLat, lng: row.pickupLng }, dropoff: { lat: row.dropoffLat, lng: row.dropoffLng } } : null;
 }

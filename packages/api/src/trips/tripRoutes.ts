@@ -31,6 +31,8 @@ export interface CurrentRoute {
   version: number;
 }
 
+const NO_ROUTE: CurrentRoute = { route: null, eta: null, version: 0 };
+
 /**
  * The road route of each followed trip's driver to where they are heading, one per trip per
  * process however many streams follow it. Reading never waits: it returns the route known
@@ -54,6 +56,7 @@ export class TripRoutes {
 
   /** Calls `listener` whenever the trip's route changes; returns the unsubscribe. The last one out forgets the trip. */
   follow(tripId: number, listener: () => void): () => void {
+    if (!this.engine.configured) return () => undefined;
     let leg = this.legs.get(tripId);
     if (!leg) {
       leg = { target: null, route: null, version: 0, asking: false, lastAskAt: Number.NEGATIVE_INFINITY, listeners: new Set() };
@@ -72,8 +75,9 @@ export class TripRoutes {
    * the ETA along it. Never waits; asks the engine in the background when needed.
    */
   current(tripId: number, target: "pickup" | "dropoff", from: LatLng, destination: LatLng): CurrentRoute {
+    if (!this.engine.configured) return NO_ROUTE;
     const leg = this.legs.get(tripId);
-    if (!leg || !this.engine.configured) return { route: null, eta: null, version: 0 };
+    if (!leg) return NO_ROUTE;
     if (leg.target !== target) {
       leg.target = target;
       if (leg.route) {
