@@ -86,7 +86,10 @@ async function main() {
     },
   });
   const base = `http://localhost:${server.port}`;
-  logger.info({ port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) }, "convoy server listening");
+  logger.info(
+    { port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) },
+    "convoy server listening",
+  );
 
   const lines = [
     "",

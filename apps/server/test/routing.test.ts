@@ -65,7 +65,9 @@ describe("with a routing engine", () => {
     await stream.until((frames) => frames.length >= 1);
     await report(driver, start);
 
-    const [routed] = (await stream.until((frames) => frames.some((frame) => frame.etaSource === "route"))).filter((frame) => frame.etaSource === "route");
+    const [routed] = (await stream.until((frames) => frames.some((frame) => frame.etaSource === "route"))).filter(
+      (frame) => frame.etaSource === "route",
+    );
     const expected = standIn.routeFor(start, pickup);
     expect(routed!.route ?? stream.items.findLast((frame) => frame.route)?.route).toEqual(asLine(expected.coordinates));
     expect(routed).toMatchObject({ target: "pickup", etaSeconds: Math.round(expected.duration), distanceKm: expected.distance / 1_000 });
@@ -84,7 +86,12 @@ describe("with a routing engine", () => {
     // The planned pickup → dropoff route comes from the engine too.
     const planned = await rider.api.routes.trip.query({ tripId });
     const road = standIn.routeFor(pickup, dropoff);
-    expect(planned).toEqual({ source: "route", line: asLine(road.coordinates), distanceKm: road.distance / 1_000, durationSeconds: Math.round(road.duration) });
+    expect(planned).toEqual({
+      source: "route",
+      line: asLine(road.coordinates),
+      distanceKm: road.distance / 1_000,
+      durationSeconds: Math.round(road.duration),
+    });
     stream.stop();
     await rider.api.trips.cancel.mutate({ tripId, reason: "test over" });
   });

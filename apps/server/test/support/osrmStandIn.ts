@@ -92,7 +92,14 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
     const route = routeFor(from, to);
     const body = JSON.stringify({
       code: "Ok",
-      routes: [{ distance: route.distance, duration: route.duration, weight: route.duration, geometry: { type: "LineString", coordinates: route.coordinates } }],
+      routes: [
+        {
+          distance: route.distance,
+          duration: route.duration,
+          weight: route.duration,
+          geometry: { type: "LineString", coordinates: route.coordinates },
+        },
+      ],
       waypoints: [],
     });
     const send = () => response.writeHead(200, { "content-type": "application/json" }).end(body);

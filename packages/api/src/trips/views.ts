@@ -1,5 +1,16 @@
 import { alias } from "drizzle-orm/mysql-core";
-import { type DbOrTx, drivers, eq, type RideVehicleClass, type Trip, type TripKind, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
+import {
+  type DbOrTx,
+  drivers,
+  eq,
+  type RideVehicleClass,
+  type Trip,
+  type TripKind,
+  trips,
+  type TripStatus,
+  users,
+  type VehicleType,
+} from "@convoy/db";
 import { haversineKm } from "../lib/geo";
 
 /** Who is looking at trips. */
