@@ -7,11 +7,11 @@ import { haversineKm } from "../lib/geo";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
+import { createOsrmEngine, NO_ROUTING_ENGINE, type RoutingEngine } from "../routing/engine";
 import type { PositionReport, TrackingService } from "../tracking/service";
 import { ActiveTrips } from "./activeTrips";
 import { MoveNotices } from "./moveNotices";
 import { continueRideSearch, type DispatchContext } from "./dispatch";
-import { createOsrmEngine, NO_ROUTING_ENGINE, type RoutingEngine } from "../routing/engine";
 import { tripSettings, type TripOptions, type TripSettings } from "./settings";
 import { arriveAutomatically } from "./status";
 import { toTripEvent } from "./tripEvents";
@@ -26,9 +26,10 @@ export interface TripServiceDeps extends CommitDeps {
 
 /**
  * The live side of trips, one per process: offers a ride to its next wave of drivers when
- * the current wave's offer expires (as the offer sweeper's `RideOfferExpiry`), keeps the active trips in memory from the
- * `trips` stream, tags location points with their trip, moves a trip to `arrived` when its
- * driver reaches the pickup, and serves `tracking.onTrip`.
+ * the current wave's offer expires (as the offer sweeper's `RideOfferExpiry`), keeps the
+ * active trips in memory from the `trips` stream, tags location points with their trip,
+ * moves a trip to `arrived` when its driver reaches the pickup, and serves `tracking.onTrip`
+ * with ETAs and routes from the routing engine when one is configured.
  */
 export class TripService implements RideOfferExpiry {
   readonly settings: TripSettings;

@@ -1,16 +1,5 @@
 import { alias } from "drizzle-orm/mysql-core";
-import {
-  type DbOrTx,
-  drivers,
-  eq,
-  type RideVehicleClass,
-  type Trip,
-  type TripKind,
-  trips,
-  type TripStatus,
-  users,
-  type VehicleType,
-} from "@convoy/db";
+import { type DbOrTx, drivers, eq, type Trip, type TripKind, trips, type TripStatus, users, type VehicleType } from "@convoy/db";
 import { haversineKm } from "../lib/geo";
 
 /** Who is looking at trips. */
@@ -56,7 +45,7 @@ export interface TripView {
   /** Which wave (0-based) of its search the ride offer is on. */
   searchRing: number;
   /** The vehicle class the rider asked for; null for a load, or a ride any passenger vehicle may take. */
-  vehicleClass: RideVehicleClass | null;
+  vehicleClass: Trip["vehicleClass"];
   /** Why it was cancelled: the rider's or dispatcher's words, or `no_driver`. */
   cancelReason: string | null;
   /** The rider's stars (1–5) and comment, once rated. */
