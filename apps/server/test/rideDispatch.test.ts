@@ -16,7 +16,7 @@ const t = useTestServer({ trips: TRIPS });
 
 let riders: LoggedInClient[];
 let pool: LoggedInClient[];
-let nextArea = 60;
+let nextArea = 1;
 
 beforeAll(async () => {
   riders = await addRiders(t, 8);

@@ -8,11 +8,11 @@ import { collect, type Collected } from "./support/subscriptions";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, type Point } from "./support/tripFixtures";
 
 const ROUTING_TIMEOUT_MS = 300;
-const standIn = {} as OsrmStandIn;
+let standIn: OsrmStandIn;
 // The server reads its options when it starts, after the stand-in below has its URL.
 const trips: TripOptions = { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 30, routingTimeoutMs: ROUTING_TIMEOUT_MS };
 beforeAll(async () => {
-  Object.assign(standIn, await startOsrmStandIn());
+  standIn = await startOsrmStandIn();
   trips.routingUrl = standIn.url;
 });
 const t = useTestServer({ trips });
@@ -20,7 +20,7 @@ afterAll(() => standIn.close());
 
 let riders: LoggedInClient[];
 let pool: LoggedInClient[];
-let nextArea = 80;
+let nextArea = 1;
 
 beforeAll(async () => {
   riders = await addRiders(t, 4);
