@@ -21,13 +21,13 @@ export const NO_DRIVER = "no_driver";
 
 /**
  * Offers a `requested` ride to its next wave of drivers: of the free, `available` drivers of
- * the requested vehicle class within `searchRadiusKm` who were not offered this trip yet, the
- * `routedCandidates` nearest by straight line are ranked by ETA to the pickup (routing
- * engine, else estimate) and the fastest `waveSize(wave)` get one ride offer at the trip's
- * fare, open `offerTimeoutSeconds`. The trip's `searchRing` records the wave (0-based), and
- * the rider hears `trip.searching` (`ring` is the wave, `radiusKm` the farthest driver of
- * it). When nobody is left, or `maxWaves` waves went unanswered, the trip is cancelled with
- * reason `no_driver`.
+ * the requested vehicle class within `searchRadiusKm` who were not offered this trip yet,
+ * the `routedCandidates` nearest by straight line (more if the wave is bigger) are ranked
+ * by ETA to the pickup (routing engine, else estimate), and the fastest `waveSize(wave)` get
+ * one ride offer at the trip's fare, open `offerTimeoutSeconds`. The trip's `searchRing`
+ * records the wave (0-based), and the rider hears `trip.searching` (`ring` is the wave,
+ * `radiusKm` the farthest driver of it). When nobody is left, or `maxWaves` waves went
+ * unanswered, the trip is cancelled with reason `no_driver`.
  *
  * The next wave is started by whatever closes this one: the offer sweeper when the offer's
  * deadline (database clock) passes, or the last of its drivers rejecting. Both run in the
@@ -44,16 +44,17 @@ export async function offerNextWave(tx: Tx, emit: Emit, context: DispatchContext
   const dropoff = { address: trip.dropoffAddress, lat: trip.dropoffLat, lng: trip.dropoffLng };
 
   if (wave < settings.maxWaves) {
+    const size = waveSize(settings, wave);
     const nearest = await findNearestAvailableDrivers(tx, {
       centre: pickup,
       radiusKm: settings.searchRadiusKm,
-      limit: settings.routedCandidates,
+      limit: Math.max(settings.routedCandidates, size),
       vehicleTypes: vehicleTypesFor(trip.vehicleClass),
       exclude: await driversOfferedTrip(tx, trip.id),
       livePosition: context.livePosition,
     });
     if (nearest.length > 0) {
-      const chosen = (await rankByEta(nearest, pickup, context.routing, settings)).slice(0, waveSize(settings, wave));
+      const chosen = (await rankByEta(nearest, pickup, context.routing, settings)).slice(0, size);
       const driverIds = chosen.map((driver) => driver.id);
       const offer = await insertOffer(tx, emit, {
         createdBy: trip.riderId,
