@@ -5,7 +5,7 @@ import {
   ConvoyMap,
   errorMessage,
   formatDriverRating,
-  formatEta,
+  formatEtaWithSource,
   formatMoney,
   formatShortDistance,
   formatTime,
@@ -125,9 +125,10 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
           {words.status[trip.status]}
         </span>
         {frame && frame.etaSeconds !== null && frame.distanceKm !== null && (
-          <span className="dispatch-eta" data-eta-seconds={frame.etaSeconds}>
+          <span className="dispatch-eta" data-eta-seconds={frame.etaSeconds} data-eta-source={frame.etaSource ?? "estimate"}>
             {" "}
-            ETA to {frame.target} <strong>{formatEta(frame.etaSeconds)}</strong> · {formatShortDistance(frame.distanceKm)}
+            ETA to {frame.target} <strong>{formatEtaWithSource(frame.etaSeconds, frame.etaSource ?? "estimate")}</strong> ·{" "}
+            {formatShortDistance(frame.distanceKm)}
           </span>
         )}
       </p>

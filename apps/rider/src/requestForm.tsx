@@ -1,7 +1,18 @@
 import { useId, useMemo, useState, type SyntheticEvent } from "react";
-import { estimateFareCents, requestTripInputSchema } from "@convoy/api/schemas";
+import { estimateFareCents, requestTripInputSchema, rideVehicleClasses, type RideVehicleClass } from "@convoy/api/schemas";
 import type { TripView } from "@convoy/api";
-import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, locateOnce, trpc, type LatLng, type MapMarker } from "@convoy/ui";
+import {
+  ConvoyMap,
+  errorMessage,
+  formatMoney,
+  formatShortDistance,
+  haversineKm,
+  locateOnce,
+  trpc,
+  vehicleLabel,
+  type LatLng,
+  type MapMarker,
+} from "@convoy/ui";
 
 /** Downtown Chicago, the demo city, where the map opens when the rider's position is unknown. */
 const DEFAULT_CENTER: LatLng = { lat: 41.8781, lng: -87.6298 };
@@ -17,11 +28,18 @@ interface PlaceDraft {
 
 const EMPTY: PlaceDraft = { address: "", point: null, addressIsAuto: true };
 
+/** What each class means to a rider choosing one. */
+const CLASS_HINTS: Record<RideVehicleClass, string> = {
+  car: "Up to 4 people",
+  suv: "Up to 6, more luggage",
+  van: "Up to 8, or bulky items",
+};
+
 const pinText = (point: LatLng) => `Pin at ${point.lat.toFixed(5)}, ${point.lng.toFixed(5)}`;
 
 export interface RequestFormProps {
   /** Pre-fills the form, e.g. to try a ride again after nobody was found. */
-  initial?: { pickup: TripView["pickup"]; dropoff: TripView["dropoff"] } | null;
+  initial?: Pick<TripView, "pickup" | "dropoff" | "vehicleClass"> | null;
   onRequested: (trip: TripView) => void;
 }
 
@@ -29,7 +47,8 @@ type FieldErrors = Partial<Record<End, string>>;
 
 /**
  * Where from and where to: tap the map to drop the pickup, then the dropoff (or use the
- * device's position for the pickup), adjust the address text, see the fare estimate, request.
+ * device's position for the pickup), adjust the address text, choose the vehicle class (only
+ * drivers of that class are offered the ride), see the fare estimate, request.
  */
 export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
   const id = useId();
@@ -37,6 +56,7 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
     pickup: initial ? { address: initial.pickup.address, point: initial.pickup, addressIsAuto: false } : EMPTY,
     dropoff: initial ? { address: initial.dropoff.address, point: initial.dropoff, addressIsAuto: false } : EMPTY,
   }));
+  const [vehicleClass, setVehicleClass] = useState<RideVehicleClass>(initial?.vehicleClass ?? "car");
   const [picking, setPicking] = useState<End>(initial ? "dropoff" : "pickup");
   const [locating, setLocating] = useState(false);
   const [locationNote, setLocationNote] = useState<string | null>(null);
@@ -110,6 +130,7 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
     const parsed = requestTripInputSchema.safeParse({
       pickup: { address: pickup.address, ...pickup.point },
       dropoff: { address: dropoff.address, ...dropoff.point },
+      vehicleClass,
     });
     if (!parsed.success) {
       const errors: FieldErrors = {};
@@ -184,6 +205,16 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
           </label>
         );
       })}
+      <fieldset className="rider-class">
+        <legend>Vehicle</legend>
+        {rideVehicleClasses.map((option) => (
+          <label key={option} className="rider-class__option">
+            <input type="radio" name="vehicleClass" value={option} checked={vehicleClass === option} onChange={() => setVehicleClass(option)} />
+            <span className="rider-class__name">{vehicleLabel(option)}</span>
+            <span className="convoy-muted rider-class__hint">{CLASS_HINTS[option]}</span>
+          </label>
+        ))}
+      </fieldset>
       {quote && (
         <p className="rider-quote" aria-live="polite">
           <span>{formatShortDistance(quote.km)} straight line</span>

@@ -3,12 +3,14 @@ import {
   ConvoyMap,
   errorMessage,
   formatDriverRating,
-  formatEta,
+  formatEtaWithSource,
   formatMoney,
   formatShortDistance,
   isOpenTrip,
   NO_DRIVER_REASON,
+  trpc,
   vehicleLabel,
+  type MapLine,
   type MapMarker,
 } from "@convoy/ui";
 import { CancelTrip, RateTrip } from "./tripActions";
@@ -26,7 +28,7 @@ export interface TripScreenProps {
 
 /** The rider's trip, live: headline, ETA, driver, map, progress, and what they can do now. */
 export function TripScreen({ tripId, onNewRequest }: TripScreenProps) {
-  const { trip, search, frame } = useLiveTrip(tripId);
+  const { trip, search, frame, route } = useLiveTrip(tripId);
 
   if (trip.error) {
     return (
@@ -42,7 +44,7 @@ export function TripScreen({ tripId, onNewRequest }: TripScreenProps) {
   return (
     <div className="rider-trip" data-trip-id={data.id} data-status={data.status}>
       <div className="rider-trip__map">
-        <TripMap trip={data} frame={frame} />
+        <TripMap trip={data} frame={frame} driverRoute={route} />
       </div>
       <div className="rider-trip__panel">
         <section className={`convoy-card rider-status${noDriver ? " rider-status--problem" : ""}`} aria-live="polite">
@@ -71,6 +73,12 @@ export function TripScreen({ tripId, onNewRequest }: TripScreenProps) {
             <dd>{data.pickup.address}</dd>
             <dt>To</dt>
             <dd>{data.dropoff.address}</dd>
+            {data.vehicleClass && (
+              <>
+                <dt>Vehicle</dt>
+                <dd>{vehicleLabel(data.vehicleClass)}</dd>
+              </>
+            )}
             {data.fareCents !== null && (
               <>
                 <dt>{data.status === "requested" ? "Estimate" : "Fare"}</dt>
@@ -140,9 +148,11 @@ function Eta({ trip, frame }: { trip: TripView; frame: TripTrackingFrame | null 
     return <p className="rider-eta rider-eta--unknown">Waiting for the driver's position…</p>;
   }
   const where = frame.target === "dropoff" ? "to your dropoff" : "until pickup";
+  const source = frame.etaSource ?? "estimate";
   return (
-    <p className="rider-eta" data-eta-seconds={frame.etaSeconds}>
-      <strong>{formatEta(frame.etaSeconds)}</strong> {where} · {formatShortDistance(frame.distanceKm)} away
+    <p className="rider-eta" data-eta-seconds={frame.etaSeconds} data-eta-source={source}>
+      <strong>{formatEtaWithSource(frame.etaSeconds, source)}</strong> {where} · {formatShortDistance(frame.distanceKm)}{" "}
+      {source === "route" ? "by road" : "away"}
     </p>
   );
 }
@@ -163,7 +173,13 @@ function DriverCard({ driver }: { driver: NonNullable<TripView["driver"]> }) {
   );
 }
 
-function TripMap({ trip, frame }: { trip: TripView; frame: TripTrackingFrame | null }) {
+/**
+ * Pickup, dropoff and the driver; the driver's road to where they are heading when the
+ * routing engine gave one, and the planned pickup → dropoff road (or a dashed straight line
+ * when it is only an estimate).
+ */
+function TripMap({ trip, frame, driverRoute }: { trip: TripView; frame: TripTrackingFrame | null; driverRoute: TripTrackingFrame["route"] }) {
+  const planned = trpc.routes.trip.useQuery({ tripId: trip.id }, { staleTime: Number.POSITIVE_INFINITY, retry: false });
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", label: "A", title: `Pickup: ${trip.pickup.address}` },
     { id: "dropoff", position: trip.dropoff, tone: "dropoff", label: "B", title: `Dropoff: ${trip.dropoff.address}` },
@@ -180,6 +196,12 @@ function TripMap({ trip, frame }: { trip: TripView; frame: TripTrackingFrame | n
   }
   // Re-frame when the trip or its phase changes, or the driver first appears; not on every move.
   const fitKey = `${trip.id}-${frame?.target ?? "none"}-${driverAt ? "driver" : "nodriver"}`;
+  const lines: MapLine[] = [
+    planned.data?.source === "route"
+      ? { id: "route", tone: "road", points: planned.data.line }
+      : { id: "route", tone: "route", points: [trip.pickup, trip.dropoff] },
+  ];
+  if (driverRoute && driverRoute.length >= 2) lines.push({ id: "driver-route", tone: "road", points: driverRoute });
   const fitPoints = driverAt ? [driverAt, frame?.target === "dropoff" ? trip.dropoff : trip.pickup] : [trip.pickup, trip.dropoff];
   return (
     <ConvoyMap
@@ -188,7 +210,7 @@ function TripMap({ trip, frame }: { trip: TripView; frame: TripTrackingFrame | n
       center={trip.pickup}
       zoom={14}
       markers={markers}
-      lines={[{ id: "route", tone: "route", points: [trip.pickup, trip.dropoff] }]}
+      lines={lines}
       fit={{ key: fitKey, points: fitPoints }}
     />
   );

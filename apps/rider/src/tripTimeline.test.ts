@@ -16,6 +16,7 @@ const base: TripView = {
   searchRing: 0,
   arrivalRadiusM: null,
   reassignments: 0,
+  vehicleClass: null,
   cancelReason: null,
   rating: null,
   ratingComment: null,

@@ -33,6 +33,8 @@ export function useLiveTrip(tripId: number) {
   const trip = trpc.trips.byId.useQuery({ tripId });
   const [search, setSearch] = useState<SearchState | null>(null);
   const [frame, setFrame] = useState<TripTrackingFrame | null>(null);
+  // Frames carry the driver's route only when it changes; the last one sent stands.
+  const [route, setRoute] = useState<TripTrackingFrame["route"]>(null);
 
   trpc.trips.events.useSubscription(
     { tripId, lastEventId: "0" },
@@ -62,10 +64,13 @@ export function useLiveTrip(tripId: number) {
 
   const trackable = trip.data ? isTrackableTrip(trip.data.status) : false;
   trpc.tracking.onTrip.useSubscription(trackable ? { tripId } : skipToken, {
-    onData: setFrame,
+    onData: (next) => {
+      setFrame(next);
+      if (next.route !== undefined) setRoute(next.route);
+    },
     // A status race (the trip ended as we subscribed) is not worth a message: trips.events says what happened.
     onError: () => undefined,
   });
 
-  return { trip, search, frame: trackable ? frame : null };
+  return { trip, search, frame: trackable ? frame : null, route: trackable ? route : null };
 }

@@ -70,6 +70,31 @@ const envSchema = z
     DURABLE_BACKLOG_EVENTS: z.coerce.number().int().min(100).default(5_000),
     /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
     METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
+    /**
+     * Base URL of an OSRM-compatible routing API (its `route` service) for route lines and
+     * ETAs; unset, every ETA is an estimate (straight line × ETA_DETOUR_FACTOR at ETA_CITY_SPEED_KMH).
+     */
+    ROUTING_URL: z
+      .string()
+      .refine((url) => /^https?:\/\/[^/]+/.test(url), "ROUTING_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:5000")
+      .optional(),
+    /** Longest wait for one routing answer before the estimate is used instead, in ms. */
+    ROUTING_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
+    /** Estimated ETAs: road km per straight-line km, and the speed assumed, km/h. */
+    ETA_DETOUR_FACTOR: z.coerce.number().min(1).max(3).default(1.3),
+    ETA_CITY_SPEED_KMH: z.coerce.number().positive().max(150).default(30),
+    /** Ride dispatch: farthest straight-line km from the pickup a driver is offered a ride. */
+    RIDE_SEARCH_RADIUS_KM: z.coerce.number().positive().max(200).default(20),
+    /** Ride dispatch: drivers offered in each wave, nearest by ETA first, comma-separated; the last repeats. */
+    RIDE_WAVE_SIZES: z
+      .string()
+      .regex(/^\s*[1-9]\d*(\s*,\s*[1-9]\d*)*\s*$/, "RIDE_WAVE_SIZES must be positive whole numbers separated by commas, e.g. 1,2,3")
+      .default("1,2,3")
+      .transform((sizes) => sizes.split(",").map(Number)),
+    /** Ride dispatch: how long each wave's offer stays open before the next wave, in s. */
+    RIDE_OFFER_WINDOW_SECONDS: z.coerce.number().int().min(1).max(300).default(12),
+    /** Ride dispatch: waves before a ride ends with no driver. */
+    RIDE_MAX_WAVES: z.coerce.number().int().min(1).max(100).default(6),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -68,6 +68,16 @@ async function main() {
     },
     socketBacklog: { thresholdBytes: env.SOCKET_UNREAD_LIMIT_BYTES },
     durableBacklogEvents: env.DURABLE_BACKLOG_EVENTS,
+    trips: {
+      routingUrl: env.ROUTING_URL ?? null,
+      routingTimeoutMs: env.ROUTING_TIMEOUT_MS,
+      detourFactor: env.ETA_DETOUR_FACTOR,
+      citySpeedKmh: env.ETA_CITY_SPEED_KMH,
+      searchRadiusKm: env.RIDE_SEARCH_RADIUS_KM,
+      waveSizes: env.RIDE_WAVE_SIZES,
+      offerTimeoutSeconds: env.RIDE_OFFER_WINDOW_SECONDS,
+      maxWaves: env.RIDE_MAX_WAVES,
+    },
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,
@@ -76,7 +86,10 @@ async function main() {
     },
   });
   const base = `http://localhost:${server.port}`;
-  logger.info({ port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL) }, "convoy server listening");
+  logger.info(
+    { port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) },
+    "convoy server listening",
+  );
 
   const lines = [
     "",

@@ -6,7 +6,7 @@ import { addUsers, loadInput } from "./support/offerFixtures";
 import { eventually } from "./support/tracking";
 import { addRiders, area, rideInput } from "./support/tripFixtures";
 
-const t = useTestServer({ trips: { ringsKm: [2] } });
+const t = useTestServer({ trips: { searchRadiusKm: 2 } });
 
 /** A pump subscription that accepts whatever its interest covers, and what it received. */
 function listen(interest: PumpInterest) {

@@ -6,7 +6,7 @@ import { eventually } from "./support/tracking";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
 
 // Arrival and completion are guarded by the driver's last known position (100 m by default).
-const t = useTestServer({ trips: { ringsKm: [2] } });
+const t = useTestServer({ trips: { searchRadiusKm: 2 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];

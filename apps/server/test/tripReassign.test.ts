@@ -6,7 +6,7 @@ import { addUsers, failure, loadInput } from "./support/offerFixtures";
 import { collect } from "./support/subscriptions";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
 
-const t = useTestServer({ trips: { ringsKm: [2] } });
+const t = useTestServer({ trips: { searchRadiusKm: 2 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];

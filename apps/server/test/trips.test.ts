@@ -6,8 +6,9 @@ import { throughMarkers } from "./support/barrier";
 import { failure, offerEvents, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
-// Small rings and one-second ride offers, so a whole search takes seconds.
-const t = useTestServer({ trips: { ringsKm: [1, 2, 3], offerTimeoutSeconds: 1 } });
+// A small search, waves of ten and one-second ride offers, so a whole search takes seconds.
+// Who is offered first and how a search widens is rideDispatch.test.ts.
+const t = useTestServer({ trips: { searchRadiusKm: 3, waveSizes: [10], offerTimeoutSeconds: 1 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];
@@ -39,7 +40,7 @@ async function rideOffersOf(tripId: number) {
 const ids = (clients: LoggedInClient[]) => clients.map((client) => client.userId).sort((a, b) => a - b);
 
 describe("trips.request: nearest available drivers", () => {
-  it("offers the ride to the 10 nearest available drivers within the first ring, and only to them", async () => {
+  it("offers the ride to the wave's 10 nearest available drivers, and only to them", async () => {
     const centre = area(1);
     const rider = riders[0]!;
     const nearest = pool.slice(0, 12);
@@ -83,7 +84,7 @@ describe("trips.request: nearest available drivers", () => {
     for (const before of offersBefore) expect(typesOf(before)).toEqual([]);
     const [riderBefore] = await throughMarkers(t, "trips", [{ stream: riderStream, audience: { tripId: trip.id, riderId: rider.userId } }]);
     expect(tripTypes(riderBefore!, trip.id)).toEqual(["trip.requested", "trip.searching"]);
-    expect(riderBefore![1]!.data).toMatchObject({ type: "trip.searching", ring: 0, radiusKm: 1, driverCount: 10 });
+    expect(riderBefore![1]!.data).toMatchObject({ type: "trip.searching", ring: 0, radiusKm: 0.5, driverCount: 10 });
 
     // The rider is never an offer's audience: no offer event names anyone but drivers.
     const offerRows = await t.db
@@ -93,57 +94,6 @@ describe("trips.request: nearest available drivers", () => {
     expect(offerRows.length).toBe(10);
     expect(offerRows.every((row) => row.dispatcherId === null && row.riderId === null && row.driverId !== null)).toBe(true);
 
-    await rider.api.trips.cancel.mutate({ tripId: trip.id, reason: "test over" });
-  });
-
-  it("widens ring by ring to drivers not offered yet, then ends no_driver and tells the rider live", async () => {
-    const centre = area(2);
-    const rider = riders[1]!;
-    const [near, middle, far] = pool.slice(0, 3) as [LoggedInClient, LoggedInClient, LoggedInClient];
-    await placeDriver(t, near.userId, offsetKm(centre, 0.5));
-    await placeDriver(t, middle.userId, offsetKm(centre, 1.5));
-    await placeDriver(t, far.userId, offsetKm(centre, 0, -2.5));
-    const riderStream = tripEvents(rider);
-    const nearStream = offerEvents(near);
-    await Promise.all([riderStream.started, nearStream.started]);
-
-    const trip = await rider.api.trips.request.mutate(rideInput(centre));
-    await riderStream.until((items) => tripTypes(items, trip.id).includes("trip.cancelled"), 20_000);
-
-    expect(tripTypes(riderStream.items, trip.id)).toEqual(["trip.requested", "trip.searching", "trip.searching", "trip.searching", "trip.cancelled"]);
-    const searches = riderStream.items.map((item) => item.data).filter((event) => event.type === "trip.searching");
-    expect(searches.map((event) => [event.ring, event.radiusKm, event.driverCount])).toEqual([
-      [0, 1, 1],
-      [1, 2, 1],
-      [2, 3, 1],
-    ]);
-    expect(riderStream.items.at(-1)!.data).toMatchObject({
-      type: "trip.cancelled",
-      by: "system",
-      reason: "no_driver",
-      trip: { status: "cancelled", cancelReason: "no_driver" },
-    });
-
-    const offered = await rideOffersOf(trip.id);
-    expect(offered.map((ride) => [ride.offer.status, ride.driverIds])).toEqual([
-      ["expired", [near.userId]],
-      ["expired", [middle.userId]],
-      ["expired", [far.userId]],
-    ]);
-    await nearStream.until((items) => typesOf(items).includes("offer.expired"));
-    const [row] = await t.db.select().from(trips).where(eq(trips.id, trip.id));
-    expect(row).toMatchObject({ status: "cancelled", cancelReason: "no_driver", searchRing: 2 });
-    expect(row!.cancelledAt).not.toBeNull();
-  });
-
-  it("skips an empty ring at once instead of waiting it out", async () => {
-    const centre = area(3);
-    const rider = riders[2]!;
-    const driver = pool[3]!;
-    await placeDriver(t, driver.userId, offsetKm(centre, 0, 2.5));
-    const trip = await rider.api.trips.request.mutate(rideInput(centre));
-    expect(trip).toMatchObject({ status: "requested", searchRing: 2 });
-    expect((await rideOffersOf(trip.id)).map((ride) => ride.driverIds)).toEqual([[driver.userId]]);
     await rider.api.trips.cancel.mutate({ tripId: trip.id, reason: "test over" });
   });
 
@@ -167,11 +117,16 @@ describe("trips.request: nearest available drivers", () => {
     await placeDriver(t, driver.userId, offsetKm(centre, 0.3), "available", new Date(Date.now() - 60_000));
     const live = offsetKm(centre, 2.5);
     await driver.api.tracking.report.mutate({ points: [{ ...live, recordedAt: Date.now() }] });
+    const riderStream = tripEvents(rider);
+    await riderStream.started;
 
     const trip = await rider.api.trips.request.mutate(rideInput(centre));
-    expect(trip.searchRing).toBe(2);
     expect((await rideOffersOf(trip.id)).map((ride) => ride.driverIds)).toEqual([[driver.userId]]);
+    await riderStream.until((items) => tripTypes(items, trip.id).includes("trip.searching"));
+    const searching = riderStream.items.find((item) => item.data.type === "trip.searching" && item.data.tripId === trip.id);
+    expect(searching!.data).toMatchObject({ radiusKm: 2.5, driverCount: 1 });
     await rider.api.trips.cancel.mutate({ tripId: trip.id, reason: "test over" });
+    riderStream.stop();
   });
 });
 

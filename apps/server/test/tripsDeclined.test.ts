@@ -5,7 +5,7 @@ import { loadInput, offerEvents, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes } from "./support/tripFixtures";
 
 // Offers that would stay open for a minute: anything faster is the decline, not the deadline.
-const t = useTestServer({ trips: { ringsKm: [1, 3], offerTimeoutSeconds: 60 } });
+const t = useTestServer({ trips: { searchRadiusKm: 3, waveSizes: [2, 1], offerTimeoutSeconds: 60 } });
 
 let dispatcher: LoggedInClient;
 let rider: LoggedInClient;
@@ -19,8 +19,8 @@ beforeAll(async () => {
 
 const offersOf = (tripId: number) => t.db.select().from(offers).where(eq(offers.tripId, tripId)).orderBy(asc(offers.id));
 
-describe("every driver of a ring says no", () => {
-  it("searches the next ring at once instead of waiting out the offer", async () => {
+describe("every driver of a wave says no", () => {
+  it("offers the next wave at once instead of waiting out the offer", async () => {
     const centre = area(5);
     const [first, second, outer] = pool as [LoggedInClient, LoggedInClient, LoggedInClient];
     await placeDriver(t, first.userId, offsetKm(centre, 0.4));
@@ -33,7 +33,7 @@ describe("every driver of a ring says no", () => {
     const trip = await rider.api.trips.request.mutate(rideInput(centre));
     const [ring0] = await offersOf(trip.id);
     await first.api.offers.respond.mutate({ offerId: ring0!.id, action: "reject" });
-    // One "no" is not all of them: the ring keeps waiting for the other driver.
+    // One "no" is not all of them: the wave keeps waiting for the other driver.
     expect((await offersOf(trip.id)).map((offer) => offer.status)).toEqual(["open"]);
 
     const declinedAt = Date.now();

@@ -8,7 +8,7 @@ import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEven
 
 // The status machine, cancelling, rating and visibility, not the arrival guard (tripGuards.test.ts):
 // every driver here stands within 50 km of their trips, so no move needs an override reason.
-const t = useTestServer({ trips: { ringsKm: [2], arrivalRadiusM: 50_000 } });
+const t = useTestServer({ trips: { searchRadiusKm: 2, arrivalRadiusM: 50_000 } });
 
 let dispatcher: LoggedInClient;
 let riders: LoggedInClient[];

@@ -15,6 +15,8 @@ export type { TripEvent, TripGuardOverride } from "./trips/tripEvents";
 export type { TripHistoryEntry } from "./trips/history";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
+export type { EtaSource } from "./trips/eta";
+export type { PlannedRoute } from "./routing/plannedRoute";
 export type { DriverStatus } from "./trips/statusMachine";
 export type { LivePosition } from "./events/channels";
 export type { FleetDriver, FleetFrame } from "./tracking/fleetTypes";

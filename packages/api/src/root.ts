@@ -4,6 +4,7 @@ import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
+import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
 import { tripsRouter } from "./routers/trips";
 import { createTRPCRouter } from "./trpc";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   trips: tripsRouter,
   tracking: trackingRouter,
   presence: presenceRouter,
+  routes: routesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -26,6 +26,7 @@ export {
 } from "./trips/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { tripWords, type TripWords } from "./trips/words";
+export { rideVehicleClasses, type RideVehicleClass } from "@convoy/db/schema";
 export { haversineKm, type LatLng } from "./lib/geo";
 export { formatCents } from "./lib/money";
 export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";

@@ -43,6 +43,7 @@ export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce,
 export {
   formatDriverRating,
   formatEta,
+  formatEtaWithSource,
   formatShortDistance,
   isOpenTrip,
   isTrackableTrip,

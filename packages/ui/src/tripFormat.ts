@@ -37,6 +37,14 @@ export function formatEta(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
 
+/**
+ * An ETA as a rider or dispatcher should read it: "7 min" from a routing engine's route,
+ * "≈ 7 min, estimated" when it is a straight-line estimate.
+ */
+export function formatEtaWithSource(seconds: number, source: "route" | "estimate"): string {
+  return source === "route" ? formatEta(seconds) : `≈ ${formatEta(seconds)}, estimated`;
+}
+
 /** A short distance: "850 m" under a kilometre, "2.35 km" above. */
 export function formatShortDistance(km: number): string {
   if (km < 1) return `${Math.round(km * 1_000)} m`;

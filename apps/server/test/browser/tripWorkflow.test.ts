@@ -9,7 +9,7 @@ import { loadInput } from "../support/offerFixtures";
 import { area, offsetKm, placeDriver, rideInput } from "../support/tripFixtures";
 
 const apps = builtAppsDir();
-const t = useTestServer({ staticDir: apps.dir, trips: { ringsKm: [2] } });
+const t = useTestServer({ staticDir: apps.dir, trips: { searchRadiusKm: 2 } });
 const browser = useBrowser();
 afterAll(() => apps.remove());
 

@@ -7,8 +7,8 @@ import { eventually } from "../support/tracking";
 import { demoLogin, type DemoLogin } from "@convoy/db";
 
 const apps = builtAppsDir();
-// One small ring and one driver per ring: the ride goes to the nearest available driver only.
-const t = useTestServer({ staticDir: apps.dir, trips: { ringsKm: [3], maxDriversPerRing: 1, offerTimeoutSeconds: 30 } });
+// A small search and one driver per wave: the ride goes to the nearest available driver only.
+const t = useTestServer({ staticDir: apps.dir, trips: { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 30 } });
 const browser = useBrowser();
 afterAll(() => apps.remove());
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { appRouter } from "@convoy/api/server";
-import { eq, offerRecipients, offers, sql, DEMO_PASSWORDS } from "@convoy/db";
+import { eq, offers, sql } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
 import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
@@ -132,6 +132,8 @@ const rows: Record<string, Row> = {
     call: (c) => c.api.tracking.history.query({ driverId: as.recipient.userId, from: Date.now() - 60_000, to: Date.now() }),
   },
   "presence.online": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.presence.online.query() },
+  "routes.offer": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.routes.offer.query({ offerId }) },
+  "routes.trip": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.routes.trip.query({ tripId }) },
   "trips.request": {
     allowed: ["rider", "otherRider"],
     call: (c) =>
@@ -168,18 +170,15 @@ beforeAll(async () => {
   offerId = (await as.dispatcher.api.offers.create.mutate(loadInput([as.recipient.userId]))).id;
   messageId = (await as.recipient.api.chat.send.mutate({ offerId, body: "fixture", clientMessageId: randomUUID() })).id;
 
-  // A ride for rider 1, accepted by whichever nearby driver got the offer.
-  const driverOne = await as.recipient.api.drivers.byId.query({ driverId: as.recipient.userId });
+  // A ride for rider 1 from beside driver 3, the nearest driver, who alone is offered it and accepts.
+  as.tripDriver = await t.as("driver", 3);
+  const driverThree = await as.dispatcher.api.drivers.byId.query({ driverId: as.tripDriver.userId });
   const trip = await as.rider.api.trips.request.mutate({
-    pickup: { address: "Near driver 1", lat: driverOne.position!.lat + 0.001, lng: driverOne.position!.lng },
+    pickup: { address: "Near driver 3", lat: driverThree.position!.lat + 0.001, lng: driverThree.position!.lng },
     dropoff: { address: "Downtown", lat: 41.8781, lng: -87.6298 },
   });
   tripId = trip.id;
   const [rideOffer] = await t.db.select().from(offers).where(eq(offers.tripId, tripId));
-  const recipients = await t.db.select().from(offerRecipients).where(eq(offerRecipients.offerId, rideOffer!.id));
-  const winnerIndex = recipients.map((r) => r.driverId).find((id) => id !== as.recipient.userId && id !== as.otherDriver.userId);
-  const winnerEmail = `driver${winnerIndex! - 1}@convoy.test`;
-  as.tripDriver = await t.login(winnerEmail, DEMO_PASSWORDS.driver);
   await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
 });
 

@@ -3,70 +3,83 @@ import type { Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
 import { insertOffer } from "../offers/create";
 import { affectedRows } from "../lib/affectedRows";
-import { driversOfferedTrip, findNearestAvailableDrivers, type LivePositionLookup } from "./nearestDrivers";
-import type { TripSettings } from "./settings";
+import type { RoutingEngine } from "../routing/engine";
+import { driversOfferedTrip, findNearestAvailableDrivers, type LivePositionLookup, rankByEta, vehicleTypesFor } from "./nearestDrivers";
+import { type TripSettings, waveSize } from "./settings";
 import { emitTripEvent } from "./tripEvents";
 
 /** What a ride search needs besides the transaction. */
 export interface DispatchContext {
   settings: TripSettings;
   livePosition: LivePositionLookup;
+  /** ETAs to the pickup for ordering; answers `null` (estimate) when absent, slow or down. */
+  routing: RoutingEngine;
 }
 
-/** `trips.cancel_reason` when every ring came up empty or nobody accepted. */
+/** `trips.cancel_reason` when the search found nobody (left) or nobody accepted. */
 export const NO_DRIVER = "no_driver";
 
 /**
- * Offers a `requested` ride to the next ring that has anyone in it, starting at `fromRing`:
- * the nearest available drivers within that ring's radius who were not offered this trip
- * yet (at most `maxDriversPerRing`) get one ride offer at the trip's fare, and the rider
- * hears `trip.searching`. Empty rings are skipped at once rather than waited out. When no
- * ring is left the trip is cancelled with reason `no_driver`.
+ * Offers a `requested` ride to its next wave of drivers: of the free, `available` drivers of
+ * the requested vehicle class within `searchRadiusKm` who were not offered this trip yet,
+ * the `routedCandidates` nearest by straight line (more if the wave is bigger) are ranked
+ * by ETA to the pickup (routing engine, else estimate), and the fastest `waveSize(wave)` get
+ * one ride offer at the trip's fare, open `offerTimeoutSeconds`. The trip's `searchRing`
+ * records the wave (0-based), and the rider hears `trip.searching` (`ring` is the wave,
+ * `radiusKm` the farthest driver of it). When nobody is left, or `maxWaves` waves went
+ * unanswered, the trip is cancelled with reason `no_driver`.
  *
- * Runs in the caller's transaction; the caller holds the trip's row lock (or just inserted it).
+ * The next wave is started by whatever closes this one: the offer sweeper when the offer's
+ * deadline (database clock) passes, or the last of its drivers rejecting. Both run in the
+ * closing transaction (`continueRideSearch`), so a search outlives a restart of the process
+ * that started it and exactly one instance moves it on.
+ *
+ * Runs in the caller's transaction; the caller holds the trip's row lock (or just inserted
+ * it). Ranking waits at most one routing timeout, the calls running at once.
  */
-export async function dispatchFromRing(tx: Tx, emit: Emit, context: DispatchContext, trip: Trip, fromRing: number): Promise<void> {
+export async function offerNextWave(tx: Tx, emit: Emit, context: DispatchContext, trip: Trip, wave: number): Promise<void> {
   const { settings } = context;
   if (trip.riderId === null) throw new Error(`trip ${trip.id} is not a ride`);
   const pickup = { address: trip.pickupAddress, lat: trip.pickupLat, lng: trip.pickupLng };
   const dropoff = { address: trip.dropoffAddress, lat: trip.dropoffLat, lng: trip.dropoffLng };
-  const alreadyOffered = await driversOfferedTrip(tx, trip.id);
 
-  for (let ring = fromRing; ring < settings.ringsKm.length; ring++) {
-    const radiusKm = settings.ringsKm[ring]!;
+  if (wave < settings.maxWaves) {
+    const size = waveSize(settings, wave);
     const nearest = await findNearestAvailableDrivers(tx, {
       centre: pickup,
-      radiusKm,
-      limit: settings.maxDriversPerRing,
-      exclude: alreadyOffered,
+      radiusKm: settings.searchRadiusKm,
+      limit: Math.max(settings.routedCandidates, size),
+      vehicleTypes: vehicleTypesFor(trip.vehicleClass),
+      exclude: await driversOfferedTrip(tx, trip.id),
       livePosition: context.livePosition,
     });
-    if (nearest.length === 0) continue;
-
-    const driverIds = nearest.map((driver) => driver.id);
-    const offer = await insertOffer(tx, emit, {
-      createdBy: trip.riderId,
-      kind: "ride",
-      tripId: trip.id,
-      pickup,
-      dropoff,
-      weightKg: 0,
-      dimensions: { lengthCm: 0, widthCm: 0, heightCm: 0 },
-      rateCents: trip.fareCents ?? 0,
-      notes: "",
-      expiresInSeconds: settings.offerTimeoutSeconds,
-      driverIds,
-    });
-    await tx.update(trips).set({ searchRing: ring }).where(eq(trips.id, trip.id));
-    await emitTripEvent(tx, emit, trip.id, {
-      type: "trip.searching",
-      ring,
-      radiusKm,
-      driverCount: driverIds.length,
-      offerId: offer.id,
-      expiresAt: offer.expiresAt,
-    });
-    return;
+    if (nearest.length > 0) {
+      const chosen = (await rankByEta(nearest, pickup, context.routing, settings)).slice(0, size);
+      const driverIds = chosen.map((driver) => driver.id);
+      const offer = await insertOffer(tx, emit, {
+        createdBy: trip.riderId,
+        kind: "ride",
+        tripId: trip.id,
+        pickup,
+        dropoff,
+        weightKg: 0,
+        dimensions: { lengthCm: 0, widthCm: 0, heightCm: 0 },
+        rateCents: trip.fareCents ?? 0,
+        notes: "",
+        expiresInSeconds: settings.offerTimeoutSeconds,
+        driverIds,
+      });
+      await tx.update(trips).set({ searchRing: wave }).where(eq(trips.id, trip.id));
+      await emitTripEvent(tx, emit, trip.id, {
+        type: "trip.searching",
+        ring: wave,
+        radiusKm: Math.round(Math.max(...chosen.map((driver) => driver.distanceKm)) * 10) / 10,
+        driverCount: driverIds.length,
+        offerId: offer.id,
+        expiresAt: offer.expiresAt,
+      });
+      return;
+    }
   }
 
   const result = await tx
@@ -78,9 +91,10 @@ export async function dispatchFromRing(tx: Tx, emit: Emit, context: DispatchCont
 }
 
 /**
- * The current ring's offer expired with nobody accepting: search the next ring. A trip that
- * meanwhile was assigned or cancelled, or that somehow has another open offer, is left alone.
- * Runs inside the expiring transaction (see `RideOfferExpiry`), after the offer's row lock.
+ * The current wave's offer closed with nobody accepting (it expired, or every driver of it
+ * rejected): offer the next wave. A trip that meanwhile was assigned or cancelled, or that
+ * somehow has another open offer, is left alone. Runs inside the closing transaction (see
+ * `RideOfferExpiry`), after the offer's row lock.
  */
 export async function continueRideSearch(tx: Tx, emit: Emit, context: DispatchContext, tripId: number): Promise<void> {
   const [trip] = await tx.select().from(trips).where(eq(trips.id, tripId)).for("update");
@@ -91,5 +105,5 @@ export async function continueRideSearch(tx: Tx, emit: Emit, context: DispatchCo
     .where(and(eq(offers.tripId, tripId), eq(offers.status, "open")))
     .limit(1);
   if (open) return;
-  await dispatchFromRing(tx, emit, context, trip, trip.searchRing + 1);
+  await offerNextWave(tx, emit, context, trip, trip.searchRing + 1);
 }

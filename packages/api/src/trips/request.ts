@@ -2,7 +2,7 @@ import { and, eq, inArray, trips, users } from "@convoy/db";
 import { commitWithEvents } from "../events/commit";
 import { conflict } from "../lib/errors";
 import type { TripDeps } from "./deps";
-import { dispatchFromRing } from "./dispatch";
+import { offerNextWave } from "./dispatch";
 import { estimateFareCents } from "./fare";
 import type { RequestTripInput } from "./schemas";
 import { emitTripEvent } from "./tripEvents";
@@ -12,9 +12,10 @@ import { readTripView, type TripView } from "./views";
 const OPEN_RIDE_STATUSES = ["requested", "assigned", "en_route", "arrived", "in_progress"] as const;
 
 /**
- * A rider asks for a ride: the trip is created `requested` with a fare estimate, and in the
- * same transaction ring 0's ride offer goes to the nearest available drivers (see
- * `dispatchFromRing`). With nobody in any ring the trip comes back `cancelled` with reason
+ * A rider asks for a ride in a vehicle class (any passenger vehicle when none is given): the
+ * trip is created `requested` with a fare estimate, and in the same transaction the first
+ * wave's ride offer goes to the nearest free driver of that class by ETA (see
+ * `offerNextWave`). With nobody in range the trip comes back `cancelled` with reason
  * `no_driver`, and the rider's `trips.events` says so too. A rider who already has a trip
  * under way gets CONFLICT naming it.
  */
@@ -42,6 +43,7 @@ export async function requestTrip(deps: TripDeps, riderId: number, input: Reques
         dropoffLng: input.dropoff.lng,
         status: "requested",
         fareCents: estimateFareCents(input.pickup, input.dropoff),
+        vehicleClass: input.vehicleClass ?? null,
         searchRing: 0,
         requestedAt: new Date(),
       })
@@ -50,7 +52,7 @@ export async function requestTrip(deps: TripDeps, riderId: number, input: Reques
     await emitTripEvent(tx, emit, inserted.id, { type: "trip.requested" });
     const [trip] = await tx.select().from(trips).where(eq(trips.id, inserted.id));
     if (!trip) throw new Error("trip vanished inside its own transaction");
-    await dispatchFromRing(tx, emit, deps.trips.dispatch, trip, 0);
+    await offerNextWave(tx, emit, deps.trips.dispatch, trip, 0);
     return inserted.id;
   });
   const view = await readTripView(deps.db, tripId);

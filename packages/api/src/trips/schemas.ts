@@ -1,11 +1,16 @@
 import { z } from "zod";
-import { tripStatuses } from "@convoy/db/schema";
+import { rideVehicleClasses, tripStatuses } from "@convoy/db/schema";
 import { idSchema, lastEventIdSchema, placeSchema } from "../lib/validation";
 import { DRIVER_STATUSES } from "./statusMachine";
 
 /** What a rider asks for; the rider app's form uses the same schema. */
 export const requestTripInputSchema = z
-  .object({ pickup: placeSchema, dropoff: placeSchema })
+  .object({
+    pickup: placeSchema,
+    dropoff: placeSchema,
+    /** Only drivers of this vehicle class are offered the ride; omitted, any passenger vehicle (car, suv, van). */
+    vehicleClass: z.enum(rideVehicleClasses, { error: `vehicleClass must be one of ${rideVehicleClasses.join(", ")}` }).optional(),
+  })
   .refine(({ pickup, dropoff }) => pickup.lat !== dropoff.lat || pickup.lng !== dropoff.lng, {
     error: "pickup and dropoff must be different places",
     path: ["dropoff"],

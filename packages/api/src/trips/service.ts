@@ -7,6 +7,7 @@ import { haversineKm } from "../lib/geo";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
+import { createOsrmEngine, NO_ROUTING_ENGINE, type RoutingEngine } from "../routing/engine";
 import type { PositionReport, TrackingService } from "../tracking/service";
 import { ActiveTrips } from "./activeTrips";
 import type { ArrivalGuardContext } from "./arrivalGuard";
@@ -15,6 +16,7 @@ import { continueRideSearch, type DispatchContext } from "./dispatch";
 import { tripSettings, type TripOptions, type TripSettings } from "./settings";
 import { arriveAutomatically } from "./status";
 import { toTripEvent } from "./tripEvents";
+import { TripRoutes } from "./tripRoutes";
 import { watchTrip, type TripTrackingFrame, type TripWatchStats } from "./tripWatch";
 import type { TripViewer } from "./views";
 
@@ -24,17 +26,22 @@ export interface TripServiceDeps extends CommitDeps {
 }
 
 /**
- * The live side of trips, one per process: widens a ride's search when its offer expires
- * (as the offer sweeper's `RideOfferExpiry`), keeps the active trips in memory from the
- * `trips` stream, tags location points with their trip, moves a trip to `arrived` when its
- * driver reaches the pickup, and serves `tracking.onTrip`.
+ * The live side of trips, one per process: offers a ride to its next wave of drivers when
+ * the current wave's offer expires (as the offer sweeper's `RideOfferExpiry`), keeps the
+ * active trips in memory from the `trips` stream, tags location points with their trip,
+ * moves a trip to `arrived` when its driver reaches the pickup, and serves `tracking.onTrip`
+ * with ETAs and routes from the routing engine when one is configured.
  */
 export class TripService implements RideOfferExpiry {
   readonly settings: TripSettings;
-  /** What ride dispatch reads besides MySQL: settings and live positions. */
+  /** What ride dispatch reads besides MySQL: settings, live positions and the routing engine. */
   readonly dispatch: DispatchContext;
   /** What the arrival guard reads besides MySQL: the default radius and live positions. */
   readonly guard: ArrivalGuardContext;
+  /** The routing engine at `routingUrl`, or none; every caller falls back to an estimate. */
+  readonly routing: RoutingEngine;
+  /** Route lines and ETAs of followed trips, shared by the `onTrip` streams. */
+  private readonly routes: TripRoutes;
   readonly active = new ActiveTrips();
   /** Frames every `onTrip` stream of this process has sent, and moves they conflated. */
   readonly watchStats: TripWatchStats = { frames: 0, movesConflated: 0 };
@@ -52,7 +59,17 @@ export class TripService implements RideOfferExpiry {
   ) {
     this.settings = tripSettings(options);
     this.moves = new MoveNotices(this.settings.trackingRoundMs);
-    this.dispatch = { settings: this.settings, livePosition: (driverId) => deps.tracking.positions.get(driverId) };
+    const { routingUrl, routingTimeoutMs } = this.settings;
+    this.routing =
+      routingUrl === null
+        ? NO_ROUTING_ENGINE
+        : createOsrmEngine({
+            url: routingUrl,
+            timeoutMs: routingTimeoutMs,
+            onFailure: (reason) => deps.logger.warn({ reason }, "routing engine did not answer; estimating ETAs for a few seconds"),
+          });
+    this.routes = new TripRoutes(this.routing);
+    this.dispatch = { settings: this.settings, livePosition: (driverId) => deps.tracking.positions.get(driverId), routing: this.routing };
     this.guard = { defaultRadiusM: this.settings.arrivalRadiusM, positionOf: (driverId) => deps.tracking.positions.get(driverId) };
   }
 
@@ -91,7 +108,8 @@ export class TripService implements RideOfferExpiry {
         pump: this.deps.pump,
         positionOf: (driverId) => this.deps.tracking.positions.get(driverId),
         onDriverMoved: (driverId, listener) => this.moves.listen(driverId, listener),
-        citySpeedKmh: this.settings.citySpeedKmh,
+        estimate: this.settings,
+        routes: this.routes,
         stats: this.watchStats,
       },
       viewer,

@@ -12,7 +12,7 @@ import { readTripView, type TripView } from "./views";
  * dispatcher; nobody else, but for the copy of a reassignment its previous driver gets.
  *
  * - trip.requested       a rider asked for a ride
- * - trip.searching       a ring's ride offer went out: radius, how many drivers, until when
+ * - trip.searching       a wave's ride offer went out: how far, how many drivers, until when
  * - trip.assigned        a driver won; `trip.driver` has their name, vehicle and rating
  * - trip.status_changed  the driver moved it on (or it arrived by itself: `automatic`); with
  *                        `override` when the driver was away from the pickup or dropoff
@@ -27,13 +27,14 @@ export type TripEventPayload =
   | {
       type: "trip.searching";
       trip: TripView;
-      /** 0-based ring index. */
+      /** 0-based wave index (see `offerNextWave`). */
       ring: number;
+      /** Straight-line km from the pickup to the farthest driver of this wave, one decimal. */
       radiusKm: number;
-      /** How many drivers this ring's offer went to. */
+      /** How many drivers this wave's offer went to. */
       driverCount: number;
       offerId: number;
-      /** ISO time the ring's offer closes. */
+      /** ISO time the wave's offer closes. */
       expiresAt: string;
     }
   | { type: "trip.assigned"; trip: TripView }

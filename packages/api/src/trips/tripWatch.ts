@@ -6,15 +6,16 @@ import { notFound } from "../lib/errors";
 import type { LatLng } from "../lib/geo";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { LivePosition } from "../tracking/latestPositions";
-import { estimateEta, etaTarget } from "./eta";
+import { estimateEta, type EstimateSettings, type EtaSource, etaTarget } from "./eta";
 import { isLaterTripState } from "./statusMachine";
 import { toTripEvent } from "./tripEvents";
+import type { TripRoutes } from "./tripRoutes";
 import type { TripViewer } from "./views";
 
 /**
  * One frame of `tracking.onTrip`. Times are epoch ms, like every tracking stream.
  * - snapshot: the first frame, the state when the subscription began
- * - position: the driver moved
+ * - position: the driver moved, or their route to the target was (re)computed
  * - status:   the trip moved on; after `completed` or `cancelled` the stream ends
  * - driver:   a dispatcher handed the trip to another driver, who is followed from now on
  */
@@ -27,10 +28,22 @@ export interface TripTrackingFrame {
   position: LivePosition | null;
   /** Where the ETA points: the pickup until the driver arrives, then the dropoff; null once ended. */
   target: "pickup" | "dropoff" | null;
-  /** Great-circle km to the target; null without a position or target. */
+  /** Km to the target (along the road for a `route` ETA, great-circle for an `estimate`); null without a position or target. */
   distanceKm: number | null;
   /** Whole seconds to the target; null without a position or target. */
   etaSeconds: number | null;
+  /**
+   * Where the ETA came from: `route`, the routing engine's road and duration; `estimate`,
+   * straight-line km times the detour factor at a speed (no engine, or no answer yet).
+   * Null without an ETA.
+   */
+  etaSource: EtaSource | null;
+  /**
+   * The driver's road to the target from the routing engine, start to end. Sent in the
+   * snapshot and whenever it changes (null: there is none, e.g. no engine, or the target
+   * changed and no new route came yet); absent from frames where it did not change.
+   */
+  route?: LatLng[] | null;
   /** Server time the frame was built, epoch ms. */
   at: number;
 }
@@ -50,8 +63,10 @@ export interface TripWatchDeps {
   positionOf: (driverId: number) => LivePosition | undefined;
   /** Calls `listener` whenever the driver's position moves forward; returns an unsubscribe function. */
   onDriverMoved: (driverId: number, listener: () => void) => () => void;
-  /** Speed assumed when the reported one is not usable, km/h. */
-  citySpeedKmh: number;
+  /** What an estimated ETA assumes: city speed and detour factor. */
+  estimate: EstimateSettings;
+  /** Routes from the routing engine, shared by the process's streams; reading never waits. */
+  routes: TripRoutes;
   /** Counted in place. */
   stats: TripWatchStats;
 }
@@ -68,8 +83,10 @@ function refusal(status: TripStatus): TRPCError {
 
 /**
  * Follows one trip's driver for its rider or a dispatcher: a snapshot, then a frame per
- * position the driver reports (from memory, never MySQL) and per status change, each with
- * the distance and ETA to where the driver is heading. Ends after `completed` or
+ * position the driver reports (from memory, never MySQL), per status change and per new
+ * route, each with the distance and ETA to where the driver is heading: along the routing
+ * engine's route when it has one, else estimated. A frame never waits for the engine: the
+ * route is asked for in the background and arrives in a later frame. Ends after `completed` or
  * `cancelled`. Drivers are FORBIDDEN (they know where they are); someone else's trip is
  * NOT_FOUND; a trip without a driver, or one that already ended, is PRECONDITION_FAILED.
  *
@@ -102,7 +119,12 @@ export async function* watchTrip(
   const subscription = deps.pump.subscribe({ tripId }, (event) => event.stream === "trips" && event.tripId === tripId);
   const pending: StoredEvent[] = [];
   // Written by the callbacks below, read by the loop; an object so neither side narrows it.
-  const flags: { moved: boolean; closed: boolean; failure: Error | null } = { moved: false, closed: false, failure: null };
+  const flags: { moved: boolean; rerouted: boolean; closed: boolean; failure: Error | null } = {
+    moved: false,
+    rerouted: false,
+    closed: false,
+    failure: null,
+  };
   const consumer = (async () => {
     try {
       for await (const event of subscription.queue.drain(signal)) {
@@ -117,6 +139,7 @@ export async function* watchTrip(
     notify();
   })();
   let stopMoves: () => void = () => undefined;
+  let stopRoute: () => void = () => undefined;
   signal?.addEventListener("abort", notify, { once: true });
 
   try {
@@ -151,13 +174,20 @@ export async function* watchTrip(
         notify();
       });
     stopMoves = followMoves(driverId);
+    stopRoute = deps.routes.follow(tripId, () => {
+      flags.rerouted = true;
+      notify();
+    });
+    /** The route version this stream last sent; -1 before the snapshot. */
+    let sentRoute = -1;
 
     const frame = (kind: TripTrackingFrame["kind"]): TripTrackingFrame => {
       stats.frames++;
       const position = deps.positionOf(driverId) ?? null;
       const target = etaTarget(status);
-      const eta = position && target ? estimateEta(position, places[target], position.speedMps, deps.citySpeedKmh) : null;
-      return {
+      const routed = position && target ? deps.routes.current(tripId, target, position, places[target]) : null;
+      const eta = routed?.eta ?? (position && target ? estimateEta(position, places[target], position.speedMps, deps.estimate) : null);
+      const built: TripTrackingFrame = {
         kind,
         tripId,
         status,
@@ -166,8 +196,15 @@ export async function* watchTrip(
         target,
         distanceKm: eta?.distanceKm ?? null,
         etaSeconds: eta?.etaSeconds ?? null,
+        etaSource: eta?.source ?? null,
         at: Date.now(),
       };
+      const version = routed?.version ?? 0;
+      if (version !== sentRoute) {
+        sentRoute = version;
+        built.route = routed?.route?.line ?? null;
+      }
+      return built;
     };
 
     yield frame("snapshot");
@@ -193,8 +230,9 @@ export async function* watchTrip(
         if (status === "completed" || status === "cancelled") return;
         continue;
       }
-      if (flags.moved) {
+      if (flags.moved || flags.rerouted) {
         flags.moved = false;
+        flags.rerouted = false;
         yield frame("position");
         continue;
       }
@@ -206,6 +244,7 @@ export async function* watchTrip(
   } finally {
     signal?.removeEventListener("abort", notify);
     stopMoves();
+    stopRoute();
     subscription.unsubscribe();
     subscription.queue.end();
     await consumer;

@@ -42,7 +42,7 @@ export interface TripView {
   distanceKm: number;
   /** The fare estimate while requested, then the agreed fare, integer cents. */
   fareCents: number | null;
-  /** Which search ring (0-based) the ride offer is on. */
+  /** Which wave (0-based) of its search the ride offer is on. */
   searchRing: number;
   /**
    * The trip's own arrival radius, metres: how near the pickup (arrival) and dropoff
@@ -52,6 +52,8 @@ export interface TripView {
   arrivalRadiusM: number | null;
   /** How many times a dispatcher handed it to another driver; orders the trip's states with `status`. */
   reassignments: number;
+  /** The vehicle class the rider asked for; null for a load, or a ride any passenger vehicle may take. */
+  vehicleClass: Trip["vehicleClass"];
   /** Why it was cancelled: the rider's or dispatcher's words, or `no_driver`. */
   cancelReason: string | null;
   /** The rider's stars (1–5) and comment, once rated. */
@@ -133,6 +135,7 @@ export function toTripView({ trip, riderName, driverName, vehicleType, ratingSum
     searchRing: trip.searchRing,
     arrivalRadiusM: trip.arrivalRadiusM,
     reassignments: trip.reassignments,
+    vehicleClass: trip.vehicleClass,
     cancelReason: trip.cancelReason,
     rating: trip.rating,
     ratingComment: trip.ratingComment,

@@ -1,6 +1,6 @@
 import { mysqlTable, varchar, mysqlEnum, int, tinyint, index, uniqueIndex, type AnyMySqlColumn } from "drizzle-orm/mysql-core";
 import { primaryId, createdAt, idRef, utcTime, coordinate } from "./columns";
-import { users, drivers } from "./users";
+import { users, drivers, type VehicleType } from "./users";
 // offers and trips reference each other; the lazy `references(() => …)` reads the other
 // table only after both modules have loaded, which is Drizzle's way for a two-way key.
 // eslint-disable-next-line import-x/no-cycle
@@ -8,6 +8,13 @@ import { offers } from "./offers";
 
 export const tripKinds = ["load", "ride"] as const;
 export type TripKind = (typeof tripKinds)[number];
+
+/**
+ * The vehicle classes a rider may ask for: the passenger vehicles among `vehicleTypes`.
+ * A ride is offered only to drivers whose `vehicle_type` is the class asked for.
+ */
+export const rideVehicleClasses = ["car", "suv", "van"] as const satisfies readonly VehicleType[];
+export type RideVehicleClass = (typeof rideVehicleClasses)[number];
 
 export const tripStatuses = ["requested", "assigned", "en_route", "arrived", "in_progress", "completed", "cancelled"] as const;
 export type TripStatus = (typeof tripStatuses)[number];
@@ -30,6 +37,8 @@ export const trips = mysqlTable(
     status: mysqlEnum("status", tripStatuses).notNull(),
     cancelReason: varchar("cancel_reason", { length: 255 }),
     fareCents: int("fare_cents"),
+    /** The class a ride was requested for; NULL for a load, or a ride any passenger vehicle may take. */
+    vehicleClass: mysqlEnum("vehicle_class", rideVehicleClasses),
     searchRing: int("search_ring").notNull().default(0),
     /**
      * How close the driver's position must be to the pickup (arrival) or the dropoff

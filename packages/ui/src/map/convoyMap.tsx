@@ -27,8 +27,11 @@ export interface MapMarker {
   onClick?: () => void;
 }
 
-/** `route`: the planned pickup → dropoff line; `trail`: where a driver has been. */
-export type LineTone = "route" | "trail";
+/**
+ * `route`: a straight pickup → dropoff line (dashed: nobody drives it); `road`: a route along
+ * the streets from a routing engine; `trail`: where a driver has been.
+ */
+export type LineTone = "route" | "road" | "trail";
 
 export interface MapLine {
   id: string;
@@ -71,6 +74,7 @@ const MARKER_SIZES: Record<MarkerTone, number> = {
 
 const LINE_STYLES: Record<LineTone, L.PolylineOptions> = {
   route: { color: "#2457d6", weight: 4, opacity: 0.55, dashArray: "8 8" },
+  road: { color: "#2457d6", weight: 5, opacity: 0.8 },
   trail: { color: "#b45309", weight: 4, opacity: 0.85 },
 };
 
@@ -199,9 +203,11 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
       if (existing) {
         existing.setLatLngs(points);
         existing.setStyle(LINE_STYLES[line.tone]);
+        existing.getElement()?.setAttribute("data-line-tone", line.tone);
       } else {
         const created = L.polyline(points, { ...LINE_STYLES[line.tone], interactive: false }).addTo(map);
         created.getElement()?.setAttribute("data-line-id", line.id);
+        created.getElement()?.setAttribute("data-line-tone", line.tone);
         entries.set(line.id, created);
       }
     }

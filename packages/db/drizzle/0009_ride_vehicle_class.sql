@@ -1,0 +1,1 @@
+ALTER TABLE `trips` ADD `vehicle_class` enum('car','suv','van');
