@@ -14,6 +14,7 @@ import type { LatLng } from "@convoy/api/schemas";
 import type { SimulatorEnv } from "./env";
 import { DEMO_CITY } from "@convoy/db/demo";
 import { advance, gridRoute, randomPointNear } from "@convoy/ui/simulatedRoute";
+import { cancelTripsOf } from "./handBack";
 
 /** What the driver is doing: roaming, or working a trip towards its next stop. */
 type Errand = { kind: "roam" } | { kind: "trip"; tripId: number; stops: { place: LatLng; arrive: () => Promise<void> }[] };
@@ -22,15 +23,32 @@ type TripStep = RouterInputs["trips"]["updateStatus"]["status"];
 
 const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
 
+/** What the position socket's close reason means for a person reading the log. */
+function describeClose(reason: string | null): string {
+  if (reason?.includes("newer position socket")) return "someone else signed in as this driver and took over its position socket";
+  return `its position socket closed for good (${reason ?? "no reason given"})`;
+}
+
 /**
  * One fake driver, driven only through `@convoy/client`: logs in, goes available, moves
  * along grid routes at 1 Hz (reporting over the position socket, as the fleet does), answers
  * offers, and works the trips it wins.
+ *
+ * It gives the account up when it can no longer drive it: someone else signed in as the
+ * driver (their position socket replaces this one), or its session ended. Then it stops
+ * answering and moving, says so on stdout ("sim3@convoy.test: letting go: …"), and has its
+ * active trip cancelled with that reason, so no trip waits for a driver that is not coming.
  */
 export class SimulatedDriver {
   private client: ConvoyClient | null = null;
   private reporter: PositionReporter | null = null;
   private session: ConvoySession | null = null;
+  private userId: number | null = null;
+  private stopOffers: (() => void) | null = null;
+  /** Set once the simulator stops driving this account, by `stop` or by letting go. */
+  private released = false;
+  /** The hand-back after letting go, so `stop` can wait for it. */
+  private handingBack: Promise<void> | null = null;
   private position: LatLng = randomPointNear(DEMO_CITY, 8_000);
   private route: LatLng[] = [];
   /** Direction of travel in degrees from north, kept while standing still. */
@@ -48,33 +66,98 @@ export class SimulatedDriver {
     const anonymous = createConvoyClient({ url: this.env.CONVOY_API_URL, WebSocket });
     const signedIn = await anonymous.api.auth.login.mutate({ email: this.email, password: this.env.SIM_DRIVER_PASSWORD });
     const { user } = signedIn;
+    this.userId = user.id;
     await anonymous.close();
     // Access tokens are short: the session refreshes them for both sockets.
     const session = (this.session = createConvoySession({ url: this.env.CONVOY_API_URL, initial: signedIn }));
     this.client = createConvoyClient({ url: this.env.CONVOY_API_URL, session, WebSocket, lazy: false });
     this.reporter = createPositionReporter({ url: this.env.CONVOY_API_URL, getToken: () => session.getToken(), WebSocket });
     this.reporter.onProblem((problem) => log(this.email, `warning: ${problem.kind === "error" ? problem.message : problem.rejected[0]?.reason}`));
+    // The reporter closes for good only when a retry cannot help: replaced or refused.
+    const reporter = this.reporter;
+    reporter.onStateChange((state) => {
+      if (state === "closed") this.letGo(describeClose(reporter.closeReason));
+    });
+    this.client.onSessionEnded((ended) => this.letGo(`its session ended (${ended.reason})`));
     const me = await this.client.api.drivers.byId.query({ driverId: user.id });
     if (me.position) this.position = me.position;
+    // A trip from a previous run (the simulator was killed mid-trip) has nobody to finish it.
+    if (me.currentTrip) await this.handBack("the simulator restarted and no longer knows where it was");
     await this.client.api.drivers.setAvailability.mutate({ availability: "available" }).catch(() => undefined);
-    this.client.api.offers.events.subscribe(
+    const offers = this.client.api.offers.events.subscribe(
       {},
       {
         onData: (item) => void this.onOfferEvent(item.data).catch((error: unknown) => this.warn(error)),
         onError: (error) => this.warn(error),
       },
     );
+    this.stopOffers = () => offers.unsubscribe();
+    if (this.released) {
+      // Taken over while starting.
+      this.stopOffers();
+      return;
+    }
     this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.warn(error)), this.env.SIM_TICK_MS);
     log(this.email, "on the road");
   }
 
+  /**
+   * Stops driving: the last positions reach the server, a trip under way is cancelled (nobody
+   * would drive it on), and the driver goes offline so nothing more is offered to them.
+   */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    // The last positions reach the server before the sockets go.
+    if (this.released) {
+      await this.handingBack;
+      return;
+    }
+    this.released = true;
+    this.halt();
     await this.reporter?.flush().catch((error: unknown) => this.warn(error));
     this.reporter?.close();
+    if (this.errand.kind === "trip") await this.handBack("the simulator stopped");
+    await this.client?.api.drivers.setAvailability.mutate({ availability: "offline" }).catch(() => undefined);
     this.session?.close();
     await this.client?.close();
+  }
+
+  /** Stops the timer and the offer stream: nothing this driver does from here on. */
+  private halt(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.stopOffers?.();
+    this.stopOffers = null;
+  }
+
+  /**
+   * Gives the account up for good, once: someone else has it now, or it can no longer act.
+   * Logs why, closes this driver's sockets without touching the account (it is someone
+   * else's now), and cancels its active trip.
+   */
+  private letGo(reason: string): void {
+    if (this.released) return;
+    this.released = true;
+    log(this.email, `letting go: ${reason}`);
+    this.halt();
+    this.reporter?.close();
+    this.session?.close();
+    const client = this.client;
+    this.handingBack = (async () => {
+      await client?.close();
+      await this.handBack(`${this.email} was taken off the simulator: ${reason}`);
+    })();
+  }
+
+  /** Cancels this driver's active trips, as a dispatcher, and logs what became of them. */
+  private async handBack(reason: string): Promise<void> {
+    if (this.userId === null) return;
+    try {
+      const cancelled = await cancelTripsOf(this.env, this.userId, reason.slice(0, 255));
+      log(this.email, cancelled.length > 0 ? `cancelled trip ${cancelled.join(", ")} (nobody drives it now)` : "had no trip under way");
+    } catch (error) {
+      this.warn(error);
+      log(this.email, "could not cancel its trip; a dispatcher must cancel it");
+    }
+    this.errand = { kind: "roam" };
   }
 
   private warn(error: unknown) {
@@ -88,10 +171,12 @@ export class SimulatedDriver {
   }
 
   private async onOfferEvent(event: OfferEvent): Promise<void> {
+    if (this.released) return;
     if (event.type === "offer.received") {
       const offerId = event.offerId;
       // A human takes a moment to read an offer.
       await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.random() * 3_000));
+      if (this.released) return;
       await this.api.offers.markViewed.mutate({ offerId }).catch(() => undefined);
       const accept = this.errand.kind === "roam" && Math.random() < this.env.SIM_ACCEPT_PROBABILITY;
       await this.api.offers.respond
@@ -100,6 +185,7 @@ export class SimulatedDriver {
         .catch(() => undefined); // Another driver won, or it expired: both are normal here.
     } else if (event.type === "offer.won") {
       const offer = await this.api.offers.byId.query({ offerId: event.offerId });
+      if (this.released) return;
       log(this.email, `won offer ${event.offerId}; heading to pickup`);
       this.beginTrip(event.tripId, offer.pickup, offer.dropoff);
     }
@@ -126,7 +212,7 @@ export class SimulatedDriver {
   }
 
   private async tick(): Promise<void> {
-    if (this.busy || !this.client) return;
+    if (this.busy || !this.client || this.released) return;
     this.busy = true;
     try {
       if (this.route.length === 0) await this.nextLeg();
