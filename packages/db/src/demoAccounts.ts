@@ -51,11 +51,6 @@ export function simulatedDriverLogin(index: number): DemoLogin {
   return { role: "driver", email: `sim${index}@convoy.test`, password: DEMO_PASSWORDS.driver };
 }
 
-/** Whether `email` names one of the simulator's drivers. */
-export function isSimulatedDriverEmail(email: string): boolean {
-  return /^sim\d+@convoy\.test$/.test(email);
-}
-
 /** The simulator's drivers, sim1 first. */
 export function simulatedDriverLogins(): DemoLogin[] {
   return Array.from({ length: SIMULATED_DRIVER_COUNT }, (_, i) => simulatedDriverLogin(i + 1));

@@ -14,7 +14,6 @@ export { seed } from "./seed";
 export {
   demoLogin,
   demoLogins,
-  isSimulatedDriverEmail,
   simulatedDriverLogin,
   simulatedDriverLogins,
   DEMO_ACCOUNT_COUNTS,
