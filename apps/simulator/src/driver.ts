@@ -9,7 +9,7 @@ import {
   type PositionReporter,
   type RouterInputs,
 } from "@convoy/client";
-import type { OfferEvent } from "@convoy/api";
+import type { OfferEvent, TripEvent } from "@convoy/api";
 import type { LatLng } from "@convoy/api/schemas";
 import type { SimulatorEnv } from "./env";
 import { DEMO_CITY } from "@convoy/db/demo";
@@ -20,6 +20,10 @@ import { cancelTripsOf } from "./handBack";
 type Errand = { kind: "roam" } | { kind: "trip"; tripId: number; stops: { place: LatLng; arrive: () => Promise<void> }[] };
 
 type TripStep = RouterInputs["trips"]["updateStatus"]["status"];
+
+/** Where a trip stands when this driver takes it on. */
+type TripStatus = TripEvent["trip"]["status"];
+const ACTIVE_STATUSES: readonly TripStatus[] = ["assigned", "en_route", "arrived", "in_progress"];
 
 const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
 
@@ -44,7 +48,8 @@ export class SimulatedDriver {
   private reporter: PositionReporter | null = null;
   private session: ConvoySession | null = null;
   private userId: number | null = null;
-  private stopOffers: (() => void) | null = null;
+  /** Ends the offer and trip streams. */
+  private stopStreams: (() => void) | null = null;
   /** Set once the simulator stops driving this account, by `stop` or by letting go. */
   private released = false;
   /** The hand-back after letting go, so `stop` can wait for it. */
@@ -81,8 +86,6 @@ export class SimulatedDriver {
     this.client.onSessionEnded((ended) => this.letGo(`its session ended (${ended.reason})`));
     const me = await this.client.api.drivers.byId.query({ driverId: user.id });
     if (me.position) this.position = me.position;
-    // A trip from a previous run (the simulator was killed mid-trip) has nobody to finish it.
-    if (me.currentTrip) await this.handBack("the simulator restarted and no longer knows where it was");
     await this.client.api.drivers.setAvailability.mutate({ availability: "available" }).catch(() => undefined);
     const offers = this.client.api.offers.events.subscribe(
       {},
@@ -91,11 +94,29 @@ export class SimulatedDriver {
         onError: (error) => this.warn(error),
       },
     );
-    this.stopOffers = () => offers.unsubscribe();
+    const trips = this.client.api.trips.events.subscribe(
+      {},
+      {
+        onData: (item) => this.onTripEvent(item.data),
+        onError: (error) => this.warn(error),
+      },
+    );
+    this.stopStreams = () => {
+      offers.unsubscribe();
+      trips.unsubscribe();
+    };
     if (this.released) {
       // Taken over while starting.
-      this.stopOffers();
+      this.stopStreams();
       return;
+    }
+    // A trip left from a run that was killed mid-trip: drive it on from where it stands.
+    if (me.currentTrip && this.errand.kind === "roam") {
+      const trip = await this.client.api.trips.byId.query({ tripId: me.currentTrip.id });
+      if (this.errand.kind === "roam" && ACTIVE_STATUSES.includes(trip.status)) {
+        log(this.email, `resuming trip ${trip.id} (${trip.status})`);
+        this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
+      }
     }
     this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.warn(error)), this.env.SIM_TICK_MS);
     log(this.email, "on the road");
@@ -120,12 +141,12 @@ export class SimulatedDriver {
     await this.client?.close();
   }
 
-  /** Stops the timer and the offer stream: nothing this driver does from here on. */
+  /** Stops the timer and the streams: nothing this driver does from here on. */
   private halt(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.stopOffers?.();
-    this.stopOffers = null;
+    this.stopStreams?.();
+    this.stopStreams = null;
   }
 
   /**
@@ -184,10 +205,31 @@ export class SimulatedDriver {
         .then(() => log(this.email, `${accept ? "accepted" : "rejected"} offer ${offerId}`))
         .catch(() => undefined); // Another driver won, or it expired: both are normal here.
     } else if (event.type === "offer.won") {
-      const offer = await this.api.offers.byId.query({ offerId: event.offerId });
-      if (this.released) return;
-      log(this.email, `won offer ${event.offerId}; heading to pickup`);
-      this.beginTrip(event.tripId, offer.pickup, offer.dropoff);
+      // The trip's own event (`trip.assigned`) sets off for the pickup.
+      log(this.email, `won offer ${event.offerId} (trip ${event.tripId})`);
+    }
+  }
+
+  private isOnTrip(tripId: number): boolean {
+    return this.errand.kind === "trip" && this.errand.tripId === tripId;
+  }
+
+  /**
+   * Drives the trips this driver gets (won, or handed to it by a dispatcher) from where
+   * they stand, and drops one a dispatcher cancels or hands to another driver.
+   */
+  private onTripEvent(event: TripEvent): void {
+    if (this.released) return;
+    const { trip } = event;
+    const mine = trip.driver?.id === this.userId && ACTIVE_STATUSES.includes(trip.status);
+    if (mine && this.errand.kind === "roam") {
+      log(this.email, `driving trip ${trip.id} (${trip.status}), ${trip.status === "assigned" || trip.status === "en_route" ? "to the pickup" : "to the dropoff"}`);
+      this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
+    } else if (!mine && this.isOnTrip(trip.id) && trip.status !== "completed") {
+      // Completing is this driver's own move; `nextLeg` finishes the errand.
+      log(this.email, `trip ${trip.id} ${trip.status === "cancelled" ? "was cancelled" : "went to another driver"}; roaming again`);
+      this.errand = { kind: "roam" };
+      this.route = [];
     }
   }
 
@@ -196,19 +238,18 @@ export class SimulatedDriver {
     await this.api.trips.updateStatus.mutate({ tripId, status }).catch((error: unknown) => this.warn(error));
   }
 
-  /** Drives to the pickup, then the dropoff, moving the trip through its statuses. */
-  private beginTrip(tripId: number, pickup: LatLng, dropoff: LatLng) {
-    const advanceTrip = (status: TripStep) => () => this.setTripStatus(tripId, status);
-    this.errand = {
-      kind: "trip",
-      tripId,
-      stops: [
-        { place: pickup, arrive: advanceTrip("arrived") },
-        { place: dropoff, arrive: advanceTrip("completed") },
-      ],
-    };
-    void advanceTrip("en_route")();
-    this.route = gridRoute(this.position, pickup);
+  /**
+   * Drives to the pickup, then the dropoff, moving the trip through its statuses from
+   * `status` on: a trip already at or past the pickup goes straight to the dropoff.
+   */
+  private beginTrip(tripId: number, pickup: LatLng, dropoff: LatLng, status: TripStatus) {
+    const advanceTrip = (next: TripStep) => () => this.setTripStatus(tripId, next);
+    const atPickup = status === "arrived" || status === "in_progress";
+    const toDropoff = { place: dropoff, arrive: advanceTrip("completed") };
+    this.errand = { kind: "trip", tripId, stops: atPickup ? [toDropoff] : [{ place: pickup, arrive: advanceTrip("arrived") }, toDropoff] };
+    if (status === "assigned") void advanceTrip("en_route")();
+    if (status === "arrived") void advanceTrip("in_progress")();
+    this.route = gridRoute(this.position, atPickup ? dropoff : pickup);
   }
 
   private async tick(): Promise<void> {
@@ -234,19 +275,25 @@ export class SimulatedDriver {
   }
 
   private async nextLeg(): Promise<void> {
-    if (this.errand.kind === "trip") {
-      const stop = this.errand.stops.shift();
+    const errand = this.errand;
+    if (errand.kind === "trip") {
+      const stop = errand.stops.shift();
       if (stop) {
+        // Arriving and completing are checked against the position the server holds: it
+        // must have this driver's last point first.
+        await this.reporter?.flush().catch((error: unknown) => this.warn(error));
         await stop.arrive();
-        const next = this.errand.stops[0];
+        // Cancelled or handed to another driver meanwhile: `onTripEvent` set a new errand.
+        if (this.errand !== errand) return;
+        const next = errand.stops[0];
         if (next) {
           // Pick up the load or rider, then drive on.
-          await this.setTripStatus(this.errand.tripId, "in_progress");
+          await this.setTripStatus(errand.tripId, "in_progress");
           this.route = gridRoute(this.position, next.place);
           return;
         }
       }
-      log(this.email, `finished trip ${this.errand.tripId}`);
+      log(this.email, `finished trip ${errand.tripId}`);
       this.errand = { kind: "roam" };
     }
     this.route = gridRoute(this.position, randomPointNear(DEMO_CITY, 8_000));
