@@ -111,13 +111,7 @@ export class SimulatedDriver {
       return;
     }
     // A trip left from a run that was killed mid-trip: drive it on from where it stands.
-    if (me.currentTrip && this.errand.kind === "roam") {
-      const trip = await this.client.api.trips.byId.query({ tripId: me.currentTrip.id });
-      if (this.errand.kind === "roam" && ACTIVE_STATUSES.includes(trip.status)) {
-        log(this.email, `resuming trip ${trip.id} (${trip.status})`);
-        this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
-      }
-    }
+    if (me.currentTrip) await this.resume(me.currentTrip.id);
     this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.warn(error)), this.env.SIM_TICK_MS);
     log(this.email, "on the road");
   }
@@ -192,7 +186,6 @@ export class SimulatedDriver {
   }
 
   private async onOfferEvent(event: OfferEvent): Promise<void> {
-    if (this.released) return;
     if (event.type === "offer.received") {
       const offerId = event.offerId;
       // A human takes a moment to read an offer.
@@ -208,6 +201,14 @@ export class SimulatedDriver {
       // The trip's own event (`trip.assigned`) sets off for the pickup.
       log(this.email, `won offer ${event.offerId} (trip ${event.tripId})`);
     }
+  }
+
+  /** Drives a trip this driver already has, unless the trip stream started it meanwhile. */
+  private async resume(tripId: number): Promise<void> {
+    const trip = await this.api.trips.byId.query({ tripId });
+    if (this.errand.kind !== "roam" || !ACTIVE_STATUSES.includes(trip.status)) return;
+    log(this.email, `resuming trip ${trip.id} (${trip.status})`);
+    this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
   }
 
   private isOnTrip(tripId: number): boolean {
