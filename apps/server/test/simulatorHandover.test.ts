@@ -99,7 +99,7 @@ describe("the simulator", () => {
     // Someone signs sim2 out everywhere: its session is over, so the simulator lets go of it too.
     const other = await t.login(sims[1]!.email, sims[1]!.password);
     await other.api.auth.logoutEverywhere.mutate();
-    await logged(sim, `${sims[1]!.email}: letting go:`);
+    await logged(sim, `${sims[1]!.email}: letting go: its session ended (logged_out_everywhere)`);
     await logged(sim, `${sims[1]!.email}: cancelled trip ${trips[1]!.id}`);
     expect(await dispatcher.api.trips.byId.query({ tripId: trips[1]!.id })).toMatchObject({ status: "cancelled" });
 
