@@ -158,8 +158,10 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
   });
 
   // A driver the table does not hold may have come to match the availability or presence
-  // filter (or joined the fleet): one refetch for a burst of such changes.
+  // filter (or joined the fleet): one refetch for a burst of such changes. Rows still on
+  // screen from the previous filter, or a load already under way, may predate the change too.
   const loadedIds = useMemo(() => new Set((drivers.data ?? []).map((driver) => driver.id)), [drivers.data]);
+  const rowsMayBeStale = drivers.isPlaceholderData || drivers.isFetching;
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(
     () => () => {
@@ -169,7 +171,8 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
   );
   const liveFilters = availability !== "all" || presenceFilter !== "all";
   const fleet = useLiveFleet(pickup !== null, (driver, isNew) => {
-    if (loadedIds.has(driver.id) || (!isNew && !liveFilters) || refetchTimer.current) return;
+    const mayBeMissing = rowsMayBeStale || !loadedIds.has(driver.id);
+    if (!mayBeMissing || (!isNew && !liveFilters) || refetchTimer.current) return;
     refetchTimer.current = setTimeout(() => {
       refetchTimer.current = null;
       void utils.drivers.list.invalidate();

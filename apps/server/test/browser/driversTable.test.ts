@@ -30,10 +30,14 @@ interface MarkedElement {
 /** Each offer's unread mark in the offers list (rows and the "not listed here" line), by offer id. */
 async function offerMarks(page: Page): Promise<Map<number, number>> {
   const marks = await page
-    .locator(".dispatch-offer-list [data-offer-id]")
+    .locator(".dispatch-offer-list :is([data-offer-id], [data-unread-offer-id])")
     .evaluateAll((elements) =>
       (elements as unknown as MarkedElement[]).map(
-        (element) => [Number(element.getAttribute("data-offer-id")), Number(element.querySelector(".convoy-count")?.getAttribute("data-unread") ?? 0)] as const,
+        (element) =>
+          [
+            Number(element.getAttribute("data-offer-id") ?? element.getAttribute("data-unread-offer-id")),
+            Number(element.querySelector(".convoy-count")?.getAttribute("data-unread") ?? 0),
+          ] as const,
       ),
     );
   return new Map(marks.filter(([, unread]) => unread > 0));
@@ -157,6 +161,12 @@ describe("unread marks on the offers list", () => {
     await say(second, offerB.id, "Still there?");
     await expect.poll(() => navUnread(desk)).toBe(expected.unread - firstUnread + 1);
     await expect.poll(async () => (await offerMarks(desk)).get(offerB.id)).toBe((marks.get(offerB.id) ?? 0) + 1);
+    expect(sum(await offerMarks(desk))).toBe(await navUnread(desk));
+
+    // Offers the filter leaves out keep their marks, named under the list.
+    await desk.getByRole("group", { name: "Offer status" }).getByRole("button", { name: "Expired" }).click();
+    await desk.locator(`[data-unread-offer-id="${offerB.id}"]`).waitFor();
+    expect(await desk.locator("button.dispatch-offer-item").count()).toBe(0);
     expect(sum(await offerMarks(desk))).toBe(await navUnread(desk));
     expect(await stillSameDocument(desk)).toBe(true);
   });
