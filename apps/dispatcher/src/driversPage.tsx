@@ -324,12 +324,23 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
             </thead>
             <tbody>
               {rows.map(({ driver, availability: live, presence, trip, distanceKm }) => (
-                <tr key={driver.id} aria-selected={selected.has(driver.id)} data-driver-id={driver.id} data-online={presence.online} data-availability={live}>
+                <tr
+                  key={driver.id}
+                  aria-selected={selected.has(driver.id)}
+                  data-driver-id={driver.id}
+                  data-online={presence.online}
+                  data-availability={live}
+                >
                   <td className="dispatch-select-cell">
                     <input type="checkbox" aria-label={`Select ${driver.name}`} checked={selected.has(driver.id)} onChange={() => toggle(driver)} />
                   </td>
                   <td>
-                    <button type="button" className="dispatch-link" onClick={() => details.open(driver.id)} title={`${driver.phone} · ${driver.email}`}>
+                    <button
+                      type="button"
+                      className="dispatch-link"
+                      onClick={() => details.open(driver.id)}
+                      title={`${driver.phone} · ${driver.email}`}
+                    >
                       {driver.name}
                     </button>
                   </td>

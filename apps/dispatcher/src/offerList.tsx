@@ -95,7 +95,13 @@ export function OfferList({ selectedId, onSelect }: OfferListProps) {
           <li className="dispatch-unlisted-unread" aria-label="Unread in offers not listed">
             <span className="convoy-muted">Unread in offers not listed here:</span>
             {unlisted.map((offer) => (
-              <button key={offer.offerId} type="button" className="dispatch-filter" data-unread-offer-id={offer.offerId} onClick={() => onSelect(offer.offerId)}>
+              <button
+                key={offer.offerId}
+                type="button"
+                className="dispatch-filter"
+                data-unread-offer-id={offer.offerId}
+                onClick={() => onSelect(offer.offerId)}
+              >
                 #{offer.offerId} <UnreadBadge count={offer.unread} />
               </button>
             ))}

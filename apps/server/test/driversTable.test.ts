@@ -18,7 +18,8 @@ describe("drivers.list for the drivers table", () => {
     const driver = await t.as("driver", 7);
     const presence = collect<PresenceEvent>((handlers) => dispatcher.api.presence.events.subscribe(undefined, handlers));
     await presence.until((items) => items.length > 0);
-    const row = async (filter: { online?: boolean } = {}) => (await dispatcher.api.drivers.list.query(filter)).find((entry) => entry.id === driver.userId);
+    const row = async (filter: { online?: boolean } = {}) =>
+      (await dispatcher.api.drivers.list.query(filter)).find((entry) => entry.id === driver.userId);
 
     expect(await row()).toMatchObject({ online: false, lastSeenAt: null, currentTrip: null });
     expect(await row({ online: true })).toBeUndefined();
@@ -56,7 +57,11 @@ describe("drivers.list for the drivers table", () => {
     expect(await listed()).toMatchObject({ availability: "busy", currentTrip: { id: tripId, kind: "load", status: "assigned" } });
     await driver.api.trips.updateStatus.mutate({ tripId: tripId!, status: "en_route" });
     expect((await listed())?.currentTrip).toEqual({ id: tripId, kind: "load", status: "en_route" });
-    expect((await dispatcher.api.drivers.byId.query({ driverId: driver.userId })).currentTrip).toEqual({ id: tripId, kind: "load", status: "en_route" });
+    expect((await dispatcher.api.drivers.byId.query({ driverId: driver.userId })).currentTrip).toEqual({
+      id: tripId,
+      kind: "load",
+      status: "en_route",
+    });
     // The driver sees their own trip in their details too.
     expect((await driver.api.drivers.byId.query({ driverId: driver.userId })).currentTrip?.id).toBe(tripId);
 

@@ -237,7 +237,10 @@ export class SimulatedDriver {
     const { trip } = event;
     const mine = trip.driver?.id === this.userId && ACTIVE_STATUSES.includes(trip.status);
     if (mine && this.errand.kind === "roam") {
-      log(this.email, `driving trip ${trip.id} (${trip.status}), ${trip.status === "assigned" || trip.status === "en_route" ? "to the pickup" : "to the dropoff"}`);
+      log(
+        this.email,
+        `driving trip ${trip.id} (${trip.status}), ${trip.status === "assigned" || trip.status === "en_route" ? "to the pickup" : "to the dropoff"}`,
+      );
       this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
     } else if (!mine && this.isOnTrip(trip.id) && trip.status !== "completed") {
       // Completing is this driver's own move; `nextLeg` finishes the errand.

@@ -3,7 +3,15 @@ import type { MySql2Database } from "drizzle-orm/mysql2";
 import type * as schema from "./schema";
 import { hashPassword } from "./password";
 import { users, drivers, type VehicleType, type Availability } from "./schema";
-import { DEMO_ACCOUNT_COUNTS, DEMO_CITY, DEMO_PASSWORDS, demoLogin, simulatedDriverLogin, simulatedDriverLogins, type DemoLogin } from "./demoAccounts";
+import {
+  DEMO_ACCOUNT_COUNTS,
+  DEMO_CITY,
+  DEMO_PASSWORDS,
+  demoLogin,
+  simulatedDriverLogin,
+  simulatedDriverLogins,
+  type DemoLogin,
+} from "./demoAccounts";
 
 const VEHICLES: { type: VehicleType; lengthCm: number; widthCm: number; heightCm: number; payloadKg: number }[] = [
   { type: "car", lengthCm: 180, widthCm: 140, heightCm: 80, payloadKg: 400 },

@@ -128,7 +128,8 @@ describe("unread marks on the offers list", () => {
     const [first, second] = await Promise.all([t.as("driver", 11), t.as("driver", 12)]);
     const offerA = await dispatcher.api.offers.create.mutate(loadInput([first.userId, second.userId]));
     const offerB = await dispatcher.api.offers.create.mutate(loadInput([second.userId]));
-    const say = (driver: typeof first, offerId: number, body: string) => driver.api.chat.send.mutate({ offerId, body, clientMessageId: randomUUID() });
+    const say = (driver: typeof first, offerId: number, body: string) =>
+      driver.api.chat.send.mutate({ offerId, body, clientMessageId: randomUUID() });
     await say(first, offerA.id, "Is the dock open at 6?");
     await say(first, offerA.id, "And is there a forklift?");
     await say(second, offerA.id, "I can do it for $500");
@@ -150,7 +151,10 @@ describe("unread marks on the offers list", () => {
     // Reading the first driver's thread on offer A takes their messages off both.
     const firstUnread = (await dispatcher.api.chat.threads.query({ offerId: offerA.id })).find((thread) => thread.driverId === first.userId)!.unread;
     await desk.locator(`.dispatch-offer-list [data-offer-id="${offerA.id}"]`).click();
-    await desk.locator(`li[data-driver-id="${first.userId}"]`).getByRole("button", { name: /^Chat with/ }).click();
+    await desk
+      .locator(`li[data-driver-id="${first.userId}"]`)
+      .getByRole("button", { name: /^Chat with/ })
+      .click();
     await desk.locator(".convoy-msg", { hasText: "And is there a forklift?" }).waitFor();
     await expect.poll(() => navUnread(desk)).toBe(expected.unread - firstUnread);
     const afterRead = await offerMarks(desk);
