@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { keepPreviousData } from "@tanstack/react-query";
-import { errorMessage, formatCountdown, formatMoney, offerStatusLabel, trpc, useNow, type OfferStatus } from "@convoy/ui";
+import { errorMessage, formatCountdown, formatMoney, offerStatusLabel, trpc, UnreadBadge, useNow, type OfferStatus } from "@convoy/ui";
 import type { RouterOutputs } from "@convoy/api";
 
 type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
@@ -28,7 +28,12 @@ export interface OfferListProps {
   onSelect: (offerId: number) => void;
 }
 
-/** The dispatcher's offers, newest first, by status; pages in as the list is scrolled through. */
+/**
+ * The dispatcher's offers, newest first, by status; pages in as the list is scrolled through.
+ * Each offer with unread messages carries its count, from the same `chat.unreadCount` answer
+ * as the nav badge, so the marks add up to the badge; offers with unread messages that this
+ * filter or page does not show are named under the list, so every unread one can be reached.
+ */
 export function OfferList({ selectedId, onSelect }: OfferListProps) {
   const [filter, setFilter] = useState(FILTERS[0]!);
   const now = useNow();
@@ -37,6 +42,10 @@ export function OfferList({ selectedId, onSelect }: OfferListProps) {
     { getNextPageParam: (page) => page.nextCursor, placeholderData: keepPreviousData },
   );
   const items = offers.data?.pages.flatMap((page) => page.items) ?? [];
+  const unread = trpc.chat.unreadCount.useQuery();
+  const unreadByOffer = useMemo(() => new Map((unread.data?.byOffer ?? []).map((offer) => [offer.offerId, offer.unread])), [unread.data]);
+  const listed = new Set(items.map((offer) => offer.id));
+  const unlisted = (unread.data?.byOffer ?? []).filter((offer) => !listed.has(offer.offerId));
 
   return (
     <section className="convoy-card dispatch-zone dispatch-zone--list" aria-label="Offers">
@@ -67,6 +76,7 @@ export function OfferList({ selectedId, onSelect }: OfferListProps) {
             >
               <span className="dispatch-offer-item__top">
                 <strong>#{offer.id}</strong>
+                <UnreadBadge count={unreadByOffer.get(offer.id) ?? 0} />
                 <span className={`convoy-pill convoy-pill--${offer.status}`}>{offerStatusLabel(offer.status)}</span>
                 <span className="dispatch-offer-item__rate">{formatMoney(offer.agreedRateCents ?? offer.rateCents)}</span>
               </span>
@@ -81,6 +91,22 @@ export function OfferList({ selectedId, onSelect }: OfferListProps) {
           </li>
         ))}
         {offers.data && items.length === 0 && <li className="convoy-muted dispatch-empty">No {filter.label.toLowerCase()} offers.</li>}
+        {offers.data && unlisted.length > 0 && (
+          <li className="dispatch-unlisted-unread" aria-label="Unread in offers not listed">
+            <span className="convoy-muted">Unread in offers not listed here:</span>
+            {unlisted.map((offer) => (
+              <button
+                key={offer.offerId}
+                type="button"
+                className="dispatch-filter"
+                data-unread-offer-id={offer.offerId}
+                onClick={() => onSelect(offer.offerId)}
+              >
+                #{offer.offerId} <UnreadBadge count={offer.unread} />
+              </button>
+            ))}
+          </li>
+        )}
         {!offers.data && !offers.error && <li className="convoy-muted dispatch-empty">Loading offers…</li>}
         {offers.hasNextPage && (
           <li>

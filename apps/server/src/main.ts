@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin } from "@convoy/db";
+import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin, SIMULATED_DRIVER_COUNT, simulatedDriverLogin } from "@convoy/db";
 import { allowedOrigins, loadEnv, seedsDemoAccounts } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
@@ -101,6 +101,7 @@ async function main() {
       const emails = first.email === last.email ? first.email : `${first.email} … ${last.email}`;
       return `  ${(role === "dispatcher" ? role : `${role}s`).padEnd(12)}${emails} / ${first.password}`;
     }),
+    `  ${"simulated".padEnd(12)}${simulatedDriverLogin(1).email} … ${simulatedDriverLogin(SIMULATED_DRIVER_COUNT).email}: the simulator's drivers, not for signing in`,
     "",
   ];
   process.stdout.write(lines.join("\n") + "\n");

@@ -1,12 +1,18 @@
 import { z } from "zod";
-import { DEMO_ACCOUNT_COUNTS, DEMO_PASSWORDS } from "@convoy/db/demo";
+import { DEMO_PASSWORDS, demoLogin, SIMULATED_DRIVER_COUNT } from "@convoy/db/demo";
 
 const envSchema = z.object({
   CONVOY_API_URL: z.url().default("http://127.0.0.1:3000"),
-  /** How many demo drivers (driver1..driverN@convoy.test) to drive. */
-  SIM_DRIVERS: z.coerce.number().int().min(1).max(DEMO_ACCOUNT_COUNTS.driver).default(12),
-  /** The demo drivers' password, if the seed's was changed. */
+  /** How many of the simulator's own drivers (sim1..simN@convoy.test) to drive; never the people's demo drivers. */
+  SIM_DRIVERS: z.coerce.number().int().min(1).max(SIMULATED_DRIVER_COUNT).default(SIMULATED_DRIVER_COUNT),
+  /** The simulated drivers' password, if the seed's was changed. */
   SIM_DRIVER_PASSWORD: z.string().default(DEMO_PASSWORDS.driver),
+  /**
+   * The dispatcher account that cancels the trip of a driver the simulator lets go of
+   * (drivers cannot cancel trips themselves), so no trip is left with nobody driving it.
+   */
+  SIM_DISPATCHER_EMAIL: z.email().default(demoLogin("dispatcher").email),
+  SIM_DISPATCHER_PASSWORD: z.string().default(DEMO_PASSWORDS.dispatcher),
   /** Chance a simulated driver accepts an offer rather than rejecting it. */
   SIM_ACCEPT_PROBABILITY: z.coerce.number().min(0).max(1).default(0.6),
   /** Position report interval, ms. */

@@ -1,13 +1,15 @@
-import { demoLogin } from "@convoy/db/demo";
+import { simulatedDriverLogin } from "@convoy/db/demo";
 import { loadEnv } from "./env";
 import { SimulatedDriver } from "./driver";
 
 const env = loadEnv();
-const drivers = Array.from({ length: env.SIM_DRIVERS }, (_, i) => new SimulatedDriver(demoLogin("driver", i + 1).email, env));
+// Only the simulator's own accounts: the people's demo drivers stay free for people.
+const emails = Array.from({ length: env.SIM_DRIVERS }, (_, i) => simulatedDriverLogin(i + 1).email);
+const drivers = emails.map((email) => new SimulatedDriver(email, env));
 
-for (const driver of drivers) {
+for (const [i, driver] of drivers.entries()) {
   await driver.start().catch((error: unknown) => {
-    process.stderr.write(`simulator: could not start a driver: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`simulator: could not start ${emails[i]}: ${error instanceof Error ? error.message : String(error)}\n`);
   });
 }
 process.stdout.write(`simulator: ${drivers.length} drivers moving (Ctrl+C to stop)\n`);

@@ -11,7 +11,17 @@ export {
   type MigrateUnderLockOptions,
 } from "./migrate";
 export { seed } from "./seed";
-export { demoLogin, demoLogins, DEMO_ACCOUNT_COUNTS, DEMO_CITY, DEMO_PASSWORDS, type DemoLogin } from "./demoAccounts";
+export {
+  demoLogin,
+  demoLogins,
+  simulatedDriverLogin,
+  simulatedDriverLogins,
+  DEMO_ACCOUNT_COUNTS,
+  DEMO_CITY,
+  DEMO_PASSWORDS,
+  SIMULATED_DRIVER_COUNT,
+  type DemoLogin,
+} from "./demoAccounts";
 export { DEFAULT_DATABASE_URL, serverUrl } from "./databaseUrl";
 export { hashPassword, verifyPassword } from "./password";
 export * from "./schema";

@@ -1,9 +1,17 @@
-import { count } from "drizzle-orm";
+import { count, inArray } from "drizzle-orm";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import type * as schema from "./schema";
 import { hashPassword } from "./password";
 import { users, drivers, type VehicleType, type Availability } from "./schema";
-import { DEMO_CITY, DEMO_PASSWORDS, demoLogins } from "./demoAccounts";
+import {
+  DEMO_ACCOUNT_COUNTS,
+  DEMO_CITY,
+  DEMO_PASSWORDS,
+  demoLogin,
+  simulatedDriverLogin,
+  simulatedDriverLogins,
+  type DemoLogin,
+} from "./demoAccounts";
 
 const VEHICLES: { type: VehicleType; lengthCm: number; widthCm: number; heightCm: number; payloadKg: number }[] = [
   { type: "car", lengthCm: 180, widthCm: 140, heightCm: 80, payloadKg: 400 },
@@ -46,40 +54,65 @@ function demoPosition(index: number): { lat: number; lng: number } {
   return { lat: Number(lat.toFixed(6)), lng: Number(lng.toFixed(6)) };
 }
 
-/**
- * Creates 1 dispatcher, 20 drivers and 5 riders when the users table is empty.
- * Returns whether it seeded. Safe to call at every start.
- */
-export async function seed(db: MySql2Database<typeof schema>): Promise<boolean> {
-  const [existing] = await db.select({ n: count() }).from(users);
-  if ((existing?.n ?? 0) > 0) return false;
+/** One account to create, with its driver row when it is a driver. */
+interface SeedAccount {
+  login: DemoLogin;
+  name: string;
+  phone: string;
+  driver?: { vehicleIndex: number; positionIndex: number; availability: Availability; ratingBonus: number };
+}
 
+const phone = (n: number) => `+1 312 555 ${String(n).padStart(4, "0")}`;
+
+/** The people's demo accounts, as `demoLogins()` lists them (without the simulator's). */
+function peopleAccounts(): SeedAccount[] {
+  const accounts: SeedAccount[] = [{ login: demoLogin("dispatcher"), name: "Dana Dispatcher", phone: phone(1000) }];
+  for (let i = 0; i < DEMO_ACCOUNT_COUNTS.driver; i++) {
+    accounts.push({
+      login: demoLogin("driver", i + 1),
+      name: `${FIRST_NAMES[i] ?? "Driver"} ${String.fromCharCode(65 + i)}. (driver ${i + 1})`,
+      phone: phone(1000 + i),
+      driver: { vehicleIndex: i, positionIndex: i, availability: i % 5 === 4 ? "offline" : "available", ratingBonus: i % 3 },
+    });
+  }
+  for (let i = 0; i < DEMO_ACCOUNT_COUNTS.rider; i++) {
+    accounts.push({ login: demoLogin("rider", i + 1), name: `Rider ${i + 1}`, phone: phone(1100 + i) });
+  }
+  return accounts;
+}
+
+/**
+ * The simulator's drivers: placed on the same spiral beyond the people's drivers, and
+ * `offline` until the simulator drives them, so nothing is offered to a driver nobody runs.
+ */
+function simulatedAccounts(): SeedAccount[] {
+  return simulatedDriverLogins().map((login, i) => ({
+    login,
+    name: `Sim ${i + 1} (simulated)`,
+    phone: phone(1200 + i),
+    driver: { vehicleIndex: i, positionIndex: DEMO_ACCOUNT_COUNTS.driver + i, availability: "offline", ratingBonus: i % 3 },
+  }));
+}
+
+async function insertAccounts(db: MySql2Database<typeof schema>, accounts: SeedAccount[]): Promise<void> {
   const hashes = {
     dispatcher: await hashPassword(DEMO_PASSWORDS.dispatcher),
     driver: await hashPassword(DEMO_PASSWORDS.driver),
     rider: await hashPassword(DEMO_PASSWORDS.rider),
   };
-
   await db.transaction(async (tx) => {
-    for (const login of demoLogins()) {
-      const index = Number(/\d+/.exec(login.email)?.[0] ?? "1") - 1;
-      const name =
-        login.role === "dispatcher"
-          ? "Dana Dispatcher"
-          : login.role === "driver"
-            ? `${FIRST_NAMES[index] ?? "Driver"} ${String.fromCharCode(65 + index)}. (driver ${index + 1})`
-            : `Rider ${index + 1}`;
+    for (const account of accounts) {
+      const { login } = account;
       const [inserted] = await tx.insert(users).values({
         role: login.role,
-        name,
+        name: account.name,
         email: login.email,
-        phone: `+1 312 555 ${String(1000 + index + (login.role === "rider" ? 100 : 0)).padStart(4, "0")}`,
+        phone: account.phone,
         passwordHash: hashes[login.role],
       });
-      if (login.role !== "driver") continue;
-      const vehicle = VEHICLES[index % VEHICLES.length]!;
-      const position = demoPosition(index);
-      const availability: Availability = index % 5 === 4 ? "offline" : "available";
+      if (!account.driver) continue;
+      const vehicle = VEHICLES[account.driver.vehicleIndex % VEHICLES.length]!;
+      const position = demoPosition(account.driver.positionIndex);
       await tx.insert(drivers).values({
         userId: inserted.insertId,
         vehicleType: vehicle.type,
@@ -87,14 +120,33 @@ export async function seed(db: MySql2Database<typeof schema>): Promise<boolean> 
         vehicleWidthCm: vehicle.widthCm,
         vehicleHeightCm: vehicle.heightCm,
         payloadKg: vehicle.payloadKg,
-        availability,
+        availability: account.driver.availability,
         lat: position.lat,
         lng: position.lng,
         positionAt: new Date(),
-        ratingSum: 4 * 5 + (index % 3),
+        ratingSum: 4 * 5 + account.driver.ratingBonus,
         ratingCount: 5,
       });
     }
   });
+}
+
+/**
+ * Creates the demo accounts (`demoLogins()`: 1 dispatcher, 20 drivers, 5 riders and the
+ * simulator's 12 drivers) when the users table is empty. A database seeded before the
+ * simulator had accounts of its own (it has the demo dispatcher but no sim1) gets the
+ * simulator's drivers added, so `pnpm dev` keeps working on an existing database.
+ * Returns whether it created anything. Safe to call at every start.
+ */
+export async function seed(db: MySql2Database<typeof schema>): Promise<boolean> {
+  const [existing] = await db.select({ n: count() }).from(users);
+  if ((existing?.n ?? 0) === 0) {
+    await insertAccounts(db, [...peopleAccounts(), ...simulatedAccounts()]);
+    return true;
+  }
+  const demoEmails = [demoLogin("dispatcher").email, simulatedDriverLogin(1).email];
+  const found = await db.select({ email: users.email }).from(users).where(inArray(users.email, demoEmails));
+  if (found.length !== 1 || found[0]?.email !== demoEmails[0]) return false;
+  await insertAccounts(db, simulatedAccounts());
   return true;
 }

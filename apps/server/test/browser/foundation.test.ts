@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { drivers, eq, trips, demoLogin, type DemoLogin } from "@convoy/db";
+import { drivers, eq, trips, demoLogin, DEMO_ACCOUNT_COUNTS, SIMULATED_DRIVER_COUNT, type DemoLogin } from "@convoy/db";
 import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 
@@ -45,9 +45,20 @@ describe("dispatcher app", () => {
     await signIn(page, "dispatcher", demoLogin("dispatcher"));
     const rows = page.locator('table[aria-label="Drivers"] tbody tr');
     await rows.first().waitFor();
-    expect(await rows.count()).toBe(20);
-    // A selection checkbox first, and no distance until a pickup point is given.
-    expect(await rows.first().locator("td").allTextContents()).toEqual(["", "Ava A. (driver 1)", "Car", "400 kg", "Available", "★ 4.0 (5)", "—"]);
+    // The people's demo drivers and the simulator's.
+    expect(await rows.count()).toBe(DEMO_ACCOUNT_COUNTS.driver + SIMULATED_DRIVER_COUNT);
+    // A selection checkbox first, and no trip or distance until there is one.
+    expect(await rows.first().locator("td").allTextContents()).toEqual([
+      "",
+      "Ava A. (driver 1)",
+      "Car",
+      "400 kg",
+      "Available",
+      "Offline · never seen",
+      "—",
+      "★ 4.0 (5)",
+      "—",
+    ]);
     await expectConnected(page);
 
     const dispatcher = await t.as("dispatcher");

@@ -38,6 +38,11 @@ export interface PresenceChange {
   role: PresenceRole;
   online: boolean;
   at: number;
+  /**
+   * Going offline: when their last socket closed, epoch ms (`at` is when the reconnect grace
+   * ran out after it). Absent when the instance holding them vanished without saying so.
+   */
+  lastSeenAt?: number;
 }
 
 /**

@@ -30,7 +30,9 @@ export class PresenceDirectory {
     }
     if (!user?.instances.delete(message.instanceId) || user.instances.size > 0) return null;
     this.users.delete(message.userId);
-    return { userId: message.userId, role: user.role, online: false, at: message.at };
+    const change: PresenceChange = { userId: message.userId, role: user.role, online: false, at: message.at };
+    if (message.lastSeenAt !== undefined) change.lastSeenAt = message.lastSeenAt;
+    return change;
   }
 
   /**

@@ -39,6 +39,20 @@ describe("PresenceDirectory", () => {
     expect(report("b", false)).toBeNull();
     expect(directory.list()).toEqual([]);
   });
+
+  it("says when a user who went offline was last connected, from the instance that held them last", () => {
+    const directory = new PresenceDirectory();
+    directory.apply({ instanceId: "a", userId: 3, role: "driver", online: true, at: 100 });
+    directory.apply({ instanceId: "b", userId: 3, role: "driver", online: true, at: 200 });
+    expect(directory.apply({ instanceId: "a", userId: 3, role: "driver", online: false, at: 900, lastSeenAt: 400 })).toBeNull();
+    expect(directory.apply({ instanceId: "b", userId: 3, role: "driver", online: false, at: 1_500, lastSeenAt: 1_000 })).toEqual({
+      userId: 3,
+      role: "driver",
+      online: false,
+      at: 1_500,
+      lastSeenAt: 1_000,
+    });
+  });
 });
 
 describe("PresenceDirectory.expireSilentInstances", () => {

@@ -113,7 +113,7 @@ export class PresenceService {
     await this.lastSeen.stop();
     // Without this, other instances would show these users online until they reconnect.
     const now = Date.now();
-    for (const user of everyone) this.announce({ userId: user.userId, role: user.role, online: false, at: now });
+    for (const user of everyone) this.announce({ userId: user.userId, role: user.role, online: false, at: now, lastSeenAt: user.lastSeenAt });
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     for (const stop of this.stopConnectionWatch.splice(0)) stop();
@@ -181,6 +181,7 @@ export class PresenceService {
       online: change.online,
       at: change.at,
     };
+    if (!change.online && change.lastSeenAt !== undefined) message.lastSeenAt = change.lastSeenAt;
     const overall = this.directory.apply(message);
     if (overall) this.emit([overall]);
     this.bus.publish(channels.presence, message);

@@ -5,7 +5,7 @@ import { findSentMessage, sendMessage, threadHistory, type ChatMessage } from ".
 import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
-import { totalUnread } from "../chat/unread";
+import { unreadCounts } from "../chat/unread";
 import { durableStream } from "../events/durableStream";
 import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
@@ -102,7 +102,8 @@ export const chatRouter = createTRPCRouter({
     return { ok: true as const };
   }),
 
-  unreadCount: chatProcedure.query(async ({ ctx }) => ({ unread: await totalUnread(ctx.services.db, ctx.user) })),
+  /** Unread messages in the caller's threads: the total (the badge) and per offer (the marks on the list). */
+  unreadCount: chatProcedure.query(({ ctx }) => unreadCounts(ctx.services.db, ctx.user)),
 
   /**
    * Messages and read receipts (durable, resumable with `lastEventId`) and typing (live
