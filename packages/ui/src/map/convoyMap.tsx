@@ -91,7 +91,7 @@ const LINE_STYLES: Record<LineTone, L.PolylineOptions> = {
 };
 
 /** How close, in screen pixels, markers must be to be drawn as one group. */
-const CLUSTER_RADIUS_PX = 36;
+const CLUSTER_RADIUS_PX = 48;
 /** From this zoom level on (a street or two across) every marker is drawn on its own. */
 const CLUSTER_MAX_ZOOM = 18;
 
@@ -405,16 +405,20 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
   return (
     <div className={`convoy-map${className ? ` ${className}` : ""}`}>
       <div ref={containerRef} className="convoy-map__canvas" role="region" aria-label={label} />
-      {tilesFailed && <span className="convoy-map__notice">Map background unavailable</span>}
-      {places.length > 0 && (
-        <ul className="convoy-map__legend" aria-label="Map legend">
-          {places.map((kind) => (
-            <li key={kind}>
-              <PlaceKey kind={kind} />
-              {PLACE_WORDS[kind].name}
-            </li>
-          ))}
-        </ul>
+      {(tilesFailed || places.length > 0) && (
+        <div className="convoy-map__overlays">
+          {tilesFailed && <span className="convoy-map__notice">Map background unavailable</span>}
+          {places.length > 0 && (
+            <ul className="convoy-map__legend" aria-label="Map legend">
+              {places.map((kind) => (
+                <li key={kind}>
+                  <PlaceKey kind={kind} />
+                  {PLACE_WORDS[kind].name}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
     </div>
   );
