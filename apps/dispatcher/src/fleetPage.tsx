@@ -87,12 +87,14 @@ export function FleetPage() {
         tone: fleetTone(driver),
         title: `${driver.name}: ${availabilityLabel(driver.availability)}${driver.online ? "" : ", not connected"}`,
         animate: true,
+        // The driver someone picked stays in sight, never folded into a group.
+        groupable: driver.id !== selected,
         onClick: () => {
           setSelected(driver.id);
           setDetailsFor(driver.id);
         },
       })),
-    [positioned],
+    [positioned, selected],
   );
 
   // Frame the whole fleet once, when the first snapshot arrives; after that the dispatcher pans.

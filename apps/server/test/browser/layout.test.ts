@@ -184,6 +184,14 @@ describe("the fleet map with 200 drivers", () => {
     expect(last.y + last.height).toBeLessThanOrEqual(listBox.y + listBox.height + 1);
     expect(last.y).toBeGreaterThanOrEqual(listBox.y);
 
+    // A driver picked in the list is drawn on their own, even in the middle of a crowd.
+    const picked = desk.locator(".dispatch-fleet__row").nth(3);
+    const pickedId = await picked.getAttribute("data-driver-id");
+    expect(await map.locator(`[data-marker-id="driver-${pickedId}"]`).count()).toBe(0);
+    await picked.locator(".dispatch-fleet__driver").click();
+    await map.locator(`[data-marker-id="driver-${pickedId}"]`).waitFor();
+    expect(await map.locator("[data-cluster-size]").count()).toBeGreaterThan(0);
+
     // A row's Details opens the same driver details as the map.
     await desk
       .locator(".dispatch-fleet__row")

@@ -31,6 +31,11 @@ export interface MapMarker {
   animate?: boolean;
   /** Makes the marker a button (reachable with the keyboard). */
   onClick?: () => void;
+  /**
+   * Whether the marker may be drawn inside a group when the map clusters; false keeps it on
+   * its own, e.g. the driver someone picked. @default true
+   */
+  groupable?: boolean;
 }
 
 /** `route`: the planned pickup → dropoff line; `trail`: where a driver has been. */
@@ -152,6 +157,7 @@ function sameMarker(previous: MapMarker, next: MapMarker): boolean {
     previous.label === next.label &&
     previous.title === next.title &&
     previous.animate === next.animate &&
+    previous.groupable === next.groupable &&
     (previous.onClick === undefined) === (next.onClick === undefined)
   );
 }
@@ -263,10 +269,15 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
     const zoom = map.getZoom();
     const wanted = new Set<string>();
     if (clustering && zoom < CLUSTER_MAX_ZOOM) {
-      const points = [...entries.values()].map(({ spec }) => {
-        const point = map.project(spec.position, zoom);
-        return { id: spec.id, x: point.x, y: point.y };
-      });
+      const points = [];
+      for (const entry of entries.values()) {
+        if (entry.spec.groupable === false) {
+          showMarker(map, entry);
+          continue;
+        }
+        const point = map.project(entry.spec.position, zoom);
+        points.push({ id: entry.spec.id, x: point.x, y: point.y });
+      }
       for (const group of clusterPoints(points, CLUSTER_RADIUS_PX)) {
         if (group.ids.length === 1) {
           showMarker(map, entries.get(group.key)!);
