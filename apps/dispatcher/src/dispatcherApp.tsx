@@ -34,7 +34,7 @@ function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
   );
 }
 
-/** The signed-in dispatcher app: drivers table and offers desk, with live toasts. */
+/** The signed-in dispatcher app: drivers table, offers desk, fleet map and trips, with live toasts. */
 export function DispatcherApp({ title }: { title: string }) {
   const { segments, navigate } = useHashRoute();
   const route = parseRoute(segments);
@@ -43,7 +43,7 @@ export function DispatcherApp({ title }: { title: string }) {
 
   return (
     <PresenceProvider>
-      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide>
+      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet"}>
         {liveDesk ? (
           <LiveDesk route={liveDesk} navigate={navigate} />
         ) : route.page === "drivers" ? (

@@ -8,7 +8,9 @@ import {
   haversineKm,
   Modal,
   newIdempotencyKey,
+  offerRef,
   parseDollars,
+  PLACE_WORDS,
   toLatLng,
   trpc,
   useToast,
@@ -161,7 +163,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
     try {
       const offer = await create.mutateAsync(parsed.data);
       void utils.offers.list.invalidate();
-      toast(`Offer #${offer.id} sent to ${drivers.length === 1 ? "1 driver" : `${drivers.length} drivers`}`, { tone: "success" });
+      toast(`${offerRef(offer.id)} sent to ${drivers.length === 1 ? "1 driver" : `${drivers.length} drivers`}`, { tone: "success" });
       onCreated(offer.id);
     } catch (error) {
       setErrors({ form: errorMessage(error) });
@@ -276,8 +278,8 @@ function OfferMap({ pickup, dropoff, drivers, picking, onPickingChange, onPick }
   const markers: MapMarker[] = drivers.flatMap((driver) =>
     driver.position ? [{ id: `driver-${driver.id}`, position: driver.position, tone: driver.availability, title: driver.name }] : [],
   );
-  if (pickup) markers.push({ id: "pickup", position: pickup, tone: "pickup", label: "P", title: "Pickup" });
-  if (dropoff) markers.push({ id: "dropoff", position: dropoff, tone: "dropoff", label: "D", title: "Dropoff" });
+  if (pickup) markers.push({ id: "pickup", position: pickup, tone: "pickup", title: PLACE_WORDS.pickup.name });
+  if (dropoff) markers.push({ id: "dropoff", position: dropoff, tone: "dropoff", title: PLACE_WORDS.dropoff.name });
   const fitPoints = [pickup, dropoff].filter((point): point is LatLng => point !== null);
   const fitKey = fitPoints.map((point) => `${point.lat},${point.lng}`).join(";");
 
@@ -287,7 +289,7 @@ function OfferMap({ pickup, dropoff, drivers, picking, onPickingChange, onPick }
         <span className="convoy-muted">Click the map to set the</span>
         {(["pickup", "dropoff"] as const).map((mode) => (
           <button key={mode} type="button" className="dispatch-filter" aria-pressed={picking === mode} onClick={() => onPickingChange(mode)}>
-            {mode === "pickup" ? "Pickup" : "Dropoff"}
+            {PLACE_WORDS[mode].name}
           </button>
         ))}
       </div>

@@ -5,6 +5,7 @@ import {
   formatDimensions,
   formatDistance,
   formatMoney,
+  offerRef,
   offerStatusLabel,
   recipientStatusLabel,
   trpc,
@@ -76,7 +77,7 @@ function OfferSummary({ offer }: { offer: OfferDetail }) {
     onSuccess: (detail) => {
       utils.offers.byId.setData({ offerId: detail.id }, detail);
       void utils.offers.list.invalidate();
-      toast(`Offer #${detail.id} cancelled`, { tone: "success" });
+      toast(`${offerRef(detail.id)} cancelled`, { tone: "success" });
       setConfirming(false);
     },
   });
@@ -85,7 +86,7 @@ function OfferSummary({ offer }: { offer: OfferDetail }) {
   return (
     <div className="dispatch-offer-summary">
       <div className="dispatch-offer-summary__head">
-        <h2>Offer #{offer.id}</h2>
+        <h2>{offerRef(offer.id)}</h2>
         <span className={`convoy-pill convoy-pill--${offer.status}`} data-offer-status={offer.status}>
           {offerStatusLabel(offer.status)}
         </span>

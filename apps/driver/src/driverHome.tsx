@@ -3,7 +3,10 @@ import { OfferInbox } from "./offerInbox";
 import { SoundToggle } from "./sound";
 import { TripDesk } from "./tripDesk";
 
-/** The driver's first screen: who they are, whether they take offers right now, and the inbox. */
+/**
+ * The driver's first screen, most urgent first so it fits a phone: who they are and whether
+ * they take offers (one card), the trip or incoming rides, then the offers, newest on top.
+ */
 export function DriverHome() {
   const user = useSignedInUser();
   const toast = useToast();
@@ -22,39 +25,40 @@ export function DriverHome() {
 
   return (
     <>
-      <section className="convoy-card">
-        <p className="convoy-muted">Signed in as</p>
-        <h1>{user.name}</h1>
-        {details.data && (
-          <p className="convoy-muted">
-            {vehicleLabel(details.data.vehicleType)} · {formatPayload(details.data.payloadKg)} payload
-          </p>
-        )}
+      <section className="convoy-card driver-status" aria-label="You and your availability">
+        <div className="driver-status__who">
+          <h1>{user.name}</h1>
+          {details.data && (
+            <p className="convoy-muted">
+              {vehicleLabel(details.data.vehicleType)} · {formatPayload(details.data.payloadKg)} payload
+            </p>
+          )}
+        </div>
+        <button
+          type="button"
+          role="switch"
+          className="convoy-switch driver-status__switch"
+          aria-checked={isAvailable}
+          disabled={!details.data || setAvailability.isPending}
+          onClick={() => setAvailability.mutate({ availability: isAvailable ? "offline" : "available" })}
+        >
+          <span>{details.data ? label : "Loading…"}</span>
+          <span className="convoy-switch__track" aria-hidden="true" />
+        </button>
       </section>
       {details.error && (
         <p className="convoy-error" role="alert">
           {errorMessage(details.error)}
         </p>
       )}
-      <button
-        type="button"
-        role="switch"
-        className="convoy-switch"
-        aria-checked={isAvailable}
-        disabled={!details.data || setAvailability.isPending}
-        onClick={() => setAvailability.mutate({ availability: isAvailable ? "offline" : "available" })}
-      >
-        <span>{details.data ? label : "Loading…"}</span>
-        <span className="convoy-switch__track" aria-hidden="true" />
-      </button>
       {setAvailability.error && (
         <p className="convoy-error" role="alert">
           {errorMessage(setAvailability.error)}
         </p>
       )}
       <TripDesk />
-      <SoundToggle />
       <OfferInbox />
+      <SoundToggle />
     </>
   );
 }

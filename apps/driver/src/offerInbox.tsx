@@ -1,13 +1,16 @@
-import { errorMessage, formatCountdown, formatMoney, trpc, unreadIn, UnreadBadge, useNow, useSignedInUser, useThread } from "@convoy/ui";
+import { errorMessage, formatCountdown, formatMoney, offerRef, trpc, unreadIn, UnreadBadge, useNow, useSignedInUser, useThread } from "@convoy/ui";
 import type { RouterOutputs } from "@convoy/api";
-import { driverOfferState } from "./offerStatus";
+import { driverOfferState, headlineRateCents } from "./offerStatus";
 
 type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
 
 /** How many of the newest offers the inbox shows. */
 const INBOX_SIZE = 30;
 
-/** The driver's load offers, newest first: open ones to answer, then the decided ones. Live. */
+/**
+ * The driver's load offers, newest first: open ones to answer, then the decided ones. Live:
+ * a new offer goes in at the top, where the toast announcing it does not cover it.
+ */
 export function OfferInbox() {
   const offers = trpc.offers.list.useQuery({ limit: INBOX_SIZE });
   const now = useNow();
@@ -51,7 +54,7 @@ function InboxItem({ offer, now }: { offer: OfferListItem; now: number }) {
     <li>
       <a className="driver-offer-item" href={`#/offers/${offer.id}`} data-offer-id={offer.id} data-state={state.key}>
         <span className="driver-offer-item__top">
-          <strong>{formatMoney(offer.rateCents)}</strong>
+          <strong className="driver-offer-item__rate">{formatMoney(headlineRateCents(offer, state))}</strong>
           <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
             {state.label}
           </span>
@@ -60,7 +63,7 @@ function InboxItem({ offer, now }: { offer: OfferListItem; now: number }) {
         <span className="driver-offer-item__route">{offer.pickup.address}</span>
         <span className="driver-offer-item__route">→ {offer.dropoff.address}</span>
         <span className="convoy-muted driver-offer-item__meta">
-          Load #{offer.id} · {offer.weightKg.toLocaleString("en-US")} kg
+          {offerRef(offer.id)} · {offer.weightKg.toLocaleString("en-US")} kg
           {state.open && ` · ${formatCountdown(Date.parse(offer.expiresAt) - now)} left`}
         </span>
       </a>

@@ -1,8 +1,21 @@
 import { useEffect, useRef, useState, type SyntheticEvent } from "react";
 import { respondInputSchema } from "@convoy/api/schemas";
-import { errorMessage, formatCountdown, formatDimensions, formatMoney, parseDollars, trpc, useNow, useToast } from "@convoy/ui";
+import {
+  errorMessage,
+  formatCountdown,
+  formatDimensions,
+  formatMoney,
+  offerKindLabel,
+  offerRef,
+  parseDollars,
+  PLACE_WORDS,
+  PlaceKey,
+  trpc,
+  useNow,
+  useToast,
+} from "@convoy/ui";
 import { OfferUnread } from "./offerInbox";
-import { driverOfferState, outcomeMessage, type DriverOffer } from "./offerStatus";
+import { driverOfferState, headlineRateCents, outcomeMessage, type DriverOffer } from "./offerStatus";
 import { RouteMap } from "./routeMap";
 
 /**
@@ -51,18 +64,20 @@ function OfferDetails({ offer }: { offer: DriverOffer }) {
   const state = driverOfferState(offer, me);
   const outcome = outcomeMessage(state, offer);
   const msLeft = Date.parse(offer.expiresAt) - now;
+  const headline = headlineRateCents(offer, state);
 
   return (
     <>
       <section className="convoy-card driver-offer__card">
         <div className="driver-offer__head">
-          <h1>{formatMoney(offer.rateCents)}</h1>
+          <h1>{formatMoney(headline)}</h1>
           <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
             {state.label}
           </span>
         </div>
         <p className="convoy-muted">
-          {offer.kind === "ride" ? "Ride" : `Load #${offer.id}`} from {offer.dispatcher.name}
+          {offerKindLabel(offer.kind)} · {offerRef(offer.id)} from {offer.dispatcher.name}
+          {headline !== offer.rateCents && ` · offered at ${formatMoney(offer.rateCents)}`}
         </p>
         {state.open && (
           <p className="driver-countdown" aria-live="off">
@@ -76,9 +91,13 @@ function OfferDetails({ offer }: { offer: DriverOffer }) {
         )}
         <RouteMap offerId={offer.id} pickup={offer.pickup} dropoff={offer.dropoff} distanceKm={offer.distanceKm} />
         <dl className="convoy-facts">
-          <dt>Pickup</dt>
+          <dt>
+            <PlaceKey kind="pickup" /> {PLACE_WORDS.pickup.name}
+          </dt>
           <dd>{offer.pickup.address}</dd>
-          <dt>Dropoff</dt>
+          <dt>
+            <PlaceKey kind="dropoff" /> {PLACE_WORDS.dropoff.name}
+          </dt>
           <dd>{offer.dropoff.address}</dd>
           {offer.kind === "load" && (
             <>

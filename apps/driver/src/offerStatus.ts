@@ -51,3 +51,11 @@ export function outcomeMessage(state: DriverOfferState, offer: Pick<DriverOffer,
       return null;
   }
 }
+
+/**
+ * The rate an offer's headline shows: what the driver won it at once it is theirs (their
+ * counter, when the dispatcher took it), else what the dispatcher offers.
+ */
+export function headlineRateCents(offer: Pick<DriverOffer, "rateCents" | "agreedRateCents">, state: DriverOfferState): number {
+  return state.key === "won" && offer.agreedRateCents !== null ? offer.agreedRateCents : offer.rateCents;
+}

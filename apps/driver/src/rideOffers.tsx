@@ -1,5 +1,16 @@
 import type { RouterOutputs } from "@convoy/api";
-import { errorMessage, formatCountdown, formatMoney, formatShortDistance, haversineKm, trpc, useNow, useToast, type LatLng } from "@convoy/ui";
+import {
+  errorMessage,
+  formatCountdown,
+  formatMoney,
+  formatShortDistance,
+  haversineKm,
+  PlaceKey,
+  trpc,
+  useNow,
+  useToast,
+  type LatLng,
+} from "@convoy/ui";
 import { useDriverLive } from "./driverLive";
 
 type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
@@ -53,11 +64,11 @@ function RideOfferCard({ offer, now, position }: { offer: OfferListItem; now: nu
         </span>
       </header>
       <p className="driver-ride__route">
-        <span className="driver-ride__dot driver-ride__dot--pickup" aria-hidden="true" />
+        <PlaceKey kind="pickup" />
         {offer.pickup.address}
       </p>
       <p className="driver-ride__route">
-        <span className="driver-ride__dot driver-ride__dot--dropoff" aria-hidden="true" />
+        <PlaceKey kind="dropoff" />
         {offer.dropoff.address}
       </p>
       <p className="convoy-muted">

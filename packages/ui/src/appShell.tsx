@@ -18,14 +18,22 @@ export interface AppShellProps {
   nav?: ReactNode;
   /** Let the page use the full window width (dispatch desks); phone apps leave it off. */
   wide?: boolean;
+  /**
+   * The page fills the window below the header exactly and scrolls inside itself (a map
+   * beside a list), instead of the window scrolling. @default false
+   */
+  fill?: boolean;
   children: ReactNode;
 }
 
-/** The header every signed-in screen shares: app name, connection, who is signed in, sign out. */
-export function AppShell({ title, nav, wide = false, children }: AppShellProps) {
+/**
+ * The header every signed-in screen shares: app name, connection, who is signed in, sign out.
+ * One row at any width: on a phone the connection shows as a dot and the name is left to the page.
+ */
+export function AppShell({ title, nav, wide = false, fill = false, children }: AppShellProps) {
   const user = useSignedInUser();
   return (
-    <div className="convoy-shell">
+    <div className={fill ? "convoy-shell convoy-shell--fill" : "convoy-shell"}>
       <header className="convoy-header">
         <div className="convoy-header__group">
           <span className="convoy-header__title">{title}</span>

@@ -39,7 +39,7 @@ export function ConnectionBadge() {
   return (
     <span className={`convoy-badge convoy-badge--${status}`} data-status={status} role="status" aria-label={`Connection: ${LABELS[status]}`}>
       <span className="convoy-badge__dot" aria-hidden="true" />
-      {LABELS[status]}
+      <span className="convoy-badge__label">{LABELS[status]}</span>
     </span>
   );
 }

@@ -16,6 +16,9 @@ export interface ConvoyProviderProps {
   children: ReactNode;
 }
 
+/** How long to wait before trying to restore a session again while the server cannot be reached, in ms. @default 5_000 */
+const RESTORE_RETRY_MS = 5_000;
+
 /** Ends a session we were handed but will not keep (a wrong-role login), clearing its cookie. */
 function endUnwanted(apiUrl: string, token: string, app: AppName): void {
   const client = createConvoyClient({ url: apiUrl, token });
@@ -68,24 +71,40 @@ export function ConvoyProvider({ app, apiUrl = "", children }: ConvoyProviderPro
     };
   }, [apiUrl, session, signOut]);
 
+  // Restores the session from the refresh cookie on load; while the server cannot be reached,
+  // tries again every RESTORE_RETRY_MS, so the "could not be reached" notice goes by itself.
   useEffect(() => {
-    if (auth.status !== "restoring") return;
+    if (auth.status !== "restoring" && auth.status !== "unreachable") return;
     let cancelled = false;
-    let user: SignedInUser | null = null;
-    const restored = createConvoySession({ url: apiUrl, initial: null, refreshCookie: app, onRefreshed: (signedIn) => (user = signedIn.user) });
-    void restored.refresh().then((ok) => {
-      if (cancelled) return restored.close();
-      if (ok && user) setAuth({ status: "signedIn", session: restored, user });
-      else if (restored.ended) {
-        // No cookie at all is an ordinary first visit, not a session that ended.
-        const reason = restored.ended.reason;
-        setAuth({ status: "signedOut", notice: reason === "unauthorized" ? null : sessionEndedMessage(reason) });
-      } else setAuth({ status: "unreachable", message: "The server could not be reached; check your connection and try again." });
-    });
+    const restore = () => {
+      let user: SignedInUser | null = null;
+      const restored = createConvoySession({ url: apiUrl, initial: null, refreshCookie: app, onRefreshed: (signedIn) => (user = signedIn.user) });
+      void restored.refresh().then((ok) => {
+        if (cancelled) return restored.close();
+        if (ok && user) setAuth({ status: "signedIn", session: restored, user });
+        else if (restored.ended) {
+          // No cookie at all is an ordinary first visit, not a session that ended.
+          const reason = restored.ended.reason;
+          setAuth({ status: "signedOut", notice: reason === "unauthorized" ? null : sessionEndedMessage(reason) });
+        } else {
+          restored.close();
+          // A new state object each time, so this effect runs (and waits) again.
+          setAuth({ status: "unreachable", message: "The server could not be reached; check your connection and try again." });
+        }
+      });
+    };
+    if (auth.status === "restoring") {
+      restore();
+      return () => {
+        cancelled = true;
+      };
+    }
+    const timer = setTimeout(restore, RESTORE_RETRY_MS);
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
-  }, [auth.status, apiUrl, app]);
+  }, [auth, apiUrl, app]);
 
   const signIn = useCallback(
     async (credentials: Credentials, requiredRole: Role) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, formatDistance, formatMoney, formatTime, messagePreview, parseDollars, recipientStatusLabel } from "./format";
+import { formatClock, formatCountdown, formatDistance, formatMoney, formatTime, messagePreview, parseDollars, recipientStatusLabel } from "./format";
 import { haversineKm, toLatLng } from "./geo";
 
 describe("money", () => {
@@ -36,6 +36,12 @@ describe("time", () => {
     const now = new Date(2025, 2, 3, 15, 0);
     expect(formatTime(new Date(2025, 2, 3, 14, 5).toISOString(), now)).toBe("14:05");
     expect(formatTime(new Date(2025, 2, 1, 9, 30).toISOString(), now)).toBe("Mar 1, 09:30");
+  });
+
+  it("stamps live data to the second on a 24-hour clock", () => {
+    expect(formatClock(new Date(2025, 2, 3, 9, 5, 7).getTime())).toBe("09:05:07");
+    expect(formatClock(new Date(2025, 2, 3, 0, 0, 0).getTime())).toBe("00:00:00");
+    expect(formatClock(new Date(2025, 2, 3, 23, 59, 59).getTime())).toBe("23:59:59");
   });
 
   it("cuts a long message to its first line for a toast", () => {

@@ -66,6 +66,11 @@ export function formatTime(iso: string, now: Date = new Date()): string {
   return `${date.toLocaleDateString("en-US", { month: "short", day: "numeric" })}, ${time}`;
 }
 
+/** A clock time to the second, "14:05:09", for "last update" stamps on live data. */
+export function formatClock(epochMs: number): string {
+  return new Date(epochMs).toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+}
+
 /** Time left as "4:05" (minutes:seconds) under an hour, "2 h 05 min" above; "0:00" once past. */
 export function formatCountdown(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));

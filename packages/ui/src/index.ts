@@ -10,6 +10,7 @@ export { skipToken, trpc, type Role, type SignedInUser } from "./trpc";
 export type { AppName } from "./session";
 export {
   availabilityLabel,
+  formatClock,
   formatCountdown,
   formatDimensions,
   formatDistance,
@@ -29,6 +30,9 @@ export {
 export { haversineKm, toLatLng, type LatLng } from "./geo";
 export { idSegment, useHashRoute } from "./hashRoute";
 export { useNow } from "./useNow";
+export { feedPausedSince, feedUpdated, FEED_SILENCE_MS, type FeedTimes } from "./feedPause";
+export { offerKindLabel, offerRef, PLACE_WORDS, tripRef, type PlaceKind } from "./words";
+export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
 export { Modal, type ModalProps } from "./modal";
@@ -38,7 +42,7 @@ export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chat
 export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
 export { ConvoyMap } from "./map/lazyMap";
-export type { ConvoyMapProps, LineTone, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
+export type { ConvoyMapProps, LineTone, MapClustering, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
 export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce, type GeolocationProblem } from "./map/geolocation";
 export {
   formatDriverRating,

@@ -61,9 +61,17 @@ export function createTransport(
   });
 
   let hasBeenOpen = false;
+  let lost = false;
   const listeners = new Set<() => void>();
   const stopWatching = links.onConnectionStateChange((state) => {
-    if (state === "open") hasBeenOpen = true;
+    if (state === "open") {
+      // Back after losing the server: what was fetched, or failed, meanwhile is fetched again,
+      // so an error from the outage ("Can't reach the Convoy server") clears by itself and
+      // anything a non-durable stream missed is caught up. Durable streams resume on their own.
+      if (lost) void queryClient.invalidateQueries();
+      hasBeenOpen = true;
+      lost = false;
+    } else if (hasBeenOpen) lost = true;
     for (const listener of listeners) listener();
   });
 

@@ -62,6 +62,8 @@ describe("a ride through the three apps", () => {
       const desk = await browser.newPage({ viewport: DESKTOP });
       await signIn(desk, "dispatcher", demoLogin("dispatcher"));
       await desk.getByRole("link", { name: "Fleet" }).click();
+      // Picked in the list, the driver is drawn on their own wherever the fleet is grouped.
+      await desk.locator(`.dispatch-fleet__row[data-driver-id="${driverApi.userId}"] .dispatch-fleet__driver`).click();
       const fleetMarker = desk.locator(`[data-marker-id="driver-${driverApi.userId}"]`);
       await fleetMarker.waitFor();
       // Not connected yet: grey whatever the availability switch says.

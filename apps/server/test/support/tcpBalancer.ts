@@ -10,6 +10,8 @@ export interface TcpBalancer {
    * connections work as before.
    */
   blackholeOpenConnections: () => void;
+  /** Closes every open connection at once, both ways: the server went away (with `setBackends([])`, it stays away). */
+  dropOpenConnections: () => void;
   close: () => Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export async function startTcpBalancer(initialPorts: number[]): Promise<TcpBalan
     setBackends: (ports) => (backendPorts = ports),
     blackholeOpenConnections: () => {
       for (const blackhole of blackholes.splice(0)) blackhole();
+    },
+    dropOpenConnections: () => {
+      for (const socket of sockets) socket.destroy();
     },
     close: () =>
       new Promise((resolve) => {

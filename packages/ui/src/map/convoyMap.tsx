@@ -1,8 +1,11 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import * as L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./map.css";
 import type { LatLng } from "../geo";
+import { PlaceKey } from "../placeKey";
+import { PLACE_WORDS, type PlaceKind } from "../words";
+import { clusterPoints } from "./clusters";
 import { MarkerMotion } from "./markerMotion";
 import { tileSource } from "./tiles";
 
@@ -17,7 +20,10 @@ export interface MapMarker {
   id: string;
   position: LatLng;
   tone: MarkerTone;
-  /** A character or two drawn inside the marker, e.g. "A". */
+  /**
+   * A character or two drawn inside the marker. Pickup and dropoff markers always read P and
+   * D (`PLACE_WORDS`), the same on every map, and the map's legend says so; this is ignored for them.
+   */
   label?: string;
   /** The marker's accessible name, also shown on hover. */
   title: string;
@@ -25,6 +31,11 @@ export interface MapMarker {
   animate?: boolean;
   /** Makes the marker a button (reachable with the keyboard). */
   onClick?: () => void;
+  /**
+   * Whether the marker may be drawn inside a group when the map clusters; false keeps it on
+   * its own, e.g. the driver someone picked. @default true
+   */
+  groupable?: boolean;
 }
 
 /**
@@ -46,6 +57,11 @@ export interface MapFit {
   points: LatLng[];
 }
 
+export interface MapClustering {
+  /** A group's accessible name and hover text, e.g. `(count) => \`${count} drivers\``. */
+  title: (count: number) => string;
+}
+
 export interface ConvoyMapProps {
   /** The map's accessible name, e.g. "Trip map". */
   label: string;
@@ -56,6 +72,11 @@ export interface ConvoyMapProps {
   markers?: readonly MapMarker[];
   lines?: readonly MapLine[];
   fit?: MapFit | null;
+  /**
+   * Draw markers that would overlap as one numbered circle (a fleet); clicking it zooms in on
+   * them. Off by default: a trip's few markers are all worth seeing.
+   */
+  cluster?: MapClustering | null;
   /** Called with the point a person clicked or tapped (not for clicks on interactive markers). */
   onMapClick?: (point: LatLng) => void;
   /** Extra class for the container, e.g. to set its height. */
@@ -78,10 +99,29 @@ const LINE_STYLES: Record<LineTone, L.PolylineOptions> = {
   trail: { color: "#b45309", weight: 4, opacity: 0.85 },
 };
 
+/** How close, in screen pixels, markers must be to be drawn as one group. */
+const CLUSTER_RADIUS_PX = 48;
+/** From this zoom level on (a street or two across) every marker is drawn on its own. */
+const CLUSTER_MAX_ZOOM = 18;
+
 interface MarkerEntry {
   marker: L.Marker;
   motion: MarkerMotion;
   spec: MapMarker;
+  /** On the map, rather than stood for by a cluster. */
+  shown: boolean;
+}
+
+interface ClusterEntry {
+  marker: L.Marker;
+  ids: string[];
+}
+
+const isPlace = (tone: MarkerTone): tone is PlaceKind => tone === "pickup" || tone === "dropoff";
+
+/** The text inside a marker: a place's fixed letter, else the caller's label. */
+function markerText(spec: MapMarker): string {
+  return isPlace(spec.tone) ? PLACE_WORDS[spec.tone].letter : (spec.label ?? "");
 }
 
 function icon(spec: MapMarker): L.DivIcon {
@@ -89,7 +129,7 @@ function icon(spec: MapMarker): L.DivIcon {
   const face = document.createElement("span");
   face.className = "convoy-marker__face";
   // Text, never markup: labels can come from people's names.
-  face.textContent = spec.label ?? "";
+  face.textContent = markerText(spec);
   return L.divIcon({
     className: `convoy-marker convoy-marker--${spec.tone}`,
     html: face,
@@ -113,18 +153,80 @@ function decorate(marker: L.Marker, spec: MapMarker): void {
 
 const sameSpot = (a: LatLng, b: LatLng) => a.lat === b.lat && a.lng === b.lng;
 
+/** Whether a marker would look or behave any differently drawn from `next` instead of `previous`. */
+function sameMarker(previous: MapMarker, next: MapMarker): boolean {
+  return (
+    sameSpot(previous.position, next.position) &&
+    previous.tone === next.tone &&
+    previous.label === next.label &&
+    previous.title === next.title &&
+    previous.animate === next.animate &&
+    previous.groupable === next.groupable &&
+    (previous.onClick === undefined) === (next.onClick === undefined)
+  );
+}
+
+/** A group's circle grows with how many it stands for, so a big crowd reads as one at a glance. */
+const clusterSize = (count: number) => (count < 10 ? 30 : count < 100 ? 36 : 42);
+
+function clusterIcon(count: number): L.DivIcon {
+  const size = clusterSize(count);
+  const face = document.createElement("span");
+  face.className = "convoy-cluster__count";
+  face.textContent = String(count);
+  return L.divIcon({ className: "convoy-cluster", html: face, iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
+}
+
+function decorateCluster(entry: ClusterEntry, key: string, title: string): void {
+  const element = entry.marker.getElement();
+  if (!element) return;
+  element.dataset.clusterId = key;
+  element.dataset.clusterSize = String(entry.ids.length);
+  element.setAttribute("aria-label", `${title}: zoom in`);
+  element.title = title;
+}
+
+function showMarker(map: L.Map, entry: MarkerEntry): void {
+  if (entry.shown) return;
+  entry.shown = true;
+  entry.marker.addTo(map);
+  // A marker's element is made anew each time it is added.
+  decorate(entry.marker, entry.spec);
+}
+
+function hideMarker(entry: MarkerEntry): void {
+  if (!entry.shown) return;
+  entry.shown = false;
+  entry.marker.remove();
+  // Ends any glide at its destination: the group stands for where the marker is going.
+  entry.motion.glideTo(entry.spec.position, false);
+}
+
+/** Frames a group's members, close enough that they come apart. */
+function zoomToMembers(map: L.Map, points: LatLng[]): void {
+  if (points.length === 0) return;
+  const bounds = L.latLngBounds(points.map((point): L.LatLngTuple => [point.lat, point.lng]));
+  // Not animated, as for `fit`: a page that unmounts mid-zoom would leave Leaflet a removed pane.
+  map.fitBounds(bounds, { padding: [48, 48], maxZoom: CLUSTER_MAX_ZOOM, animate: false });
+  // Members on one spot fit at any zoom; go to the level where groups are drawn apart.
+  if (map.getZoom() < CLUSTER_MAX_ZOOM && bounds.getNorthEast().equals(bounds.getSouthWest())) map.setZoom(CLUSTER_MAX_ZOOM, { animate: false });
+}
+
 /**
  * A Leaflet map as a React component: markers, lines and clicks are props, and markers
  * that keep their id glide to new positions. Tiles come from `tileSource()`; when they
  * cannot load (offline) the map still draws everything on a plain background and says so
  * in a corner.
  */
-export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], fit = null, onMapClick, className }: ConvoyMapProps) {
+export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], fit = null, cluster = null, onMapClick, className }: ConvoyMapProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const [map, setMap] = useState<L.Map | null>(null);
   const [tilesFailed, setTilesFailed] = useState(false);
   const markerEntries = useRef(new Map<string, MarkerEntry>());
+  const clusterEntries = useRef(new Map<string, ClusterEntry>());
   const lineEntries = useRef(new Map<string, L.Polyline>());
+  const clusterRef = useRef(cluster ?? null);
+  clusterRef.current = cluster ?? null;
   const onMapClickRef = useRef(onMapClick);
   onMapClickRef.current = onMapClick;
   // The opening view is read once; later changes go through `fit`.
@@ -142,18 +244,97 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
     const resize = new ResizeObserver(() => created.invalidateSize());
     resize.observe(container);
     const entries = markerEntries.current;
+    const groups = clusterEntries.current;
     const polylines = lineEntries.current;
     setMap(created);
     return () => {
       resize.disconnect();
       for (const entry of entries.values()) entry.motion.stop();
       entries.clear();
+      groups.clear();
       polylines.clear();
       created.stop();
       created.remove();
       setMap(null);
     };
   }, []);
+
+  /**
+   * Decides which markers are drawn on their own and which are stood for by a group, from the
+   * places they are heading to (not where a glide has got to), at the current zoom. Markers
+   * and groups that stay are updated in place; only those that change sides are added or
+   * removed. Runs after every markers update and zoom, never per animation frame.
+   */
+  const regroup = useCallback(() => {
+    if (!map) return;
+    const entries = markerEntries.current;
+    const groups = clusterEntries.current;
+    const clustering = clusterRef.current;
+    const zoom = map.getZoom();
+    const wanted = new Set<string>();
+    if (clustering && zoom < CLUSTER_MAX_ZOOM) {
+      const points = [];
+      for (const entry of entries.values()) {
+        if (entry.spec.groupable === false) {
+          showMarker(map, entry);
+          continue;
+        }
+        const point = map.project(entry.spec.position, zoom);
+        points.push({ id: entry.spec.id, x: point.x, y: point.y });
+      }
+      for (const group of clusterPoints(points, CLUSTER_RADIUS_PX)) {
+        if (group.ids.length === 1) {
+          showMarker(map, entries.get(group.key)!);
+          continue;
+        }
+        for (const id of group.ids) hideMarker(entries.get(id)!);
+        wanted.add(group.key);
+        const at = map.unproject([group.x, group.y], zoom);
+        const title = clustering.title(group.ids.length);
+        let entry = groups.get(group.key);
+        if (!entry) {
+          const marker = L.marker(at, { icon: clusterIcon(group.ids.length), keyboard: true, bubblingMouseEvents: false, zIndexOffset: 2_000 }).addTo(
+            map,
+          );
+          const created: ClusterEntry = { marker, ids: group.ids };
+          marker.on("click", () =>
+            zoomToMembers(
+              map,
+              created.ids.map((id) => entries.get(id)?.spec.position).filter((p) => p !== undefined),
+            ),
+          );
+          groups.set(group.key, created);
+          entry = created;
+        } else {
+          const count = group.ids.length;
+          // The same element stays while the circle keeps its size; only its number changes.
+          if (clusterSize(entry.ids.length) !== clusterSize(count)) entry.marker.setIcon(clusterIcon(count));
+          else if (entry.ids.length !== count) {
+            const face = entry.marker.getElement()?.querySelector(".convoy-cluster__count");
+            if (face) face.textContent = String(count);
+          }
+          entry.marker.setLatLng(at);
+          entry.ids = group.ids;
+        }
+        decorateCluster(entry, group.key, title);
+      }
+    } else {
+      for (const entry of entries.values()) showMarker(map, entry);
+    }
+    for (const [key, entry] of groups) {
+      if (wanted.has(key)) continue;
+      entry.marker.remove();
+      groups.delete(key);
+    }
+  }, [map]);
+
+  useEffect(() => {
+    if (!map) return;
+    map.on("zoomend", regroup);
+    return () => {
+      map.off("zoomend", regroup);
+    };
+  }, [map, regroup]);
 
   useEffect(() => {
     if (!map) return;
@@ -170,19 +351,20 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
           bubblingMouseEvents: false,
           // Moving drivers stay on top of the places they drive to.
           zIndexOffset: spec.tone === "driver" ? 1_000 : 0,
-        }).addTo(map);
-        const entry: MarkerEntry = { marker, spec, motion: new MarkerMotion(spec.position, (point) => marker.setLatLng(point)) };
+        });
+        const entry: MarkerEntry = { marker, spec, shown: false, motion: new MarkerMotion(spec.position, (point) => marker.setLatLng(point)) };
         marker.on("click", () => entry.spec.onClick?.());
-        decorate(marker, spec);
         entries.set(spec.id, entry);
         continue;
       }
       const previous = existing.spec;
       existing.spec = spec;
-      const moved = !sameSpot(previous.position, spec.position);
+      // Most updates of a big fleet touch a few markers; the rest cost a comparison.
+      if (sameMarker(previous, spec)) continue;
       if (previous.tone !== spec.tone || previous.label !== spec.label) existing.marker.setIcon(icon(spec));
-      decorate(existing.marker, spec);
-      if (moved) existing.motion.glideTo(spec.position, spec.animate ?? false);
+      if (existing.shown) decorate(existing.marker, spec);
+      // A marker inside a group is not drawn: it jumps, and no animation frame is spent on it.
+      if (!sameSpot(previous.position, spec.position)) existing.motion.glideTo(spec.position, existing.shown && (spec.animate ?? false));
     }
     for (const [id, entry] of entries) {
       if (wanted.has(id)) continue;
@@ -190,7 +372,8 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
       entry.marker.remove();
       entries.delete(id);
     }
-  }, [map, markers]);
+    regroup();
+  }, [map, markers, regroup]);
 
   useEffect(() => {
     if (!map) return;
@@ -234,10 +417,26 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
     }
   }, [map, fitKey]);
 
+  const places = useMemo(() => (["pickup", "dropoff"] as const).filter((kind) => markers.some((marker) => marker.tone === kind)), [markers]);
+
   return (
     <div className={`convoy-map${className ? ` ${className}` : ""}`}>
       <div ref={containerRef} className="convoy-map__canvas" role="region" aria-label={label} />
-      {tilesFailed && <span className="convoy-map__notice">Map background unavailable</span>}
+      {(tilesFailed || places.length > 0) && (
+        <div className="convoy-map__overlays">
+          {tilesFailed && <span className="convoy-map__notice">Map background unavailable</span>}
+          {places.length > 0 && (
+            <ul className="convoy-map__legend" aria-label="Map legend">
+              {places.map((kind) => (
+                <li key={kind}>
+                  <PlaceKey kind={kind} />
+                  {PLACE_WORDS[kind].name}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
     </div>
   );
 }
