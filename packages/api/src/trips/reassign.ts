@@ -6,6 +6,7 @@ import {
   eq,
   inArray,
   offers,
+  rideVehicleClasses,
   type Trip,
   tripHistory,
   trips,
@@ -28,7 +29,7 @@ import { readTripView, type TripView } from "./views";
 import { tripWords } from "./words";
 
 /** Vehicles that carry riders; a ride is never handed to a truck. */
-const RIDE_VEHICLES: readonly VehicleType[] = ["car", "suv", "van"];
+const RIDE_VEHICLES: readonly VehicleType[] = rideVehicleClasses;
 
 /**
  * Where a reassigned trip stands for its new driver. Before the pickup is left behind the
@@ -41,13 +42,17 @@ function restartStatus(status: TripStatus): TripStatus {
 
 /**
  * Why `driver` cannot take `trip`'s vehicle needs, or null if they can: a ride needs a
- * vehicle that carries riders; a load needs the payload and the load space its offer recorded.
+ * vehicle that carries riders, of the class the rider asked for if they chose one; a load
+ * needs the payload and the load space its offer recorded.
  */
 async function vehicleMismatch(tx: Tx, trip: Trip, driver: Driver, name: string): Promise<string | null> {
   if (trip.kind === "ride") {
-    return RIDE_VEHICLES.includes(driver.vehicleType)
-      ? null
-      : `${name} drives a ${driver.vehicleType.replace("_", " ")}, which does not carry riders`;
+    const vehicle = driver.vehicleType.replace("_", " ");
+    if (!RIDE_VEHICLES.includes(driver.vehicleType)) return `${name} drives a ${vehicle}, which does not carry riders`;
+    if (trip.vehicleClass !== null && driver.vehicleType !== trip.vehicleClass) {
+      return `${name} drives a ${vehicle}; the rider asked for a ${trip.vehicleClass}`;
+    }
+    return null;
   }
   if (trip.offerId === null) return null;
   const [load] = await tx
