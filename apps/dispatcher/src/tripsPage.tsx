@@ -95,7 +95,7 @@ export function TripsPage({ tripId, navigate }: TripsPageProps) {
                 <tr>
                   <th>Trip</th>
                   <th>Status</th>
-                  <th>Rider</th>
+                  <th>For</th>
                   <th>Driver</th>
                   <th>Route</th>
                   <th>Requested</th>
@@ -121,7 +121,7 @@ export function TripsPage({ tripId, navigate }: TripsPageProps) {
                         {tripWords(trip.kind).status[trip.status]}
                       </span>
                     </td>
-                    <td>{trip.rider?.name ?? (trip.kind === "load" ? "Load" : "—")}</td>
+                    <td>{tripWords(trip.kind).partyLabel === null ? "Freight" : (trip.rider?.name ?? "—")}</td>
                     <td>{trip.driver?.name ?? "—"}</td>
                     <td className="dispatch-trips__route">
                       {trip.pickup.address} → {trip.dropoff.address}
