@@ -80,7 +80,7 @@ export interface ConvoyServerConfig {
   presenceHeartbeatTtlMs?: number;
   /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
   tracking?: TrackingOptions;
-  /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
+  /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;

@@ -31,7 +31,7 @@ export interface ServicesConfig {
   presence?: Pick<PresenceOptions, "graceMs" | "heartbeatMs" | "heartbeatTtlMs">;
   /** Location buffering and fleet frame timings; see `TrackingOptions` for defaults. */
   tracking?: TrackingOptions;
-  /** Ride dispatch rings, offer timeout, arrival radius and ETA speed; see `TripOptions` for defaults. */
+  /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
@@ -103,7 +103,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     trips,
     calls: new CallStats(config.observers?.call),
   };
-  // Expires offers past their deadline (and moves rides on to their next ring); safe on every instance at once.
+  // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
   const offerSweeper = startOfferSweeper(services);
 
   async function stop(): Promise<void> {

@@ -1,16 +1,28 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import type { TripOptions } from "@convoy/api/server";
 import { demoLogin, drivers, eq, offerRecipients, offers, type VehicleType } from "@convoy/db";
 import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
-import { createExtraUsers } from "../support/fixtures";
+import { createExtraUsers, loadInput } from "../support/fixtures";
+import { startOsrmStandIn, type OsrmStandIn } from "../support/osrmStandIn";
 import { offsetKm, type Point } from "../support/tripFixtures";
 
 const apps = builtAppsDir();
+let standIn: OsrmStandIn;
 // One driver per wave with a long window: whoever is offered the ride first is the only one.
-const t = useTestServer({ staticDir: apps.dir, trips: { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 60 } });
+// Routes come from a stand-in routing engine, started before the server reads its options.
+const trips: TripOptions = { searchRadiusKm: 3, waveSizes: [1], offerTimeoutSeconds: 60, routingTimeoutMs: 300 };
+beforeAll(async () => {
+  standIn = await startOsrmStandIn();
+  trips.routingUrl = standIn.url;
+});
+const t = useTestServer({ staticDir: apps.dir, trips });
 const browser = useBrowser();
-afterAll(() => apps.remove());
+afterAll(async () => {
+  apps.remove();
+  await standIn.close();
+});
 
 /** Far from the seeded Chicago drivers: only the drivers this test places are near. */
 const PICKUP = { lat: 36.15, lng: -100.2 };
@@ -97,6 +109,60 @@ describe("requesting a ride in a vehicle class", () => {
       expect(await car.page.locator(".driver-ride").count()).toBe(0);
       const carApi = await t.login(car.email, "extra-pass-123");
       expect((await carApi.api.offers.list.query({})).items).toEqual([]);
+
+      // With a routing engine the rider's map draws roads, and the ETA is the engine's, not an estimate.
+      await rider.locator('[data-line-id="route"][data-line-tone="road"]').waitFor({ state: "attached" });
+      await rider.locator('[data-line-id="driver-route"][data-line-tone="road"]').waitFor({ state: "attached" });
+      const eta = rider.locator('.rider-eta[data-eta-source="route"]');
+      await eta.waitFor();
+      expect(await eta.textContent()).not.toMatch(/estimated|≈/);
+
+      // The driver's offer screen draws a load's road too, with its length and driving time.
+      const load = await dispatcher.api.offers.create.mutate(loadInput([suv.id]));
+      await suv.page.locator(`a[data-offer-id="${load.id}"]`).click();
+      const routeMap = suv.page.locator('.driver-route[data-route-source="route"]');
+      await routeMap.waitFor();
+      await routeMap.locator('[data-line-id="route"][data-line-tone="road"]').waitFor({ state: "attached" });
+      const road = standIn.routeFor(load.pickup, load.dropoff);
+      expect(await routeMap.locator("figcaption").textContent()).toContain(`${(road.distance / 1_000).toFixed(1)} km`);
+    },
+  );
+
+  it(
+    "without an answer from the routing engine, labels the rider's ETA as estimated and draws a dashed straight line",
+    { timeout: 90_000 },
+    async () => {
+      standIn.setMode("down");
+      try {
+        const at = offsetKm(PICKUP, 5);
+        const [user] = await createExtraUsers(t.db, "driver", 1, "estimate-driver");
+        await t.db
+          .update(drivers)
+          .set({ vehicleType: "car", lat: at.lat + 0.003, lng: at.lng, positionAt: new Date() })
+          .where(eq(drivers.userId, user!.id));
+        const driverApi = await t.login(user!.email, "extra-pass-123");
+        const riderApi = await t.as("rider", 3);
+        const trip = await riderApi.api.trips.request.mutate({
+          pickup: { address: "Corner shop", ...at },
+          dropoff: { address: "Station", ...offsetKm(at, 2, 1) },
+          vehicleClass: "car",
+        });
+        const offerId = (await driverApi.api.offers.list.query({})).items[0]!.id;
+        await driverApi.api.offers.respond.mutate({ offerId, action: "accept" });
+        expect((await riderApi.api.trips.byId.query({ tripId: trip.id })).status).toBe("assigned");
+        await driverApi.api.tracking.report.mutate({ points: [{ ...offsetKm(at, 0.4), recordedAt: Date.now() }] });
+
+        const rider = await browser.newPage();
+        const login = demoLogin("rider", 3);
+        await signIn(rider, "rider", login.email, login.password);
+        const eta = rider.locator('.rider-eta[data-eta-source="estimate"]');
+        await eta.waitFor();
+        expect(await eta.locator("strong").textContent()).toMatch(/^≈ .+, estimated$/);
+        await rider.locator('[data-line-id="route"][data-line-tone="route"]').waitFor({ state: "attached" });
+        expect(await rider.locator('[data-line-id="driver-route"]').count()).toBe(0);
+      } finally {
+        standIn.setMode("up");
+      }
     },
   );
 });

@@ -48,7 +48,7 @@ export interface TestServerOptions {
   /** Presence grace after the last socket closes, in ms (the server default is 30 s). */
   presenceGraceMs?: number;
   tracking?: TrackingOptions;
-  /** Ride dispatch settings (tests use small rings and short offer timeouts). */
+  /** Ride dispatch settings (tests use a small search radius, small waves and short offer windows). */
   trips?: TripOptions;
   positionSockets?: PositionSocketOptions;
   /** Access token lifetime in seconds (server default 15 min). */

@@ -48,7 +48,7 @@ export type DriverAnswer = { action: "reject" } | { action: "counter"; counterRa
  * newest replaces the earlier one), and a counter can be withdrawn by rejecting.
  * Answers after a final state (accepted, rejected, lost, withdrawn) or on a closed offer
  * are refused with CONFLICT and the reason. The last driver to reject a ride closes its
- * offer and sends the ride to its next ring.
+ * offer and sends the ride to its next wave.
  */
 export async function answerOffer(deps: SweeperDeps, driverId: number, offerId: number, answer: DriverAnswer): Promise<void> {
   if (!(await findRecipient(deps.db, offerId, driverId))) throw notFound("Offer");
@@ -97,7 +97,7 @@ export async function answerOffer(deps: SweeperDeps, driverId: number, offerId: 
           },
         ),
       );
-      // A rider is waiting: when every driver of the ring has said no, search the next ring
+      // A rider is waiting: when every driver of the wave has said no, offer the next wave
       // now rather than when the offer's deadline passes. A load stays open for its dispatcher.
       if (locked.offer.kind === "ride" && (await driversStillInPlay(tx, offerId)).length === 0) {
         await expireOfferIn(tx, emit, deps.trips, offerId, false);

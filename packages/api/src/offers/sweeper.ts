@@ -11,8 +11,8 @@ import { offerEvent, offerOwner } from "./offerEvents";
 const SWEEP_BATCH = 200;
 
 /**
- * The trips domain's part in expiry: a ride whose offer lapsed unanswered searches its next
- * ring (or ends with no driver). Runs inside the expiring transaction, so the two commit
+ * The trips domain's part in expiry: a ride whose offer lapsed unanswered is offered to its
+ * next wave of drivers (or ends with no driver). Runs inside the expiring transaction, so the two commit
  * together and exactly one sweeper moves the ride on.
  */
 export interface RideOfferExpiry {
@@ -24,7 +24,7 @@ export type SweeperDeps = OfferDeps & { trips?: RideOfferExpiry };
 
 /**
  * Closes an open offer as `expired` inside the caller's transaction: `offer.expired` to the
- * dispatcher and to each driver still in play, and a ride moves on to its next ring. The
+ * dispatcher and to each driver still in play, and a ride moves on to its next wave. The
  * conditional UPDATE is what makes two sweepers (or a sweeper racing an accept, a cancel or
  * the last reject) safe: only the one whose UPDATE matched emits the events. `dueOnly`
  * closes it only once past its deadline (the sweeper); otherwise now (every driver said no).

@@ -31,9 +31,10 @@ const tripViewerProcedure = authedProcedure.use(({ ctx, next }) =>
 
 export const tripsRouter = createTRPCRouter({
   /**
-   * A rider asks for a ride from pickup to dropoff. Returns the trip: `requested` while the
-   * nearest drivers are offered it ring by ring, or already `cancelled` (`no_driver`) when
-   * nobody is in range. CONFLICT while the rider has another trip under way.
+   * A rider asks for a ride from pickup to dropoff in a vehicle class. Returns the trip:
+   * `requested` while the nearest drivers of that class are offered it wave by wave, or
+   * already `cancelled` (`no_driver`) when nobody is in range. CONFLICT while the rider has
+   * another trip under way.
    */
   request: riderProcedure.input(requestTripInputSchema).mutation(({ ctx, input }) => requestTrip(ctx.services, ctx.user.id, input)),
 
