@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PresenceEvent } from "@convoy/api";
-import { drivers, eq, inArray, simulatedDriverLogins, vehicleTypes } from "@convoy/db";
+import { drivers, eq, inArray, like, seed, simulatedDriverLogins, users, vehicleTypes } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { loadInput } from "./support/offerFixtures";
 import { collect } from "./support/subscriptions";
@@ -112,6 +112,22 @@ describe("drivers.list for the drivers table", () => {
     expect(simRows.map((entry) => entry.email).sort()).toEqual([...simEmails].sort());
     expect(simRows.every((entry) => entry.availability === "offline" && entry.name.includes("(simulated)"))).toBe(true);
     expect(new Set(simRows.map((entry) => entry.vehicleType)).size).toBe(vehicleTypes.length);
+  });
+
+  it("seeds the simulator's drivers into a database seeded before they existed, once", async () => {
+    const simEmails = simulatedDriverLogins().map((login) => login.email);
+    await t.db.delete(users).where(like(users.email, "sim%@convoy.test"));
+    expect(await t.db.select({ id: users.id }).from(users).where(inArray(users.email, simEmails))).toEqual([]);
+
+    expect(await seed(t.db)).toBe(true);
+    const added = await t.db
+      .select({ email: users.email, availability: drivers.availability })
+      .from(users)
+      .innerJoin(drivers, eq(drivers.userId, users.id))
+      .where(inArray(users.email, simEmails));
+    expect(added.map((row) => row.email).sort()).toEqual([...simEmails].sort());
+    expect(added.every((row) => row.availability === "offline")).toBe(true);
+    expect(await seed(t.db)).toBe(false);
   });
 
   it("refuses a search longer than 100 characters and an unknown vehicle type, readably", async () => {

@@ -27,6 +27,6 @@ export async function unreadCounts(db: Database, user: ChatUser): Promise<Unread
     GROUP BY m.offer_id
     ORDER BY m.offer_id DESC
   `)) as unknown as [{ offerId: number; unread: number | string }[]];
-  const byOffer = rows.map((row) => ({ offerId: Number(row.offerId), unread: Number(row.unread) }));
+  const byOffer = rows.map((row) => ({ offerId: row.offerId, unread: Number(row.unread) }));
   return { unread: byOffer.reduce((sum, offer) => sum + offer.unread, 0), byOffer };
 }
