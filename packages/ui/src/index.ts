@@ -30,8 +30,8 @@ export {
 export { haversineKm, toLatLng, type LatLng } from "./geo";
 export { idSegment, useHashRoute } from "./hashRoute";
 export { useNow } from "./useNow";
-export { feedPausedSince, feedUpdated, FEED_SILENCE_MS, type FeedTimes } from "./feedPause";
-export { offerKindLabel, offerRef, PLACE_WORDS, tripRef, type PlaceKind } from "./words";
+export { feedPausedSince, feedUpdated, type FeedTimes } from "./feedPause";
+export { offerKindLabel, offerRef, PLACE_WORDS, tripRef } from "./words";
 export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";

@@ -44,6 +44,13 @@ async function boxOf(locator: Locator): Promise<Box> {
   return box;
 }
 
+/** The parts of the page's window these tests read (the server's tsconfig has no DOM types). */
+interface PageWindow {
+  innerHeight: number;
+  scrollY: number;
+  document: { documentElement: { scrollHeight: number } };
+}
+
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** Each `[data-cluster-size]` group's size on the page. */
@@ -167,7 +174,11 @@ describe("the fleet map with 200 drivers", () => {
     expect(box.y + box.height).toBeLessThanOrEqual(DESK.height);
 
     // The window does not scroll; the driver list beside the map does, to its last driver.
-    const page = await desk.evaluate(() => ({ scroll: document.documentElement.scrollHeight, inner: window.innerHeight }));
+    const page = await desk.evaluate(() => {
+      // Runs in the page; the test's own types have no DOM.
+      const view = globalThis as unknown as PageWindow;
+      return { scroll: view.document.documentElement.scrollHeight, inner: view.innerHeight };
+    });
     expect(page.scroll).toBeLessThanOrEqual(page.inner);
     const list = desk.getByRole("list", { name: "Drivers on the map" });
     const listBox = await boxOf(list);
@@ -290,7 +301,7 @@ describe("the driver's phone", () => {
     expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
     expect(overlaps(box, toast)).toBe(false);
     // Nothing was scrolled to get there: the page is at its top.
-    expect(await phone.evaluate(() => window.scrollY)).toBe(0);
+    expect(await phone.evaluate(() => (globalThis as unknown as PageWindow).scrollY)).toBe(0);
     // The offer is named the same way as everywhere else.
     expect(await item.locator(".driver-offer-item__meta").textContent()).toMatch(new RegExp(`^Offer #${newest} · `));
   });
