@@ -110,8 +110,8 @@ interface TripBodyProps {
 function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
   const words = tripWords(trip.kind);
   const markers: MapMarker[] = [
-    { id: "pickup", position: trip.pickup, tone: "pickup", label: "A", title: `Pickup: ${trip.pickup.address}` },
-    { id: "dropoff", position: trip.dropoff, tone: "dropoff", label: "B", title: `Dropoff: ${trip.dropoff.address}` },
+    { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
+    { id: "dropoff", position: trip.dropoff, tone: "dropoff", title: `Dropoff: ${trip.dropoff.address}` },
   ];
   const driverAt = frame?.position ? { lat: frame.position.lat, lng: frame.position.lng } : (trail.at(-1) ?? null);
   if (driverAt && trip.driver) {

@@ -52,8 +52,8 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   const toTargetKm = position && target ? haversineKm(position, target.point) : null;
 
   const markers: MapMarker[] = [
-    { id: "pickup", position: trip.pickup, tone: "pickup", label: "A", title: `Pickup: ${trip.pickup.address}` },
-    { id: "dropoff", position: trip.dropoff, tone: "dropoff", label: "B", title: `Dropoff: ${trip.dropoff.address}` },
+    { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
+    { id: "dropoff", position: trip.dropoff, tone: "dropoff", title: `Dropoff: ${trip.dropoff.address}` },
   ];
   if (position) markers.push({ id: "me", position, tone: "driver", title: "You", animate: true });
 

@@ -114,8 +114,8 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
   );
 
   const markers: MapMarker[] = [];
-  if (pickup.point) markers.push({ id: "pickup", position: pickup.point, tone: "pickup", label: "A", title: `Pickup: ${pickup.address}` });
-  if (dropoff.point) markers.push({ id: "dropoff", position: dropoff.point, tone: "dropoff", label: "B", title: `Dropoff: ${dropoff.address}` });
+  if (pickup.point) markers.push({ id: "pickup", position: pickup.point, tone: "pickup", title: `Pickup: ${pickup.address}` });
+  if (dropoff.point) markers.push({ id: "dropoff", position: dropoff.point, tone: "dropoff", title: `Dropoff: ${dropoff.address}` });
   const lines = pickup.point && dropoff.point ? [{ id: "route", tone: "route" as const, points: [pickup.point, dropoff.point] }] : [];
 
   function submit(event: SyntheticEvent<HTMLFormElement>) {

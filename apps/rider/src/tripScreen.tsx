@@ -181,8 +181,8 @@ function DriverCard({ driver }: { driver: NonNullable<TripView["driver"]> }) {
 function TripMap({ trip, frame, driverRoute }: { trip: TripView; frame: TripTrackingFrame | null; driverRoute: TripTrackingFrame["route"] }) {
   const planned = trpc.routes.trip.useQuery({ tripId: trip.id }, { staleTime: Number.POSITIVE_INFINITY, retry: false });
   const markers: MapMarker[] = [
-    { id: "pickup", position: trip.pickup, tone: "pickup", label: "A", title: `Pickup: ${trip.pickup.address}` },
-    { id: "dropoff", position: trip.dropoff, tone: "dropoff", label: "B", title: `Dropoff: ${trip.dropoff.address}` },
+    { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
+    { id: "dropoff", position: trip.dropoff, tone: "dropoff", title: `Dropoff: ${trip.dropoff.address}` },
   ];
   const driverAt = frame?.position ?? null;
   if (driverAt) {
