@@ -16,6 +16,7 @@ import {
   vehicleLabel,
   type LatLng,
   type MapMarker,
+  usePlannedTripLine,
 } from "@convoy/ui";
 
 import { TripActions, TripHistory } from "./tripActions";
@@ -109,6 +110,7 @@ interface TripBodyProps {
 
 function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
   const words = tripWords(trip.kind);
+  const planned = usePlannedTripLine(trip);
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
     { id: "dropoff", position: trip.dropoff, tone: "dropoff", title: `Dropoff: ${trip.dropoff.address}` },
@@ -138,10 +140,7 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
         center={trip.pickup}
         zoom={13}
         markers={markers}
-        lines={[
-          { id: "route", tone: "route", points: [trip.pickup, trip.dropoff] },
-          { id: "trail", tone: "trail", points: trail },
-        ]}
+        lines={[planned, { id: "trail", tone: "trail", points: trail }]}
         fit={{ key: `trip-${trip.id}-${trailLoaded}`, points: [trip.pickup, trip.dropoff, ...trail] }}
       />
       <p className="convoy-muted dispatch-trip__trail-note">

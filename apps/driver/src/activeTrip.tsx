@@ -1,7 +1,17 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { DriverStatus, TripView } from "@convoy/api";
 import { tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
-import { ConvoyMap, errorMessage, formatMoney, formatShortDistance, haversineKm, trpc, useToast, type MapMarker } from "@convoy/ui";
+import {
+  ConvoyMap,
+  errorMessage,
+  formatMoney,
+  formatShortDistance,
+  haversineKm,
+  trpc,
+  usePlannedTripLine,
+  useToast,
+  type MapMarker,
+} from "@convoy/ui";
 import { tripTarget, useDriverLive } from "./driverLive";
 
 /** The one step a driver takes next from each status. */
@@ -49,6 +59,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   // The trip may have moved on meanwhile (the automatic arrival): a refusal of another step is stale.
   const asking = refused && refused.status === nextStatus ? refused : null;
   const target = tripTarget(trip);
+  const planned = usePlannedTripLine(trip);
   const toTargetKm = position && target ? haversineKm(position, target.point) : null;
 
   const markers: MapMarker[] = [
@@ -76,7 +87,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
         center={trip.pickup}
         zoom={14}
         markers={markers}
-        lines={[{ id: "route", tone: "route", points: [trip.pickup, trip.dropoff] }]}
+        lines={[planned]}
         fit={{ key: `${trip.id}-${target?.kind ?? "none"}`, points: position && target ? [position, target.point] : [trip.pickup, trip.dropoff] }}
       />
       {update.error && update.error.data?.code !== "PRECONDITION_FAILED" && (

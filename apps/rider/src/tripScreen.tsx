@@ -8,10 +8,10 @@ import {
   formatShortDistance,
   isOpenTrip,
   NO_DRIVER_REASON,
-  trpc,
   vehicleLabel,
   type MapLine,
   type MapMarker,
+  usePlannedTripLine,
 } from "@convoy/ui";
 import { CancelTrip, RateTrip } from "./tripActions";
 import { TripTimeline } from "./tripTimeline";
@@ -179,7 +179,7 @@ function DriverCard({ driver }: { driver: NonNullable<TripView["driver"]> }) {
  * when it is only an estimate).
  */
 function TripMap({ trip, frame, driverRoute }: { trip: TripView; frame: TripTrackingFrame | null; driverRoute: TripTrackingFrame["route"] }) {
-  const planned = trpc.routes.trip.useQuery({ tripId: trip.id }, { staleTime: Number.POSITIVE_INFINITY, retry: false });
+  const planned = usePlannedTripLine(trip);
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
     { id: "dropoff", position: trip.dropoff, tone: "dropoff", title: `Dropoff: ${trip.dropoff.address}` },
@@ -196,11 +196,7 @@ function TripMap({ trip, frame, driverRoute }: { trip: TripView; frame: TripTrac
   }
   // Re-frame when the trip or its phase changes, or the driver first appears; not on every move.
   const fitKey = `${trip.id}-${frame?.target ?? "none"}-${driverAt ? "driver" : "nodriver"}`;
-  const lines: MapLine[] = [
-    planned.data?.source === "route"
-      ? { id: "route", tone: "road", points: planned.data.line }
-      : { id: "route", tone: "route", points: [trip.pickup, trip.dropoff] },
-  ];
+  const lines: MapLine[] = [planned];
   if (driverRoute && driverRoute.length >= 2) lines.push({ id: "driver-route", tone: "road", points: driverRoute });
   const fitPoints = driverAt ? [driverAt, frame?.target === "dropoff" ? trip.dropoff : trip.pickup] : [trip.pickup, trip.dropoff];
   return (

@@ -42,6 +42,7 @@ export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chat
 export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadView } from "./chat/useThread";
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
 export { ConvoyMap } from "./map/lazyMap";
+export { usePlannedTripLine } from "./map/plannedRoute";
 export type { ConvoyMapProps, LineTone, MapClustering, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
 export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce, type GeolocationProblem } from "./map/geolocation";
 export {
