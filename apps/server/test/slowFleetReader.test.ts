@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import type { FleetFrame } from "@convoy/api";
 import { createSession, createTokenService } from "@convoy/api/server";
 import { createConvoyClient, createPositionReporter, type ConvoyClient, type PositionReporter } from "@convoy/client";
-import { createDb, ensureDatabase, eq, migrate, seed, users, type DbHandle } from "@convoy/db";
+import { createDb, DEMO_ACCOUNT_COUNTS, ensureDatabase, eq, migrate, seed, SIMULATED_DRIVER_COUNT, users, type DbHandle } from "@convoy/db";
 import { TEST_JWT_SECRET } from "./support/config";
 import { createTestDatabase } from "./support/harness";
 import { spawnServer, type ServerProcess } from "./support/process";
@@ -55,7 +55,8 @@ beforeAll(async () => {
   handle = createDb(database.url, { connectionLimit: 2 });
   await migrate(handle.db);
   await seed(handle.db);
-  await insertDrivers(handle.db, DRIVERS - 20, "slow-fleet-");
+  // The seed has made the demo and the simulated drivers.
+  await insertDrivers(handle.db, DRIVERS - DEMO_ACCOUNT_COUNTS.driver - SIMULATED_DRIVER_COUNT, "slow-fleet-");
   server = await spawnServer({ DATABASE_URL: database.url });
 }, 60_000);
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Locator, Page } from "playwright-core";
 import { createPositionReporter, type PositionReporter } from "@convoy/client";
-import { demoLogin, eq, users } from "@convoy/db";
+import { DEMO_ACCOUNT_COUNTS, demoLogin, eq, SIMULATED_DRIVER_COUNT, users } from "@convoy/db";
 import { useTestServer } from "../support/harness";
 import { builtAppsDir, useBrowser } from "../support/browser";
 import { scrollTo, signIn, toastWith } from "../support/appPages";
@@ -101,7 +101,8 @@ describe("the fleet map with 200 drivers", () => {
   }
 
   beforeAll(async () => {
-    await insertDrivers(t.db, FLEET_SIZE - 20, "fleet-");
+    // The seed has made the demo and the simulated drivers.
+    await insertDrivers(t.db, FLEET_SIZE - DEMO_ACCOUNT_COUNTS.driver - SIMULATED_DRIVER_COUNT, "fleet-");
     const rows = await t.db.select({ id: users.id }).from(users).where(eq(users.role, "driver"));
     driverIds = rows.map((row) => row.id);
     expect(driverIds).toHaveLength(FLEET_SIZE);
