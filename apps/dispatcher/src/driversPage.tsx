@@ -38,8 +38,29 @@ const PRESENCE_FILTERS: { value: PresenceFilter; label: string }[] = [
   { value: "offline", label: "Not online" },
 ];
 
+/** A labelled filter drop-down whose value is always one of `options`. */
+function FilterSelect<T extends string>(props: { label: string; options: { value: T; label: string }[]; value: T; onChange: (value: T) => void }) {
+  const { label, options, value, onChange } = props;
+  return (
+    <label className="convoy-field">
+      <span>{label}</span>
+      <select value={value} onChange={(event) => onChange(options.find((option) => option.value === event.target.value)?.value ?? options[0]!.value)}>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** Every vehicle type once; a record so a new type cannot be forgotten here. */
 const VEHICLE_TYPES = Object.keys({ car: 1, suv: 1, van: 1, box_truck: 1, flatbed: 1, reefer: 1 } satisfies Record<VehicleType, 1>) as VehicleType[];
+const VEHICLE_FILTERS: { value: VehicleType | "all"; label: string }[] = [
+  { value: "all", label: "Any vehicle" },
+  ...VEHICLE_TYPES.map((type) => ({ value: type, label: vehicleLabel(type) })),
+];
 
 /** How long typing may pause before the search is sent, ms. */
 const SEARCH_DELAY_MS = 250;
@@ -238,43 +259,9 @@ export function DriversPage({ onOfferCreated }: DriversPageProps) {
           <span>Search</span>
           <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="Name, phone or vehicle" />
         </label>
-        <label className="convoy-field">
-          <span>Availability</span>
-          <select
-            value={availability}
-            onChange={(event) => setAvailability(AVAILABILITY_FILTERS.find((option) => option.value === event.target.value)?.value ?? "all")}
-          >
-            {AVAILABILITY_FILTERS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="convoy-field">
-          <span>Presence</span>
-          <select
-            value={presenceFilter}
-            onChange={(event) => setPresenceFilter(PRESENCE_FILTERS.find((option) => option.value === event.target.value)?.value ?? "all")}
-          >
-            {PRESENCE_FILTERS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="convoy-field">
-          <span>Vehicle</span>
-          <select value={vehicle} onChange={(event) => setVehicle(VEHICLE_TYPES.find((type) => type === event.target.value) ?? "all")}>
-            <option value="all">Any vehicle</option>
-            {VEHICLE_TYPES.map((type) => (
-              <option key={type} value={type}>
-                {vehicleLabel(type)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Availability" options={AVAILABILITY_FILTERS} value={availability} onChange={setAvailability} />
+        <FilterSelect label="Presence" options={PRESENCE_FILTERS} value={presenceFilter} onChange={setPresenceFilter} />
+        <FilterSelect label="Vehicle" options={VEHICLE_FILTERS} value={vehicle} onChange={setVehicle} />
       </div>
       <div className="convoy-toolbar">
         <DistanceFromForm point={pickup} onChange={setPickup} />

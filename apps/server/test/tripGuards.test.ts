@@ -1,9 +1,19 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { count, drivers, eq, events, offers, tripHistory, trips } from "@convoy/db";
+import { count, drivers, eq, events, tripHistory, trips } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { failure, loadInput } from "./support/offerFixtures";
 import { eventually } from "./support/tracking";
-import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
+import {
+  addDrivers,
+  addRiders,
+  area,
+  assignedRide as assignedRideIn,
+  offsetKm,
+  placeDriver,
+  tripEvents,
+  tripTypes,
+  type Point,
+} from "./support/tripFixtures";
 
 // Arrival and completion are guarded by the driver's last known position (100 m by default).
 const t = useTestServer({ trips: { searchRadiusKm: 2 } });
@@ -19,22 +29,8 @@ beforeAll(async () => {
   pool = await addDrivers(t, 8);
 });
 
-interface Ride {
-  tripId: number;
-  pickup: Point;
-  dropoff: Point;
-}
-
-/** A ride `rider` requested and `driver` won from 300 m away: status `assigned`. */
-async function assignedRide(rider: LoggedInClient, driver: LoggedInClient): Promise<Ride> {
-  const centre = area(nextArea++);
-  await placeDriver(t, driver.userId, offsetKm(centre, 0.3));
-  const input = rideInput(centre);
-  const trip = await rider.api.trips.request.mutate(input);
-  const [offer] = await t.db.select({ id: offers.id }).from(offers).where(eq(offers.tripId, trip.id));
-  await driver.api.offers.respond.mutate({ offerId: offer!.id, action: "accept" });
-  return { tripId: trip.id, pickup: input.pickup, dropoff: input.dropoff };
-}
+/** A ride `rider` requested in a fresh area and `driver` won from 300 m away: status `assigned`. */
+const assignedRide = (rider: LoggedInClient, driver: LoggedInClient) => assignedRideIn(t, rider, driver, area(nextArea++));
 
 let clock = Date.now();
 /** The driver's phone reports `at`, later than anything known of them before. */

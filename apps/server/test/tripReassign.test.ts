@@ -1,10 +1,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TripTrackingFrame } from "@convoy/api";
-import { and, count, drivers, eq, events, offers, tripHistory, trips } from "@convoy/db";
+import { and, count, drivers, eq, events, tripHistory, trips } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { addUsers, failure, loadInput } from "./support/offerFixtures";
 import { collect } from "./support/subscriptions";
-import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
+import {
+  addDrivers,
+  addRiders,
+  area,
+  assignedRide as assignedRideIn,
+  offsetKm,
+  placeDriver,
+  rideInput,
+  tripEvents,
+  tripTypes,
+  type Point,
+} from "./support/tripFixtures";
 
 const t = useTestServer({ trips: { searchRadiusKm: 2 } });
 
@@ -19,22 +30,8 @@ beforeAll(async () => {
   pool = await addDrivers(t, 14);
 });
 
-interface Ride {
-  tripId: number;
-  pickup: Point;
-  dropoff: Point;
-}
-
-/** A ride `rider` requested and `driver` won: status `assigned`. Only `driver` is near its pickup. */
-async function assignedRide(rider: LoggedInClient, driver: LoggedInClient): Promise<Ride> {
-  const centre = area(nextArea++);
-  await placeDriver(t, driver.userId, offsetKm(centre, 0.3));
-  const input = rideInput(centre);
-  const trip = await rider.api.trips.request.mutate(input);
-  const [offer] = await t.db.select({ id: offers.id }).from(offers).where(eq(offers.tripId, trip.id));
-  await driver.api.offers.respond.mutate({ offerId: offer!.id, action: "accept" });
-  return { tripId: trip.id, pickup: input.pickup, dropoff: input.dropoff };
-}
+/** A ride `rider` requested in a fresh area and `driver` won from 300 m away: status `assigned`. */
+const assignedRide = (rider: LoggedInClient, driver: LoggedInClient) => assignedRideIn(t, rider, driver, area(nextArea++));
 
 /** Puts `driver` available 10 km from `near`, outside every ring, so no ride search offers them anything. */
 async function standBy(driver: LoggedInClient, near: Point): Promise<void> {

@@ -1,5 +1,5 @@
 import type { RouterInputs, TripEvent } from "@convoy/api";
-import { drivers, eq, type Availability } from "@convoy/db";
+import { drivers, eq, offers, type Availability } from "@convoy/db";
 import type { LoggedInClient, TestServer } from "./harness";
 import { createExtraUsers, loginExtra } from "./fixtures";
 import { collect, type Collected } from "./subscriptions";
@@ -45,6 +45,27 @@ export async function placeDriver(
   positionAt = new Date(),
 ): Promise<void> {
   await t.db.update(drivers).set({ lat: at.lat, lng: at.lng, positionAt, availability }).where(eq(drivers.userId, driverId));
+}
+
+/** A ride a rider requested and a driver won, with its two ends. */
+export interface AssignedRide {
+  tripId: number;
+  pickup: Point;
+  dropoff: Point;
+}
+
+/**
+ * A ride `rider` requested at `centre` and `driver` won from 300 m away: status `assigned`.
+ * `centre` should be the test's own `area`, so no other driver is near enough to be offered it.
+ */
+export async function assignedRide(t: TestServer, rider: LoggedInClient, driver: LoggedInClient, centre: Point): Promise<AssignedRide> {
+  await placeDriver(t, driver.userId, offsetKm(centre, 0.3));
+  const input = rideInput(centre);
+  const trip = await rider.api.trips.request.mutate(input);
+  const [offer] = await t.db.select({ id: offers.id }).from(offers).where(eq(offers.tripId, trip.id));
+  if (!offer) throw new Error(`trip ${trip.id} was offered to nobody`);
+  await driver.api.offers.respond.mutate({ offerId: offer.id, action: "accept" });
+  return { tripId: trip.id, pickup: input.pickup, dropoff: input.dropoff };
 }
 
 /** `n` extra riders, logged in. */
