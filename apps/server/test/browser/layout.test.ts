@@ -324,6 +324,37 @@ describe("the driver's phone", () => {
     expect(await phone.getByText(`Load · Offer #${offerId} from`).textContent()).toContain("offered at $180.00");
   });
 
+  it("phone route map: the pickup and dropoff markers are drawn clear of the map's buttons, notes and attribution", async () => {
+    const dispatcher = await t.as("dispatcher");
+    const driver = await t.as("driver", 10);
+    // A short hop south-west: fitted, the two markers sit on the map's top and bottom edges.
+    const dropoff = { address: "Union Station, Chicago", lat: 41.8789, lng: -87.6359 };
+    const { id: offerId } = await dispatcher.api.offers.create.mutate(loadInput([driver.userId], { dropoff }));
+
+    const phone = await browser.newPage({ viewport: PHONE });
+    await signIn(phone, t.url, "driver", demoLogin("driver", 10));
+    await phone.locator(`a[data-offer-id="${offerId}"]`).click();
+    const map = phone.locator(".driver-route__map");
+    const pickup = map.locator('[data-marker-id="pickup"]');
+    const dropoffMarker = map.locator('[data-marker-id="dropoff"]');
+    await pickup.waitFor();
+    await dropoffMarker.waitFor();
+    await map.locator(".convoy-map__legend").waitFor();
+
+    const mapBox = await boxOf(map);
+    const covers = [map.locator(".leaflet-control-zoom"), map.locator(".leaflet-control-attribution"), map.locator(".convoy-map__overlays > *")];
+    const coverBoxes: Box[] = [];
+    for (const cover of covers) for (const one of await cover.all()) coverBoxes.push(await boxOf(one));
+    for (const marker of [pickup, dropoffMarker]) {
+      const box = await boxOf(marker);
+      expect(box.x).toBeGreaterThanOrEqual(mapBox.x);
+      expect(box.y).toBeGreaterThanOrEqual(mapBox.y);
+      expect(box.x + box.width).toBeLessThanOrEqual(mapBox.x + mapBox.width);
+      expect(box.y + box.height).toBeLessThanOrEqual(mapBox.y + mapBox.height);
+      for (const cover of coverBoxes) expect(overlaps(box, cover)).toBe(false);
+    }
+  });
+
   it("banner clears when the connection is back", { timeout: 90_000 }, async () => {
     const dispatcher = await t.as("dispatcher");
     const driver = await t.as("driver", 9);

@@ -83,6 +83,15 @@ export interface ConvoyMapProps {
   className?: string;
 }
 
+/**
+ * How far in from the map's edges fitted points are drawn, so that a marker (up to 32 px)
+ * on a fitted edge stays clear of what is drawn over the map: the zoom buttons (top left,
+ * 48 px wide), the notes and legend (top, two rows when a phone-wide map wraps them) and the
+ * attribution (bottom right, two lines on a phone).
+ */
+const FIT_PADDING_TOP_LEFT: L.PointTuple = [64, 80];
+const FIT_PADDING_BOTTOM_RIGHT: L.PointTuple = [36, 68];
+
 const MARKER_SIZES: Record<MarkerTone, number> = {
   pickup: 28,
   dropoff: 28,
@@ -413,7 +422,7 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
     if (points.length === 1) map.setView(points[0]!, Math.max(map.getZoom(), 14), { animate: false });
     else if (points.length > 1) {
       const bounds = L.latLngBounds(points.map((point): L.LatLngTuple => [point.lat, point.lng]));
-      map.fitBounds(bounds, { padding: [36, 36], maxZoom: 16, animate: false });
+      map.fitBounds(bounds, { paddingTopLeft: FIT_PADDING_TOP_LEFT, paddingBottomRight: FIT_PADDING_BOTTOM_RIGHT, maxZoom: 16, animate: false });
     }
   }, [map, fitKey]);
 
