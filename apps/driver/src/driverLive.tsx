@@ -24,10 +24,10 @@ const SIMULATION_TICK_MS = 1_000;
  */
 export type SharingState = { kind: "off" } | { kind: "waiting" } | { kind: "on" } | { kind: "problem"; problem: GeolocationProblem };
 
-/** Something dispatch or the rider did to the driver's trip that the driver must notice. */
+/** Something dispatch, the rider or the server did to the driver's trip that the driver must notice. */
 export interface TripNotice {
   tripId: number;
-  kind: "reassigned_away" | "reassigned_to_me" | "cancelled";
+  kind: "reassigned_away" | "reassigned_to_me" | "cancelled" | "arrived";
   text: string;
 }
 
@@ -63,7 +63,7 @@ export function tripTarget(trip: TripView | null): { kind: "pickup" | "dropoff";
   return null;
 }
 
-/** What to tell the driver about `event`, or null when it is their own doing or routine. */
+/** What to tell the driver about `event`, or null when it is their own doing or routine; the automatic arrival is said, since nothing was pressed. */
 function noticeFor(event: TripEvent, me: number): TripNotice | null {
   const title = tripWords(event.trip.kind).title(event.tripId);
   const why = (reason: string | null) => (reason ? `: ${reason}` : "");
@@ -76,6 +76,9 @@ function noticeFor(event: TripEvent, me: number): TripNotice | null {
       kind: "reassigned_to_me",
       text: `Dispatch handed ${title} to you: head to the ${event.trip.status === "in_progress" ? "dropoff" : "pickup"}`,
     };
+  }
+  if (event.type === "trip.status_changed" && event.automatic && event.to === "arrived") {
+    return { tripId: event.tripId, kind: "arrived", text: `You reached the pickup, so ${title} is marked arrived: no need to press anything` };
   }
   if (event.type === "trip.cancelled" && event.by !== "system") {
     return { tripId: event.tripId, kind: "cancelled", text: `${title} was cancelled by the ${event.by}${why(event.reason)}` };

@@ -6,7 +6,7 @@ import { RideOffers } from "./rideOffers";
 
 /**
  * The driving part of the home screen: what dispatch or the rider just did to the driver's
- * trip (handed it on, handed them one, cancelled it), the trip under way or incoming rides,
+ * trip (handed it on, handed them one, cancelled it) or the server noticed (arrived by itself), the trip under way or incoming rides,
  * then location.
  */
 export function TripDesk() {

@@ -171,6 +171,8 @@ describe("a ride through the three apps", () => {
       // if the drive got there), and the driver takes it through its steps with the one big button.
       await driver.getByLabel(/Simulate movement/).uncheck();
       await driver.context().setGeolocation({ latitude: PICKUP.lat, longitude: PICKUP.lng });
+      // Nothing was pressed, so the driver app says the trip arrived by itself.
+      await expect.poll(() => driver.locator('[data-notice="arrived"]').textContent(), { timeout: 15_000 }).toMatch(/is marked arrived/);
       await driver.getByRole("button", { name: "Start trip" }).click();
       await rider.getByRole("heading", { name: "On your way" }).waitFor();
       // Completing is checked against the phone's position: it reaches the dropoff first.
