@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
 import { createConvoyClient } from "@convoy/client";
 import { asc, drivers, eq, offerRecipients, offers, trips, type VehicleType } from "@convoy/db";
-import { prepareDatabase, startConvoyServer } from "../src";
-import { TEST_JWT_SECRET } from "./support/config";
-import { useTestServer, type LoggedInClient } from "./support/harness";
+import { prepareDatabase } from "../src";
+import { startTestServer, useTestServer, type LoggedInClient } from "./support/harness";
 import { throughMarkers } from "./support/barrier";
 import { failure, offerEvents, typesOf } from "./support/offerFixtures";
 import { addDrivers, addRiders, area, offsetKm, placeDriver, rideInput, tripEvents, tripTypes, type Point } from "./support/tripFixtures";
@@ -209,13 +207,7 @@ describe("ride dispatch: nearest suitable driver first", () => {
 
     // A second instance on the same database takes the request, then stops for good.
     const { handle } = await prepareDatabase(t.databaseUrl, { seed: false });
-    const other = await startConvoyServer({
-      database: handle,
-      jwtSecret: TEST_JWT_SECRET,
-      port: 0,
-      host: "127.0.0.1",
-      allowedOrigins: new Set(),
-      logger: pino({ level: "silent" }),
+    const other = await startTestServer(handle, {
       trips: TRIPS,
     });
     const { token } = await t.tokenFor(rider.userId, "rider");

@@ -1,13 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
 import { TRPCClientError } from "@trpc/client";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import type { PositionSocketReply } from "@convoy/api";
 import { createDb, demoLogins, drivers, eq, locations, sql, users, type Database } from "@convoy/db";
-import { prepareDatabase, startConvoyServer } from "../src";
-import { createTestDatabase, useTestServer } from "./support/harness";
-import { TEST_JWT_SECRET } from "./support/config";
+import { prepareDatabase } from "../src";
+import { createTestDatabase, startTestServer, useTestServer } from "./support/harness";
 import { eventually, insertDrivers, locationCount } from "./support/tracking";
 
 const t = useTestServer({ tracking: { flushIntervalMs: 50 } });
@@ -123,13 +121,7 @@ describe("a driver deleted while still reporting", () => {
     const database = await createTestDatabase();
     databases.push(database);
     const { handle } = await prepareDatabase(database.url, { seed: true });
-    const server = await startConvoyServer({
-      database: handle,
-      jwtSecret: TEST_JWT_SECRET,
-      port: 0,
-      host: "127.0.0.1",
-      allowedOrigins: new Set(),
-      logger: pino({ level: "silent" }),
+    const server = await startTestServer(handle, {
       // Nothing is written on a timer: only shutdown writes the buffer.
       tracking: { flushIntervalMs: 3_600_000 },
     });

@@ -1,11 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
 import { createConvoyClient } from "@convoy/client";
 import { createDb, demoLogin, drivers, eq } from "@convoy/db";
-import { prepareDatabase, startConvoyServer } from "../src";
-import { createTestDatabase } from "./support/harness";
-import { TEST_JWT_SECRET } from "./support/config";
+import { prepareDatabase } from "../src";
+import { createTestDatabase, startTestServer } from "./support/harness";
 import { eventually, locationCount, pointTrail } from "./support/tracking";
 
 const databases: Awaited<ReturnType<typeof createTestDatabase>>[] = [];
@@ -18,13 +16,7 @@ describe("tracking and presence on shutdown", () => {
     const database = await createTestDatabase();
     databases.push(database);
     const { handle } = await prepareDatabase(database.url, { seed: true });
-    const server = await startConvoyServer({
-      database: handle,
-      jwtSecret: TEST_JWT_SECRET,
-      port: 0,
-      host: "127.0.0.1",
-      allowedOrigins: new Set(),
-      logger: pino({ level: "silent" }),
+    const server = await startTestServer(handle, {
       // Nothing is written on a timer in this test: only shutdown can have written it.
       tracking: { flushIntervalMs: 3_600_000, positionSyncIntervalMs: 3_600_000 },
     });

@@ -8,7 +8,7 @@ import {
   type ConvoySession,
   type PositionReporter,
   type RouterInputs,
-  type SessionEndReason,
+  toEndReason,
 } from "@convoy/client";
 import type { OfferEvent, TripEvent } from "@convoy/api";
 import type { LatLng } from "@convoy/api/schemas";
@@ -28,21 +28,10 @@ const ACTIVE_STATUSES: readonly TripStatus[] = ["assigned", "en_route", "arrived
 
 const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
 
-/** The reasons a session ends, as a closed socket names them. */
-const SESSION_END_REASONS: readonly SessionEndReason[] = [
-  "logged_out",
-  "logged_out_everywhere",
-  "refresh_reused",
-  "password_changed",
-  "user_disabled",
-  "user_deleted",
-  "expired",
-];
-
 /** What the position socket's close reason means for a person reading the log. */
 function describeClose(reason: string | null): string {
   if (reason?.includes("newer position socket")) return "someone else signed in as this driver and took over its position socket";
-  if (SESSION_END_REASONS.some((ended) => ended === reason)) return `its session ended (${reason})`;
+  if (toEndReason(reason) !== "unauthorized") return `its session ended (${reason})`;
   return `its position socket closed for good (${reason ?? "no reason given"})`;
 }
 

@@ -24,6 +24,7 @@ export {
   type SessionEnded,
   type SessionEndReason,
   type SessionStart,
+  toEndReason,
 } from "./session";
 
 /** The WebSocket's state as a UI or service should see it. */

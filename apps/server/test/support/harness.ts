@@ -12,7 +12,7 @@ import {
   type TrackingOptions,
   type TripOptions,
 } from "@convoy/api/server";
-import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type RunningServer } from "../../src";
+import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type ConvoyServerConfig, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
 export interface TestServer {
@@ -63,6 +63,26 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   base.pathname = `/convoy_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   const url = base.toString();
   return { url, drop: () => dropDatabase(url) };
+}
+
+/**
+ * A server process of the test's own on a prepared database (`prepareDatabase`), on a free
+ * loopback port, silent, with no Origin allowed: for tests that need a second instance or
+ * settings `useTestServer` does not take. `overrides` replace any of these.
+ */
+export function startTestServer(
+  database: ConvoyServerConfig["database"],
+  overrides: Partial<Omit<ConvoyServerConfig, "database">> = {},
+): Promise<RunningServer> {
+  return startConvoyServer({
+    database,
+    jwtSecret: TEST_JWT_SECRET,
+    port: 0,
+    host: "127.0.0.1",
+    allowedOrigins: new Set(),
+    logger: pino({ level: "silent" }),
+    ...overrides,
+  });
 }
 
 /**
