@@ -54,6 +54,11 @@ const envSchema = z
     SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(2_592_000),
     /** How often each instance re-reads the sessions it holds from MySQL (ms): bounds revocation when Redis is down. */
     SESSION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+    /** Calls per second one API key may keep up on each instance, and how many at once. */
+    API_KEY_CALLS_PER_SECOND: z.coerce.number().int().positive().default(20),
+    API_KEY_BURST: z.coerce.number().int().positive().default(40),
+    /** Shortest time between two writes of one key's lastUsedAt by one instance (ms). */
+    API_KEY_LAST_USED_WRITE_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** On SIGTERM, keep serving this long with /readyz answering 503 before closing the listener (ms). */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** Longest wait for a new MySQL connection (TCP connect and handshake), in ms. */

@@ -60,6 +60,12 @@ async function main() {
     presenceHeartbeatTtlMs: env.PRESENCE_HEARTBEAT_TTL_MS,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     sessions: { sessionTtlSeconds: env.SESSION_TTL_SECONDS, recheckMs: env.SESSION_RECHECK_MS },
+    apiKeys: {
+      callsPerSecond: env.API_KEY_CALLS_PER_SECOND,
+      burst: env.API_KEY_BURST,
+      lastUsedWriteMs: env.API_KEY_LAST_USED_WRITE_MS,
+      recheckMs: env.SESSION_RECHECK_MS,
+    },
     callBudgets: {
       callsPerSecond: env.CALLS_PER_SECOND,
       burst: env.CALL_BURST,

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "pino";
 import type { Redis } from "ioredis";
 import {
+  ApiKeyRegistry,
   appRouter,
   createContext,
   createServices,
@@ -16,6 +17,7 @@ import {
   POSITION_SOCKET_MAX_PAYLOAD_BYTES,
   POSITION_SOCKET_PATH,
   sharedJsonEncoder,
+  type ApiKeyOptions,
   type ApiServices,
   type Bus,
   type CallTransport,
@@ -88,6 +90,8 @@ export interface ConvoyServerConfig {
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions`. */
   sessions?: SessionRegistryOptions;
+  /** API keys' call budget, last-use writes and MySQL re-check period; see `ApiKeyOptions`. */
+  apiKeys?: ApiKeyOptions;
   /** Calls per tRPC WebSocket and per HTTP client, and calls per HTTP batch; see `CallBudgetSettings`. */
   callBudgets?: CallBudgetSettings;
   /** Unread bytes a tRPC socket's reader may leave before its streams hold back; see `SocketBacklogOptions`. */
@@ -168,6 +172,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     trips: config.trips,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
+    apiKeys: config.apiKeys,
     durableBacklogEvents: config.durableBacklogEvents,
     observers: {
       eventWrite: metrics.observers.eventWrite,
@@ -189,8 +194,12 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   const callBudgets = resolveCallBudgets(config.callBudgets);
   const httpCallBudget = new HttpCallBudget(callBudgets, (token) => {
+    if (ApiKeyRegistry.isApiKey(token)) {
+      const keyId = services.apiKeys.verifiedKeyId(token);
+      return keyId === null ? null : `api-key:${keyId}`;
+    }
     const check = services.tokens.verify(token);
-    return check.ok ? check.claims.sessionId : null;
+    return check.ok ? `session:${check.claims.sessionId}` : null;
   });
   const socketCallBudgets = new SocketCallBudgets(callBudgets, (address) =>
     logger.warn({ address }, "closed a WebSocket that kept calling past its budget"),
@@ -290,11 +299,17 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   /**
    * Ties the socket to its session (an ending closes it), counts it for presence, asks a
    * tRPC socket to reconnect with a fresh token shortly before its access token expires, and
-   * closes it with `TOKEN_EXPIRED_CLOSE_CODE` if it is still on that token at expiry.
+   * closes it with `TOKEN_EXPIRED_CLOSE_CODE` if it is still on that token at expiry. A
+   * socket opened with an API key is tied to the key instead (its revocation or expiry
+   * closes it) and does not make its dispatcher count as online.
    */
   function trackSessionSocket(socket: WebSocket, session: Session, askToReconnect = true) {
     // The socket may have closed while its token was checked; its "close" has fired already.
     if (socket.readyState !== socket.OPEN) return;
+    if (session.apiKey) {
+      socket.once("close", services.apiKeys.addStream(session, socket));
+      return;
+    }
     const { userId, role } = session;
     const untie = sessions.addStream(session, socket);
     presence.socketOpened(userId, role);

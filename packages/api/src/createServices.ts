@@ -1,6 +1,7 @@
 import type { Database } from "@convoy/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { ApiKeyRegistry, type ApiKeyOptions } from "./apiKeys/keyRegistry";
 import { SessionRegistry, type SessionRegistryOptions } from "./auth/sessionRegistry";
 import { createTokenService } from "./auth/tokens";
 import { recordOfferActivity } from "./chat/offerActivity";
@@ -37,6 +38,8 @@ export interface ServicesConfig {
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
   sessions?: SessionRegistryOptions;
+  /** API keys' call budget, last-use writes and MySQL re-check period; see `ApiKeyOptions` for defaults. */
+  apiKeys?: ApiKeyOptions;
   /**
    * Events a durable subscription may have waiting for a reader that is behind before its
    * socket is shed (the pump's `subscriberBufferLimit`). @default 5_000
@@ -82,6 +85,8 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   // Listens for ended sessions on the bus and re-reads held ones from MySQL every second.
   const sessions = new SessionRegistry({ db, bus, tokens, logger }, config.sessions);
   sessions.start();
+  const apiKeys = new ApiKeyRegistry({ db, bus, logger }, config.apiKeys);
+  apiKeys.start();
   const presence = new PresenceService(bus, db, logger, config.presence);
   presence.start();
   const tracking = new TrackingService({ db, bus, logger, presence }, config.tracking);
@@ -96,6 +101,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     tokens,
     limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
     sessions,
+    apiKeys,
     logger,
     typing: new TypingTracker(bus),
     tracking,
@@ -108,6 +114,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
 
   async function stop(): Promise<void> {
     sessions.stop();
+    apiKeys.stop();
     services.typing.close();
     await offerSweeper.stop();
     await trips.stop();

@@ -16,6 +16,7 @@ export type { TripHistoryEntry } from "./trips/history";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
 export type { EtaSource } from "./trips/eta";
+export type { ApiKeyView } from "./apiKeys/keyStore";
 export type { PlannedRoute } from "./routing/plannedRoute";
 export type { DriverStatus } from "./trips/statusMachine";
 export type { LivePosition } from "./events/channels";

@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { apiKeysRouter } from "./routers/apiKeys";
 import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   tracking: trackingRouter,
   presence: presenceRouter,
   routes: routesRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -33,3 +33,12 @@ export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";
 export { reportInputSchema, MAX_POINTS_PER_REPORT } from "./tracking/points";
 export { SESSION_END_MESSAGES, sessionEndedMessage } from "./auth/endReasons";
+export {
+  createApiKeyInputSchema,
+  API_KEY_SCOPE_LABELS,
+  API_KEY_NAME_MAX,
+  API_KEY_MAX_DAYS,
+  MAX_ACTIVE_API_KEYS,
+  type CreateApiKeyInput,
+} from "./apiKeys/schemas";
+export { apiKeyScopes, type ApiKeyScope } from "@convoy/db/schema";

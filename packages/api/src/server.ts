@@ -14,6 +14,7 @@ export type { RateLimitSettings } from "./lib/rateLimits";
 export { createTokenService, type TokenServiceOptions } from "./auth/tokens";
 export { SESSION_ENDED_CLOSE_CODE, TOKEN_EXPIRED_CLOSE_CODE, type Session, type SessionRegistryOptions } from "./auth/sessionRegistry";
 export { createSession, sessionsOfUser } from "./auth/sessionStore";
+export { ApiKeyRegistry, type ApiKeyOptions } from "./apiKeys/keyRegistry";
 export { parseCookies } from "./auth/refreshCookie";
 export { TokenBucket } from "./lib/tokenBucket";
 export { createInProcessBus, type Bus } from "./events/bus";

@@ -1,4 +1,5 @@
 import type { Database } from "@convoy/db";
+import type { ApiKeyRegistry } from "./apiKeys/keyRegistry";
 import type { Logger } from "pino";
 import type { TokenService } from "./auth/tokens";
 import type { Bus } from "./events/bus";
@@ -25,6 +26,8 @@ export interface ApiServices {
   tokens: TokenService;
   limits: RateLimits;
   sessions: SessionRegistry;
+  /** Dispatchers' keys for other services: verified keys, their budgets and sockets. */
+  apiKeys: ApiKeyRegistry;
   logger: Logger;
   typing: TypingTracker;
   tracking: TrackingService;

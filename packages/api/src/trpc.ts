@@ -1,5 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { SessionEndReason, UserRole } from "@convoy/db";
+import { ApiKeyRegistry } from "./apiKeys/keyRegistry";
+import { requireKeyScope } from "./apiKeys/procedureScopes";
 import { sessionEndedMessage } from "./auth/endReasons";
 import type { Session } from "./auth/sessionRegistry";
 import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
@@ -28,6 +30,8 @@ export interface Context {
   authFailure: AuthFailure | null;
   /** Set when `authFailure` is "ended". */
   endedReason: SessionEndReason | null;
+  /** Whether the credential presented was an API key (`cvk_…`) rather than an access token. */
+  viaApiKey: boolean;
   /** Set for HTTP requests; null on the WebSocket. */
   http: HttpExchange | null;
   /** The WebSocket's unread backlog, for streams that adapt to a slow reader; null over HTTP. */
@@ -36,8 +40,8 @@ export interface Context {
 
 /**
  * Builds the context for one HTTP request or one WebSocket connection. The transport
- * hands over the raw token (Authorization header or `connectionParams.token`); checking it
- * happens here so HTTP and WS behave the same. A WebSocket connection also passes its
+ * hands over the raw token (Authorization header or `connectionParams.token`), an access
+ * token or an API key; checking it happens here so HTTP and WS behave the same. A WebSocket connection also passes its
  * `backlog`, which its subscriptions use to hold back while the reader is behind.
  */
 export async function createContext(
@@ -49,15 +53,18 @@ export async function createContext(
   const backlog = transport.backlog ?? null;
   // A session not held in memory is read from MySQL; MySQL being away is a retryable 503 for
   // the request (or the socket's connect), never a 500.
-  const auth = await services.sessions.authenticate(token).catch((error: unknown) => {
+  const viaApiKey = !!token && ApiKeyRegistry.isApiKey(token);
+  const authenticating = viaApiKey ? services.apiKeys.authenticate(token) : services.sessions.authenticate(token);
+  const auth = await authenticating.catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
   });
-  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http, backlog };
+  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, viaApiKey, http, backlog };
   return {
     services,
     session: null,
     authFailure: auth.reason,
     endedReason: auth.reason === "ended" ? auth.ended : null,
+    viaApiKey,
     http,
     backlog,
   };
@@ -149,20 +156,29 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
   ended: "Your session has ended; sign in again",
 };
 
-function unauthorized(failure: AuthFailure, ended: SessionEndReason | null): TRPCError {
-  if (ended) return new TRPCError({ code: "UNAUTHORIZED", message: sessionEndedMessage(ended), cause: new SessionEndedError(ended) });
-  return new TRPCError({ code: "UNAUTHORIZED", message: AUTH_MESSAGES[failure] });
+const API_KEY_MESSAGES: Partial<Record<AuthFailure | SessionEndReason, string>> = {
+  invalid: "This API key is not valid: no such key, or not as it was issued",
+  expired: "This API key has expired; create a new one",
+};
+
+function unauthorized(failure: AuthFailure, ended: SessionEndReason | null, viaApiKey: boolean): TRPCError {
+  const keyMessage = viaApiKey ? API_KEY_MESSAGES[ended ?? failure] : undefined;
+  if (ended) {
+    return new TRPCError({ code: "UNAUTHORIZED", message: keyMessage ?? sessionEndedMessage(ended), cause: new SessionEndedError(ended) });
+  }
+  return new TRPCError({ code: "UNAUTHORIZED", message: keyMessage ?? AUTH_MESSAGES[failure] });
 }
 
 /**
  * The caller's live session, or UNAUTHORIZED. Expiry is checked on every call, not only at
- * connect, because a WebSocket outlives the token it opened with. Mutations spend the
- * per-user rate limit, except keyed ones (`ProcedureMeta.keyedRetry`), which spend it in
- * their handler once they know the call is not a retry.
+ * connect, because a WebSocket outlives the token it opened with. A call made with an API
+ * key spends the key's budget and needs the scope `path` is mapped to (FORBIDDEN without).
+ * Mutations spend the per-user rate limit, except keyed ones (`ProcedureMeta.keyedRetry`),
+ * which spend it in their handler once they know the call is not a retry.
  */
-async function requireSession(ctx: Context, type: string, meta: ProcedureMeta | undefined): Promise<Session> {
+async function requireSession(ctx: Context, type: string, path: string, meta: ProcedureMeta | undefined): Promise<Session> {
   const { session } = ctx;
-  if (!session) throw unauthorized(ctx.authFailure ?? "missing", ctx.endedReason);
+  if (!session) throw unauthorized(ctx.authFailure ?? "missing", ctx.endedReason, ctx.viaApiKey);
   if (type === "subscription" && ctx.http) {
     throw new TRPCError({
       code: "METHOD_NOT_SUPPORTED",
@@ -172,7 +188,11 @@ async function requireSession(ctx: Context, type: string, meta: ProcedureMeta | 
   const now = Date.now();
   if (!ctx.services.sessions.isLive(session, now)) {
     const ended = ctx.services.sessions.endReason(session.state, now);
-    throw unauthorized(ended ? "ended" : "expired", ended);
+    throw unauthorized(ended ? "ended" : "expired", ended, ctx.viaApiKey);
+  }
+  if (session.apiKey) {
+    ctx.services.apiKeys.spend(session.apiKey, now);
+    requireKeyScope(session.apiKey.scopes, path);
   }
   if (type === "mutation" && !meta?.keyedRetry) await spendMutationBudget(ctx.services, session.userId);
   return session;
@@ -203,7 +223,7 @@ async function chargeFailedKeyedCall(ctx: Context, userId: number): Promise<void
 export const authedProcedure = t.procedure.use(async ({ ctx, type, path, meta, next }) => {
   const startedAt = performance.now();
   try {
-    const session = await requireSession(ctx, type, meta);
+    const session = await requireSession(ctx, type, path, meta);
     const result = await next({ ctx: { session, user: { id: session.userId, role: session.role } } });
     // Checked here rather than inside: no await on the hot path of every other call.
     if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
@@ -222,7 +242,7 @@ function roleProcedure<R extends UserRole>(role: R) {
   return t.procedure.use(async ({ ctx, type, path, meta, next }) => {
     const startedAt = performance.now();
     try {
-      const session = await requireSession(ctx, type, meta);
+      const session = await requireSession(ctx, type, path, meta);
       if (session.role !== role) {
         throw new TRPCError({
           code: "FORBIDDEN",

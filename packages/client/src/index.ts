@@ -36,14 +36,21 @@ export type WebSocketLike = new (url: string, protocols?: string | string[]) => 
 export interface ConvoyClientOptions {
   /** Server origin, e.g. `http://localhost:3000`, or `""` for same-origin in a browser. */
   url: string;
-  /** A fixed token, for services. */
+  /** A fixed access token. */
   token?: string | null;
+  /**
+   * A dispatcher's API key (`cvk_…`, from `apiKeys.create`), for services: sent in place of
+   * a token, acting as that dispatcher within the key's scopes. It does not expire unless
+   * created to; once it is revoked the client stops with `sessionEnded` `key_revoked`.
+   * Takes precedence over `token` and `getToken`.
+   */
+  apiKey?: string;
   /** Called for every HTTP request and every (re)connect, so a refreshed token is picked up. */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>;
   /**
    * A signed-in session (`createConvoySession`) whose access token is refreshed before it
    * expires; the socket re-authenticates on the server's reconnect notice without losing
-   * its subscriptions. Takes precedence over `token` and `getToken`.
+   * its subscriptions. Takes precedence over `apiKey`, `token` and `getToken`.
    */
   session?: ConvoySession;
   /** Needed in Node 20, which has no global WebSocket: pass `ws`'s default export. */
@@ -117,7 +124,9 @@ export interface ConvoyLinks {
  */
 export function createConvoyLinks(options: ConvoyClientOptions): ConvoyLinks {
   const { session } = options;
-  const readToken = async () => (session ? await session.getToken() : options.getToken ? await options.getToken() : options.token) ?? null;
+  const { apiKey } = options;
+  const readToken = async () =>
+    (session ? await session.getToken() : apiKey ? apiKey : options.getToken ? await options.getToken() : options.token) ?? null;
   let state: ConnectionState = "closed";
   const listeners = new Set<(state: ConnectionState) => void>();
   const setState = (next: ConnectionState) => {

@@ -20,6 +20,7 @@ const KNOWN_REASONS: Record<ServerSessionEndReason, true> = {
   user_disabled: true,
   user_deleted: true,
   expired: true,
+  key_revoked: true,
 };
 
 /** The reason named by a close frame or an error's `data.sessionEnded`, or "unauthorized". */

@@ -46,12 +46,12 @@ export class HttpCallBudget {
   private overBudgetRefused = 0;
 
   /**
-   * @param sessionOf the session a bearer token names when its signature and expiry check
-   *   out (a cached lookup for a token seen before), else null.
+   * @param clientOf the client a bearer token names (`session:<id>` when its signature and
+   *   expiry check out, a cached lookup for a token seen before), else null.
    */
   constructor(
     private readonly budgets: CallBudgets,
-    private readonly sessionOf: (token: string) => number | null,
+    private readonly clientOf: (token: string) => string | null,
   ) {}
 
   /** Requests refused for carrying more than `maxBatchCalls` calls, since start. */
@@ -107,7 +107,7 @@ export class HttpCallBudget {
 
   private clientKey(request: IncomingMessage): string {
     const header = request.headers.authorization;
-    const sessionId = header?.startsWith("Bearer ") ? this.sessionOf(header.slice(7)) : null;
-    return sessionId === null ? `address:${request.socket.remoteAddress ?? "unknown"}` : `session:${sessionId}`;
+    const client = header?.startsWith("Bearer ") ? this.clientOf(header.slice(7)) : null;
+    return client ?? `address:${request.socket.remoteAddress ?? "unknown"}`;
   }
 }

@@ -12,6 +12,7 @@ export const SESSION_END_MESSAGES: Record<SessionEndReason, string> = {
   user_disabled: "This account has been disabled",
   user_deleted: "This account no longer exists",
   expired: "Your session has expired; sign in again",
+  key_revoked: "This API key has been revoked",
 };
 
 /** The sentence for `reason`, or a generic one for a reason this build does not know. */

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { eq, sessions, type Database, type SessionEndReason, type SQL } from "@convoy/db";
+import type { ApiKeyGrant } from "../apiKeys/grant";
 import type { Bus } from "../events/bus";
 import { channels, type SessionsEndedMessage } from "../events/channels";
 import { LruCache } from "../lib/lruCache";
@@ -36,9 +37,15 @@ export interface SessionState extends StoredSessionState {
   sessionId: number;
 }
 
-/** Who is calling: a verified access token and its session's live state. */
+/**
+ * Who is calling: a verified access token and its session's live state, or an API key
+ * acting as its dispatcher (then `apiKey` is set, `sessionId` is 0 and `expiresAt` is the
+ * key's expiry, Infinity for none).
+ */
 export interface Session extends AccessClaims {
   state: SessionState;
+  /** What the API key the call was made with may do; absent for access tokens. */
+  apiKey?: ApiKeyGrant;
 }
 
 export type Authentication =

@@ -10,6 +10,7 @@ export const channels = {
   positions: "convoy:positions",
   availability: "convoy:availability",
   sessionsEnded: "convoy:sessions-ended",
+  apiKeysEnded: "convoy:api-keys-ended",
 } as const satisfies Record<string, keyof BusMessages>;
 
 /**
@@ -25,6 +26,7 @@ export interface BusMessages {
   "convoy:positions": PositionMessage;
   "convoy:availability": AvailabilityMessage;
   "convoy:sessions-ended": SessionsEndedMessage;
+  "convoy:api-keys-ended": ApiKeysEndedMessage;
 }
 
 export type Channel = keyof BusMessages;
@@ -101,5 +103,11 @@ export interface AvailabilityMessage {
 /** Sessions that ended (already so in MySQL): every instance refuses them and closes their streams. */
 export interface SessionsEndedMessage {
   sessionIds: number[];
+  reason: SessionEndReason;
+}
+
+/** API keys that stopped working (already so in MySQL): every instance refuses them and closes their streams. */
+export interface ApiKeysEndedMessage {
+  keyIds: number[];
   reason: SessionEndReason;
 }

@@ -11,6 +11,8 @@ export const sessionEndReasons = [
   "user_disabled",
   "user_deleted",
   "expired",
+  /** Only for API keys: their dispatcher revoked the key. */
+  "key_revoked",
 ] as const;
 export type SessionEndReason = (typeof sessionEndReasons)[number];
 
