@@ -6,6 +6,7 @@ import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin, dropDatabase, type Database, type DemoLogin } from "@convoy/db";
 import {
   createSession,
+  type ApiKeyOptions,
   type PositionSocketOptions,
   type RateLimitSettings,
   type SessionRegistryOptions,
@@ -54,6 +55,7 @@ export interface TestServerOptions {
   /** Access token lifetime in seconds (server default 15 min). */
   accessTokenTtlSeconds?: number;
   sessions?: SessionRegistryOptions;
+  apiKeys?: ApiKeyOptions;
   callBudgets?: CallBudgetSettings;
 }
 
@@ -119,6 +121,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       positionSockets: options.positionSockets,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,
+      apiKeys: options.apiKeys,
       callBudgets: options.callBudgets,
     });
     Object.assign(state, {
