@@ -9,7 +9,7 @@ import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
-const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events"];
+const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events", "api_keys"];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
 const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
 const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
@@ -18,6 +18,7 @@ const as = {} as Record<Actor, LoggedInClient>;
 let offerId = 0;
 let messageId = 0;
 let tripId = 0;
+let keyId = 0;
 
 /**
  * The stored state a refused call must not touch. Buffered location writes are flushed
@@ -156,6 +157,12 @@ const rows: Record<string, Row> = {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.trips.setArrivalRadius.mutate({ tripId, radiusM: 150 }),
   },
+  "apiKeys.create": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.apiKeys.create.mutate({ name: "authorization sweep", scopes: ["trips:read"] }),
+  },
+  "apiKeys.list": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.apiKeys.list.query() },
+  "apiKeys.revoke": { allowed: ["dispatcher"], call: (c) => c.api.apiKeys.revoke.mutate({ keyId }) },
 };
 
 beforeAll(async () => {
@@ -168,6 +175,7 @@ beforeAll(async () => {
   as.otherDispatcher = await loginExtra(t, extra!.email);
 
   offerId = (await as.dispatcher.api.offers.create.mutate(loadInput([as.recipient.userId]))).id;
+  keyId = (await as.dispatcher.api.apiKeys.create.mutate({ name: "fixture", scopes: ["trips:read"] })).id;
   messageId = (await as.recipient.api.chat.send.mutate({ offerId, body: "fixture", clientMessageId: randomUUID() })).id;
 
   // A ride for rider 1 from beside driver 3, the nearest driver, who alone is offered it and accepts.
