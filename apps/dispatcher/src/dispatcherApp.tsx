@@ -1,19 +1,21 @@
 import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { ApiKeysPage } from "./apiKeysPage";
 import { DriversPage } from "./driversPage";
 import { LiveDesk, parseLiveDeskRoute, type LiveDeskRoute } from "./liveDesk";
 import { useDispatcherNotifications } from "./notifications";
 import { OffersPage } from "./offersPage";
 import { PresenceProvider } from "./presence";
 
-/** Routes: #/drivers (the default), #/offers, #/offers/:offerId, #/offers/:offerId/drivers/:driverId. */
+/** Routes: #/drivers (the default), #/offers, #/offers/:offerId, #/offers/:offerId/drivers/:driverId, #/keys. */
 function parseRoute(segments: string[]) {
+  if (segments[0] === "keys") return { page: "keys" as const, offerId: null, driverId: null };
   if (segments[0] !== "offers") return { page: "drivers" as const, offerId: null, driverId: null };
   const offerId = idSegment(segments[1]);
   const driverId = offerId !== null && segments[2] === "drivers" ? idSegment(segments[3]) : null;
   return { page: "offers" as const, offerId, driverId };
 }
 
-function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
+function Nav({ page }: { page: "drivers" | "offers" | "keys" | LiveDeskRoute["page"] }) {
   const unread = trpc.chat.unreadCount.useQuery();
   return (
     <nav className="convoy-nav" aria-label="Sections">
@@ -29,6 +31,9 @@ function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
       </a>
       <a className="convoy-nav__tab" href="#/trips" aria-current={page === "trips" ? "page" : undefined}>
         Trips
+      </a>
+      <a className="convoy-nav__tab" href="#/keys" aria-current={page === "keys" ? "page" : undefined}>
+        API keys
       </a>
     </nav>
   );
@@ -46,6 +51,8 @@ export function DispatcherApp({ title }: { title: string }) {
       <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet"}>
         {liveDesk ? (
           <LiveDesk route={liveDesk} navigate={navigate} />
+        ) : route.page === "keys" ? (
+          <ApiKeysPage />
         ) : route.page === "drivers" ? (
           <DriversPage onOfferCreated={(offerId) => navigate(`/offers/${offerId}`)} />
         ) : (
