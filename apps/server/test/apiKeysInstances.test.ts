@@ -7,6 +7,7 @@ import { demoLogin } from "@convoy/db";
 import { prepareDatabase, type RunningServer } from "../src";
 import { createTestDatabase, startTestServer } from "./support/harness";
 import { startPrivateRedis, type PrivateRedis } from "./support/redis";
+import { failure } from "./support/offerFixtures";
 import { collectFrom } from "./support/subscriptions";
 import { openTrpcSocket, frameMatching, replyTo } from "./support/rawSockets";
 
@@ -71,7 +72,7 @@ describe("a key revoked on one instance", () => {
     await dispatcher.api.apiKeys.revoke.mutate({ keyId: created.id });
     expect((await ended) - revokedAt).toBeLessThan(1_000);
     expect(service.sessionEnded).toEqual({ reason: "key_revoked" });
-    expect((await service.api.auth.me.query().catch((error: { message: string }) => error.message)) as string).toBe("This API key has been revoked");
+    expect(await failure(service.api.auth.me.query())).toMatchObject({ code: "UNAUTHORIZED", message: "This API key has been revoked" });
     stream.stop();
   });
 
