@@ -160,7 +160,7 @@ describe("scopes", () => {
 });
 
 describe("a key that does not work", () => {
-  it("is UNAUTHORIZED whether malformed, unknown, with the wrong secret, revoked, expired or of a disabled dispatcher", async () => {
+  it("is UNAUTHORIZED whether malformed, unknown, with the wrong secret, revoked, expired or of a disabled dispatcher (until re-enabled)", async () => {
     const dispatcher = await newDispatcher("key-bad");
     const real = await keyFor(dispatcher, ["trips:read"]);
     const wrongSecret = `cvk_${real.id}_${"A".repeat(43)}`;
@@ -204,6 +204,9 @@ describe("a key that does not work", () => {
     expect(await socket.closed).toMatchObject({ code: SESSION_ENDED_CLOSE_CODE, reason: "user_disabled" });
     const disabled = await httpMutation("offers.cancel", live.key, { offerId: 1 });
     expect(disabled.body.error).toMatchObject({ message: "This account has been disabled", data: { code: "UNAUTHORIZED" } });
+    // Switched back on, the dispatcher's keys work again: only revocation and expiry are final.
+    await t.db.update(users).set({ disabledAt: null }).where(eq(users.id, dispatcher.userId));
+    expect((await withKey(live.key).api.auth.me.query()).id).toBe(dispatcher.userId);
   });
 });
 

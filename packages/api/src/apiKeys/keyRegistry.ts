@@ -49,6 +49,12 @@ export interface ApiKeyRegistryDeps {
 const KEY_SESSION_ID = 0;
 
 /**
+ * Endings a key never comes back from. A key ended otherwise (its dispatcher disabled) is
+ * not held ended: the next call reads MySQL again, so re-enabling the dispatcher restores it.
+ */
+const FINAL_ENDINGS: ReadonlySet<SessionEndReason> = new Set(["key_revoked", "expired"]);
+
+/**
  * This process's view of API keys. MySQL's `api_keys` table is the truth; a key verified
  * once (its row read, its secret's hash compared) is held in memory by its exact string, so
  * a call made with it costs a map lookup, and its standing is shared by every call and
@@ -204,7 +210,8 @@ export class ApiKeyRegistry {
     // An ending heard while the row was read wins over what the row said.
     const endedMeanwhile = this.recentlyEnded.peek(parsed.id);
     if (endedMeanwhile) session.state.ended ??= endedMeanwhile;
-    this.verified.set(key, session);
+    const { ended } = session.state;
+    if (!ended || FINAL_ENDINGS.has(ended)) this.verified.set(key, session);
     return this.standing(session);
   }
 
@@ -238,13 +245,19 @@ export class ApiKeyRegistry {
   /** Marks key `id` ended here and closes its sockets. Idempotent. */
   private endLocally(id: number, reason: SessionEndReason): void {
     let held = false;
-    for (const session of this.heldSessions()) {
-      if (session.apiKey?.keyId !== id) continue;
+    for (const key of [...this.verified.keys()]) {
+      const session = this.verified.peek(key);
+      if (session?.apiKey?.keyId !== id) continue;
       session.state.ended ??= reason;
       held = true;
+      if (!FINAL_ENDINGS.has(reason)) this.verified.delete(key);
     }
-    if (!held) this.recentlyEnded.set(id, reason);
     const entry = this.streams.get(id);
+    if (entry) {
+      entry.session.state.ended ??= reason;
+      held = true;
+    }
+    if (!held && FINAL_ENDINGS.has(reason)) this.recentlyEnded.set(id, reason);
     if (!entry) return;
     this.streams.delete(id);
     const closeReason = entry.session.state.ended ?? reason;
