@@ -3,7 +3,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { SessionRegistry, type SessionRegistryOptions } from "./auth/sessionRegistry";
 import { createTokenService } from "./auth/tokens";
+import { MessageWriter } from "./chat/messageWriter";
 import { recordOfferActivity } from "./chat/offerActivity";
+import { ThreadDirectory } from "./chat/threadDirectory";
 import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
@@ -98,6 +100,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     sessions,
     logger,
     typing: new TypingTracker(bus),
+    chat: { threads: new ThreadDirectory(db), writer: new MessageWriter({ db, pump, commitHooks }) },
     tracking,
     presence,
     trips,

@@ -7,6 +7,8 @@ import type { EventPump } from "./events/pump";
 import type { CallStats } from "./lib/callStats";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
+import type { MessageWriter } from "./chat/messageWriter";
+import type { ThreadDirectory } from "./chat/threadDirectory";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
 import type { PresenceService } from "./presence/service";
@@ -27,6 +29,8 @@ export interface ApiServices {
   sessions: SessionRegistry;
   logger: Logger;
   typing: TypingTracker;
+  /** Thread membership, remembered, and the group-commit writer of chat messages. */
+  chat: { threads: ThreadDirectory; writer: MessageWriter };
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;

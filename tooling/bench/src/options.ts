@@ -47,7 +47,7 @@ const HELP = `pnpm bench [options]
 Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes,eventWrites,calls
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 5
 Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
-Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
+Chat:       --chat-threads 1000 --chat-dispatchers 100 --chat-rate 1000 --chat-seconds 20
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
@@ -138,9 +138,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     floor: { seconds: positiveInt("floor-seconds", values["floor-seconds"], 10) },
     chat: {
-      threads: positiveInt("chat-threads", values["chat-threads"], 200),
-      dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 20),
-      messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 20),
+      threads: positiveInt("chat-threads", values["chat-threads"], 1_000),
+      dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 100),
+      messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 1_000),
       seconds: positiveInt("chat-seconds", values["chat-seconds"], 20),
       typingLeadMs: 300,
     },

@@ -30,7 +30,7 @@ export function toChatMessage(row: Message): ChatMessage {
   };
 }
 
-function messageEvent(thread: Thread, message: ChatMessage) {
+export function messageEvent(thread: Thread, message: ChatMessage) {
   return {
     stream: "chat" as const,
     type: "message",
@@ -48,9 +48,15 @@ export async function insertMessage(
   thread: Thread,
   message: { senderId: number | null; kind: MessageKind; body: string; clientMessageId: string | null },
 ): Promise<ChatMessage> {
-  const [result] = await tx.insert(messages).values({ offerId: thread.offerId, driverId: thread.driverId, ...message });
-  const [row] = await tx.select().from(messages).where(eq(messages.id, result.insertId));
-  const stored = toChatMessage(row!);
+  const createdAt = new Date();
+  const [result] = await tx.insert(messages).values({ offerId: thread.offerId, driverId: thread.driverId, ...message, createdAt });
+  const stored: ChatMessage = {
+    id: result.insertId,
+    offerId: thread.offerId,
+    driverId: thread.driverId,
+    ...message,
+    createdAt: createdAt.toISOString(),
+  };
   emit(messageEvent(thread, stored));
   return stored;
 }
