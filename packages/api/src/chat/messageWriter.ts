@@ -1,9 +1,11 @@
 import { messages, sql } from "@convoy/db";
-import { commitWithEvents, type CommitDeps } from "../events/commit";
-import { isDatabaseUnavailable } from "../lib/errors";
+import type { CommitDeps, Emit } from "../events/commit";
+import { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from "../events/groupCommit";
+import { isDuplicateEntry } from "../lib/errors";
 import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
+import type { Tx } from "../lib/transaction";
 import type { ChatUser, Thread } from "./access";
-import { messageEvent, sendMessage, type ChatMessage } from "./messages";
+import { findByClientId, messageEvent, sameThreadOrConflict, type ChatMessage } from "./messages";
 
 /** What a send came to: the stored message, and whether an earlier attempt had stored it. */
 export interface SendOutcome {
@@ -11,20 +13,11 @@ export interface SendOutcome {
   duplicate: boolean;
 }
 
-export interface MessageWriterOptions {
-  /** Messages written by one transaction at most. @default 200 */
-  maxBatch?: number;
-  /** Transactions open at once; sends arriving meanwhile wait and go together in the next. @default 2 */
-  maxInFlight?: number;
-}
-
-interface PendingSend {
+interface Send {
   sender: ChatUser;
   thread: Thread;
   body: string;
   clientMessageId: string;
-  resolve: (outcome: SendOutcome) => void;
-  reject: (error: unknown) => void;
 }
 
 const INSERT_MESSAGES_HEAD = sqlInsertHead(messages, [
@@ -38,105 +31,67 @@ const INSERT_MESSAGES_HEAD = sqlInsertHead(messages, [
 ]);
 
 /**
- * Group commit for `chat.send`: the messages of every send that arrives while earlier ones
- * are being written go to MySQL together, in one transaction with one INSERT of messages and
- * one of their events, so a busy server pays a transaction per batch rather than per message.
- * A quiet one writes each message at once (up to `maxInFlight` transactions run side by side).
- *
- * Each message keeps what a lone send guarantees: it is stored with its event or not at all,
- * published only after the commit, and a repeated `clientMessageId` stores nothing new. A batch
- * that MySQL refuses as a whole for anything but being unreachable (a retried client id among
- * its rows, say) is written again one send at a time, so one send's fault is its own.
+ * Writes `chat.send`s with group commit (see `GroupCommit`): the messages of concurrent sends
+ * go to MySQL in one INSERT, their events in one more, in one transaction. A retry of a
+ * stored `clientMessageId` refuses its batch on the unique (sender, client id) index; it is
+ * then written alone, refused again, and answered with the message first stored.
  */
 export class MessageWriter {
-  private readonly queue: PendingSend[] = [];
-  private inFlight = 0;
-  private readonly maxBatch: number;
-  private readonly maxInFlight: number;
+  private readonly group: GroupCommit<Send, ChatMessage>;
 
   constructor(
     private readonly deps: CommitDeps,
-    options: MessageWriterOptions = {},
+    options?: GroupCommitOptions,
   ) {
-    this.maxBatch = options.maxBatch ?? 200;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.group = new GroupCommit(deps, insertMessages, options);
   }
 
-  /** Stores a text message from `sender` in `thread` (already authorized) and its event. */
-  send(sender: ChatUser, thread: Thread, input: { body: string; clientMessageId: string }): Promise<SendOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ sender, thread, body: input.body, clientMessageId: input.clientMessageId, resolve, reject });
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.inFlight++;
-      void this.write(batch).finally(() => {
-        this.inFlight--;
-        this.flush();
-      });
-    }
-  }
-
-  private async write(batch: PendingSend[]): Promise<void> {
-    let stored: ChatMessage[];
+  /** Stores a text message from `sender` in `thread` (already authorized) with its event. */
+  async send(sender: ChatUser, thread: Thread, input: { body: string; clientMessageId: string }): Promise<SendOutcome> {
     try {
-      stored = await commitWithEvents(this.deps, async (tx, emit) => {
-        const createdAtMs = Date.now();
-        const [result] = (await tx.execute(sql.raw(insertMessagesStatement(batch, createdAtMs)))) as unknown as [
-          { insertId: number | string; affectedRows: number },
-        ];
-        const firstId = Number(result.insertId);
-        if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== batch.length) {
-          throw new Error(`inserting ${batch.length} messages returned insertId ${result.insertId} for ${result.affectedRows} rows`);
-        }
-        const createdAt = new Date(createdAtMs).toISOString();
-        // The rows of one INSERT get consecutive ids (see `appendEvents`).
-        return batch.map((pending, index) => {
-          const message: ChatMessage = {
-            id: firstId + index,
-            offerId: pending.thread.offerId,
-            driverId: pending.thread.driverId,
-            senderId: pending.sender.id,
-            kind: "text",
-            body: pending.body,
-            clientMessageId: pending.clientMessageId,
-            createdAt,
-          };
-          emit(messageEvent(pending.thread, message));
-          return message;
-        });
-      });
+      const message = await this.group.submit({ sender, thread, body: input.body, clientMessageId: input.clientMessageId });
+      return { message, duplicate: false };
     } catch (error) {
-      if (isDatabaseUnavailable(error)) {
-        for (const pending of batch) pending.reject(error);
-        return;
-      }
-      await Promise.all(batch.map((pending) => this.writeAlone(pending)));
-      return;
+      if (!isDuplicateEntry(error)) throw error;
+      const first = await findByClientId(this.deps.db, sender.id, input.clientMessageId);
+      if (!first) throw error;
+      return { message: sameThreadOrConflict(first, thread), duplicate: true };
     }
-    batch.forEach((pending, index) => pending.resolve({ message: stored[index]!, duplicate: false }));
   }
 
-  /** One send in its own transaction, which tells a retried client id from a real failure. */
-  private async writeAlone(pending: PendingSend): Promise<void> {
-    try {
-      pending.resolve(await sendMessage(this.deps, pending.sender, pending.thread, pending));
-    } catch (error) {
-      pending.reject(error);
-    }
+  stats(): GroupCommitStats {
+    return this.group.stats();
   }
 }
 
-function insertMessagesStatement(batch: readonly PendingSend[], createdAtMs: number): string {
-  const createdAt = sqlUtcDatetime(createdAtMs);
-  const rows = batch.map(
-    (pending) =>
-      `(${sqlNumber(pending.thread.offerId)},${sqlNumber(pending.thread.driverId)},${sqlNumber(pending.sender.id)},'text',` +
-      `${sqlString(pending.body)},${sqlString(pending.clientMessageId)},${createdAt})`,
+/** One multi-row INSERT of literals (see `sqlLiterals.ts`); the rows get consecutive ids (see `appendEvents`). */
+async function insertMessages(tx: Tx, emit: Emit, sends: readonly Send[]): Promise<ChatMessage[]> {
+  const createdAtMs = Date.now();
+  const rows = sends.map(
+    (send) =>
+      `(${sqlNumber(send.thread.offerId)},${sqlNumber(send.thread.driverId)},${sqlNumber(send.sender.id)},'text',` +
+      `${sqlString(send.body)},${sqlString(send.clientMessageId)},${sqlUtcDatetime(createdAtMs)})`,
   );
-  return INSERT_MESSAGES_HEAD + rows.join(",");
+  const [result] = (await tx.execute(sql.raw(INSERT_MESSAGES_HEAD + rows.join(",")))) as unknown as [
+    { insertId: number | string; affectedRows: number },
+  ];
+  const firstId = Number(result.insertId);
+  if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== sends.length) {
+    throw new Error(`inserting ${sends.length} messages returned insertId ${result.insertId} for ${result.affectedRows} rows`);
+  }
+  const createdAt = new Date(createdAtMs).toISOString();
+  return sends.map((send, index) => {
+    const message: ChatMessage = {
+      id: firstId + index,
+      offerId: send.thread.offerId,
+      driverId: send.thread.driverId,
+      senderId: send.sender.id,
+      kind: "text",
+      body: send.body,
+      clientMessageId: send.clientMessageId,
+      createdAt,
+    };
+    emit(messageEvent(send.thread, message));
+    return message;
+  });
 }

@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
-import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
-import { isDuplicateEntry } from "../lib/errors";
+import type { Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
 import type { ChatUser, Thread } from "./access";
 
@@ -69,7 +68,7 @@ export function postSystemMessage(tx: Tx, emit: Emit, thread: Thread, kind: Excl
   return insertMessage(tx, emit, thread, { senderId: null, kind, body, clientMessageId: null });
 }
 
-async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
+export async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
   const [row] = await db
     .select()
     .from(messages)
@@ -78,7 +77,7 @@ async function findByClientId(db: Database, senderId: number, clientMessageId: s
   return row;
 }
 
-function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
+export function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
   if (row.offerId !== thread.offerId || row.driverId !== thread.driverId) {
     throw new TRPCError({ code: "CONFLICT", message: "This clientMessageId was already used for another thread" });
   }
@@ -87,9 +86,9 @@ function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
 
 /**
  * The message an earlier attempt of this send stored, if any: the same sender,
- * `clientMessageId` and thread. It needs no access check (the sender wrote it), so a retry
- * is answered before any rate limit is spent; a key used on another thread is left to
- * `sendMessage`, which refuses it after the thread is authorized.
+ * `clientMessageId` and thread. It needs no access check (the sender wrote it); `chat.send`
+ * asks it when a budget refuses the send, so a retry of a stored message is answered even
+ * then. A key used on another thread is left to `MessageWriter`, which refuses it.
  */
 export async function findSentMessage(
   db: Database,
@@ -99,36 +98,6 @@ export async function findSentMessage(
   const row = await findByClientId(db, sender.id, input.clientMessageId);
   const driverId = input.driverId ?? (sender.role === "driver" ? sender.id : undefined);
   return row && row.offerId === input.offerId && row.driverId === driverId ? toChatMessage(row) : null;
-}
-
-/**
- * Sends a text message. A retry with the same `clientMessageId` returns the first message
- * and stores and delivers nothing new, even when the two attempts race: the unique
- * (sender, client id) index refuses the second INSERT and the first message is read.
- * Callers answer plain retries first with `findSentMessage`.
- */
-export async function sendMessage(
-  deps: CommitDeps,
-  sender: ChatUser,
-  thread: Thread,
-  input: { body: string; clientMessageId: string },
-): Promise<{ message: ChatMessage; duplicate: boolean }> {
-  try {
-    const message = await commitWithEvents(deps, (tx, emit) =>
-      insertMessage(tx, emit, thread, {
-        senderId: sender.id,
-        kind: "text",
-        body: input.body,
-        clientMessageId: input.clientMessageId,
-      }),
-    );
-    return { message, duplicate: false };
-  } catch (error) {
-    if (!isDuplicateEntry(error)) throw error;
-    const winner = await findByClientId(deps.db, sender.id, input.clientMessageId);
-    if (!winner) throw error;
-    return { message: sameThreadOrConflict(winner, thread), duplicate: true };
-  }
 }
 
 /** One page of a thread, newest first. `before` is the id cursor from the previous page. */
