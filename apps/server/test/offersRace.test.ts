@@ -107,3 +107,18 @@ describe("offers: exactly one winner", () => {
     }
   });
 });
+
+describe("offers: one driver winning several loads at once", () => {
+  it("accepts 8 loads a driver accepts at the same moment, each with its trip, without a deadlock reaching the driver", async () => {
+    const [driver] = await addUsers(t, "driver", 1);
+    const created = await Promise.all(Array.from({ length: 8 }, () => dispatcher.api.offers.create.mutate(loadInput([driver!.userId]))));
+    const outcomes = await Promise.all(created.map((offer) => outcome(driver!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" }))));
+
+    expect(outcomes, JSON.stringify(outcomes)).toEqual(created.map(() => ({ ok: true })));
+    for (const offer of created) {
+      const state = await stateOf(offer.id);
+      expect(state.offer.status).toBe("accepted");
+      expect(state.trips.map((trip) => trip.driverId)).toEqual([driver!.userId]);
+    }
+  });
+});

@@ -88,8 +88,12 @@ async function completeAward(
       );
   }
 
-  const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
+  // The driver's row is written before the trip row that refers to it: inserting the trip
+  // takes a shared lock on the driver's row (the foreign key), and two awards to one driver
+  // (two loads accepted at once) that both held it and then wanted it exclusively would
+  // deadlock. This way the second waits for the first.
   await tx.update(drivers).set({ availability: "busy" }).where(eq(drivers.userId, winner.driverId));
+  const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
   // The rider learns who is coming (name, vehicle, rating) on the trips stream, in this commit.
   await emitTripEvent(tx, emit, tripId, { type: "trip.assigned" });
 

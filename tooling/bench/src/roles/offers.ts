@@ -7,7 +7,7 @@ import { connect, countError, sleep } from "./clients";
 /** One clock for every process of the run, with sub-millisecond resolution. */
 const clock = () => performance.timeOrigin + performance.now();
 
-/** The note that names which recipient accepts: the first one the offer lists. */
+/** The note that names which recipient accepts. */
 const ACCEPT_NOTE = "bench accept:";
 
 /** offerId → when each recipient here received it. */
@@ -78,7 +78,8 @@ export async function prepareOfferDispatchers(url: string, accounts: readonly Ac
 
 /**
  * Creates `offersPerSecond` offers for `seconds`, the dispatchers taking turns, offer k to
- * `recipients` consecutive drivers of `driverIds` from position k × recipients (wrapping).
+ * `recipients` consecutive drivers of `driverIds` from position k × recipients (wrapping),
+ * and names which of them accepts so that every driver accepts as often as the others.
  */
 export async function runOffers(args: { seconds: number; offersPerSecond: number; driverIds: number[]; recipients: number }): Promise<OffersCreated> {
   const created: [number, number][] = [];
@@ -101,7 +102,8 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
           weightKg: 500,
           dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
           rateCents: 50_000,
-          notes: `${ACCEPT_NOTE}${driverIds[0]}`,
+          // Each recipient of a group of drivers accepts in turn, one offer in `recipients`.
+          notes: `${ACCEPT_NOTE}${driverIds[Math.floor(k / Math.ceil(args.driverIds.length / args.recipients)) % args.recipients]}`,
           expiresInSeconds: 3_600,
           idempotencyKey: randomUUID(),
         })
