@@ -36,7 +36,10 @@ const probeBatch: BatchWrite<string, string> = async (tx, emit, keys) => {
 function probeGroup() {
   const published: StoredEvent[] = [];
   const pump = t.server.services.pump;
-  const group = new GroupCommit({ db: writers.db, pump: { publish: (stored, seconds) => (published.push(...stored), pump.publish(stored, seconds)) }, commitHooks: [] }, probeBatch);
+  const group = new GroupCommit(
+    { db: writers.db, pump: { publish: (stored, seconds) => (published.push(...stored), pump.publish(stored, seconds)) }, commitHooks: [] },
+    probeBatch,
+  );
   return { group, published };
 }
 

@@ -158,7 +158,9 @@ async function main(): Promise<void> {
         log(`sweep: chat at ${rate} msg/s, ${options.chat.threads} threads, ${options.sweepChatSeconds} s`);
         const run = await runChat(context, { ...options.chat, messagesPerSecond: rate, seconds: options.sweepChatSeconds });
         results.chatSweep.push(run);
-        log(`  p99 ${run.latencyMs.p99} ms, typing p99 ${run.typingLatencyMs.p99} ms, server CPU ${run.serverCpuPct.toFixed(1)} %, ${run.serverCpuMsPerMessage.toFixed(2)} ms/msg`);
+        log(
+          `  p99 ${run.latencyMs.p99} ms, typing p99 ${run.typingLatencyMs.p99} ms, server CPU ${run.serverCpuPct.toFixed(1)} %, ${run.serverCpuMsPerMessage.toFixed(2)} ms/msg`,
+        );
       }
     } else if (options.sweep) {
       results.sweep = [];
@@ -204,7 +206,10 @@ async function main(): Promise<void> {
     results.targets = checkTargets(results);
     const path = writeResults(join(REPO_ROOT, "bench/results"), results);
     if (results.calls) process.stdout.write(`\nServer CPU per call\n${formatCalls(results.calls)}\n`);
-    if (results.chatSweep) process.stdout.write(`\nChat sweep (${options.chat.threads} threads, ${options.sweepChatSeconds} s each)\n${formatChatSweep(results.chatSweep)}\n`);
+    if (results.chatSweep)
+      process.stdout.write(
+        `\nChat sweep (${options.chat.threads} threads, ${options.sweepChatSeconds} s each)\n${formatChatSweep(results.chatSweep)}\n`,
+      );
     else if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
     if (results.sweep)
       process.stdout.write(

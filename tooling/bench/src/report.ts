@@ -171,7 +171,11 @@ export function formatSummary(results: BenchResults): string {
     const load = `(${fmt(run.messagesPerS)} of ${fmt(run.offeredPerS)} msg/s, ${fmt(run.threads)} threads; p50 ${fmt(run.latencyMs.p50)} ms; ${fmt(run.serverCpuPct)} % server CPU)`;
     add(`${name}.latencyMs.p99`, run.latencyMs.p99, load);
     add(`${name}.typingLatencyMs.p99`, run.typingLatencyMs.p99);
-    add(`${name}.serverCpuMsPerMessage`, run.serverCpuMsPerMessage, Object.keys(run.errors).length > 0 ? `(errors: ${JSON.stringify(run.errors)})` : "");
+    add(
+      `${name}.serverCpuMsPerMessage`,
+      run.serverCpuMsPerMessage,
+      Object.keys(run.errors).length > 0 ? `(errors: ${JSON.stringify(run.errors)})` : "",
+    );
   };
   chatRow("chat", chat);
   chatRow("chatAtTarget", results.chatAtTarget);
@@ -179,7 +183,11 @@ export function formatSummary(results: BenchResults): string {
     const offers = results.offers;
     const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer)`;
     add("offers.lastRecipientMs.p99", offers.lastRecipientMs.p99, load);
-    add("offers.acceptToDispatcherMs.p99", offers.acceptToDispatcherMs.p99, Object.keys(offers.errors).length > 0 ? `(errors: ${JSON.stringify(offers.errors)})` : "");
+    add(
+      "offers.acceptToDispatcherMs.p99",
+      offers.acceptToDispatcherMs.p99,
+      Object.keys(offers.errors).length > 0 ? `(errors: ${JSON.stringify(offers.errors)})` : "",
+    );
   }
   if (broadcast) add("broadcast.allReceivedMs.p99", broadcast.allReceivedMs.p99, `(${broadcast.offersPerRound} offers per round)`);
   if (idle) {

@@ -13,7 +13,14 @@ import { closeFloor, connectFloor, floorReceived, runFloorDrivers } from "./role
 import { connectIdle } from "./roles/idle";
 import { collectRiders, finishRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
 import { prepareWriters, runWriters } from "./roles/writers";
-import { collectOfferDispatchers, collectOfferDrivers, offersAcceptedSeen, prepareOfferDispatchers, prepareOfferDrivers, runOffers } from "./roles/offers";
+import {
+  collectOfferDispatchers,
+  collectOfferDrivers,
+  offersAcceptedSeen,
+  prepareOfferDispatchers,
+  prepareOfferDrivers,
+  runOffers,
+} from "./roles/offers";
 
 type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
 

@@ -86,24 +86,20 @@ export async function prepareChat(url: string, dispatcherAccounts: readonly Acco
   // Calls go over each participant's open WebSocket, beside its chat.events subscription.
   const dispatchers = dispatcherAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
   const drivers = driverAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
-  threads = await mapLimited(
-    drivers,
-    50,
-    async (driver, index) => {
-      const dispatcher = dispatchers[index % dispatchers.length]!;
-      const offer = await dispatcher.client.api.offers.create.mutate({
-        driverIds: [driver.id],
-        pickup: place(0.01, "1 Pickup St"),
-        dropoff: place(-0.01, "2 Dropoff Ave"),
-        weightKg: 500,
-        dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
-        rateCents: 50_000,
-        notes: "benchmark load",
-        expiresInSeconds: 3_600,
-      });
-      return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
-    },
-  );
+  threads = await mapLimited(drivers, 50, async (driver, index) => {
+    const dispatcher = dispatchers[index % dispatchers.length]!;
+    const offer = await dispatcher.client.api.offers.create.mutate({
+      driverIds: [driver.id],
+      pickup: place(0.01, "1 Pickup St"),
+      dropoff: place(-0.01, "2 Dropoff Ave"),
+      weightKg: 500,
+      dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
+      rateCents: 50_000,
+      notes: "benchmark load",
+      expiresInSeconds: 3_600,
+    });
+    return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
+  });
   await Promise.all([...dispatchers, ...drivers].map(listen));
   return { threads: threads.length };
 }
