@@ -183,8 +183,7 @@ async function assignTrip(tx: Tx, offer: Offer, driverId: number, fareCents: num
  * A driver carries one rider at a time: one who is busy (on a trip) cannot take a ride
  * offer that reached them before they became busy. The driver's row is already locked
  * (`lockAwardDrivers`), so the same driver accepting two rides at once is decided one after
- * the other. Loads are not
- * limited this way: a dispatcher may line up several for one driver.
+ * the other. Loads are not limited this way: a dispatcher may line up several for one driver.
  */
 async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
   const [driver] = await tx.select({ availability: drivers.availability }).from(drivers).where(eq(drivers.userId, driverId)).for("update");
