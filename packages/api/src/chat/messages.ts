@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
+import { and, desc, eq, lt, messages, sql, type Database, type Message, type MessageKind } from "@convoy/db";
 import type { Emit } from "../events/commit";
+import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { ChatUser, Thread } from "./access";
 
@@ -40,32 +41,61 @@ export function messageEvent(thread: Thread, message: ChatMessage) {
   };
 }
 
-/** Inserts a message and its event inside the caller's transaction. */
-export async function insertMessage(
-  tx: Tx,
-  emit: Emit,
-  thread: Thread,
-  message: { senderId: number | null; kind: MessageKind; body: string; clientMessageId: string | null },
-): Promise<ChatMessage> {
-  const createdAt = new Date();
-  const [result] = await tx.insert(messages).values({ offerId: thread.offerId, driverId: thread.driverId, ...message, createdAt });
-  const stored: ChatMessage = {
-    id: result.insertId,
-    offerId: thread.offerId,
-    driverId: thread.driverId,
-    ...message,
-    createdAt: createdAt.toISOString(),
-  };
-  emit(messageEvent(thread, stored));
-  return stored;
+/** A message to store: its thread, who sent it (null for offer activity), what, and the sender's key. */
+export interface NewMessage {
+  thread: Thread;
+  senderId: number | null;
+  kind: MessageKind;
+  body: string;
+  clientMessageId: string | null;
 }
 
+const INSERT_MESSAGES_HEAD = sqlInsertHead(messages, [
+  messages.offerId,
+  messages.driverId,
+  messages.senderId,
+  messages.kind,
+  messages.body,
+  messages.clientMessageId,
+  messages.createdAt,
+]);
+
 /**
- * Offer activity shown in the thread ("countered at $X", "accepted", "offer expired").
- * Runs in the offer change's own transaction so the two never disagree.
+ * Inserts messages and their events inside the caller's transaction, in one INSERT of
+ * literals (see `sqlLiterals.ts`), and returns them as stored. The rows of one INSERT get
+ * consecutive ids (see `appendEvents`), so no row is read back.
  */
-export function postSystemMessage(tx: Tx, emit: Emit, thread: Thread, kind: Exclude<MessageKind, "text">, body: string): Promise<ChatMessage> {
-  return insertMessage(tx, emit, thread, { senderId: null, kind, body, clientMessageId: null });
+export async function insertMessages(tx: Tx, emit: Emit, batch: readonly NewMessage[]): Promise<ChatMessage[]> {
+  if (batch.length === 0) return [];
+  const createdAtMs = Date.now();
+  const createdAtSql = sqlUtcDatetime(createdAtMs);
+  const rows = batch.map(
+    (message) =>
+      `(${sqlNumber(message.thread.offerId)},${sqlNumber(message.thread.driverId)},${sqlNumber(message.senderId)},${sqlString(message.kind)},` +
+      `${sqlString(message.body)},${message.clientMessageId === null ? "NULL" : sqlString(message.clientMessageId)},${createdAtSql})`,
+  );
+  const [result] = (await tx.execute(sql.raw(INSERT_MESSAGES_HEAD + rows.join(",")))) as unknown as [
+    { insertId: number | string; affectedRows: number },
+  ];
+  const firstId = Number(result.insertId);
+  if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== batch.length) {
+    throw new Error(`inserting ${batch.length} messages returned insertId ${result.insertId} for ${result.affectedRows} rows`);
+  }
+  const createdAt = new Date(createdAtMs).toISOString();
+  return batch.map((message, index) => {
+    const stored: ChatMessage = {
+      id: firstId + index,
+      offerId: message.thread.offerId,
+      driverId: message.thread.driverId,
+      senderId: message.senderId,
+      kind: message.kind,
+      body: message.body,
+      clientMessageId: message.clientMessageId,
+      createdAt,
+    };
+    emit(messageEvent(message.thread, stored));
+    return stored;
+  });
 }
 
 export async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
