@@ -89,13 +89,17 @@ export const chatRouter = createTRPCRouter({
       try {
         await spendMutationBudget(services, user.id);
       } catch (error) {
-        return (await findSentMessage(services.db, user, input)) ?? Promise.reject(error);
+        const sent = await findSentMessage(services.db, user, input);
+        if (sent) return sent;
+        throw error;
       }
       try {
         await consumeOrThrow(services.limits, "chat", key, "messages");
       } catch (error) {
         await services.limits.mutation.reward(key, 1);
-        return (await findSentMessage(services.db, user, input)) ?? Promise.reject(error);
+        const sent = await findSentMessage(services.db, user, input);
+        if (sent) return sent;
+        throw error;
       }
       const { message, duplicate } = await services.chat.writer.send(user, thread, input);
       if (duplicate) await Promise.all([services.limits.mutation.reward(key, 1), services.limits.chat.reward(key, 1)]);
