@@ -24,4 +24,5 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL("index.html")));
 self.addEventListener("install", () => void self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
-// Web push: registerPushHandlers(self) from ./swPush is called here.
+// Web push: the push and notification-click handlers are registered here, with
+// `registerPushHandlers(self)` from ./swPush.
