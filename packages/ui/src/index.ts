@@ -1,5 +1,5 @@
 export { ConvoyProvider, type ConvoyProviderProps } from "./convoyProvider";
-export { AuthGate, type AuthGateProps } from "./authGate";
+export { AuthGate, UnreachableCard, type AuthGateProps } from "./authGate";
 export { LoginScreen, type LoginScreenProps } from "./loginScreen";
 export { AppShell, LogoutButton, type AppShellProps } from "./appShell";
 export { ConnectionBadge, useConnectionStatus, type ConnectionStatus } from "./connectionBadge";
