@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { TRPCClientError } from "@trpc/client";
+import { createConvoyClient } from "@convoy/client";
 import type { AppRouter, PublicTrackingFrame } from "@convoy/api";
 import { eq, trackingLinks, users } from "@convoy/db";
-import { useTestServer, type LoggedInClient } from "./support/harness";
+import { prepareDatabase } from "../src";
+import { startTestServer, useTestServer, type LoggedInClient } from "./support/harness";
 import { createExtraUsers, loginExtra } from "./support/fixtures";
 import { collect, type Collected } from "./support/subscriptions";
 import { addDrivers, addRiders, area, assignedRide, offsetKm, type Point } from "./support/tripFixtures";
@@ -28,8 +31,8 @@ beforeAll(async () => {
   dispatcher = await t.as("dispatcher");
   const [extra] = await createExtraUsers(t.db, "dispatcher", 1, "link-dispatcher");
   otherDispatcher = await loginExtra(t, extra!.email);
-  riders = await addRiders(t, 8);
-  drivers = await addDrivers(t, 8);
+  riders = await addRiders(t, 11);
+  drivers = await addDrivers(t, 9);
 });
 
 /** A ride that a new rider requested and a new driver won: status `assigned` (each has one trip at a time). */
@@ -44,12 +47,12 @@ interface Viewer extends Collected<PublicTrackingFrame> {
   completed: Promise<number>;
 }
 
-/** Opens the public page's stream with no sign-in. */
-function view(token: string): Viewer {
+/** Opens the public page's stream with no sign-in (on this file's server, or through `client`). */
+function view(token: string, client = t.anonymous()): Viewer {
   let markCompleted!: (at: number) => void;
   const completed = new Promise<number>((resolve) => (markCompleted = resolve));
   const collected = collect<PublicTrackingFrame>((handlers) =>
-    t.anonymous().api.trackingLinks.watch.subscribe({ token }, { ...handlers, onComplete: () => markCompleted(Date.now()) }),
+    client.api.trackingLinks.watch.subscribe({ token }, { ...handlers, onComplete: () => markCompleted(Date.now()) }),
   );
   return Object.assign(collected, { completed });
 }
@@ -64,8 +67,8 @@ async function refusal(run: () => Promise<unknown>): Promise<TRPCClientError<App
   throw new Error("the call was not refused");
 }
 
-async function viewRefusal(token: string): Promise<TRPCClientError<AppRouter>> {
-  const stream = view(token);
+async function viewRefusal(token: string, client = t.anonymous()): Promise<TRPCClientError<AppRouter>> {
+  const stream = view(token, client);
   await stream.until(() => stream.errors.length > 0);
   stream.stop();
   const error = stream.errors[0];
@@ -82,7 +85,7 @@ async function report(driver: LoggedInClient, at: Point): Promise<void> {
 describe("trackingLinks.create, list and revoke", () => {
   it("lets the trip's rider and any dispatcher make links, and refuses the driver and other riders", async () => {
     const { tripId, rider, driver } = await ride();
-    const otherRider = riders[7]!;
+    const otherRider = riders[10]!;
 
     const byRider = await rider.api.trackingLinks.create.mutate({ tripId, label: "Front desk", expiresInMinutes: 60 });
     expect(byRider.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -115,7 +118,7 @@ describe("trackingLinks.create, list and revoke", () => {
   });
 
   it("refuses a trip with no driver yet, one that ended, and a trip at its cap of live links", async () => {
-    const rider = riders[6]!;
+    const rider = riders[9]!;
     const requested = await rider.api.trips.request.mutate({
       pickup: { address: "Nowhere near", lat: -40, lng: 170 },
       dropoff: { address: "Still nowhere", lat: -40.1, lng: 170.1 },
@@ -253,5 +256,40 @@ describe("trackingLinks.watch", () => {
     const [only] = await later.until((frames) => frames.length >= 1);
     expect(only).toMatchObject({ kind: "snapshot", status: "cancelled", position: null, etaSeconds: null });
     await later.completed;
+  });
+
+  it("limits open pages per link and per address, and opens per address", async () => {
+    const { tripId, rider } = await ride();
+    const [first, second] = await Promise.all([
+      rider.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 60 }),
+      otherDispatcher.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 60 }),
+    ]);
+    const { handle } = await prepareDatabase(t.databaseUrl, { seed: false });
+    const limited = await startTestServer(handle, {
+      trackingLinks: { maxViewersPerLink: 2, maxViewersPerAddress: 3 },
+      rateLimits: { trackingLinkOpenPoints: 6 },
+    });
+    const anonymous = createConvoyClient({ url: limited.url, WebSocket });
+    try {
+      const open = [view(first.token, anonymous), view(first.token, anonymous)];
+      await Promise.all(open.map((stream) => stream.until((frames) => frames.length >= 1)));
+      const perLink = await viewRefusal(first.token, anonymous);
+      expect(perLink.data?.code).toBe("TOO_MANY_REQUESTS");
+      expect(perLink.message).toMatch(/Too many people are watching this tracking link/);
+      open.push(view(second.token, anonymous));
+      await open[2]!.until((frames) => frames.length >= 1);
+      const perAddress = await viewRefusal(second.token, anonymous);
+      expect(perAddress.data?.code).toBe("TOO_MANY_REQUESTS");
+      expect(perAddress.message).toMatch(/Too many tracking pages are open from your address/);
+      // Five opens spent; the sixth is answered, the seventh refused before any lookup.
+      expect((await viewRefusal("C".repeat(43), anonymous)).data?.code).toBe("NOT_FOUND");
+      const tooMany = await viewRefusal(first.token, anonymous);
+      expect(tooMany.data?.code).toBe("TOO_MANY_REQUESTS");
+      expect(tooMany.message).toMatch(/^Too many tracking pages opened from your address; try again in \d+ s$/);
+      for (const stream of open) stream.stop();
+    } finally {
+      await anonymous.close();
+      await limited.shutdown();
+    }
   });
 });
