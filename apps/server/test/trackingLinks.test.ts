@@ -194,7 +194,7 @@ describe("trackingLinks.watch", () => {
 
     for (const frame of stream.items) {
       expect(Object.keys(frame).sort()).toEqual(
-        ["at", "driverFirstName", "ended", "etaSeconds", "etaSource", "expiresAt", "kind", "position", "status", "target"].sort(),
+        ["at", "driverFirstName", "ended", "etaSeconds", "etaSource", "expiresAt", "kind", "position", "status", "target", "tripKind"].sort(),
       );
     }
     const sent = JSON.stringify(stream.items);

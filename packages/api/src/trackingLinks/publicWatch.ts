@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { type Database, eq, trips, type TripStatus, users } from "@convoy/db";
+import { type Database, eq, trips, type TripKind, type TripStatus, users } from "@convoy/db";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { consumeOrThrow, type RateLimits } from "../lib/rateLimits";
 import type { EtaSource } from "../trips/eta";
@@ -21,6 +21,8 @@ import type { LinkEndReason, TrackingLinkViewers } from "./viewers";
  */
 export interface PublicTrackingFrame {
   kind: "snapshot" | "position" | "status" | "ended";
+  /** A ride or a load, so the page words the status as the trip's people do. */
+  tripKind: TripKind;
   status: TripStatus;
   /** The driver's first name; null when the trip has no driver to show. */
   driverFirstName: string | null;
@@ -90,17 +92,17 @@ export async function* watchTrackingLink(
       for await (const frame of deps.watchTrip(link.creator, link.tripId, stop, backlog)) {
         status = frame.status;
         driverFirstName = await firstNameOf(frame.driverId);
-        yield toPublicFrame(frame, driverFirstName, link.expiresAt);
+        yield toPublicFrame(frame, link.tripKind, driverFirstName, link.expiresAt);
       }
     } catch (error) {
       // The trip ended before the stream could follow it (or as it began): say how it stands, once.
       if (!(error instanceof TRPCError && error.code === "PRECONDITION_FAILED") || status !== null) throw error;
       const [trip] = await deps.db.select({ status: trips.status }).from(trips).where(eq(trips.id, link.tripId));
       if (!trip) throw linkNotFound();
-      yield quietFrame("snapshot", trip.status, null, null, link.expiresAt);
+      yield quietFrame("snapshot", link.tripKind, trip.status, null, null, link.expiresAt);
       return;
     }
-    if (viewer.ended && status) yield quietFrame("ended", status, driverFirstName, viewer.ended, link.expiresAt);
+    if (viewer.ended && status) yield quietFrame("ended", link.tripKind, status, driverFirstName, viewer.ended, link.expiresAt);
   } finally {
     viewer.release();
   }
@@ -112,10 +114,11 @@ export function firstName(name: string): string | null {
   return first ? first.slice(0, 40) : null;
 }
 
-function toPublicFrame(frame: TripTrackingFrame, driverFirstName: string | null, expiresAt: number): PublicTrackingFrame {
+function toPublicFrame(frame: TripTrackingFrame, tripKind: TripKind, driverFirstName: string | null, expiresAt: number): PublicTrackingFrame {
   const { position } = frame;
   return {
     kind: frame.kind === "driver" ? "status" : frame.kind,
+    tripKind,
     status: frame.status,
     driverFirstName,
     position: position && { lat: position.lat, lng: position.lng, headingDeg: position.headingDeg, recordedAt: position.recordedAt },
@@ -131,10 +134,23 @@ function toPublicFrame(frame: TripTrackingFrame, driverFirstName: string | null,
 /** A frame with no position or ETA: the trip is over, or the link is. */
 function quietFrame(
   kind: PublicTrackingFrame["kind"],
+  tripKind: TripKind,
   status: TripStatus,
   driverFirstName: string | null,
   ended: LinkEndReason | null,
   expiresAt: number,
 ): PublicTrackingFrame {
-  return { kind, status, driverFirstName, position: null, target: null, etaSeconds: null, etaSource: null, ended, expiresAt, at: Date.now() };
+  return {
+    kind,
+    tripKind,
+    status,
+    driverFirstName,
+    position: null,
+    target: null,
+    etaSeconds: null,
+    etaSource: null,
+    ended,
+    expiresAt,
+    at: Date.now(),
+  };
 }

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, count, desc, type Database, eq, gt, inArray, isNull, trackingLinks, trips, type TripStatus, users } from "@convoy/db";
+import { and, count, desc, type Database, eq, gt, inArray, isNull, trackingLinks, trips, type TripKind, type TripStatus, users } from "@convoy/db";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { withTransaction } from "../lib/transaction";
@@ -164,6 +164,7 @@ export async function revokeTrackingLink(db: Database, by: LinkManager, linkId: 
 export interface OpenableLink {
   id: number;
   tripId: number;
+  tripKind: TripKind;
   /** Epoch ms. */
   expiresAt: number;
   /** The link watches the trip on its creator's behalf: what they may see, and no more. */
@@ -188,6 +189,7 @@ export async function findOpenableLink(db: Database, tokenHash: string, afterTri
       creatorRole: users.role,
       creatorDisabledAt: users.disabledAt,
       status: trips.status,
+      tripKind: trips.kind,
       completedAt: trips.completedAt,
       cancelledAt: trips.cancelledAt,
     })
@@ -200,7 +202,13 @@ export async function findOpenableLink(db: Database, tokenHash: string, afterTri
     const endedAt = (row.completedAt ?? row.cancelledAt)?.getTime() ?? 0;
     if (endedAt + afterTripMs <= now) return null;
   }
-  return { id: row.id, tripId: row.tripId, expiresAt: row.expiresAt.getTime(), creator: { userId: row.createdBy, role: row.creatorRole } };
+  return {
+    id: row.id,
+    tripId: row.tripId,
+    tripKind: row.tripKind,
+    expiresAt: row.expiresAt.getTime(),
+    creator: { userId: row.createdBy, role: row.creatorRole },
+  };
 }
 
 /** Which of `ids` still stand in MySQL, with their expiry (epoch ms); a revoked or missing link is absent. */
