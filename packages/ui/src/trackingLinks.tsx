@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type SyntheticEvent } from "react";
 import type { TrackingLinkView } from "@convoy/api";
 import { errorMessage } from "./errors";
 import { formatTime } from "./format";
@@ -49,7 +49,7 @@ export function ShareTracking({ tripId, canCreate, withLabel = false }: ShareTra
     onError: (error) => toast(errorMessage(error), { tone: "error" }),
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SyntheticEvent) => {
     event.preventDefault();
     const trimmed = label.trim();
     create.mutate({ tripId, label: trimmed === "" ? undefined : trimmed });
