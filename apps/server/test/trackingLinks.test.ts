@@ -31,8 +31,8 @@ beforeAll(async () => {
   dispatcher = await t.as("dispatcher");
   const [extra] = await createExtraUsers(t.db, "dispatcher", 1, "link-dispatcher");
   otherDispatcher = await loginExtra(t, extra!.email);
-  riders = await addRiders(t, 11);
-  drivers = await addDrivers(t, 9);
+  riders = await addRiders(t, 13);
+  drivers = await addDrivers(t, 11);
 });
 
 /** A ride that a new rider requested and a new driver won: status `assigned` (each has one trip at a time). */
@@ -85,7 +85,7 @@ async function report(driver: LoggedInClient, at: Point): Promise<void> {
 describe("trackingLinks.create, list and revoke", () => {
   it("lets the trip's rider and any dispatcher make links, and refuses the driver and other riders", async () => {
     const { tripId, rider, driver } = await ride();
-    const otherRider = riders[10]!;
+    const otherRider = riders[12]!;
 
     const byRider = await rider.api.trackingLinks.create.mutate({ tripId, label: "Front desk", expiresInMinutes: 60 });
     expect(byRider.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -117,8 +117,8 @@ describe("trackingLinks.create, list and revoke", () => {
     expect(rows[0]).toMatchObject({ revokedBy: dispatcher.userId });
   });
 
-  it("refuses a trip with no driver yet, one that ended, and a trip at its cap of live links", async () => {
-    const rider = riders[9]!;
+  it("refuses a trip that ended and a trip at its cap of live links", async () => {
+    const rider = riders[11]!;
     const requested = await rider.api.trips.request.mutate({
       pickup: { address: "Nowhere near", lat: -40, lng: 170 },
       dropoff: { address: "Still nowhere", lat: -40.1, lng: 170.1 },
@@ -126,6 +126,7 @@ describe("trackingLinks.create, list and revoke", () => {
     // Nobody is in range, so the trip is cancelled at once.
     const noDriver = await refusal(() => rider.api.trackingLinks.create.mutate({ tripId: requested.id, expiresInMinutes: 5 }));
     expect(noDriver.data?.code).toBe("PRECONDITION_FAILED");
+    expect(noDriver.message).toBe("This trip is cancelled; there is nothing left to track");
 
     const { tripId } = await ride();
     for (let i = 0; i < 3; i++) await dispatcher.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 5 });
@@ -242,6 +243,18 @@ describe("trackingLinks.watch", () => {
     const expired = await viewRefusal(token);
     const madeUp = await viewRefusal("B".repeat(43));
     expect({ code: expired.data?.code, message: expired.message }).toEqual({ code: "NOT_FOUND", message: madeUp.message });
+  });
+
+  it("closes the viewers of a link whose creator's account is disabled, by the re-read of held links", async () => {
+    const { tripId, rider } = await ride();
+    const { token } = await rider.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 60 });
+    const stream = view(token);
+    await stream.until((frames) => frames.length >= 1);
+    // Straight in SQL: no message on any bus, only MySQL knows.
+    await t.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, rider.userId));
+    await stream.until((frames) => frames.some((f) => f.kind === "ended" && f.ended === "revoked"), 5_000);
+    await stream.completed;
+    expect((await viewRefusal(token)).data?.code).toBe("NOT_FOUND");
   });
 
   it("ends after the trip's last status, and a finished trip's link shows how it ended", async () => {

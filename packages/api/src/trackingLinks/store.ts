@@ -211,12 +211,16 @@ export async function findOpenableLink(db: Database, tokenHash: string, afterTri
   };
 }
 
-/** Which of `ids` still stand in MySQL, with their expiry (epoch ms); a revoked or missing link is absent. */
+/**
+ * Which of `ids` still stand in MySQL, with their expiry (epoch ms); a revoked link, a
+ * missing one and one whose creator's account was disabled are absent.
+ */
 export async function readStandingLinks(db: Database, ids: readonly number[]): Promise<Map<number, number>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .select({ id: trackingLinks.id, expiresAt: trackingLinks.expiresAt })
     .from(trackingLinks)
-    .where(and(inArray(trackingLinks.id, [...ids]), isNull(trackingLinks.revokedAt)));
+    .innerJoin(users, eq(users.id, trackingLinks.createdBy))
+    .where(and(inArray(trackingLinks.id, [...ids]), isNull(trackingLinks.revokedAt), isNull(users.disabledAt)));
   return new Map(rows.map((row) => [row.id, row.expiresAt.getTime()]));
 }
