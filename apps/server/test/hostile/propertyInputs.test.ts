@@ -9,7 +9,19 @@ const t = useTestServer({
   rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000, loginPoints: 1_000_000 },
 });
 
-const TABLES = ["users", "drivers", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events", "tracking_links"];
+const TABLES = [
+  "users",
+  "drivers",
+  "offers",
+  "offer_recipients",
+  "messages",
+  "chat_reads",
+  "trips",
+  "trip_history",
+  "locations",
+  "events",
+  "tracking_links",
+];
 const RUNS_PER_PROCEDURE = 200;
 
 type Procedure = { _def: { type: "query" | "mutation" | "subscription" } };
