@@ -6,6 +6,7 @@ import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
+import { trackingLinksRouter } from "./routers/trackingLinks";
 import { tripsRouter } from "./routers/trips";
 import { createTRPCRouter } from "./trpc";
 
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   offers: offersRouter,
   trips: tripsRouter,
   tracking: trackingRouter,
+  trackingLinks: trackingLinksRouter,
   presence: presenceRouter,
   routes: routesRouter,
 });

@@ -26,5 +26,6 @@ export { GroupCommit, type BatchWrite, type GroupCommitOptions } from "./events/
 export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";
+export type { TrackingLinkOptions } from "./trackingLinks/settings";
 export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
 export { POSITION_SOCKET_MAX_PAYLOAD_BYTES, POSITION_SOCKET_PATH } from "./tracking/positionSocketProtocol";

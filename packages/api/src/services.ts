@@ -13,6 +13,7 @@ import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
 import type { PresenceService } from "./presence/service";
 import type { TripService } from "./trips/service";
+import type { TrackingLinkService } from "./trackingLinks/service";
 
 /**
  * Everything a procedure may touch, built once per process by `createServices` and handed to
@@ -34,6 +35,7 @@ export interface ApiServices {
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;
+  trackingLinks: TrackingLinkService;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

@@ -32,6 +32,8 @@ export interface Context {
   http: HttpExchange | null;
   /** The WebSocket's unread backlog, for streams that adapt to a slow reader; null over HTTP. */
   backlog: ConnectionBacklog | null;
+  /** The remote address of the request or socket (a proxy's, behind one), for limits on anonymous callers; null if unknown. */
+  address: string | null;
 }
 
 /**
@@ -43,16 +45,17 @@ export interface Context {
 export async function createContext(
   services: ApiServices,
   token: string | null | undefined,
-  transport: { http?: HttpExchange | null; backlog?: ConnectionBacklog | null } = {},
+  transport: { http?: HttpExchange | null; backlog?: ConnectionBacklog | null; address?: string | null } = {},
 ): Promise<Context> {
   const http = transport.http ?? null;
   const backlog = transport.backlog ?? null;
+  const address = transport.address ?? null;
   // A session not held in memory is read from MySQL; MySQL being away is a retryable 503 for
   // the request (or the socket's connect), never a 500.
   const auth = await services.sessions.authenticate(token).catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
   });
-  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http, backlog };
+  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, http, backlog, address };
   return {
     services,
     session: null,
@@ -60,6 +63,7 @@ export async function createContext(
     endedReason: auth.reason === "ended" ? auth.ended : null,
     http,
     backlog,
+    address,
   };
 }
 

@@ -9,7 +9,20 @@ const t = useTestServer({
   rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000, loginPoints: 1_000_000 },
 });
 
-const TABLES = ["users", "drivers", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "trip_status_actions", "locations", "events"];
+const TABLES = [
+  "users",
+  "drivers",
+  "offers",
+  "offer_recipients",
+  "messages",
+  "chat_reads",
+  "trips",
+  "trip_history",
+  "trip_status_actions",
+  "locations",
+  "events",
+  "tracking_links",
+];
 const RUNS_PER_PROCEDURE = 200;
 
 type Procedure = { _def: { type: "query" | "mutation" | "subscription" } };
@@ -66,6 +79,10 @@ const fieldNames = [
   "radiusM",
   "stars",
   "comment",
+  "label",
+  "expiresInMinutes",
+  "linkId",
+  "token",
 ];
 const hostileInput = fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom(...fieldNames), hostileValue, { maxKeys: 6 }));
 

@@ -10,6 +10,7 @@ export const channels = {
   positions: "convoy:positions",
   availability: "convoy:availability",
   sessionsEnded: "convoy:sessions-ended",
+  trackingLinksRevoked: "convoy:tracking-links-revoked",
 } as const satisfies Record<string, keyof BusMessages>;
 
 /**
@@ -25,6 +26,7 @@ export interface BusMessages {
   "convoy:positions": PositionMessage;
   "convoy:availability": AvailabilityMessage;
   "convoy:sessions-ended": SessionsEndedMessage;
+  "convoy:tracking-links-revoked": TrackingLinksRevokedMessage;
 }
 
 export type Channel = keyof BusMessages;
@@ -102,4 +104,9 @@ export interface AvailabilityMessage {
 export interface SessionsEndedMessage {
   sessionIds: number[];
   reason: SessionEndReason;
+}
+
+/** Tracking links revoked (already so in MySQL): every instance closes their open viewers. */
+export interface TrackingLinksRevokedMessage {
+  linkIds: number[];
 }

@@ -6,3 +6,4 @@ export * from "./tracking";
 export * from "./events";
 export * from "./sessions";
 export * from "./tripActions";
+export * from "./trackingLinks";
