@@ -211,6 +211,8 @@ if (production) {
   for (const app of apps) {
     run(app.name, "pnpm", ["--silent", "--filter", `@convoy/${app.name}`, "dev", "--port", String(app.port)], {
       CONVOY_API_URL: `http://localhost:${port}`,
+      // Tracking links point at the rider app, which in dev is on a port of its own.
+      VITE_RIDER_APP_URL: `http://localhost:${apps[2].port}/rider/`,
     });
   }
 }

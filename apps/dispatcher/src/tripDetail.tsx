@@ -11,6 +11,7 @@ import {
   formatTime,
   isTrackableTrip,
   NO_DRIVER_REASON,
+  ShareTracking,
   skipToken,
   trpc,
   vehicleLabel,
@@ -147,6 +148,7 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
         {trail.length > 0 ? `Breadcrumb: ${trail.length} point${trail.length === 1 ? "" : "s"}` : "No breadcrumb yet"}
       </p>
       <TripActions trip={trip} />
+      <ShareTracking tripId={trip.id} canCreate={isTrackableTrip(trip.status)} withLabel />
       <dl className="convoy-facts">
         {words.partyLabel ? (
           <FactRow label={words.partyLabel} value={trip.rider?.name ?? "—"} />

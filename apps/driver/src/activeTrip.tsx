@@ -7,15 +7,17 @@ import {
   formatMoney,
   formatShortDistance,
   haversineKm,
+  newIdempotencyKey,
   trpc,
   usePlannedTripLine,
   useToast,
   type MapMarker,
 } from "@convoy/ui";
 import { tripTarget, useDriverLive } from "./driverLive";
+import { useOfflineStore } from "./offline/offlineContext";
 
 /** The one step a driver takes next from each status. */
-const NEXT_STATUS: Partial<Record<TripView["status"], DriverStatus>> = {
+export const NEXT_STATUS: Partial<Record<TripView["status"], DriverStatus>> = {
   assigned: "en_route",
   en_route: "arrived",
   arrived: "in_progress",
@@ -40,6 +42,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   const { position } = useDriverLive();
   const words = tripWords(trip.kind);
   const [refused, setRefused] = useState<Refused | null>(null);
+  const store = useOfflineStore();
   const update = trpc.trips.updateStatus.useMutation({
     onSuccess: (updated) => {
       setRefused(null);
@@ -51,8 +54,22 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
     },
     onError: (error, variables) => {
       if (error.data?.code === "PRECONDITION_FAILED") setRefused({ status: variables.status, message: error.message });
+      // No answer at all (the network went): the move waits on the phone with its key and is
+      // sent once back, done once even if this attempt did reach the server.
+      if (!error.data && variables.idempotencyKey) {
+        const label = words.driverAction[variables.status];
+        const { tripId, status, overrideReason, idempotencyKey: key } = variables;
+        const queued = store.enqueue({ kind: "trip_status", key, queuedAt: Date.now(), tripId, status, overrideReason, label });
+        if (queued) {
+          update.reset();
+          toast(`No connection: “${label}” will be sent when you are back online`);
+        }
+      }
     },
   });
+  /** The move, with a key made now so that however often it is sent, it is made once. */
+  const move = (status: DriverStatus, overrideReason?: string) =>
+    update.mutate({ tripId: trip.id, status, overrideReason, idempotencyKey: newIdempotencyKey() });
 
   const nextStatus = NEXT_STATUS[trip.status];
   const next = nextStatus && { status: nextStatus, label: words.driverAction[nextStatus] };
@@ -104,7 +121,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
             setRefused(null);
             update.reset();
           }}
-          onSubmit={(overrideReason) => update.mutate({ tripId: trip.id, status: asking.status, overrideReason })}
+          onSubmit={(overrideReason) => move(asking.status, overrideReason)}
         />
       )}
       {next && !asking && (
@@ -113,7 +130,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
           className="convoy-button convoy-button--primary driver-next-step"
           data-next-status={next.status}
           disabled={update.isPending}
-          onClick={() => update.mutate({ tripId: trip.id, status: next.status })}
+          onClick={() => move(next.status)}
         >
           {update.isPending ? "Saving…" : next.label}
         </button>

@@ -12,6 +12,7 @@ import {
   type ReportedPoint,
 } from "@convoy/ui";
 import { advance, demoStart, distanceMetres, gridRoute } from "@convoy/ui/simulatedRoute";
+import { usePointSink } from "./offline/offlineContext";
 
 /** How fast the demo drive goes: 14 m/s, about 50 km/h. */
 export const SIMULATED_SPEED_MPS = 14;
@@ -34,6 +35,8 @@ export interface TripNotice {
 export interface DriverLive {
   /** The trip the driver is on (assigned through in progress), or null. */
   activeTrip: TripView | null;
+  /** Whether `activeTrip` is the server's answer yet (null before it is "not known", not "no trip"). */
+  tripLoaded: boolean;
   /** The newest change someone else made to the driver's trip, until dismissed. */
   notice: TripNotice | null;
   dismissNotice: () => void;
@@ -119,6 +122,8 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
   });
 
   const reporter = usePositionReporter();
+  // With no network the fixes are kept on the phone (they would not survive a reload in the reporter).
+  const report = usePointSink(reporter && ((point) => reporter.report(point)));
 
   const [simulate, setSimulate] = useState(false);
   const [fix, setFix] = useState<LatLng | null>(null);
@@ -142,7 +147,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       ({ coords, timestamp }) => {
         setSharing({ kind: "on" });
         setFix({ lat: coords.latitude, lng: coords.longitude });
-        reporter?.report(fixPoint(coords, timestamp));
+        report(fixPoint(coords, timestamp));
       },
       (error) => {
         const problem = geolocationProblem(error);
@@ -152,7 +157,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 },
     );
     return () => navigator.geolocation.clearWatch(watch);
-  }, [shareReal, reporter, attempt]);
+  }, [shareReal, report, attempt]);
 
   const serverPosition = details.data?.position ?? null;
   const position = simulate ? (simulated ?? fix ?? serverPosition) : (fix ?? serverPosition);
@@ -179,7 +184,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       here = step.position;
       route = step.remaining;
       setSimulated(here);
-      reporter?.report({
+      report({
         lat: here.lat,
         lng: here.lng,
         recordedAt: Date.now(),
@@ -189,11 +194,12 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       });
     }, SIMULATION_TICK_MS);
     return () => clearInterval(timer);
-  }, [simulate, reporter]);
+  }, [simulate, report]);
 
   const value = useMemo<DriverLive>(
     () => ({
       activeTrip,
+      tripLoaded: active.data !== undefined,
       notice,
       dismissNotice: () => setNotice(null),
       position,
@@ -202,7 +208,7 @@ export function DriverLiveProvider({ children }: { children: ReactNode }) {
       setSimulate,
       retrySharing: () => setAttempt((n) => n + 1),
     }),
-    [activeTrip, notice, position, sharing, simulate],
+    [activeTrip, active.data, notice, position, sharing, simulate],
   );
   return <DriverLiveContext.Provider value={value}>{children}</DriverLiveContext.Provider>;
 }

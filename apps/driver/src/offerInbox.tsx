@@ -4,8 +4,8 @@ import { driverOfferState, headlineRateCents } from "./offerStatus";
 
 type OfferListItem = RouterOutputs["offers"]["list"]["items"][number];
 
-/** How many of the newest offers the inbox shows. */
-const INBOX_SIZE = 30;
+/** How many of the newest offers the inbox shows (and the app keeps for offline use). */
+export const INBOX_SIZE = 30;
 
 /**
  * The driver's load offers, newest first: open ones to answer, then the decided ones. Live:
@@ -48,25 +48,40 @@ export function OfferInbox() {
   );
 }
 
-function InboxItem({ offer, now }: { offer: OfferListItem; now: number }) {
+/**
+ * One offer in the list. `offline`: what the driver last saw, shown with no network: not a
+ * link (the offer's screen needs the server) and without the unread count.
+ */
+export function InboxItem({ offer, now, offline = false }: { offer: OfferListItem; now: number; offline?: boolean }) {
   const state = driverOfferState(offer, offer.me);
+  const body = (
+    <>
+      <span className="driver-offer-item__top">
+        <strong className="driver-offer-item__rate">{formatMoney(headlineRateCents(offer, state))}</strong>
+        <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
+          {state.label}
+        </span>
+        {!offline && <OfferUnread offerId={offer.id} />}
+      </span>
+      <span className="driver-offer-item__route">{offer.pickup.address}</span>
+      <span className="driver-offer-item__route">→ {offer.dropoff.address}</span>
+      <span className="convoy-muted driver-offer-item__meta">
+        {offerRef(offer.id)} · {offer.weightKg.toLocaleString("en-US")} kg
+        {state.open && ` · ${formatCountdown(Date.parse(offer.expiresAt) - now)} left`}
+      </span>
+    </>
+  );
   return (
     <li>
-      <a className="driver-offer-item" href={`#/offers/${offer.id}`} data-offer-id={offer.id} data-state={state.key}>
-        <span className="driver-offer-item__top">
-          <strong className="driver-offer-item__rate">{formatMoney(headlineRateCents(offer, state))}</strong>
-          <span className={`convoy-pill convoy-pill--${state.key === "new" ? "sent" : state.key}`} data-status={state.key}>
-            {state.label}
-          </span>
-          <OfferUnread offerId={offer.id} />
-        </span>
-        <span className="driver-offer-item__route">{offer.pickup.address}</span>
-        <span className="driver-offer-item__route">→ {offer.dropoff.address}</span>
-        <span className="convoy-muted driver-offer-item__meta">
-          {offerRef(offer.id)} · {offer.weightKg.toLocaleString("en-US")} kg
-          {state.open && ` · ${formatCountdown(Date.parse(offer.expiresAt) - now)} left`}
-        </span>
-      </a>
+      {offline ? (
+        <div className="driver-offer-item" data-offer-id={offer.id} data-state={state.key}>
+          {body}
+        </div>
+      ) : (
+        <a className="driver-offer-item" href={`#/offers/${offer.id}`} data-offer-id={offer.id} data-state={state.key}>
+          {body}
+        </a>
+      )}
     </li>
   );
 }

@@ -7,7 +7,9 @@ import {
   formatMoney,
   formatShortDistance,
   isOpenTrip,
+  isTrackableTrip,
   NO_DRIVER_REASON,
+  ShareTracking,
   vehicleLabel,
   type MapLine,
   type MapMarker,
@@ -53,6 +55,7 @@ export function TripScreen({ tripId, onNewRequest }: TripScreenProps) {
           <Eta trip={data} frame={frame} />
         </section>
         {data.driver && <DriverCard driver={data.driver} />}
+        {isTrackableTrip(data.status) && <ShareTracking tripId={data.id} canCreate />}
         {RIDER_CANCELLABLE.includes(data.status) && <CancelTrip trip={data} />}
         {data.status === "completed" && <RateTrip trip={data} />}
         {!isOpenTrip(data.status) && (

@@ -100,6 +100,20 @@ const envSchema = z
     RIDE_OFFER_WINDOW_SECONDS: z.coerce.number().int().min(1).max(300).default(12),
     /** Ride dispatch: waves before a ride ends with no driver. */
     RIDE_MAX_WAVES: z.coerce.number().int().min(1).max(100).default(6),
+    /** Tracking links: lifetime of a link made without one, and the longest one may be given (minutes). */
+    TRACKING_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(1_440),
+    TRACKING_LINK_MAX_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(10_080),
+    /** Tracking links: how long after its trip ended a link still opens to say how it ended (minutes). */
+    TRACKING_LINK_AFTER_TRIP_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+    /** Tracking links a user may create per hour. */
+    TRACKING_LINKS_PER_HOUR: z.coerce.number().int().positive().default(30),
+    /** Public tracking pages one remote address may open (or try to) per minute. */
+    TRACKING_LINK_OPENS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+    /** Live links one trip may have at once. */
+    TRACKING_LINKS_PER_TRIP: z.coerce.number().int().positive().max(1_000).default(10),
+    /** Open public viewers per link and per remote address, on each instance. */
+    TRACKING_LINK_VIEWERS_PER_LINK: z.coerce.number().int().positive().default(20),
+    TRACKING_LINK_VIEWERS_PER_ADDRESS: z.coerce.number().int().positive().default(10),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -84,11 +84,23 @@ async function main() {
       offerTimeoutSeconds: env.RIDE_OFFER_WINDOW_SECONDS,
       maxWaves: env.RIDE_MAX_WAVES,
     },
+    trackingLinks: {
+      defaultTtlMs: env.TRACKING_LINK_TTL_MINUTES * 60_000,
+      maxTtlMs: env.TRACKING_LINK_MAX_TTL_MINUTES * 60_000,
+      afterTripMs: env.TRACKING_LINK_AFTER_TRIP_MINUTES * 60_000,
+      maxLivePerTrip: env.TRACKING_LINKS_PER_TRIP,
+      maxViewersPerLink: env.TRACKING_LINK_VIEWERS_PER_LINK,
+      maxViewersPerAddress: env.TRACKING_LINK_VIEWERS_PER_ADDRESS,
+    },
     rateLimits: {
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,
       chatPoints: env.CHAT_MESSAGES_PER_10S,
       chatWindowSeconds: 10,
+      trackingLinkPoints: env.TRACKING_LINKS_PER_HOUR,
+      trackingLinkWindowSeconds: 3_600,
+      trackingLinkOpenPoints: env.TRACKING_LINK_OPENS_PER_MINUTE,
+      trackingLinkOpenWindowSeconds: 60,
     },
   });
   const base = `http://localhost:${server.port}`;

@@ -177,6 +177,8 @@ export class ServerMetrics {
         [{ limit: "mutation" }, limits.refused.mutation],
         [{ limit: "chat" }, limits.refused.chat],
         [{ limit: "login" }, limits.refused.login],
+        [{ limit: "tracking_link" }, limits.refused.trackingLink],
+        [{ limit: "tracking_link_open" }, limits.refused.trackingLinkOpen],
         [{ limit: "position_messages" }, sources.positionMessagesRefused()],
         [{ limit: "http_calls" }, budgets.httpCalls],
         [{ limit: "http_batch_size" }, budgets.httpBatches],

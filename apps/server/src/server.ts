@@ -27,6 +27,7 @@ import {
   type RateLimitSettings,
   type Session,
   type SessionRegistryOptions,
+  type TrackingLinkOptions,
   type TrackingOptions,
   type TripOptions,
 } from "@convoy/api/server";
@@ -86,6 +87,8 @@ export interface ConvoyServerConfig {
   trips?: TripOptions;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;
+  /** Tracking links' lifetimes, viewer caps and re-check period; see `TrackingLinkOptions`. */
+  trackingLinks?: TrackingLinkOptions;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions`. */
@@ -170,6 +173,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     },
     tracking: config.tracking,
     trips: config.trips,
+    trackingLinks: config.trackingLinks,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
     apiKeys: config.apiKeys,
@@ -208,13 +212,13 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_PAYLOAD_BYTES,
-    createContext: ({ req, res }) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
+    createContext: ({ req, res }) => createContext(services, bearerToken(req), { http: httpExchange(req, res), address: req.socket.remoteAddress }),
     onError: onError("http"),
   });
   // GETs of queries skip the adapter's Fetch Request/Response round trip; the rest go to it.
   const httpQueries = createHttpQueryHandler({
     router: appRouter,
-    createContext: (req, res) => createContext(services, bearerToken(req), { http: httpExchange(req, res) }),
+    createContext: (req, res) => createContext(services, bearerToken(req), { http: httpExchange(req, res), address: req.socket.remoteAddress }),
     onError: onError("http"),
   });
 
@@ -268,9 +272,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     // A fleet frame goes to every dispatcher: stringify it once, not once per socket.
     experimental_encoder: sharedJsonEncoder,
     onError: onError("ws"),
-    async createContext({ res, info }) {
+    async createContext({ req, res, info }) {
       const backlog = new SocketBacklog(res, socketBacklogOptions);
-      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog });
+      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog, address: req.socket.remoteAddress });
       const { session } = context;
       if (session) trackSessionSocket(res, session);
       return context;

@@ -107,3 +107,45 @@ describe("offers: exactly one winner", () => {
     }
   });
 });
+
+describe("offers: one driver winning several loads at once", () => {
+  it("accepts 8 loads a driver accepts at the same moment, each with its trip, without a deadlock reaching the driver", async () => {
+    const [driver] = await addUsers(t, "driver", 1);
+    const created = await Promise.all(Array.from({ length: 8 }, () => dispatcher.api.offers.create.mutate(loadInput([driver!.userId]))));
+    const outcomes = await Promise.all(created.map((offer) => outcome(driver!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" }))));
+
+    expect(outcomes, JSON.stringify(outcomes)).toEqual(created.map(() => ({ ok: true })));
+    for (const offer of created) {
+      const state = await stateOf(offer.id);
+      expect(state.offer.status).toBe("accepted");
+      expect(state.trips.map((trip) => trip.driverId)).toEqual([driver!.userId]);
+    }
+  });
+});
+
+describe("offers: drivers winning and losing overlapping loads at once", () => {
+  it("awards 12 pairs of loads offered to the same two drivers, each accepting one of each pair at the same moment, without a 500", async () => {
+    const [first, second] = await addUsers(t, "driver", 2);
+    const pairs = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const a = await dispatcher.api.offers.create.mutate(loadInput([first!.userId, second!.userId]));
+        const b = await dispatcher.api.offers.create.mutate(loadInput([first!.userId, second!.userId]));
+        return [a.id, b.id] as const;
+      }),
+    );
+    // Each award turns its winner busy and tells the other driver it lost: the two awards of a
+    // pair write both drivers' rows, in opposite roles.
+    const outcomes = await Promise.all(
+      pairs.flatMap(([a, b]) => [
+        outcome(first!.api.offers.respond.mutate({ offerId: a, action: "accept" })),
+        outcome(second!.api.offers.respond.mutate({ offerId: b, action: "accept" })),
+      ]),
+    );
+
+    expect(outcomes, JSON.stringify(outcomes)).toEqual(outcomes.map(() => ({ ok: true })));
+    for (const [a, b] of pairs) {
+      expect((await stateOf(a)).offer.acceptedDriverId).toBe(first!.userId);
+      expect((await stateOf(b)).offer.acceptedDriverId).toBe(second!.userId);
+    }
+  });
+});

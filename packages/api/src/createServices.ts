@@ -4,7 +4,9 @@ import type { Logger } from "pino";
 import { ApiKeyRegistry, type ApiKeyOptions } from "./apiKeys/keyRegistry";
 import { SessionRegistry, type SessionRegistryOptions } from "./auth/sessionRegistry";
 import { createTokenService } from "./auth/tokens";
+import { MessageWriter } from "./chat/messageWriter";
 import { recordOfferActivity } from "./chat/offerActivity";
+import { ThreadDirectory } from "./chat/threadDirectory";
 import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
@@ -15,6 +17,8 @@ import { startOfferSweeper } from "./offers/sweeper";
 import { PresenceService, type PresenceOptions } from "./presence/service";
 import type { ApiServices } from "./services";
 import { TrackingService, type TrackingOptions } from "./tracking/service";
+import { TrackingLinkService } from "./trackingLinks/service";
+import type { TrackingLinkOptions } from "./trackingLinks/settings";
 import { TripService } from "./trips/service";
 import type { TripOptions } from "./trips/settings";
 
@@ -34,6 +38,8 @@ export interface ServicesConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** Tracking links' lifetimes, caps and re-check period; see `TrackingLinkOptions` for defaults. */
+  trackingLinks?: TrackingLinkOptions;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
@@ -68,7 +74,7 @@ export interface ConvoyServices {
 
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * trips, tokens, rate limits, typing and the offer sweeper, and
+ * trips, tracking links, tokens, rate limits, typing and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -93,20 +99,26 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   await tracking.start();
   const trips = new TripService({ db, pump, commitHooks, logger, tracking }, config.trips);
   await trips.start();
+  const limits = createRateLimits(config.rateLimits, config.rateLimitRedis);
+  // Closes a link's public viewers when it is revoked (here, through the bus, or seen in MySQL) or expires.
+  const trackingLinks = new TrackingLinkService({ db, bus, logger, limits, trips }, config.trackingLinks);
+  trackingLinks.start();
   const services: ApiServices = {
     db,
     bus,
     pump,
     commitHooks,
     tokens,
-    limits: createRateLimits(config.rateLimits, config.rateLimitRedis),
+    limits,
     sessions,
     apiKeys,
     logger,
     typing: new TypingTracker(bus),
+    chat: { threads: new ThreadDirectory(db), writer: new MessageWriter({ db, pump, commitHooks }) },
     tracking,
     presence,
     trips,
+    trackingLinks,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
@@ -114,6 +126,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
 
   async function stop(): Promise<void> {
     sessions.stop();
+    trackingLinks.stop();
     apiKeys.stop();
     services.typing.close();
     await offerSweeper.stop();

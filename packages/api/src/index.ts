@@ -16,6 +16,8 @@ export type { TripHistoryEntry } from "./trips/history";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
 export type { EtaSource } from "./trips/eta";
+export type { PublicTrackingFrame } from "./trackingLinks/publicWatch";
+export type { TrackingLinkState, TrackingLinkView } from "./trackingLinks/store";
 export type { ApiKeyView } from "./apiKeys/keyStore";
 export type { PlannedRoute } from "./routing/plannedRoute";
 export type { DriverStatus } from "./trips/statusMachine";

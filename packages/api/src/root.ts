@@ -7,6 +7,7 @@ import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
+import { trackingLinksRouter } from "./routers/trackingLinks";
 import { tripsRouter } from "./routers/trips";
 import { createTRPCRouter } from "./trpc";
 
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   offers: offersRouter,
   trips: tripsRouter,
   tracking: trackingRouter,
+  trackingLinks: trackingLinksRouter,
   presence: presenceRouter,
   routes: routesRouter,
   apiKeys: apiKeysRouter,

@@ -33,6 +33,7 @@ export { ACTIVE_TRIP_STATUSES, OPEN_TRIP_STATUSES } from "./lib/tripStatuses";
 export { applyFleetFrame } from "./tracking/fleetTypes";
 export { reportInputSchema, MAX_POINTS_PER_REPORT } from "./tracking/points";
 export { SESSION_END_MESSAGES, sessionEndedMessage } from "./auth/endReasons";
+export { createTrackingLinkInputSchema, MAX_TRACKING_LINK_MINUTES, type CreateTrackingLinkInput } from "./trackingLinks/schemas";
 export {
   createApiKeyInputSchema,
   API_KEY_SCOPE_LABELS,

@@ -23,8 +23,10 @@ export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/re
 export type { EventPump, PumpInterest, PumpSubscription } from "./events/pump";
 export type { NewEvent, StoredEvent } from "./events/types";
 export { appendEvents, latestEventId, readAllEventsAfter } from "./events/eventLog";
+export { GroupCommit, type BatchWrite, type GroupCommitOptions } from "./events/groupCommit";
 export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";
+export type { TrackingLinkOptions } from "./trackingLinks/settings";
 export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
 export { POSITION_SOCKET_MAX_PAYLOAD_BYTES, POSITION_SOCKET_PATH } from "./tracking/positionSocketProtocol";

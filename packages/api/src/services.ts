@@ -8,10 +8,13 @@ import type { EventPump } from "./events/pump";
 import type { CallStats } from "./lib/callStats";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
+import type { MessageWriter } from "./chat/messageWriter";
+import type { ThreadDirectory } from "./chat/threadDirectory";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
 import type { PresenceService } from "./presence/service";
 import type { TripService } from "./trips/service";
+import type { TrackingLinkService } from "./trackingLinks/service";
 
 /**
  * Everything a procedure may touch, built once per process by `createServices` and handed to
@@ -30,9 +33,12 @@ export interface ApiServices {
   apiKeys: ApiKeyRegistry;
   logger: Logger;
   typing: TypingTracker;
+  /** Thread membership, remembered, and the group-commit writer of chat messages. */
+  chat: { threads: ThreadDirectory; writer: MessageWriter };
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;
+  trackingLinks: TrackingLinkService;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

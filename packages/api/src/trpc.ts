@@ -36,21 +36,25 @@ export interface Context {
   http: HttpExchange | null;
   /** The WebSocket's unread backlog, for streams that adapt to a slow reader; null over HTTP. */
   backlog: ConnectionBacklog | null;
+  /** The remote address of the request or socket (a proxy's, behind one), for limits on anonymous callers; null if unknown. */
+  address: string | null;
 }
 
 /**
  * Builds the context for one HTTP request or one WebSocket connection. The transport
  * hands over the raw token (Authorization header or `connectionParams.token`), an access
- * token or an API key; checking it happens here so HTTP and WS behave the same. A WebSocket connection also passes its
- * `backlog`, which its subscriptions use to hold back while the reader is behind.
+ * token or an API key; checking it happens here so HTTP and WS behave the same. A WebSocket
+ * connection also passes its `backlog`, which its subscriptions use to hold back while the
+ * reader is behind.
  */
 export async function createContext(
   services: ApiServices,
   token: string | null | undefined,
-  transport: { http?: HttpExchange | null; backlog?: ConnectionBacklog | null } = {},
+  transport: { http?: HttpExchange | null; backlog?: ConnectionBacklog | null; address?: string | null } = {},
 ): Promise<Context> {
   const http = transport.http ?? null;
   const backlog = transport.backlog ?? null;
+  const address = transport.address ?? null;
   // A session not held in memory is read from MySQL; MySQL being away is a retryable 503 for
   // the request (or the socket's connect), never a 500.
   const viaApiKey = !!token && ApiKeyRegistry.isApiKey(token);
@@ -58,7 +62,7 @@ export async function createContext(
   const auth = await authenticating.catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
   });
-  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, viaApiKey, http, backlog };
+  if (auth.ok) return { services, session: auth.session, authFailure: null, endedReason: null, viaApiKey, http, backlog, address };
   return {
     services,
     session: null,
@@ -67,6 +71,7 @@ export async function createContext(
     viaApiKey,
     http,
     backlog,
+    address,
   };
 }
 

@@ -5,7 +5,14 @@ import type { AppRouter } from "@convoy/api";
  * Mutations that may run twice with the same result: tracking points are unique per
  * (driver, recordedAt), read cursors only move forward, and the rest set a state.
  */
-const IDEMPOTENT_MUTATIONS = new Set(["tracking.report", "chat.markRead", "chat.typing", "offers.markViewed", "drivers.setAvailability"]);
+const IDEMPOTENT_MUTATIONS = new Set([
+  "tracking.report",
+  "chat.markRead",
+  "chat.typing",
+  "offers.markViewed",
+  "drivers.setAvailability",
+  "trackingLinks.revoke",
+]);
 
 /** Attempts for one call, the first included. @default 4 */
 const MAX_ATTEMPTS = 4;

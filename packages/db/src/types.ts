@@ -19,5 +19,6 @@ export type EventRow = InferSelectModel<typeof schema.events>;
 export type NewEventRow = InferInsertModel<typeof schema.events>;
 export type SessionRow = InferSelectModel<typeof schema.sessions>;
 export type NewSessionRow = InferInsertModel<typeof schema.sessions>;
+export type TrackingLinkRow = InferSelectModel<typeof schema.trackingLinks>;
 export type ApiKeyRow = InferSelectModel<typeof schema.apiKeys>;
 export type NewApiKeyRow = InferInsertModel<typeof schema.apiKeys>;

@@ -1,5 +1,5 @@
 export { ConvoyProvider, type ConvoyProviderProps } from "./convoyProvider";
-export { AuthGate, type AuthGateProps } from "./authGate";
+export { AuthGate, UnreachableCard, type AuthGateProps } from "./authGate";
 export { LoginScreen, type LoginScreenProps } from "./loginScreen";
 export { AppShell, LogoutButton, type AppShellProps } from "./appShell";
 export { ConnectionBadge, useConnectionStatus, type ConnectionStatus } from "./connectionBadge";
@@ -36,6 +36,7 @@ export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
 export { Modal, type ModalProps } from "./modal";
+export { ShareTracking, trackingLinkUrl, type ShareTrackingProps } from "./trackingLinks";
 export { UnreadBadge } from "./unreadBadge";
 export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents, useUnseenMessages } from "./liveEvents";
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";

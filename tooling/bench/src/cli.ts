@@ -13,12 +13,13 @@ import { loginAll } from "./accounts";
 import { BenchContext } from "./context";
 import { createBenchDatabase, createBenchUsers } from "./database";
 import { parseOptions, type BenchOptions } from "./options";
-import { checkTargets, formatCalls, formatSummary, formatSweep, writeResults, type BenchResults } from "./report";
+import { checkTargets, formatCalls, formatChatSweep, formatSummary, formatSweep, writeResults, type BenchResults } from "./report";
 import { closeAll } from "./roles/clients";
 import { probeRiders } from "./roles/riders";
 import { runBroadcast } from "./scenarios/broadcast";
 import { runCalls } from "./scenarios/calls";
 import { runChat } from "./scenarios/chat";
+import { runOffers } from "./scenarios/offers";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { runFloor } from "./scenarios/floor";
 import { runIdle } from "./scenarios/idle";
@@ -31,7 +32,7 @@ const log = (message: string) => process.stderr.write(`[bench ${new Date().toISO
 
 /** How many accounts of each role the chosen scenarios need at most. */
 function accountsNeeded(options: BenchOptions): Record<UserRole, number> {
-  const run = new Set(options.sweep ? ["fleet"] : options.only);
+  const run = new Set(options.sweep ? ["fleet"] : options.sweepChat ? ["chat"] : options.only);
   const driverNeeds = [1];
   const dispatcherNeeds = [1];
   if (run.has("fleet")) {
@@ -41,6 +42,10 @@ function accountsNeeded(options: BenchOptions): Record<UserRole, number> {
   if (run.has("chat")) {
     driverNeeds.push(options.chat.threads);
     dispatcherNeeds.push(Math.min(options.chat.dispatchers, options.chat.threads));
+  }
+  if (run.has("offers")) {
+    driverNeeds.push(options.offers.drivers);
+    dispatcherNeeds.push(options.offers.dispatchers);
   }
   if (run.has("broadcast")) driverNeeds.push(options.broadcast.drivers);
   if (run.has("writes")) driverNeeds.push(options.writes.drivers);
@@ -147,7 +152,17 @@ async function main(): Promise<void> {
       targets: [],
     };
 
-    if (options.sweep) {
+    if (options.sweepChat) {
+      results.chatSweep = [];
+      for (const rate of options.sweepChat) {
+        log(`sweep: chat at ${rate} msg/s, ${options.chat.threads} threads, ${options.sweepChatSeconds} s`);
+        const run = await runChat(context, { ...options.chat, messagesPerSecond: rate, seconds: options.sweepChatSeconds });
+        results.chatSweep.push(run);
+        log(
+          `  p99 ${run.latencyMs.p99} ms, typing p99 ${run.typingLatencyMs.p99} ms, server CPU ${run.serverCpuPct.toFixed(1)} %, ${run.serverCpuMsPerMessage.toFixed(2)} ms/msg`,
+        );
+      }
+    } else if (options.sweep) {
       results.sweep = [];
       for (const drivers of options.sweep) {
         log(`sweep: fleet with ${drivers} drivers, ${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s`);
@@ -169,7 +184,14 @@ async function main(): Promise<void> {
           results.floor = await runFloor("ws", floor);
           results.trpcFloor = await runFloor("trpc", floor);
         }
-        if (scenario === "chat") results.chat = await runChat(context, options.chat);
+        if (scenario === "chat") {
+          results.chat = await runChat(context, options.chat);
+          if (options.chatTargetRate !== options.chat.messagesPerSecond) {
+            log(`chat at the target rate, ${options.chatTargetRate} msg/s…`);
+            results.chatAtTarget = await runChat(context, { ...options.chat, messagesPerSecond: options.chatTargetRate });
+          }
+        }
+        if (scenario === "offers") results.offers = await runOffers(context, options.offers);
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);
         if (scenario === "idle") results.idle = await runIdle(context, options.idle);
         if (scenario === "writes") results.writes = await runWrites(context, options.writes);
@@ -184,7 +206,11 @@ async function main(): Promise<void> {
     results.targets = checkTargets(results);
     const path = writeResults(join(REPO_ROOT, "bench/results"), results);
     if (results.calls) process.stdout.write(`\nServer CPU per call\n${formatCalls(results.calls)}\n`);
-    if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
+    if (results.chatSweep)
+      process.stdout.write(
+        `\nChat sweep (${options.chat.threads} threads, ${options.sweepChatSeconds} s each)\n${formatChatSweep(results.chatSweep)}\n`,
+      );
+    else if (!results.sweep) process.stdout.write(`\n${formatSummary(results)}\n`);
     if (results.sweep)
       process.stdout.write(
         `\nFleet sweep (${options.fleet.dispatchers} dispatchers, ${options.sweepSeconds} s each)\n${formatSweep(results.sweep)}\n`,

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_DATABASE_URL, serverUrl } from "@convoy/db";
 import type { ReportTransport } from "./protocol";
 
-export const scenarioNames = ["fleet", "floor", "chat", "broadcast", "idle", "writes", "eventWrites", "calls"] as const;
+export const scenarioNames = ["fleet", "floor", "chat", "offers", "broadcast", "idle", "writes", "eventWrites", "calls"] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface BenchOptions {
@@ -18,6 +18,12 @@ export interface BenchOptions {
   /** The socket floor: the fleet's drivers, dispatchers and riders on a bare `ws` server. */
   floor: { seconds: number };
   chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; typingLeadMs: number };
+  /** The rate the chat targets are judged at, run after `chat.messagesPerSecond` when different. */
+  chatTargetRate: number;
+  /** `--sweep-chat`: chat alone at each of these rates, `sweepChatSeconds` each. */
+  sweepChat: number[] | null;
+  sweepChatSeconds: number;
+  offers: { drivers: number; dispatchers: number; recipients: number; offersPerSecond: number; seconds: number };
   broadcast: { drivers: number; rounds: number; warmupRounds: number };
   idle: { connections: number; workers: number };
   writes: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number };
@@ -44,10 +50,13 @@ export interface BenchOptions {
 
 const HELP = `pnpm bench [options]
 
-Scenarios (default: all, in this order): --only fleet,floor,chat,broadcast,idle,writes,eventWrites,calls
+Scenarios (default: all, in this order): --only fleet,floor,chat,offers,broadcast,idle,writes,eventWrites,calls
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 5
 Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
-Chat:       --chat-threads 200 --chat-dispatchers 20 --chat-rate 20 --chat-seconds 20
+Chat:       --chat-threads 1000 --chat-dispatchers 100 --chat-rate 1000 --chat-seconds 20
+            --chat-target-rate 2000  (the chat targets are judged at this rate, run after --chat-rate)
+            --sweep-chat [--sweep-chat-rates 100,250,500,1000,2000,4000] [--sweep-chat-seconds 10]  (chat only)
+Offers:     --offers-drivers 400 --offers-dispatchers 20 --offers-recipients 20 --offers-rate 100 --offers-seconds 20
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
@@ -83,6 +92,15 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "chat-dispatchers": { type: "string" },
       "chat-rate": { type: "string" },
       "chat-seconds": { type: "string" },
+      "chat-target-rate": { type: "string" },
+      "sweep-chat": { type: "boolean" },
+      "sweep-chat-rates": { type: "string" },
+      "sweep-chat-seconds": { type: "string" },
+      "offers-drivers": { type: "string" },
+      "offers-dispatchers": { type: "string" },
+      "offers-recipients": { type: "string" },
+      "offers-rate": { type: "string" },
+      "offers-seconds": { type: "string" },
       "broadcast-drivers": { type: "string" },
       "broadcast-rounds": { type: "string" },
       "broadcast-warmup": { type: "string" },
@@ -126,6 +144,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     throw new Error(`--reports-over must be positions, socket or http, got "${reportsOver}"`);
   }
   const writesBatch = positiveInt("writes-batch", values["writes-batch"], 50);
+  if (positiveInt("offers-recipients", values["offers-recipients"], 20) > positiveInt("offers-drivers", values["offers-drivers"], 400)) {
+    throw new Error("--offers-recipients must be at most --offers-drivers");
+  }
   if (writesBatch > 50) throw new Error("--writes-batch must be at most 50 (the API's limit per report)");
   return {
     only,
@@ -138,11 +159,24 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     floor: { seconds: positiveInt("floor-seconds", values["floor-seconds"], 10) },
     chat: {
-      threads: positiveInt("chat-threads", values["chat-threads"], 200),
-      dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 20),
-      messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 20),
+      threads: positiveInt("chat-threads", values["chat-threads"], 1_000),
+      dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 100),
+      messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 1_000),
       seconds: positiveInt("chat-seconds", values["chat-seconds"], 20),
       typingLeadMs: 300,
+    },
+    chatTargetRate: positiveInt("chat-target-rate", values["chat-target-rate"], 2_000),
+    sweepChat:
+      values["sweep-chat"] || values["sweep-chat-rates"]
+        ? (values["sweep-chat-rates"] ?? "100,250,500,1000,2000,4000").split(",").map((raw) => positiveInt("sweep-chat-rates", raw.trim(), 0))
+        : null,
+    sweepChatSeconds: positiveInt("sweep-chat-seconds", values["sweep-chat-seconds"], 10),
+    offers: {
+      drivers: positiveInt("offers-drivers", values["offers-drivers"], 400),
+      dispatchers: positiveInt("offers-dispatchers", values["offers-dispatchers"], 20),
+      recipients: positiveInt("offers-recipients", values["offers-recipients"], 20),
+      offersPerSecond: positiveInt("offers-rate", values["offers-rate"], 100),
+      seconds: positiveInt("offers-seconds", values["offers-seconds"], 20),
     },
     broadcast: {
       drivers: positiveInt("broadcast-drivers", values["broadcast-drivers"], 500),

@@ -187,6 +187,20 @@ export interface CallsCellResult {
   errors: ErrorCounts;
 }
 
+export interface OffersDriversResult {
+  /** offerId → receipt times of `offer.received` at this worker's recipients (shared clock, ms). */
+  receipts: [number, number[]][];
+  /** offerId → when the accepting recipient called `offers.respond`. */
+  acceptCalls: [number, number][];
+  errors: ErrorCounts;
+}
+
+export interface OffersCreated {
+  /** offerId → when its `offers.create` call was made. */
+  created: [number, number][];
+  errors: ErrorCounts;
+}
+
 /** Every call a worker process answers; the argument and the result travel over IPC. */
 export interface WorkerMethods {
   "fleetDrivers.prepare": (args: { url: string; drivers: DriverStart[]; transport: ReportTransport }) => number;
@@ -205,6 +219,14 @@ export interface WorkerMethods {
 
   "chat.prepare": (args: { url: string; dispatchers: Account[]; drivers: Account[] }) => ChatPrepared;
   "chat.run": (args: { seconds: number; messagesPerSecond: number; typingLeadMs: number }) => ChatRunResult;
+
+  "offers.prepareDrivers": (args: { url: string; accounts: Account[] }) => number;
+  "offers.collectDrivers": (args: null) => OffersDriversResult;
+  "offers.prepareDispatchers": (args: { url: string; accounts: Account[] }) => number;
+  "offers.run": (args: { seconds: number; offersPerSecond: number; driverIds: number[]; recipients: number }) => OffersCreated;
+  "offers.acceptedSeen": (args: null) => number;
+  /** offerId → when its dispatcher saw `offer.accepted`. */
+  "offers.collectDispatchers": (args: null) => [number, number][];
 
   "broadcast.subscribe": (args: { url: string; accounts: Account[] }) => number;
   "broadcast.await": (args: { offerIds: number[]; expected: number; timeoutMs: number }) => BroadcastReceipts;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { BroadcastResult } from "./scenarios/broadcast";
 import { sequentialCell, type CallsResult } from "./scenarios/calls";
 import type { ChatResult } from "./scenarios/chat";
+import type { OffersResult } from "./scenarios/offers";
 import type { FleetResult } from "./scenarios/fleet";
 import type { FloorResult } from "./scenarios/floor";
 import type { IdleResult } from "./scenarios/idle";
@@ -26,7 +27,13 @@ export interface BenchResults {
   floor?: FloorResult;
   /** The same traffic through tRPC's adapter with Convoy's procedures' shape and encoder. */
   trpcFloor?: FloorResult;
+  /** Chat at the default rate (1,000 msg/s). */
   chat?: ChatResult;
+  /** Chat at the rate the targets are judged at (2,000 msg/s). */
+  chatAtTarget?: ChatResult;
+  /** `--sweep-chat`: chat alone at each rate. */
+  chatSweep?: ChatResult[];
+  offers?: OffersResult;
   broadcast?: BroadcastResult;
   idle?: IdleResult;
   writes?: WritesResult;
@@ -60,7 +67,11 @@ const TARGETS: Target[] = [
   { metric: "fleet.riderLatencyMs.p99", read: (r) => r.fleet?.riderLatencyMs.p99, kind: "max", limit: 150, unit: "ms" },
   { metric: "fleet.serverUsPerDelivery", read: (r) => r.fleet?.serverUsPerDelivery, kind: "max", limit: 2, unit: "µs" },
   { metric: "fleet.lostFinalPositions", read: (r) => r.fleet?.lostFinalPositions, kind: "max", limit: 0, unit: "" },
-  { metric: "chat.latencyMs.p99", read: (r) => r.chat?.latencyMs.p99, kind: "max", limit: 50, unit: "ms" },
+  { metric: "chatAtTarget.latencyMs.p99", read: (r) => targetChat(r)?.latencyMs.p99, kind: "max", limit: 50, unit: "ms" },
+  { metric: "chatAtTarget.typingLatencyMs.p99", read: (r) => targetChat(r)?.typingLatencyMs.p99, kind: "max", limit: 50, unit: "ms" },
+  { metric: "chatAtTarget.serverCpuMsPerMessage", read: (r) => targetChat(r)?.serverCpuMsPerMessage, kind: "max", limit: 0.3, unit: "ms" },
+  { metric: "offers.lastRecipientMs.p99", read: (r) => r.offers?.lastRecipientMs.p99, kind: "max", limit: 100, unit: "ms" },
+  { metric: "offers.acceptToDispatcherMs.p99", read: (r) => r.offers?.acceptToDispatcherMs.p99, kind: "max", limit: 100, unit: "ms" },
   { metric: "broadcast.allReceivedMs.p99", read: (r) => r.broadcast?.allReceivedMs.p99, kind: "max", limit: 100, unit: "ms" },
   { metric: "idle.serverKiBPerConn", read: (r) => r.idle?.serverKiBPerConn, kind: "max", limit: 25, unit: "KiB" },
   { metric: "writes.rowsPerS", read: (r) => r.writes?.rowsPerS, kind: "min", limit: 20_000, unit: "rows/s" },
@@ -80,6 +91,15 @@ const TARGETS: Target[] = [
     unit: "ms",
   },
 ];
+
+/** Messages per second the chat targets are judged at. */
+export const CHAT_TARGET_RATE = 2_000;
+
+/** The chat run at the target rate: its own run, or the default one when that ran at the target rate already. */
+function targetChat(results: BenchResults): ChatResult | undefined {
+  if (results.chatAtTarget) return results.chatAtTarget;
+  return results.chat && results.chat.offeredPerS >= CHAT_TARGET_RATE ? results.chat : undefined;
+}
 
 /** Each target with the measured value and whether it was met (null: not measured). */
 export function checkTargets(results: BenchResults): TargetCheck[] {
@@ -146,9 +166,28 @@ export function formatSummary(results: BenchResults): string {
     add("trpcFloor.serverCpuSplit.userPct", trpcFloor.serverCpuSplit.userPct);
     add("trpcFloor.stealPct", trpcFloor.stealPct);
   }
-  if (chat) {
-    add("chat.latencyMs.p99", chat.latencyMs.p99);
-    add("chat.typingLatencyMs.p99", chat.typingLatencyMs.p99);
+  const chatRow = (name: string, run: ChatResult | undefined) => {
+    if (!run) return;
+    const load = `(${fmt(run.messagesPerS)} of ${fmt(run.offeredPerS)} msg/s, ${fmt(run.threads)} threads; p50 ${fmt(run.latencyMs.p50)} ms; ${fmt(run.serverCpuPct)} % server CPU)`;
+    add(`${name}.latencyMs.p99`, run.latencyMs.p99, load);
+    add(`${name}.typingLatencyMs.p99`, run.typingLatencyMs.p99);
+    add(
+      `${name}.serverCpuMsPerMessage`,
+      run.serverCpuMsPerMessage,
+      Object.keys(run.errors).length > 0 ? `(errors: ${JSON.stringify(run.errors)})` : "",
+    );
+  };
+  chatRow("chat", chat);
+  chatRow("chatAtTarget", results.chatAtTarget);
+  if (results.offers) {
+    const offers = results.offers;
+    const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer)`;
+    add("offers.lastRecipientMs.p99", offers.lastRecipientMs.p99, load);
+    add(
+      "offers.acceptToDispatcherMs.p99",
+      offers.acceptToDispatcherMs.p99,
+      Object.keys(offers.errors).length > 0 ? `(errors: ${JSON.stringify(offers.errors)})` : "",
+    );
   }
   if (broadcast) add("broadcast.allReceivedMs.p99", broadcast.allReceivedMs.p99, `(${broadcast.offersPerRound} offers per round)`);
   if (idle) {
@@ -164,9 +203,18 @@ export function formatSummary(results: BenchResults): string {
       eventWrites.singleRow.txPerS,
       `(${eventWrites.writers} writers, ids from one row locked to commit; ${detail(eventWrites.singleRow)})`,
     );
-    add("eventWrites.autoIncrement.txPerS", eventWrites.autoIncrement.txPerS, `(appendEvents, AUTO_INCREMENT; ${detail(eventWrites.autoIncrement)})`);
-    const perRound = eventWrites.autoIncrement.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
-    add("eventWrites.ratio", eventWrites.ratio, `(median of ${eventWrites.rounds} rounds: ${perRound})`);
+    add(
+      "eventWrites.autoIncrement.txPerS",
+      eventWrites.autoIncrement.txPerS,
+      `(appendEvents, AUTO_INCREMENT, a transaction per call; ${fmt(eventWrites.autoIncrementRatio)}× single row; ${detail(eventWrites.autoIncrement)})`,
+    );
+    add(
+      "eventWrites.grouped.txPerS",
+      eventWrites.grouped.txPerS,
+      `(calls committed by GroupCommit, ${fmt(eventWrites.groupedCallsPerTx)} per transaction; ${detail(eventWrites.grouped)})`,
+    );
+    const perRound = eventWrites.grouped.roundTxPerS.map((txPerS, i) => fmt(txPerS / eventWrites.singleRow.roundTxPerS[i]!)).join(", ");
+    add("eventWrites.ratio", eventWrites.ratio, `(grouped ÷ single row, median of ${eventWrites.rounds} rounds: ${perRound})`);
     add("eventWrites.otherCpuPct", eventWrites.otherCpuPct, `(everything else on the machine; steal ${fmt(eventWrites.stealPct)} %)`);
   }
   if (calls) {
@@ -236,6 +284,26 @@ export function formatSweep(sweep: readonly FleetResult[]): string {
       fmt(run.loadGeneratorCpuPct),
       fmt(run.otherCpuPct),
       fmt(run.stealPct),
+    ]);
+  }
+  return table(rows);
+}
+
+/** The chat sweep as a table: how latency and CPU grow with the rate. */
+export function formatChatSweep(sweep: readonly ChatResult[]): string {
+  const rows = [["offered msg/s", "sent msg/s", "p50 ms", "p99 ms", "typing p99 ms", "server CPU %", "ms CPU/msg", "peak RSS MiB", "errors"]];
+  for (const run of sweep) {
+    const errors = Object.values(run.errors).reduce((sum, count) => sum + count, 0);
+    rows.push([
+      fmt(run.offeredPerS),
+      fmt(run.messagesPerS),
+      fmt(run.latencyMs.p50),
+      fmt(run.latencyMs.p99),
+      fmt(run.typingLatencyMs.p99),
+      fmt(run.serverCpuPct),
+      fmt(run.serverCpuMsPerMessage),
+      fmt(run.serverPeakRssMiB),
+      fmt(errors),
     ]);
   }
   return table(rows);

@@ -13,6 +13,14 @@ import { closeFloor, connectFloor, floorReceived, runFloorDrivers } from "./role
 import { connectIdle } from "./roles/idle";
 import { collectRiders, finishRiders, prepareRiders, probeRiders, setRidersWindow } from "./roles/riders";
 import { prepareWriters, runWriters } from "./roles/writers";
+import {
+  collectOfferDispatchers,
+  collectOfferDrivers,
+  offersAcceptedSeen,
+  prepareOfferDispatchers,
+  prepareOfferDrivers,
+  runOffers,
+} from "./roles/offers";
 
 type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => MethodResult<M> | Promise<MethodResult<M>> };
 
@@ -29,6 +37,12 @@ const handlers: Handlers = {
   "riders.finish": () => finishRiders(),
   "chat.prepare": ({ url, dispatchers, drivers }) => prepareChat(url, dispatchers, drivers),
   "chat.run": (args) => runChat(args),
+  "offers.prepareDrivers": ({ url, accounts }) => prepareOfferDrivers(url, accounts),
+  "offers.collectDrivers": () => collectOfferDrivers(),
+  "offers.prepareDispatchers": ({ url, accounts }) => prepareOfferDispatchers(url, accounts),
+  "offers.run": (args) => runOffers(args),
+  "offers.acceptedSeen": () => offersAcceptedSeen(),
+  "offers.collectDispatchers": () => collectOfferDispatchers(),
   "broadcast.subscribe": ({ url, accounts }) => subscribeBroadcast(url, accounts),
   "broadcast.await": ({ offerIds, expected, timeoutMs }) => awaitBroadcast(offerIds, expected, timeoutMs),
   "idle.connect": ({ url, tokens, concurrency }) => connectIdle(url, tokens, concurrency),

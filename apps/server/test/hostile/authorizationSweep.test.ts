@@ -9,7 +9,19 @@ import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
-const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events", "api_keys"];
+const TABLES = [
+  "users",
+  "offers",
+  "offer_recipients",
+  "messages",
+  "chat_reads",
+  "trips",
+  "trip_history",
+  "locations",
+  "events",
+  "tracking_links",
+  "api_keys",
+];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
 const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
 const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
@@ -18,6 +30,7 @@ const as = {} as Record<Actor, LoggedInClient>;
 let offerId = 0;
 let messageId = 0;
 let tripId = 0;
+let linkId = 0;
 let keyId = 0;
 
 /**
@@ -153,6 +166,12 @@ const rows: Record<string, Row> = {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.trips.reassign.mutate({ tripId, driverId: as.otherDriver.userId, currentDriverId: as.tripDriver.userId }),
   },
+  "trackingLinks.create": {
+    allowed: ["dispatcher", "otherDispatcher", "rider"],
+    call: (c) => c.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 5 }),
+  },
+  "trackingLinks.list": { allowed: ["dispatcher", "otherDispatcher", "rider"], call: (c) => c.api.trackingLinks.list.query({ tripId }) },
+  "trackingLinks.revoke": { allowed: ["dispatcher", "otherDispatcher", "rider"], call: (c) => c.api.trackingLinks.revoke.mutate({ linkId }) },
   "trips.setArrivalRadius": {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.trips.setArrivalRadius.mutate({ tripId, radiusM: 150 }),
@@ -188,6 +207,7 @@ beforeAll(async () => {
   tripId = trip.id;
   const [rideOffer] = await t.db.select().from(offers).where(eq(offers.tripId, tripId));
   await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
+  linkId = (await as.rider.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 5 })).link.id;
 });
 
 describe("authorization sweep", () => {
@@ -243,6 +263,7 @@ describe("authorization sweep", () => {
       ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.tracking.onTrip.subscribe({ tripId }, h))],
       ["tripDriver", () => subscriptionOutcome((h) => as.tripDriver.api.tracking.onTrip.subscribe({ tripId }, h))],
       ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.trips.events.subscribe({ tripId, lastEventId: "0" }, h))],
+      ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.trackingLinks.watch.subscribe({ token: "x".repeat(43) }, h))],
     ];
     for (const [actor, run] of cases) {
       const code = await run();

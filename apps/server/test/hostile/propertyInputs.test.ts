@@ -18,8 +18,10 @@ const TABLES = [
   "chat_reads",
   "trips",
   "trip_history",
+  "trip_status_actions",
   "locations",
   "events",
+  "tracking_links",
   "api_keys",
 ];
 const RUNS_PER_PROCEDURE = 200;
@@ -78,6 +80,10 @@ const fieldNames = [
   "radiusM",
   "stars",
   "comment",
+  "label",
+  "expiresInMinutes",
+  "linkId",
+  "token",
   "name",
   "scopes",
   "keyId",

@@ -10,6 +10,7 @@ import {
   type PositionSocketOptions,
   type RateLimitSettings,
   type SessionRegistryOptions,
+  type TrackingLinkOptions,
   type TrackingOptions,
   type TripOptions,
 } from "@convoy/api/server";
@@ -51,6 +52,8 @@ export interface TestServerOptions {
   tracking?: TrackingOptions;
   /** Ride dispatch settings (tests use a small search radius, small waves and short offer windows). */
   trips?: TripOptions;
+  /** Tracking links' lifetimes, caps and re-check period. */
+  trackingLinks?: TrackingLinkOptions;
   positionSockets?: PositionSocketOptions;
   /** Access token lifetime in seconds (server default 15 min). */
   accessTokenTtlSeconds?: number;
@@ -118,6 +121,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       presenceGraceMs: options.presenceGraceMs,
       tracking: options.tracking,
       trips: options.trips,
+      trackingLinks: options.trackingLinks,
       positionSockets: options.positionSockets,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,

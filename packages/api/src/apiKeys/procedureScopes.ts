@@ -29,6 +29,9 @@ export const PROCEDURE_SCOPES: Readonly<Record<string, ApiKeyScope | "any">> = {
   "trips.cancel": "trips:write",
   "trips.reassign": "trips:write",
   "trips.setArrivalRadius": "trips:write",
+  "trackingLinks.list": "trips:read",
+  "trackingLinks.create": "trips:write",
+  "trackingLinks.revoke": "trips:write",
   "tracking.fleet": "tracking:read",
   "tracking.onFleet": "tracking:read",
   "tracking.onTrip": "tracking:read",
@@ -44,12 +47,13 @@ export const PROCEDURE_SCOPES: Readonly<Record<string, ApiKeyScope | "any">> = {
 
 /**
  * Procedures no key may call, by design; with `PROCEDURE_SCOPES` they cover the router.
- * Public procedures (`auth.login`, `auth.refresh`) run without a caller and are listed for
- * completeness.
+ * Public procedures (`auth.login`, `auth.refresh`, `trackingLinks.watch`) run without a
+ * caller and are listed for completeness.
  */
 export const KEY_REFUSED_PROCEDURES: readonly string[] = [
   "auth.login",
   "auth.refresh",
+  "trackingLinks.watch",
   "auth.logout",
   "auth.logoutEverywhere",
   "auth.changePassword",

@@ -13,8 +13,8 @@ export const MAX_ACTIVE_API_KEYS = 50;
 export const API_KEY_SCOPE_LABELS: Record<ApiKeyScope, string> = {
   "offers:read": "Read offers and follow offers.events",
   "offers:write": "Create, cancel and settle offers",
-  "trips:read": "Read trips and follow trips.events",
-  "trips:write": "Cancel, reassign and set arrival radii of trips",
+  "trips:read": "Read trips and their tracking links, and follow trips.events",
+  "trips:write": "Cancel, reassign and set arrival radii of trips; make and revoke tracking links",
   "tracking:read": "Read the fleet, drivers' histories and follow positions",
   "drivers:read": "Read drivers and who is online",
   "chat:read": "Read chat threads and follow chat.events",

@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
-import { and, eq, offerRecipients, offers, type Database, type UserRole } from "@convoy/db";
+import { and, eq, offers, type Database, type UserRole } from "@convoy/db";
+import type { ThreadDirectory } from "./threadDirectory";
 
 /** A chat thread: the offer's dispatcher and one recipient driver. */
 export interface Thread {
@@ -20,21 +21,20 @@ const threadNotFound = () => new TRPCError({ code: "NOT_FOUND", message: "Chat t
  * always their own (a `driverId` naming someone else is NOT_FOUND, not FORBIDDEN, so
  * nobody learns which threads exist); a dispatcher must own the offer.
  */
-export async function resolveThread(db: Database, user: ChatUser, input: { offerId: number; driverId?: number | undefined }): Promise<Thread> {
+export async function resolveThread(
+  threads: ThreadDirectory,
+  user: ChatUser,
+  input: { offerId: number; driverId?: number | undefined },
+): Promise<Thread> {
   const driverId = user.role === "driver" ? user.id : input.driverId;
   if (driverId === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: "driverId is required" });
   if (user.role === "driver" && input.driverId !== undefined && input.driverId !== user.id) throw threadNotFound();
 
-  const [row] = await db
-    .select({ dispatcherId: offers.createdBy })
-    .from(offerRecipients)
-    .innerJoin(offers, eq(offers.id, offerRecipients.offerId))
-    .where(and(eq(offerRecipients.offerId, input.offerId), eq(offerRecipients.driverId, driverId)))
-    .limit(1);
-  if (!row) throw threadNotFound();
-  if (user.role === "dispatcher" && row.dispatcherId !== user.id) throw threadNotFound();
   if (user.role === "rider") throw threadNotFound();
-  return { offerId: input.offerId, driverId, dispatcherId: row.dispatcherId };
+  const dispatcherId = await threads.ownerOf(input.offerId, driverId);
+  if (dispatcherId === null) throw threadNotFound();
+  if (user.role === "dispatcher" && dispatcherId !== user.id) throw threadNotFound();
+  return { offerId: input.offerId, driverId, dispatcherId };
 }
 
 /**
@@ -44,13 +44,14 @@ export async function resolveThread(db: Database, user: ChatUser, input: { offer
  */
 export async function authorizeChatScope(
   db: Database,
+  threads: ThreadDirectory,
   user: ChatUser,
   scope: { offerId?: number | undefined; driverId?: number | undefined },
 ): Promise<void> {
   if (user.role === "driver" && scope.driverId !== undefined && scope.driverId !== user.id) throw threadNotFound();
   if (scope.offerId === undefined) return;
   if (user.role === "driver" || scope.driverId !== undefined) {
-    await resolveThread(db, user, { offerId: scope.offerId, driverId: scope.driverId });
+    await resolveThread(threads, user, { offerId: scope.offerId, driverId: scope.driverId });
     return;
   }
   const [offer] = await db

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, lt, messages, type Database, type Message, type MessageKind } from "@convoy/db";
-import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
-import { isDuplicateEntry } from "../lib/errors";
+import { and, desc, eq, lt, messages, sql, type Database, type Message, type MessageKind } from "@convoy/db";
+import type { Emit } from "../events/commit";
+import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { ChatUser, Thread } from "./access";
 
@@ -30,7 +30,7 @@ export function toChatMessage(row: Message): ChatMessage {
   };
 }
 
-function messageEvent(thread: Thread, message: ChatMessage) {
+export function messageEvent(thread: Thread, message: ChatMessage) {
   return {
     stream: "chat" as const,
     type: "message",
@@ -41,29 +41,64 @@ function messageEvent(thread: Thread, message: ChatMessage) {
   };
 }
 
-/** Inserts a message and its event inside the caller's transaction. */
-export async function insertMessage(
-  tx: Tx,
-  emit: Emit,
-  thread: Thread,
-  message: { senderId: number | null; kind: MessageKind; body: string; clientMessageId: string | null },
-): Promise<ChatMessage> {
-  const [result] = await tx.insert(messages).values({ offerId: thread.offerId, driverId: thread.driverId, ...message });
-  const [row] = await tx.select().from(messages).where(eq(messages.id, result.insertId));
-  const stored = toChatMessage(row!);
-  emit(messageEvent(thread, stored));
-  return stored;
+/** A message to store: its thread, who sent it (null for offer activity), what, and the sender's key. */
+export interface NewMessage {
+  thread: Thread;
+  senderId: number | null;
+  kind: MessageKind;
+  body: string;
+  clientMessageId: string | null;
 }
+
+const INSERT_MESSAGES_HEAD = sqlInsertHead(messages, [
+  messages.offerId,
+  messages.driverId,
+  messages.senderId,
+  messages.kind,
+  messages.body,
+  messages.clientMessageId,
+  messages.createdAt,
+]);
 
 /**
- * Offer activity shown in the thread ("countered at $X", "accepted", "offer expired").
- * Runs in the offer change's own transaction so the two never disagree.
+ * Inserts messages and their events inside the caller's transaction, in one INSERT of
+ * literals (see `sqlLiterals.ts`), and returns them as stored. The rows of one INSERT get
+ * consecutive ids (see `appendEvents`), so no row is read back.
  */
-export function postSystemMessage(tx: Tx, emit: Emit, thread: Thread, kind: Exclude<MessageKind, "text">, body: string): Promise<ChatMessage> {
-  return insertMessage(tx, emit, thread, { senderId: null, kind, body, clientMessageId: null });
+export async function insertMessages(tx: Tx, emit: Emit, batch: readonly NewMessage[]): Promise<ChatMessage[]> {
+  if (batch.length === 0) return [];
+  const createdAtMs = Date.now();
+  const createdAtSql = sqlUtcDatetime(createdAtMs);
+  const rows = batch.map(
+    (message) =>
+      `(${sqlNumber(message.thread.offerId)},${sqlNumber(message.thread.driverId)},${sqlNumber(message.senderId)},${sqlString(message.kind)},` +
+      `${sqlString(message.body)},${message.clientMessageId === null ? "NULL" : sqlString(message.clientMessageId)},${createdAtSql})`,
+  );
+  const [result] = (await tx.execute(sql.raw(INSERT_MESSAGES_HEAD + rows.join(",")))) as unknown as [
+    { insertId: number | string; affectedRows: number },
+  ];
+  const firstId = Number(result.insertId);
+  if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== batch.length) {
+    throw new Error(`inserting ${batch.length} messages returned insertId ${result.insertId} for ${result.affectedRows} rows`);
+  }
+  const createdAt = new Date(createdAtMs).toISOString();
+  return batch.map((message, index) => {
+    const stored: ChatMessage = {
+      id: firstId + index,
+      offerId: message.thread.offerId,
+      driverId: message.thread.driverId,
+      senderId: message.senderId,
+      kind: message.kind,
+      body: message.body,
+      clientMessageId: message.clientMessageId,
+      createdAt,
+    };
+    emit(messageEvent(message.thread, stored));
+    return stored;
+  });
 }
 
-async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
+export async function findByClientId(db: Database, senderId: number, clientMessageId: string) {
   const [row] = await db
     .select()
     .from(messages)
@@ -72,7 +107,7 @@ async function findByClientId(db: Database, senderId: number, clientMessageId: s
   return row;
 }
 
-function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
+export function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
   if (row.offerId !== thread.offerId || row.driverId !== thread.driverId) {
     throw new TRPCError({ code: "CONFLICT", message: "This clientMessageId was already used for another thread" });
   }
@@ -81,9 +116,9 @@ function sameThreadOrConflict(row: Message, thread: Thread): ChatMessage {
 
 /**
  * The message an earlier attempt of this send stored, if any: the same sender,
- * `clientMessageId` and thread. It needs no access check (the sender wrote it), so a retry
- * is answered before any rate limit is spent; a key used on another thread is left to
- * `sendMessage`, which refuses it after the thread is authorized.
+ * `clientMessageId` and thread. It needs no access check (the sender wrote it); `chat.send`
+ * asks it when a budget refuses the send, so a retry of a stored message is answered even
+ * then. A key used on another thread is left to `MessageWriter`, which refuses it.
  */
 export async function findSentMessage(
   db: Database,
@@ -93,36 +128,6 @@ export async function findSentMessage(
   const row = await findByClientId(db, sender.id, input.clientMessageId);
   const driverId = input.driverId ?? (sender.role === "driver" ? sender.id : undefined);
   return row && row.offerId === input.offerId && row.driverId === driverId ? toChatMessage(row) : null;
-}
-
-/**
- * Sends a text message. A retry with the same `clientMessageId` returns the first message
- * and stores and delivers nothing new, even when the two attempts race: the unique
- * (sender, client id) index refuses the second INSERT and the first message is read.
- * Callers answer plain retries first with `findSentMessage`.
- */
-export async function sendMessage(
-  deps: CommitDeps,
-  sender: ChatUser,
-  thread: Thread,
-  input: { body: string; clientMessageId: string },
-): Promise<{ message: ChatMessage; duplicate: boolean }> {
-  try {
-    const message = await commitWithEvents(deps, (tx, emit) =>
-      insertMessage(tx, emit, thread, {
-        senderId: sender.id,
-        kind: "text",
-        body: input.body,
-        clientMessageId: input.clientMessageId,
-      }),
-    );
-    return { message, duplicate: false };
-  } catch (error) {
-    if (!isDuplicateEntry(error)) throw error;
-    const winner = await findByClientId(deps.db, sender.id, input.clientMessageId);
-    if (!winner) throw error;
-    return { message: sameThreadOrConflict(winner, thread), duplicate: true };
-  }
 }
 
 /** One page of a thread, newest first. `before` is the id cursor from the previous page. */

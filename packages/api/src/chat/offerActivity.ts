@@ -2,7 +2,7 @@ import { eq, offers } from "@convoy/db";
 import type { CommitHook } from "../events/commit";
 import type { NewEvent } from "../events/types";
 import { formatCents } from "../lib/money";
-import { postSystemMessage } from "./messages";
+import { insertMessages, type NewMessage } from "./messages";
 
 /** The thread message an offer event leaves behind, if any. */
 function activityMessage(event: NewEvent): { driverId: number; kind: "rate_proposal" | "system"; body: string } | null {
@@ -36,6 +36,7 @@ export const recordOfferActivity: CommitHook = async (tx, emit, emitted) => {
   // Null for a ride offer: its creator is a rider, who has no chat threads.
   const dispatcherOf = new Map<number, number | null>();
   const seen = new Set<string>();
+  const posts: NewMessage[] = [];
   for (const event of emitted) {
     if (event.stream !== "offers" || !event.offerId) continue;
     const activity = activityMessage(event);
@@ -52,6 +53,14 @@ export const recordOfferActivity: CommitHook = async (tx, emit, emitted) => {
       dispatcherOf.set(event.offerId, dispatcherId);
     }
     if (dispatcherId === null) continue;
-    await postSystemMessage(tx, emit, { offerId: event.offerId, driverId: activity.driverId, dispatcherId }, activity.kind, activity.body);
+    posts.push({
+      thread: { offerId: event.offerId, driverId: activity.driverId, dispatcherId },
+      senderId: null,
+      kind: activity.kind,
+      body: activity.body,
+      clientMessageId: null,
+    });
   }
+  // One INSERT for all of them: an offer won among 500 drivers leaves 500 threads a line.
+  await insertMessages(tx, emit, posts);
 };

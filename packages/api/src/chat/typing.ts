@@ -16,7 +16,8 @@ export type TypingEvent = TypingMessage;
  */
 export class TypingTracker {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly listeners = new Set<(event: TypingEvent) => void>();
+  /** Listeners by the user they listen for: an event visits only its thread's two sides. */
+  private readonly listeners = new Map<number, Set<(event: TypingEvent) => void>>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly bus: Bus) {
@@ -29,14 +30,25 @@ export class TypingTracker {
     this.bus.publish(channels.typing, event);
   }
 
-  /** Live typing events for subscribers on this instance; returns a queue to drain. */
-  listen(matches: (event: TypingEvent) => boolean): { queue: BoundedQueue<TypingEvent>; stop: () => void } {
+  /**
+   * Live typing events in the threads of `userId` (its dispatcher or driver side) that
+   * `matches` accepts, for a subscriber on this instance; returns a queue to drain.
+   */
+  listen(userId: number, matches: (event: TypingEvent) => boolean): { queue: BoundedQueue<TypingEvent>; stop: () => void } {
     const queue = new BoundedQueue<TypingEvent>(1_000);
     const listener = (event: TypingEvent) => {
       if (matches(event)) queue.push(event);
     };
-    this.listeners.add(listener);
-    return { queue, stop: () => this.listeners.delete(listener) };
+    let own = this.listeners.get(userId);
+    if (!own) this.listeners.set(userId, (own = new Set()));
+    own.add(listener);
+    return {
+      queue,
+      stop: () => {
+        own.delete(listener);
+        if (own.size === 0 && this.listeners.get(userId) === own) this.listeners.delete(userId);
+      },
+    };
   }
 
   close(): void {
@@ -61,6 +73,9 @@ export class TypingTracker {
   }
 
   private deliver(event: TypingEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const userId of [event.dispatcherId, event.driverId]) {
+      const listeners = this.listeners.get(userId);
+      if (listeners) for (const listener of listeners) listener(event);
+    }
   }
 }

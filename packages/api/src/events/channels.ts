@@ -10,6 +10,7 @@ export const channels = {
   positions: "convoy:positions",
   availability: "convoy:availability",
   sessionsEnded: "convoy:sessions-ended",
+  trackingLinksRevoked: "convoy:tracking-links-revoked",
   apiKeysEnded: "convoy:api-keys-ended",
 } as const satisfies Record<string, keyof BusMessages>;
 
@@ -26,6 +27,7 @@ export interface BusMessages {
   "convoy:positions": PositionMessage;
   "convoy:availability": AvailabilityMessage;
   "convoy:sessions-ended": SessionsEndedMessage;
+  "convoy:tracking-links-revoked": TrackingLinksRevokedMessage;
   "convoy:api-keys-ended": ApiKeysEndedMessage;
 }
 
@@ -104,6 +106,11 @@ export interface AvailabilityMessage {
 export interface SessionsEndedMessage {
   sessionIds: number[];
   reason: SessionEndReason;
+}
+
+/** Tracking links revoked (already so in MySQL): every instance closes their open viewers. */
+export interface TrackingLinksRevokedMessage {
+  linkIds: number[];
 }
 
 /** API keys that stopped working (already so in MySQL): every instance refuses them and closes their streams. */

@@ -14,10 +14,10 @@ export type Emit = (event: NewEvent) => void;
  */
 export type CommitHook = (tx: Tx, emit: Emit, emitted: readonly NewEvent[]) => Promise<void>;
 
-/** What `commitWithEvents` needs: the database, the pump that publishes, and the registered hooks. */
+/** What `commitWithEvents` needs: the database, the pump's publishing side, and the registered hooks. */
 export interface CommitDeps {
   db: Database;
-  pump: EventPump;
+  pump: Pick<EventPump, "publish">;
   commitHooks: readonly CommitHook[];
 }
 

@@ -15,9 +15,17 @@ export interface RateLimitSettings {
   loginPoints?: number;
   /** @default 60 (seconds) */
   loginWindowSeconds?: number;
+  /** Tracking links a user may create per window. @default 30 */
+  trackingLinkPoints?: number;
+  /** @default 3_600 (seconds) */
+  trackingLinkWindowSeconds?: number;
+  /** Public tracking pages one address may open (or try to) per window. @default 60 */
+  trackingLinkOpenPoints?: number;
+  /** @default 60 (seconds) */
+  trackingLinkOpenWindowSeconds?: number;
 }
 
-export type RateLimitName = "mutation" | "chat" | "login";
+export type RateLimitName = "mutation" | "chat" | "login" | "trackingLink" | "trackingLinkOpen";
 
 export interface RateLimits extends Record<RateLimitName, RateLimiterAbstract> {
   /** Calls each limit refused with TOO_MANY_REQUESTS (through `consumeOrThrow`), since start. */
@@ -44,7 +52,9 @@ export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis
     mutation: make("mutation", settings.mutationPoints ?? 120, settings.mutationWindowSeconds ?? 10),
     chat: make("chat", settings.chatPoints ?? 10, settings.chatWindowSeconds ?? 10),
     login: make("login", settings.loginPoints ?? 10, settings.loginWindowSeconds ?? 60),
-    refused: { mutation: 0, chat: 0, login: 0 },
+    trackingLink: make("tracking-link", settings.trackingLinkPoints ?? 30, settings.trackingLinkWindowSeconds ?? 3_600),
+    trackingLinkOpen: make("tracking-link-open", settings.trackingLinkOpenPoints ?? 60, settings.trackingLinkOpenWindowSeconds ?? 60),
+    refused: { mutation: 0, chat: 0, login: 0, trackingLink: 0, trackingLinkOpen: 0 },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { TRPCError } from "@trpc/server";
-import { and, drivers, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql, trips, users } from "@convoy/db";
+import { and, asc, drivers, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql, trips, users } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { publishAvailability } from "../tracking/messages";
 import { badRequest, conflict, notFound } from "../lib/errors";
@@ -88,8 +88,8 @@ async function completeAward(
       );
   }
 
-  const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
   await tx.update(drivers).set({ availability: "busy" }).where(eq(drivers.userId, winner.driverId));
+  const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
   // The rider learns who is coming (name, vehicle, rating) on the trips stream, in this commit.
   await emitTripEvent(tx, emit, tripId, { type: "trip.assigned" });
 
@@ -117,6 +117,31 @@ async function completeAward(
     emit(offerEvent(offer.id, { dispatcherId, driverId: loser.driverId }, { type: "offer.lost", driverId: loser.driverId }));
   }
   return { offerId: offer.id, driverId, agreedRateCents, tripId };
+}
+
+/**
+ * Locks the rows of every driver an award of this offer writes or refers to, before anything
+ * else: the winner turns busy, and the claim, the trip and the losers' "went to another
+ * driver" messages point at the drivers' rows, where each foreign key check takes a shared
+ * lock. Taken as they come, two awards whose drivers overlap (one driver winning a load while
+ * losing another, or winning two at once) would each hold a shared lock the other needs
+ * exclusively, and deadlock. Taken here, at once and in id order, they queue instead.
+ * An offer's recipients are fixed when it is created, so they can be read before the lock.
+ */
+async function lockAwardDrivers(tx: Tx, offerId: number): Promise<void> {
+  const recipients = await tx.select({ driverId: offerRecipients.driverId }).from(offerRecipients).where(eq(offerRecipients.offerId, offerId));
+  if (recipients.length === 0) return;
+  await tx
+    .select({ userId: drivers.userId })
+    .from(drivers)
+    .where(
+      inArray(
+        drivers.userId,
+        recipients.map((recipient) => recipient.driverId),
+      ),
+    )
+    .orderBy(asc(drivers.userId))
+    .for("update");
 }
 
 /**
@@ -156,9 +181,9 @@ async function assignTrip(tx: Tx, offer: Offer, driverId: number, fareCents: num
 
 /**
  * A driver carries one rider at a time: one who is busy (on a trip) cannot take a ride
- * offer that reached them before they became busy. The driver's row is locked first, so the
- * same driver accepting two rides at once is decided one after the other. Loads are not
- * limited this way: a dispatcher may line up several for one driver.
+ * offer that reached them before they became busy. The driver's row is already locked
+ * (`lockAwardDrivers`), so the same driver accepting two rides at once is decided one after
+ * the other. Loads are not limited this way: a dispatcher may line up several for one driver.
  */
 async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
   const [driver] = await tx.select({ availability: drivers.availability }).from(drivers).where(eq(drivers.userId, driverId)).for("update");
@@ -185,6 +210,7 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
   const award = await commitWithEvents(deps, async (tx, emit) => {
     const [offer] = await tx.select().from(offers).where(eq(offers.id, offerId));
     if (!offer) throw notFound("Offer");
+    await lockAwardDrivers(tx, offerId);
     if (offer.kind === "ride") await refuseIfOnARide(tx, driverId);
     if (!(await claimOffer(tx, offerId, driverId, offer.rateCents))) throw await claimRefusal(tx, offerId, viewer);
     const recipient = await findRecipient(tx, offerId, driverId, true);
@@ -209,6 +235,7 @@ export async function acceptCounter(deps: OfferDeps, dispatcherId: number, input
     if (offer?.createdBy !== dispatcherId) throw notFound("Offer");
     const recipient = await findRecipient(tx, input.offerId, input.driverId);
     if (!recipient) throw badRequest(`Driver ${input.driverId} was not sent this offer`);
+    await lockAwardDrivers(tx, input.offerId);
     if (!(await claimOffer(tx, input.offerId, input.driverId, input.counterRateCents, dispatcherId))) {
       throw await claimRefusal(tx, input.offerId, viewer);
     }

@@ -1,7 +1,7 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { z } from "zod";
 import { authorizeChatScope, resolveThread, type ChatUser } from "../chat/access";
-import { findSentMessage, sendMessage, threadHistory, type ChatMessage } from "../chat/messages";
+import { findSentMessage, threadHistory, type ChatMessage } from "../chat/messages";
 import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
@@ -68,36 +68,51 @@ export const chatRouter = createTRPCRouter({
   history: chatProcedure
     .input(threadInput.extend({ before: idSchema.optional(), limit: z.number().int().min(1).max(100).default(30) }))
     .query(async ({ ctx, input }) => {
-      const thread = await resolveThread(ctx.services.db, ctx.user, input);
+      const thread = await resolveThread(ctx.services.chat.threads, ctx.user, input);
       const [page, reads] = await Promise.all([threadHistory(ctx.services.db, thread, input), readCursors(ctx.services.db, thread)]);
       return { ...page, reads, dispatcherId: thread.dispatcherId, driverId: thread.driverId };
     }),
 
   /**
    * Sends a message. A retry with the same `clientMessageId` returns the first message and
-   * spends neither the mutation nor the chat budget; a new message spends both.
+   * spends neither the mutation nor the chat budget, even when they are used up; a new
+   * message spends both. The common case costs no lookup: the budgets are spent first, and
+   * given back when the write finds the message already stored (see `MessageWriter`).
    */
   send: chatProcedure
     .meta({ keyedRetry: true })
     .input(sendMessageInputSchema)
     .mutation(async ({ ctx, input }) => {
       const { services, user } = ctx;
-      const sent = await findSentMessage(services.db, user, input);
-      if (sent) return sent;
-      await spendMutationBudget(services, user.id);
-      const thread = await resolveThread(services.db, user, input);
-      await consumeOrThrow(services.limits, "chat", String(user.id), "messages");
-      const { message } = await sendMessage(services, user, thread, input);
+      const thread = await resolveThread(services.chat.threads, user, input);
+      const key = String(user.id);
+      try {
+        await spendMutationBudget(services, user.id);
+      } catch (error) {
+        const sent = await findSentMessage(services.db, user, input);
+        if (sent) return sent;
+        throw error;
+      }
+      try {
+        await consumeOrThrow(services.limits, "chat", key, "messages");
+      } catch (error) {
+        await services.limits.mutation.reward(key, 1);
+        const sent = await findSentMessage(services.db, user, input);
+        if (sent) return sent;
+        throw error;
+      }
+      const { message, duplicate } = await services.chat.writer.send(user, thread, input);
+      if (duplicate) await Promise.all([services.limits.mutation.reward(key, 1), services.limits.chat.reward(key, 1)]);
       return message;
     }),
 
   markRead: chatProcedure.input(threadInput.extend({ messageId: idSchema })).mutation(async ({ ctx, input }) => {
-    const thread = await resolveThread(ctx.services.db, ctx.user, input);
+    const thread = await resolveThread(ctx.services.chat.threads, ctx.user, input);
     return markRead(ctx.services, ctx.user, thread, input.messageId);
   }),
 
   typing: chatProcedure.input(threadInput.extend({ typing: z.boolean() })).mutation(async ({ ctx, input }) => {
-    const thread = await resolveThread(ctx.services.db, ctx.user, input);
+    const thread = await resolveThread(ctx.services.chat.threads, ctx.user, input);
     ctx.services.typing.publish(thread, ctx.user.id, input.typing);
     return { ok: true as const };
   }),
@@ -120,12 +135,13 @@ export const chatRouter = createTRPCRouter({
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const { user, services } = ctx;
-      await authorizeChatScope(services.db, user, input);
+      await authorizeChatScope(services.db, services.chat.threads, user, input);
       const scope = {
         ...(input.offerId === undefined ? {} : { offerId: input.offerId }),
         ...(input.driverId === undefined ? {} : { driverId: input.driverId }),
       };
       const typing = services.typing.listen(
+        user.id,
         (event: TypingEvent) =>
           event.userId !== user.id &&
           (user.role === "dispatcher" ? event.dispatcherId === user.id : event.driverId === user.id) &&

@@ -22,7 +22,7 @@ import {
 import { updateTripStatus } from "../trips/status";
 import { toTripEvent, type TripEvent } from "../trips/tripEvents";
 import type { TripViewer } from "../trips/views";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, riderProcedure } from "../trpc";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, riderProcedure, spendMutationBudget } from "../trpc";
 
 /** Everyone signed in has a view of trips; the role decides which rows. */
 const tripViewerProcedure = authedProcedure.use(({ ctx, next }) =>
@@ -60,9 +60,13 @@ export const tripsRouter = createTRPCRouter({
   /**
    * The trip's driver moves it one step on: en_route, arrived, in_progress, completed.
    * Arriving and completing away from the pickup or dropoff is PRECONDITION_FAILED unless
-   * the driver gives `overrideReason`.
+   * the driver gives `overrideReason`. A repeat with the same `idempotencyKey` makes the
+   * move once, returns the trip and spends no rate-limit budget.
    */
-  updateStatus: driverProcedure.input(updateTripStatusInputSchema).mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input)),
+  updateStatus: driverProcedure
+    .meta({ keyedRetry: true })
+    .input(updateTripStatusInputSchema)
+    .mutation(({ ctx, input }) => updateTripStatus(ctx.services, ctx.user.id, input, () => spendMutationBudget(ctx.services, ctx.user.id))),
 
   /** The rider (before the ride starts) or any dispatcher cancels, saying why. */
   cancel: tripViewerProcedure.input(cancelTripInputSchema).mutation(({ ctx, input }) => {

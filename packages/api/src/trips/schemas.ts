@@ -31,6 +31,11 @@ export const updateTripStatusInputSchema = z.object({
   tripId: idSchema,
   status: z.enum(DRIVER_STATUSES, { error: `status must be one of ${DRIVER_STATUSES.join(", ")}` }),
   overrideReason: reasonSchema("you are making this move away from the place").optional(),
+  /**
+   * The phone's key for this one move (a UUID made once per tap), so a move queued offline
+   * and sent again is made once: a repeat gets the trip back and changes nothing.
+   */
+  idempotencyKey: z.uuid("idempotencyKey must be a UUID").optional(),
 });
 export type UpdateTripStatusInput = z.infer<typeof updateTripStatusInputSchema>;
 

@@ -1,7 +1,7 @@
 import { inArray, trips } from "@convoy/db";
 import type { Logger } from "pino";
 import type { CommitDeps, Emit } from "../events/commit";
-import type { PumpSubscription } from "../events/pump";
+import type { EventPump, PumpSubscription } from "../events/pump";
 import { ACTIVE_TRIP_STATUSES } from "../lib/tripStatuses";
 import { haversineKm } from "../lib/geo";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
@@ -21,6 +21,8 @@ import { watchTrip, type TripTrackingFrame, type TripWatchStats } from "./tripWa
 import type { TripViewer } from "./views";
 
 export interface TripServiceDeps extends CommitDeps {
+  /** The whole pump: trips follow the `trips` stream too. */
+  pump: EventPump;
   logger: Logger;
   tracking: TrackingService;
 }

@@ -1,6 +1,6 @@
-import { and, eq, type Trip, tripHistory, trips, type TripStatus } from "@convoy/db";
+import { and, type Database, eq, type Trip, tripHistory, trips, tripStatusActions, type TripStatus } from "@convoy/db";
 import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
-import { conflict, notFound } from "../lib/errors";
+import { conflict, isDuplicateEntry, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { affectedRows } from "../lib/affectedRows";
 import { guardMove } from "./arrivalGuard";
@@ -60,22 +60,67 @@ async function advance(
  * retrying after a lost response, or tapping "arrived" after the automatic arrival, is fine.
  * Arriving and completing are guarded by the driver's position (see `guardMove`): away from
  * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`.
+ *
+ * With an `idempotencyKey` the move is made once however often it arrives, even after the
+ * trip moved further on (a queue sent twice): a repeat returns the trip as it is now and
+ * changes nothing; the key on another trip or status is a CONFLICT. The key is stored in the
+ * move's own transaction, so a move that failed left no key behind and may be sent again.
+ * `spendBudget` (the caller's rate limit) runs only for a move not made before.
  */
-export async function updateTripStatus(deps: TripDeps, driverId: number, input: UpdateTripStatusInput): Promise<TripView> {
-  const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
-    const trip = await lockTrip(tx, input.tripId);
-    if (trip?.driverId !== driverId) throw notFound("Trip");
-    if (trip.status === input.status) {
-      const view = await readTripView(tx, trip.id);
-      if (!view) throw notFound("Trip");
-      return { view, freed: false };
-    }
-    const check = checkTransition(trip.status, input.status, "driver");
-    if (!check.ok) throw conflict(check.reason);
-    const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
-    return advance(tx, emit, trip, input.status, false, override);
-  });
-  if (freed) announceReleased(deps.bus, driverId);
+export async function updateTripStatus(
+  deps: TripDeps,
+  driverId: number,
+  input: UpdateTripStatusInput,
+  spendBudget: () => Promise<void> = () => Promise.resolve(),
+): Promise<TripView> {
+  const key = input.idempotencyKey;
+  if (key !== undefined) {
+    const first = await madeMove(deps.db, driverId, key, input);
+    if (first) return first;
+  }
+  await spendBudget();
+  try {
+    const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
+      const trip = await lockTrip(tx, input.tripId);
+      if (trip?.driverId !== driverId) throw notFound("Trip");
+      // A repeat racing the first waits on the trip's lock, then fails here and reads the first.
+      if (key !== undefined) await tx.insert(tripStatusActions).values({ driverId, idempotencyKey: key, tripId: trip.id, status: input.status });
+      if (trip.status === input.status) {
+        const view = await readTripView(tx, trip.id);
+        if (!view) throw notFound("Trip");
+        return { view, freed: false };
+      }
+      const check = checkTransition(trip.status, input.status, "driver");
+      if (!check.ok) throw conflict(check.reason);
+      const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
+      return advance(tx, emit, trip, input.status, false, override);
+    });
+    if (freed) announceReleased(deps.bus, driverId);
+    return view;
+  } catch (error) {
+    if (key === undefined || !isDuplicateEntry(error)) throw error;
+    const winner = await madeMove(deps.db, driverId, key, input);
+    if (!winner) throw error;
+    return winner;
+  }
+}
+
+/**
+ * The trip as it is now if `driverId` already made this move with `key`, or null when the
+ * key is new. The key on another trip or status is a CONFLICT; a trip handed to another
+ * driver since is NOT_FOUND, as for any trip not the driver's.
+ */
+async function madeMove(db: Database, driverId: number, key: string, input: UpdateTripStatusInput): Promise<TripView | null> {
+  const [made] = await db
+    .select({ tripId: tripStatusActions.tripId, status: tripStatusActions.status })
+    .from(tripStatusActions)
+    .where(and(eq(tripStatusActions.driverId, driverId), eq(tripStatusActions.idempotencyKey, key)));
+  if (!made) return null;
+  if (made.tripId !== input.tripId || made.status !== input.status) {
+    throw conflict("This idempotencyKey was already used for another move; make a new key for each move");
+  }
+  const view = await readTripView(db, made.tripId);
+  if (view?.driver?.id !== driverId) throw notFound("Trip");
   return view;
 }
 

@@ -5,4 +5,6 @@ export * from "./chat";
 export * from "./tracking";
 export * from "./events";
 export * from "./sessions";
+export * from "./tripActions";
+export * from "./trackingLinks";
 export * from "./apiKeys";

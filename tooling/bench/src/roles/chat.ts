@@ -64,29 +64,42 @@ function listen(participant: Participant): Promise<void> {
   });
 }
 
+/** `work` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /**
  * Opens one thread per driver: each dispatcher offers a load to its share of the drivers,
  * one recipient per offer. Then every participant subscribes to `chat.events`.
  */
 export async function prepareChat(url: string, dispatcherAccounts: readonly Account[], driverAccounts: readonly Account[]): Promise<ChatPrepared> {
-  const dispatchers = dispatcherAccounts.map((account) => ({ id: account.id, client: connect(url, account.token) }));
-  const drivers = driverAccounts.map((account) => ({ id: account.id, client: connect(url, account.token) }));
-  threads = await Promise.all(
-    drivers.map(async (driver, index) => {
-      const dispatcher = dispatchers[index % dispatchers.length]!;
-      const offer = await dispatcher.client.api.offers.create.mutate({
-        driverIds: [driver.id],
-        pickup: place(0.01, "1 Pickup St"),
-        dropoff: place(-0.01, "2 Dropoff Ave"),
-        weightKg: 500,
-        dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
-        rateCents: 50_000,
-        notes: "benchmark load",
-        expiresInSeconds: 3_600,
-      });
-      return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
-    }),
-  );
+  // Calls go over each participant's open WebSocket, beside its chat.events subscription.
+  const dispatchers = dispatcherAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
+  const drivers = driverAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
+  threads = await mapLimited(drivers, 50, async (driver, index) => {
+    const dispatcher = dispatchers[index % dispatchers.length]!;
+    const offer = await dispatcher.client.api.offers.create.mutate({
+      driverIds: [driver.id],
+      pickup: place(0.01, "1 Pickup St"),
+      dropoff: place(-0.01, "2 Dropoff Ave"),
+      weightKg: 500,
+      dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
+      rateCents: 50_000,
+      notes: "benchmark load",
+      expiresInSeconds: 3_600,
+    });
+    return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
+  });
   await Promise.all([...dispatchers, ...drivers].map(listen));
   return { threads: threads.length };
 }

@@ -2,11 +2,15 @@ import type { BenchContext } from "../context";
 import type { BenchOptions } from "../options";
 import { CpuMeter } from "../proc";
 import type { ErrorCounts } from "../protocol";
-import { Histogram, type Summary } from "../stats";
-import { startWorkers } from "../workerPool";
+import { Histogram, type HistogramData, type Summary } from "../stats";
+import { split, startWorkers } from "../workerPool";
 
 export interface ChatResult {
   threads: number;
+  dispatchers: number;
+  /** The rate asked for, messages per second in total. */
+  offeredPerS: number;
+  /** The rate sent, messages per second. */
   messagesPerS: number;
   /** chat.send call → the other side's chat.events message, ms. */
   latencyMs: Summary;
@@ -15,40 +19,75 @@ export interface ChatResult {
   sent: number;
   received: number;
   serverCpuPct: number;
+  /** Server CPU time per message sent, its typing notice and both deliveries included, ms. */
+  serverCpuMsPerMessage: number;
+  /** Highest resident memory of the server process, MiB. */
+  serverPeakRssMiB: number;
   errors: ErrorCounts;
 }
 
+/** Load-generating processes: one would spend a whole core on 2,000 messages a second. */
+const WORKERS = 2;
+
+/**
+ * The chat server's own budgets: the run's dispatchers each send ~rate / 2 / dispatchers
+ * messages a second, far above a person's default (10 per 10 s). The defaults stay as they are.
+ */
+const CHAT_SERVER_ENV = { CHAT_MESSAGES_PER_10S: "1000000000", MUTATIONS_PER_10S: "1000000000" };
+
 /**
  * `threads` offers with one recipient each, spread over `dispatchers`; both sides of every
- * thread subscribe to `chat.events`; messages flow at the set rate in total, sides
- * alternating, each announced by a typing notice first.
+ * thread subscribe to `chat.events` and send over their WebSocket; messages flow at the set
+ * rate in total, sides alternating, each announced by a typing notice first. The threads are
+ * split over `WORKERS` processes, each thread whole in one (latency is read on one clock).
  */
 export async function runChat(context: BenchContext, settings: BenchOptions["chat"]): Promise<ChatResult> {
   const drivers = context.take("driver", settings.threads);
   const dispatchers = context.take("dispatcher", Math.min(settings.dispatchers, settings.threads));
-  const server = await context.startServer("chat");
-  const [worker] = startWorkers(1);
+  const server = await context.startServer(`chat-${settings.messagesPerSecond}`, CHAT_SERVER_ENV);
+  const dispatcherParts = split(dispatchers, Math.min(WORKERS, dispatchers.length));
+  const driverParts = split(drivers, dispatcherParts.length);
+  const workers = startWorkers(dispatcherParts.length);
   try {
-    const { threads } = await worker!.call("chat.prepare", { url: server.url, dispatchers, drivers });
+    const prepared = await Promise.all(
+      workers.map((worker, i) => worker.call("chat.prepare", { url: server.url, dispatchers: dispatcherParts[i]!, drivers: driverParts[i]! })),
+    );
     const cpu = new CpuMeter([server.pid]);
-    const result = await worker!.call("chat.run", {
-      seconds: settings.seconds,
-      messagesPerSecond: settings.messagesPerSecond,
-      typingLeadMs: settings.typingLeadMs,
-    });
+    const results = await Promise.all(
+      workers.map((worker, i) =>
+        worker.call("chat.run", {
+          seconds: settings.seconds,
+          messagesPerSecond: (settings.messagesPerSecond * driverParts[i]!.length) / drivers.length,
+          typingLeadMs: settings.typingLeadMs,
+        }),
+      ),
+    );
+    const cpuSeconds = cpu.cpuSeconds();
     const serverCpuPct = cpu.percent();
+    const merge = (pick: (result: (typeof results)[number]) => HistogramData) => {
+      const merged = Histogram.from(pick(results[0]!));
+      for (const result of results.slice(1)) merged.merge(Histogram.from(pick(result)));
+      return merged.summary();
+    };
+    const sent = results.reduce((sum, result) => sum + result.sent, 0);
+    const errors: ErrorCounts = {};
+    for (const result of results) for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
     return {
-      threads,
-      messagesPerS: result.sent / settings.seconds,
-      latencyMs: Histogram.from(result.latency).summary(),
-      typingLatencyMs: Histogram.from(result.typingLatency).summary(),
-      sent: result.sent,
-      received: result.received,
+      threads: prepared.reduce((sum, part) => sum + part.threads, 0),
+      dispatchers: dispatchers.length,
+      offeredPerS: settings.messagesPerSecond,
+      messagesPerS: sent / settings.seconds,
+      latencyMs: merge((result) => result.latency),
+      typingLatencyMs: merge((result) => result.typingLatency),
+      sent,
+      received: results.reduce((sum, result) => sum + result.received, 0),
       serverCpuPct,
-      errors: result.errors,
+      serverCpuMsPerMessage: sent > 0 ? (cpuSeconds * 1000) / sent : Number.NaN,
+      serverPeakRssMiB: server.peakRssKiB() / 1024,
+      errors,
     };
   } finally {
-    await worker!.stop();
+    await Promise.all(workers.map((worker) => worker.stop()));
     await server.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { appendEvents, type NewEvent } from "@convoy/api/server";
+import { appendEvents, GroupCommit, type BatchWrite, type NewEvent } from "@convoy/api/server";
 import { createDb, escapeSqlString, sql, type Database, type Transaction } from "@convoy/db";
 import type { BenchContext } from "../context";
 import { CpuMeter, findProcess, MachineCpuMeter } from "../proc";
@@ -30,14 +30,24 @@ export interface EventWritesResult {
   rounds: number;
   /** Ids from one sequence row, bumped with `UPDATE … LAST_INSERT_ID(last_id + n)`, locked until COMMIT. */
   singleRow: EventWritesMode;
-  /** Convoy's `appendEvents`: AUTO_INCREMENT ids, one INSERT. */
+  /** Convoy's `appendEvents`: AUTO_INCREMENT ids, one INSERT, one transaction per call. */
   autoIncrement: EventWritesMode;
   /**
-   * The median over rounds of `autoIncrement` ÷ `singleRow` transactions per second, each
-   * round's pair measured back to back: a burst of other load on the machine moves one
-   * round's pair, not the figure.
+   * Convoy's `GroupCommit` (as `chat.send` writes): the calls that arrive while a transaction
+   * is open go together in the next, their rows in one INSERT and their events in one
+   * `appendEvents`. Its "transactions" are calls: each committed call counts once.
+   */
+  grouped: EventWritesMode;
+  /**
+   * The median over rounds of `grouped` calls ÷ `singleRow` transactions per second, each
+   * round's modes measured back to back: a burst of other load on the machine moves one
+   * round, not the figure.
    */
   ratio: number;
+  /** The same for `autoIncrement` ÷ `singleRow`: ids without the row lock, one transaction per call. */
+  autoIncrementRatio: number;
+  /** Calls per transaction in `grouped`, on average. */
+  groupedCallsPerTx: number;
   /** CPU of everything else on the machine while the modes ran, % of one core (200 = both cores). */
   otherCpuPct: number;
   /** CPU the host took from this VM meanwhile, % of one core. */
@@ -50,9 +60,11 @@ const SINGLE_ROW_EVENTS = "bench_single_row_events";
 /** The state change each transaction makes before its event, as `chat.send` inserts its message. */
 const WORK_TABLE = "bench_event_work";
 const EVENT_TYPE = "bench.event";
+/** The grouped mode's events, counted apart from the per-call mode's in the same table. */
+const GROUPED_EVENT_TYPE = "bench.grouped";
 
 /** The event each transaction appends: one row, like a chat message, addressed to nobody. */
-const eventOf = (writer: number, n: number): NewEvent => ({ stream: "chat", type: EVENT_TYPE, payload: { writer, n, text: "on my way" } });
+const eventOf = (writer: number, n: number, type = EVENT_TYPE): NewEvent => ({ stream: "chat", type, payload: { writer, n, text: "on my way" } });
 
 /** The state change both modes make first. */
 async function work(tx: Transaction, writer: number, n: number): Promise<void> {
@@ -77,6 +89,26 @@ async function appendWithSequenceRow(tx: Transaction, batch: NewEvent[]): Promis
 
 type Append = (tx: Transaction, batch: NewEvent[]) => Promise<unknown>;
 
+/** One event-writing call of writer `writer`: its state change and its event, committed. */
+type Call = (writer: number, n: number) => Promise<unknown>;
+
+/** A call in a transaction of its own, with ids taken by `append`. */
+const ownTransaction =
+  (db: Database, append: Append): Call =>
+  (writer, n) =>
+    db.transaction(async (tx) => {
+      await work(tx, writer, n);
+      await append(tx, [eventOf(writer, n)]);
+    });
+
+/** The grouped mode's batch: every call's state change in one INSERT, then one event per call. */
+const workBatch: BatchWrite<{ writer: number; n: number }, null> = async (tx, emit, calls) => {
+  const rows = calls.map((call) => `(${call.writer},${call.n})`);
+  await tx.execute(sql.raw(`INSERT INTO \`${WORK_TABLE}\` (\`writer\`, \`n\`) VALUES ${rows.join(",")}`));
+  for (const call of calls) emit(eventOf(call.writer, call.n, GROUPED_EVENT_TYPE));
+  return calls.map(() => null);
+};
+
 interface Tally {
   committed: number;
   elapsedMs: number;
@@ -87,8 +119,8 @@ interface Tally {
   errors: ErrorCounts;
 }
 
-/** `writers` connections each committing transactions back to back for `seconds`. */
-async function runRound(db: Database, append: Append, writers: number, seconds: number, tally: Tally, mysqlPid: number | null): Promise<void> {
+/** `writers` callers each committing calls back to back for `seconds`. */
+async function runRound(call: Call, writers: number, seconds: number, tally: Tally, mysqlPid: number | null): Promise<void> {
   const client = process.cpuUsage();
   const mysql = mysqlPid === null ? null : new CpuMeter([mysqlPid]);
   const startedAt = performance.now();
@@ -99,10 +131,7 @@ async function runRound(db: Database, append: Append, writers: number, seconds: 
       for (let n = 0; performance.now() < stopAt; n++) {
         const began = performance.now();
         try {
-          await db.transaction(async (tx) => {
-            await work(tx, writer, n);
-            await append(tx, [eventOf(writer, n)]);
-          });
+          await call(writer, n);
           tally.committed++;
           tally.latency.record(performance.now() - began);
         } catch (error) {
@@ -163,33 +192,49 @@ export async function runEventWrites(
     const tally = (): Tally => ({ committed: 0, elapsedMs: 0, rounds: [], clientCpuMs: 0, mysqlCpuMs: 0, latency: new Histogram(0.01), errors: {} });
     const singleRow = tally();
     const autoIncrement = tally();
+    const grouped = tally();
+    // Events are published by nobody here: this measures MySQL and the write path.
+    const group = new GroupCommit({ db, pump: { publish: () => undefined }, commitHooks: [] }, workBatch);
+    const modes: [Call, Tally][] = [
+      [ownTransaction(db, appendWithSequenceRow), singleRow],
+      [ownTransaction(db, appendEvents), autoIncrement],
+      [(writer, n) => group.submit({ writer, n }), grouped],
+    ];
     // MySQL's CPU is counted when it runs here (a MySQL elsewhere, e.g. in Docker's VM, is not seen).
     const mysqlPid = findProcess(["mariadbd", "mysqld"]);
-    // Unmeasured: opens the connections and warms both tables.
-    await runRound(db, appendWithSequenceRow, settings.writers, 1, tally(), mysqlPid);
-    await runRound(db, appendEvents, settings.writers, 1, tally(), mysqlPid);
+    // Unmeasured: opens the connections and warms the tables.
+    for (const [call] of modes) await runRound(call, settings.writers, 1, tally(), mysqlPid);
     const singleRowBefore = await countRows(db, SINGLE_ROW_EVENTS);
     const eventsBefore = await countRows(db, "events", EVENT_TYPE);
+    const groupedBefore = await countRows(db, "events", GROUPED_EVENT_TYPE);
+    const batchesBefore = group.stats();
     const machine = new MachineCpuMeter();
     for (let round = 0; round < settings.rounds; round++) {
-      await runRound(db, appendWithSequenceRow, settings.writers, settings.seconds, singleRow, mysqlPid);
-      await runRound(db, appendEvents, settings.writers, settings.seconds, autoIncrement, mysqlPid);
+      for (const [call, modeTally] of modes) await runRound(call, settings.writers, settings.seconds, modeTally, mysqlPid);
     }
-    const ours = singleRow.clientCpuMs + singleRow.mysqlCpuMs + autoIncrement.clientCpuMs + autoIncrement.mysqlCpuMs;
-    const otherCpuPct = Math.max(0, machine.percent() - (100 * ours) / (singleRow.elapsedMs + autoIncrement.elapsedMs));
+    const ours = [singleRow, autoIncrement, grouped].reduce((sum, mode) => sum + mode.clientCpuMs + mode.mysqlCpuMs, 0);
+    const elapsedMs = singleRow.elapsedMs + autoIncrement.elapsedMs + grouped.elapsedMs;
+    const otherCpuPct = Math.max(0, machine.percent() - (100 * ours) / elapsedMs);
     const stealPct = machine.stealPercent();
+    const batches = group.stats();
     const single = summarize(singleRow, (await countRows(db, SINGLE_ROW_EVENTS)) - singleRowBefore, mysqlPid !== null);
     const auto = summarize(autoIncrement, (await countRows(db, "events", EVENT_TYPE)) - eventsBefore, mysqlPid !== null);
+    const groupedMode = summarize(grouped, (await countRows(db, "events", GROUPED_EVENT_TYPE)) - groupedBefore, mysqlPid !== null);
+    const ratioOf = (mode: EventWritesMode) =>
+      percentile(
+        mode.roundTxPerS.map((txPerS, round) => txPerS / single.roundTxPerS[round]!),
+        50,
+      );
     return {
       writers: settings.writers,
       seconds: settings.seconds,
       rounds: settings.rounds,
       singleRow: single,
       autoIncrement: auto,
-      ratio: percentile(
-        auto.roundTxPerS.map((txPerS, round) => txPerS / single.roundTxPerS[round]!),
-        50,
-      ),
+      grouped: groupedMode,
+      ratio: ratioOf(groupedMode),
+      autoIncrementRatio: ratioOf(auto),
+      groupedCallsPerTx: (batches.items - batchesBefore.items) / Math.max(1, batches.batches - batchesBefore.batches),
       otherCpuPct,
       stealPct,
     };

@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { DEMO_CITY } from "@convoy/db";
+import type { ConvoyClient } from "@convoy/client";
+import type { Account, ErrorCounts, OffersCreated, OffersDriversResult } from "../protocol";
+import { connect, countError, sleep } from "./clients";
+
+/** One clock for every process of the run, with sub-millisecond resolution. */
+const clock = () => performance.timeOrigin + performance.now();
+
+/** The note that names which recipient accepts. */
+const ACCEPT_NOTE = "bench accept:";
+
+/** offerId → when each recipient here received it. */
+const receipts = new Map<number, number[]>();
+/** offerId → when this worker's accepting driver called `offers.respond`. */
+const acceptCalls = new Map<number, number>();
+/** offerId → when a dispatcher here saw `offer.accepted`. */
+const acceptedSeen = new Map<number, number>();
+const errors: ErrorCounts = {};
+let dispatchers: ConvoyClient[] = [];
+
+function subscribe(client: ConvoyClient, onData: (data: { type: string; offerId: number } & Record<string, unknown>) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.api.offers.events.subscribe(
+      {},
+      {
+        onStarted: () => resolve(),
+        onData: ({ data }) => onData(data as never),
+        onError(error) {
+          countError(errors, error);
+          reject(error);
+        },
+      },
+    );
+  });
+}
+
+/**
+ * Each driver subscribes to `offers.events` over its WebSocket and records when each offer
+ * arrives; the recipient an offer's note names accepts it at once.
+ */
+export async function prepareOfferDrivers(url: string, accounts: readonly Account[]): Promise<number> {
+  await Promise.all(
+    accounts.map((account) => {
+      const client = connect(url, account.token, "socket");
+      const mine = `${ACCEPT_NOTE}${account.id}`;
+      return subscribe(client, (data) => {
+        if (data.type !== "offer.received") return;
+        const now = clock();
+        const times = receipts.get(data.offerId);
+        if (times) times.push(now);
+        else receipts.set(data.offerId, [now]);
+        if ((data.offer as { notes: string }).notes !== mine) return;
+        acceptCalls.set(data.offerId, clock());
+        client.api.offers.respond.mutate({ offerId: data.offerId, action: "accept" }).catch((error: unknown) => countError(errors, error));
+      });
+    }),
+  );
+  return accounts.length;
+}
+
+export function collectOfferDrivers(): OffersDriversResult {
+  return { receipts: [...receipts], acceptCalls: [...acceptCalls], errors };
+}
+
+/** Each dispatcher subscribes to `offers.events` and records when it sees an offer accepted. */
+export async function prepareOfferDispatchers(url: string, accounts: readonly Account[]): Promise<number> {
+  dispatchers = accounts.map((account) => connect(url, account.token, "socket"));
+  await Promise.all(
+    dispatchers.map((client) =>
+      subscribe(client, (data) => {
+        if (data.type === "offer.accepted") acceptedSeen.set(data.offerId, clock());
+      }),
+    ),
+  );
+  return dispatchers.length;
+}
+
+/**
+ * Creates `offersPerSecond` offers for `seconds`, the dispatchers taking turns, offer k to
+ * `recipients` consecutive drivers of `driverIds` from position k × recipients (wrapping),
+ * and names which of them accepts so that every driver accepts as often as the others.
+ */
+export async function runOffers(args: { seconds: number; offersPerSecond: number; driverIds: number[]; recipients: number }): Promise<OffersCreated> {
+  const created: [number, number][] = [];
+  const calls: Promise<void>[] = [];
+  const total = Math.round(args.seconds * args.offersPerSecond);
+  const startedAt = performance.now();
+  for (let k = 0; k < total; k++) {
+    // Paced from the start time, so a slow call never slows the offered rate.
+    await sleep(startedAt + (k * 1000) / args.offersPerSecond - performance.now());
+    const first = (k * args.recipients) % args.driverIds.length;
+    const driverIds = Array.from({ length: args.recipients }, (_, i) => args.driverIds[(first + i) % args.driverIds.length]!);
+    const dispatcher = dispatchers[k % dispatchers.length]!;
+    const sentAt = clock();
+    calls.push(
+      dispatcher.api.offers.create
+        .mutate({
+          driverIds,
+          pickup: { address: "1 Pickup St", lat: DEMO_CITY.lat + 0.01, lng: DEMO_CITY.lng },
+          dropoff: { address: "2 Dropoff Ave", lat: DEMO_CITY.lat - 0.01, lng: DEMO_CITY.lng },
+          weightKg: 500,
+          dimensions: { lengthCm: 100, widthCm: 100, heightCm: 100 },
+          rateCents: 50_000,
+          // Each recipient of a group of drivers accepts in turn, one offer in `recipients`.
+          notes: `${ACCEPT_NOTE}${driverIds[Math.floor(k / Math.ceil(args.driverIds.length / args.recipients)) % args.recipients]}`,
+          expiresInSeconds: 3_600,
+          idempotencyKey: randomUUID(),
+        })
+        .then(
+          (offer) => void created.push([offer.id, sentAt]),
+          (error: unknown) => countError(errors, error),
+        ),
+    );
+  }
+  await Promise.all(calls);
+  return { created, errors };
+}
+
+export function collectOfferDispatchers(): [number, number][] {
+  return [...acceptedSeen];
+}
+
+/** How many offers have been seen accepted here; the scenario waits on it. */
+export function offersAcceptedSeen(): number {
+  return acceptedSeen.size;
+}

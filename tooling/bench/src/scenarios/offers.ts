@@ -1,0 +1,109 @@
+import type { BenchContext } from "../context";
+import { CpuMeter } from "../proc";
+import type { ErrorCounts } from "../protocol";
+import { sleep } from "../roles/clients";
+import { Histogram, type Summary } from "../stats";
+import { split, startWorkers } from "../workerPool";
+
+export interface OffersResult {
+  drivers: number;
+  dispatchers: number;
+  recipients: number;
+  offeredPerS: number;
+  /** Offers created per second. */
+  offersPerS: number;
+  created: number;
+  /** `offers.create` call → the last of its recipients' `offer.received`, ms. */
+  lastRecipientMs: Summary;
+  /** The accepting driver's `offers.respond` call → its dispatcher's `offer.accepted`, ms. */
+  acceptToDispatcherMs: Summary;
+  /** Offers whose recipients did not all receive them, or whose acceptance the dispatcher never saw. */
+  incomplete: number;
+  serverCpuPct: number;
+  /** Server CPU per offer (create, its deliveries, the accept and what it sends), ms. */
+  serverCpuMsPerOffer: number;
+  errors: ErrorCounts;
+}
+
+export interface OffersSettings {
+  drivers: number;
+  dispatchers: number;
+  recipients: number;
+  offersPerSecond: number;
+  seconds: number;
+}
+
+/**
+ * `drivers` drivers (two processes) and `dispatchers` dispatchers (a third) subscribe to
+ * `offers.events` over their WebSockets; the dispatchers create `offersPerSecond` offers in
+ * total, each to `recipients` drivers, and the first recipient of each accepts it the moment
+ * it arrives. Measures create → the last recipient, and accept → the dispatcher.
+ */
+export async function runOffers(context: BenchContext, settings: OffersSettings): Promise<OffersResult> {
+  const drivers = context.take("driver", settings.drivers);
+  const dispatchers = context.take("dispatcher", settings.dispatchers);
+  const server = await context.startServer("offers");
+  const [desk, ...fleet] = startWorkers(3);
+  try {
+    const driverParts = split(drivers, fleet.length);
+    await Promise.all(fleet.map((worker, i) => worker.call("offers.prepareDrivers", { url: server.url, accounts: driverParts[i]! })));
+    await desk!.call("offers.prepareDispatchers", { url: server.url, accounts: dispatchers });
+    const cpu = new CpuMeter([server.pid]);
+    const run = await desk!.call("offers.run", {
+      seconds: settings.seconds,
+      offersPerSecond: settings.offersPerSecond,
+      driverIds: drivers.map((driver) => driver.id),
+      recipients: settings.recipients,
+    });
+    // The last acceptances are still on their way: wait for them (bounded), then read.
+    const deadline = performance.now() + 10_000;
+    while ((await desk!.call("offers.acceptedSeen", null)) < run.created.length && performance.now() < deadline) await sleep(50);
+    const cpuSeconds = cpu.cpuSeconds();
+    const serverCpuPct = cpu.percent();
+    const [dispatcherSide, ...driverSides] = await Promise.all([
+      desk!.call("offers.collectDispatchers", null),
+      ...fleet.map((worker) => worker.call("offers.collectDrivers", null)),
+    ]);
+
+    const receipts = new Map<number, number[]>();
+    const acceptCalls = new Map<number, number>();
+    const errors: ErrorCounts = { ...run.errors };
+    for (const side of driverSides) {
+      for (const [offerId, times] of side.receipts) receipts.set(offerId, [...(receipts.get(offerId) ?? []), ...times]);
+      for (const [offerId, at] of side.acceptCalls) acceptCalls.set(offerId, at);
+      for (const [code, count] of Object.entries(side.errors)) errors[code] = (errors[code] ?? 0) + count;
+    }
+    const acceptedSeen = new Map(dispatcherSide);
+    const lastRecipient = new Histogram(0.1);
+    const acceptToDispatcher = new Histogram(0.1);
+    let incomplete = 0;
+    for (const [offerId, sentAt] of run.created) {
+      const times = receipts.get(offerId) ?? [];
+      const acceptedAt = acceptedSeen.get(offerId);
+      const acceptCall = acceptCalls.get(offerId);
+      if (times.length < settings.recipients || acceptedAt === undefined || acceptCall === undefined) {
+        incomplete++;
+        continue;
+      }
+      lastRecipient.record(Math.max(...times) - sentAt);
+      acceptToDispatcher.record(acceptedAt - acceptCall);
+    }
+    return {
+      drivers: drivers.length,
+      dispatchers: dispatchers.length,
+      recipients: settings.recipients,
+      offeredPerS: settings.offersPerSecond,
+      offersPerS: run.created.length / settings.seconds,
+      created: run.created.length,
+      lastRecipientMs: lastRecipient.summary(),
+      acceptToDispatcherMs: acceptToDispatcher.summary(),
+      incomplete,
+      serverCpuPct,
+      serverCpuMsPerOffer: run.created.length > 0 ? (cpuSeconds * 1000) / run.created.length : Number.NaN,
+      errors,
+    };
+  } finally {
+    await Promise.all([desk!, ...fleet].map((worker) => worker.stop()));
+    await server.stop();
+  }
+}
