@@ -11,6 +11,7 @@ import { EventPump, type EventWriteObserver } from "./events/pump";
 import { CallStats, type CallObserver } from "./lib/callStats";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
+import { PlaceService, type PlaceOptions } from "./places/service";
 import { PresenceService, type PresenceOptions } from "./presence/service";
 import type { ApiServices } from "./services";
 import { TrackingService, type TrackingOptions } from "./tracking/service";
@@ -33,6 +34,8 @@ export interface ServicesConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** The default dwell time of places; see `PlaceOptions`. */
+  places?: PlaceOptions;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
@@ -65,7 +68,7 @@ export interface ConvoyServices {
 
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * trips, tokens, rate limits, typing and the offer sweeper, and
+ * places, trips, tokens, rate limits, typing and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -86,7 +89,9 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   presence.start();
   const tracking = new TrackingService({ db, bus, logger, presence }, config.tracking);
   await tracking.start();
-  const trips = new TripService({ db, pump, commitHooks, logger, tracking }, config.trips);
+  const places = new PlaceService({ db, pump, commitHooks, logger, tracking }, config.places);
+  await places.start();
+  const trips = new TripService({ db, pump, commitHooks, logger, tracking, places }, config.trips);
   await trips.start();
   const services: ApiServices = {
     db,
@@ -101,6 +106,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     tracking,
     presence,
     trips,
+    places,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
@@ -111,6 +117,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     services.typing.close();
     await offerSweeper.stop();
     await trips.stop();
+    await places.stop();
     // Both write to MySQL on the way out (last_seen_at, buffered locations).
     await presence.stop();
     await tracking.stop();

@@ -3,6 +3,7 @@ import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
+import { placesRouter } from "./routers/places";
 import { presenceRouter } from "./routers/presence";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   tracking: trackingRouter,
   presence: presenceRouter,
   routes: routesRouter,
+  places: placesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,7 @@ import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
+import type { PlaceService } from "./places/service";
 import type { PresenceService } from "./presence/service";
 import type { TripService } from "./trips/service";
 
@@ -30,6 +31,7 @@ export interface ApiServices {
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;
+  places: PlaceService;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }
