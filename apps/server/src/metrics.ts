@@ -177,6 +177,7 @@ export class ServerMetrics {
         [{ limit: "mutation" }, limits.refused.mutation],
         [{ limit: "chat" }, limits.refused.chat],
         [{ limit: "login" }, limits.refused.login],
+        [{ limit: "geocode" }, limits.refused.geocode],
         [{ limit: "position_messages" }, sources.positionMessagesRefused()],
         [{ limit: "http_calls" }, budgets.httpCalls],
         [{ limit: "http_batch_size" }, budgets.httpBatches],

@@ -27,6 +27,8 @@ import {
   type SessionRegistryOptions,
   type TrackingOptions,
   type TripOptions,
+  type PlaceOptions,
+  type GeocoderOptions,
 } from "@convoy/api/server";
 import type { DbHandle } from "@convoy/db";
 import { HttpCallBudget } from "./budgets/httpCalls";
@@ -82,6 +84,10 @@ export interface ConvoyServerConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** The default dwell time in places; see `PlaceOptions`. */
+  places?: PlaceOptions;
+  /** Address search (a Nominatim- or Photon-compatible API); none by default. */
+  geocoder?: GeocoderOptions | null;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
@@ -166,6 +172,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     },
     tracking: config.tracking,
     trips: config.trips,
+    places: config.places,
+    geocoder: config.geocoder,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
     durableBacklogEvents: config.durableBacklogEvents,

@@ -8,6 +8,7 @@ import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
 import { EventPump, type EventWriteObserver } from "./events/pump";
+import { createGeocoder, type GeocoderOptions } from "./geocoding/geocoder";
 import { CallStats, type CallObserver } from "./lib/callStats";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
@@ -36,6 +37,8 @@ export interface ServicesConfig {
   trips?: TripOptions;
   /** The default dwell time of places; see `PlaceOptions`. */
   places?: PlaceOptions;
+  /** A Nominatim- or Photon-compatible search API for addresses; none by default. */
+  geocoder?: GeocoderOptions | null;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
@@ -107,6 +110,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     presence,
     trips,
     places,
+    geocoder: config.geocoder ? createGeocoder(config.geocoder) : null,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.

@@ -15,6 +15,7 @@ export type { TripEvent, TripGuardOverride } from "./trips/tripEvents";
 export type { TripHistoryEntry } from "./trips/history";
 export type { PlaceEvent, PlaceEventPayload } from "./places/placeEvents";
 export type { PlaceView } from "./places/views";
+export type { GeocodeResult } from "./geocoding/geocoder";
 export type { PlaceGeometry } from "@convoy/db";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";

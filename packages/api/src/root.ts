@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
+import { geocodeRouter } from "./routers/geocode";
 import { offersRouter } from "./routers/offers";
 import { placesRouter } from "./routers/places";
 import { presenceRouter } from "./routers/presence";
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   presence: presenceRouter,
   routes: routesRouter,
   places: placesRouter,
+  geocode: geocodeRouter,
 });
 
 export type AppRouter = typeof appRouter;

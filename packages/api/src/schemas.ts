@@ -33,6 +33,7 @@ export {
   type CreatePlaceInput,
   type UpdatePlaceInput,
 } from "./places/schemas";
+export { geocodeSearchInputSchema, GEOCODE_LIMITS } from "./geocoding/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { tripWords, type TripWords } from "./trips/words";
 export { rideVehicleClasses, type RideVehicleClass } from "@convoy/db/schema";

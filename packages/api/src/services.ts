@@ -4,6 +4,7 @@ import type { TokenService } from "./auth/tokens";
 import type { Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
 import type { EventPump } from "./events/pump";
+import type { Geocoder } from "./geocoding/geocoder";
 import type { CallStats } from "./lib/callStats";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
@@ -32,6 +33,8 @@ export interface ApiServices {
   presence: PresenceService;
   trips: TripService;
   places: PlaceService;
+  /** Address search at `GEOCODER_URL`; null when none is configured (the apps say so). */
+  geocoder: Geocoder | null;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

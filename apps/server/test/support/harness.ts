@@ -11,6 +11,8 @@ import {
   type SessionRegistryOptions,
   type TrackingOptions,
   type TripOptions,
+  type PlaceOptions,
+  type GeocoderOptions,
 } from "@convoy/api/server";
 import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type ConvoyServerConfig, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
@@ -50,6 +52,9 @@ export interface TestServerOptions {
   tracking?: TrackingOptions;
   /** Ride dispatch settings (tests use a small search radius, small waves and short offer windows). */
   trips?: TripOptions;
+  places?: PlaceOptions;
+  /** Address search; tests point it at a stand-in (`support/geocoderStandIn.ts`). */
+  geocoder?: GeocoderOptions | null;
   positionSockets?: PositionSocketOptions;
   /** Access token lifetime in seconds (server default 15 min). */
   accessTokenTtlSeconds?: number;
@@ -116,6 +121,8 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       presenceGraceMs: options.presenceGraceMs,
       tracking: options.tracking,
       trips: options.trips,
+      places: options.places,
+      geocoder: options.geocoder,
       positionSockets: options.positionSockets,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,

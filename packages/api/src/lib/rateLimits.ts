@@ -15,9 +15,13 @@ export interface RateLimitSettings {
   loginPoints?: number;
   /** @default 60 (seconds) */
   loginWindowSeconds?: number;
+  /** Address searches per user per window. @default 20 */
+  geocodePoints?: number;
+  /** @default 10 (seconds) */
+  geocodeWindowSeconds?: number;
 }
 
-export type RateLimitName = "mutation" | "chat" | "login";
+export type RateLimitName = "mutation" | "chat" | "login" | "geocode";
 
 export interface RateLimits extends Record<RateLimitName, RateLimiterAbstract> {
   /** Calls each limit refused with TOO_MANY_REQUESTS (through `consumeOrThrow`), since start. */
@@ -44,7 +48,8 @@ export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis
     mutation: make("mutation", settings.mutationPoints ?? 120, settings.mutationWindowSeconds ?? 10),
     chat: make("chat", settings.chatPoints ?? 10, settings.chatWindowSeconds ?? 10),
     login: make("login", settings.loginPoints ?? 10, settings.loginWindowSeconds ?? 60),
-    refused: { mutation: 0, chat: 0, login: 0 },
+    geocode: make("geocode", settings.geocodePoints ?? 20, settings.geocodeWindowSeconds ?? 10),
+    refused: { mutation: 0, chat: 0, login: 0, geocode: 0 },
   };
 }
 
