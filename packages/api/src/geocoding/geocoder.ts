@@ -48,6 +48,7 @@ export interface Geocoder {
 /** Largest answer body read, bytes; a geocoder's ten results are a few KB. */
 const MAX_RESPONSE_BYTES = 1_048_576;
 const MAX_LABEL_LENGTH = 255;
+const UNREADABLE = "Address search answered in a format Convoy does not read (Nominatim jsonv2 or Photon GeoJSON); pick the place on the map";
 
 const coordinate = z.union([
   z.number(),
@@ -120,8 +121,8 @@ function requestUrl(base: string, kind: GeocoderKind, query: string, limit: numb
       url.searchParams.set("viewbox", box.join(","));
     }
   } else if (near) {
-    url.searchParams.set("lat", near.lat.toFixed(4));
-    url.searchParams.set("lon", near.lng.toFixed(4));
+    url.searchParams.set("lat", String(near.lat));
+    url.searchParams.set("lon", String(near.lng));
   }
   return url.toString();
 }
@@ -134,7 +135,7 @@ async function readBody(response: Response): Promise<unknown> {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {
-    throw new GeocoderUnavailableError("Address search answered with something that is not JSON", "bad_response");
+    throw new GeocoderUnavailableError(UNREADABLE, "bad_response");
   }
 }
 
@@ -171,11 +172,7 @@ export function createGeocoder(options: GeocoderOptions): Geocoder {
       throw new GeocoderUnavailableError(`Address search failed (HTTP ${response.status}); pick the place on the map`, "unreachable");
     }
     const parsed = parseGeocoderResponse(await readBody(response));
-    if (!parsed)
-      throw new GeocoderUnavailableError(
-        "Address search answered in a format Convoy does not read (Nominatim jsonv2 or Photon GeoJSON)",
-        "bad_response",
-      );
+    if (!parsed) throw new GeocoderUnavailableError(UNREADABLE, "bad_response");
     return parsed.results
       .filter(inRange)
       .slice(0, limit)

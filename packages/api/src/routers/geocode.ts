@@ -12,8 +12,10 @@ export const geocodeRouter = createTRPCRouter({
   /**
    * Up to `limit` (≤ 10) addresses for free text, best first, from the geocoder at
    * `GEOCODER_URL`; answers are cached. Each search spends the caller's address-search budget
-   * (TOO_MANY_REQUESTS past it). PRECONDITION_FAILED when none is configured,
-   * SERVICE_UNAVAILABLE when it does not answer in time or fails.
+   * (TOO_MANY_REQUESTS past it). PRECONDITION_FAILED when none is configured; when the
+   * geocoder fails, GATEWAY_TIMEOUT (no answer in time) or BAD_GATEWAY (unreachable, an HTTP
+   * error, an answer in no known format). Not SERVICE_UNAVAILABLE: clients retry that, and a
+   * person typing would wait through every retry.
    */
   search: authedProcedure.input(geocodeSearchInputSchema).query(async ({ ctx, input }) => {
     const { geocoder } = ctx.services;
@@ -24,7 +26,9 @@ export const geocodeRouter = createTRPCRouter({
     try {
       return { results: await geocoder.search(input.query, input.limit, input.near) };
     } catch (error) {
-      if (error instanceof GeocoderUnavailableError) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
+      if (error instanceof GeocoderUnavailableError) {
+        throw new TRPCError({ code: error.reason === "timeout" ? "GATEWAY_TIMEOUT" : "BAD_GATEWAY", message: error.message, cause: error });
+      }
       throw error;
     }
   }),
