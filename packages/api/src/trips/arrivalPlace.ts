@@ -13,7 +13,7 @@ import type { TripView } from "./views";
  * A dispatcher links saved places to a trip's pickup and dropoff (or unlinks them with null):
  * from the next move on, arriving and completing need the driver inside the place rather
  * than within the radius. Everyone on the trip hears `trip.places_changed`. An ended trip is
- * CONFLICT; a place that does not exist is NOT_FOUND. The places are locked in share mode,
+ * CONFLICT; a place that does not exist is NOT_FOUND. The places are locked (as `deletePlace` locks one),
  * so a deletion cannot slip in between.
  */
 export async function setArrivalPlace(deps: TripDeps, input: SetArrivalPlaceInput): Promise<TripView> {
@@ -25,7 +25,7 @@ export async function setArrivalPlace(deps: TripDeps, input: SetArrivalPlaceInpu
     }
     const wanted = [input.pickupPlaceId, input.dropoffPlaceId].filter((id): id is number => typeof id === "number");
     if (wanted.length > 0) {
-      const found = await tx.select({ id: places.id }).from(places).where(inArray(places.id, wanted)).for("share");
+      const found = await tx.select({ id: places.id }).from(places).where(inArray(places.id, wanted)).for("update");
       const missing = wanted.find((id) => !found.some((row) => row.id === id));
       if (missing !== undefined) throw notFound(`Place ${missing}`);
     }
