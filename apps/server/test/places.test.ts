@@ -20,7 +20,7 @@ const reporters: PositionReporter[] = [];
 
 beforeAll(async () => {
   dispatcher = await t.as("dispatcher");
-  [otherDispatcher] = await addUsers(t, "dispatcher", 1);
+  otherDispatcher = (await addUsers(t, "dispatcher", 1))[0]!;
   riders = await addRiders(t, 3);
   pool = await addDrivers(t, 6);
 });
