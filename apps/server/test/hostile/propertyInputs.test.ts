@@ -9,7 +9,20 @@ const t = useTestServer({
   rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000, loginPoints: 1_000_000 },
 });
 
-const TABLES = ["users", "drivers", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events"];
+const TABLES = [
+  "users",
+  "drivers",
+  "offers",
+  "offer_recipients",
+  "messages",
+  "chat_reads",
+  "trips",
+  "trip_history",
+  "locations",
+  "events",
+  "places",
+  "place_visits",
+];
 const RUNS_PER_PROCEDURE = 200;
 
 type Procedure = { _def: { type: "query" | "mutation" | "subscription" } };
@@ -66,6 +79,14 @@ const fieldNames = [
   "radiusM",
   "stars",
   "comment",
+  "placeId",
+  "pickupPlaceId",
+  "dropoffPlaceId",
+  "name",
+  "geometry",
+  "version",
+  "dwellSeconds",
+  "query",
 ];
 const hostileInput = fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom(...fieldNames), hostileValue, { maxKeys: 6 }));
 
