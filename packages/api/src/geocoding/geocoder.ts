@@ -78,7 +78,10 @@ const photonResponse = z.object({
 
 /** Photon names a place in parts; this joins them the way a postal address reads. */
 function photonLabel(properties: Record<string, unknown>): string {
-  const text = (key: string) => (typeof properties[key] === "string" ? (properties[key] as string).trim() : "");
+  const text = (key: string) => {
+    const value = properties[key];
+    return typeof value === "string" ? value.trim() : "";
+  };
   const street = [text("housenumber"), text("street")].filter(Boolean).join(" ");
   const town = [text("postcode"), text("city") || text("town") || text("village")].filter(Boolean).join(" ");
   const parts = [text("name"), street, town, text("state"), text("country")].filter(Boolean);

@@ -38,7 +38,7 @@ export async function createPlace(deps: CommitDeps, dispatcherId: number, input:
       createdBy: dispatcherId,
       updatedAt: new Date(),
     });
-    const place = await readPlace(tx, Number(result.insertId));
+    const place = await readPlace(tx, result.insertId);
     emit(placeEvent({ type: "place.created", place }));
     return place;
   });

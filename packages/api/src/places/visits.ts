@@ -70,7 +70,7 @@ async function applyTransition(tx: Tx, driverId: number, transition: VisitTransi
         sql`INSERT IGNORE INTO place_visits (driver_id, place_id, entered_at, dwelled)
             SELECT ${driverId}, id, ${new Date(transition.enteredAt)}, false FROM places WHERE id = ${transition.placeId}`,
       );
-      return affectedRows(result as unknown as [{ affectedRows: number }]) === 1;
+      return affectedRows(result) === 1;
     }
     case "dwelled":
       return (
