@@ -44,6 +44,8 @@ const MAX_QUEUED_POINTS = 120;
  */
 export class Geofence {
   private readonly drivers = new Map<number, DriverVisits>();
+  /** Loads and writes under way, so stopping can wait for them before the pool closes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: CommitDeps & { logger: Logger },
@@ -52,6 +54,19 @@ export class Geofence {
 
   /** The position-report listener. Returns a promise only when it has MySQL work to do. */
   onReport(report: PositionReport): Promise<void> | undefined {
+    const work = this.look(report);
+    if (!work) return undefined;
+    this.inFlight.add(work);
+    void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  /** Resolves once every load and write under way has finished (failed ones included). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private look(report: PositionReport): Promise<void> | undefined {
     const state = this.drivers.get(report.driverId);
     if (state === undefined) {
       // With no places saved, a driver this instance holds nothing for has nothing to leave.
@@ -65,7 +80,7 @@ export class Geofence {
     const gap = report.receivedAt - state.seenAt;
     state.seenAt = report.receivedAt;
     if (gap > RELOAD_AFTER_MS) return this.reload(report.driverId, report.points, report.receivedAt);
-    const transitions = this.look(state, report.points);
+    const transitions = this.transitions(state, report.points);
     return transitions ? this.write(report.driverId, state, transitions) : undefined;
   }
 
@@ -78,7 +93,7 @@ export class Geofence {
    * The transitions `points` make, oldest first, applied to `state` as they are found; null
    * (nothing allocated) when there are none.
    */
-  private look(state: DriverVisits, points: readonly AcceptedPoint[]): VisitTransition[] | null {
+  private transitions(state: DriverVisits, points: readonly AcceptedPoint[]): VisitTransition[] | null {
     let transitions: VisitTransition[] | null = null;
     for (const point of points) {
       if (point.recordedAt <= state.lastRecordedAt) continue;
@@ -152,7 +167,7 @@ export class Geofence {
   private async drainQueued(driverId: number, state: DriverVisits): Promise<void> {
     for (let points = state.queued; points && points.length > 0; points = state.queued) {
       state.queued = null;
-      const transitions = this.look(state, points);
+      const transitions = this.transitions(state, points);
       if (!transitions) continue;
       try {
         await writeVisitTransitions(this.deps, driverId, transitions);

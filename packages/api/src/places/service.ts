@@ -55,6 +55,8 @@ export class PlaceService {
     this.subscription?.unsubscribe();
     this.subscription?.queue.end();
     await this.following;
+    // Visits being written finish before the pool closes.
+    await this.geofence.settled();
     this.geofence.clear();
   }
 
