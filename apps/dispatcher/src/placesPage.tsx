@@ -72,14 +72,11 @@ export function PlacesPage() {
   const create = trpc.places.create.useMutation();
   const remove = trpc.places.delete.useMutation();
 
-  const draft: AreaShape | null =
-    shape === "circle"
-      ? centre && Number(radius) > 0
-        ? { kind: "circle", center: centre, radiusM: Number(radius) }
-        : null
-      : corners.length > 0
-        ? { kind: "polygon", vertices: corners }
-        : null;
+  // Memoised so the map redraws the areas only when the drawing changes, not on every keystroke.
+  const draft = useMemo((): AreaShape | null => {
+    if (shape === "circle") return centre && Number(radius) > 0 ? { kind: "circle", center: centre, radiusM: Number(radius) } : null;
+    return corners.length > 0 ? { kind: "polygon", vertices: corners } : null;
+  }, [shape, centre, radius, corners]);
   const list = places.data?.places;
   const areas = useMemo(() => {
     const saved = (list ?? []).map(placeArea);
