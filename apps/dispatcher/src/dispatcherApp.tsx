@@ -30,11 +30,14 @@ function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
       <a className="convoy-nav__tab" href="#/trips" aria-current={page === "trips" ? "page" : undefined}>
         Trips
       </a>
+      <a className="convoy-nav__tab" href="#/places" aria-current={page === "places" ? "page" : undefined}>
+        Places
+      </a>
     </nav>
   );
 }
 
-/** The signed-in dispatcher app: drivers table, offers desk, fleet map and trips, with live toasts. */
+/** The signed-in dispatcher app: drivers table, offers desk, fleet map, trips and places, with live toasts. */
 export function DispatcherApp({ title }: { title: string }) {
   const { segments, navigate } = useHashRoute();
   const route = parseRoute(segments);
@@ -43,7 +46,7 @@ export function DispatcherApp({ title }: { title: string }) {
 
   return (
     <PresenceProvider>
-      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet"}>
+      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet" || liveDesk?.page === "places"}>
         {liveDesk ? (
           <LiveDesk route={liveDesk} navigate={navigate} />
         ) : route.page === "drivers" ? (

@@ -22,6 +22,8 @@ const TABLES = [
   "locations",
   "events",
   "tracking_links",
+  "places",
+  "place_visits",
 ];
 const RUNS_PER_PROCEDURE = 200;
 
@@ -83,6 +85,14 @@ const fieldNames = [
   "expiresInMinutes",
   "linkId",
   "token",
+  "placeId",
+  "pickupPlaceId",
+  "dropoffPlaceId",
+  "name",
+  "geometry",
+  "version",
+  "dwellSeconds",
+  "query",
 ];
 const hostileInput = fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom(...fieldNames), hostileValue, { maxKeys: 6 }));
 

@@ -7,3 +7,4 @@ export * from "./events";
 export * from "./sessions";
 export * from "./tripActions";
 export * from "./trackingLinks";
+export * from "./places";
