@@ -32,6 +32,9 @@ function Nav({ page }: { page: "drivers" | "offers" | "keys" | LiveDeskRoute["pa
       <a className="convoy-nav__tab" href="#/trips" aria-current={page === "trips" ? "page" : undefined}>
         Trips
       </a>
+      <a className="convoy-nav__tab" href="#/places" aria-current={page === "places" ? "page" : undefined}>
+        Places
+      </a>
       <a className="convoy-nav__tab" href="#/keys" aria-current={page === "keys" ? "page" : undefined}>
         API keys
       </a>
@@ -39,7 +42,7 @@ function Nav({ page }: { page: "drivers" | "offers" | "keys" | LiveDeskRoute["pa
   );
 }
 
-/** The signed-in dispatcher app: drivers table, offers desk, fleet map and trips, with live toasts. */
+/** The signed-in dispatcher app: drivers table, offers desk, fleet map, trips and places, with live toasts. */
 export function DispatcherApp({ title }: { title: string }) {
   const { segments, navigate } = useHashRoute();
   const route = parseRoute(segments);
@@ -48,7 +51,7 @@ export function DispatcherApp({ title }: { title: string }) {
 
   return (
     <PresenceProvider>
-      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet"}>
+      <AppShell title={title} nav={<Nav page={liveDesk?.page ?? route.page} />} wide fill={liveDesk?.page === "fleet" || liveDesk?.page === "places"}>
         {liveDesk ? (
           <LiveDesk route={liveDesk} navigate={navigate} />
         ) : route.page === "keys" ? (

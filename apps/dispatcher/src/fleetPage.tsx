@@ -18,6 +18,7 @@ import {
   type MarkerTone,
 } from "@convoy/ui";
 import { DriverDetailsModal } from "./driverDetailsModal";
+import { placeArea, usePlaces } from "./placesPage";
 
 /** Downtown Chicago, the demo city, until the first snapshot says where the drivers are. */
 const DEFAULT_CENTER = { lat: 41.8781, lng: -87.6298 };
@@ -70,6 +71,8 @@ export function FleetPage() {
   const [detailsFor, setDetailsFor] = useState<number | null>(null);
   const [focus, setFocus] = useState<MapFit | null>(null);
   const pausedSince = feedPausedSince(connection === "connected", times, now);
+  const savedPlaces = usePlaces().data?.places;
+  const areas = useMemo(() => (savedPlaces ?? []).map(placeArea), [savedPlaces]);
 
   const list = useMemo(() => [...(drivers?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [drivers]);
   const counts = useMemo(() => {
@@ -112,7 +115,16 @@ export function FleetPage() {
   return (
     <div className="dispatch-fleet" data-live={pausedSince === null ? "live" : "paused"}>
       <div className="dispatch-fleet__map">
-        <ConvoyMap label="Fleet map" className="dispatch-map" center={DEFAULT_CENTER} zoom={11} markers={markers} fit={fit} cluster={CLUSTERING} />
+        <ConvoyMap
+          label="Fleet map"
+          className="dispatch-map"
+          center={DEFAULT_CENTER}
+          zoom={11}
+          markers={markers}
+          areas={areas}
+          fit={fit}
+          cluster={CLUSTERING}
+        />
         {pausedSince !== null && (
           <p className="dispatch-fleet__paused" role="status">
             Live data paused — last update {formatClock(pausedSince)}

@@ -1,6 +1,7 @@
 import { useId, useState, type ReactNode, type SyntheticEvent } from "react";
 import { createOfferInputSchema, OFFER_EXPIRY_SECONDS } from "@convoy/api/schemas";
 import {
+  AddressSearch,
   ConvoyMap,
   errorMessage,
   formatDistance,
@@ -132,6 +133,14 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
     if (picking === "pickup") setPicking("dropoff");
   };
 
+  // An address search fills the address and its coordinates at once.
+  const fillFromSearch = (end: "pickup" | "dropoff") => (result: { label: string; lat: number; lng: number }) => {
+    set(`${end}Address`)(result.label);
+    set(`${end}Lat`)(String(result.lat));
+    set(`${end}Lng`)(String(result.lng));
+    if (end === "pickup") setPicking("dropoff");
+  };
+
   const submit = async (event: SyntheticEvent) => {
     event.preventDefault();
     const minutes = numberOrUndefined(form.expiresInMinutes);
@@ -190,6 +199,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
       <form className="dispatch-offer-form" onSubmit={submit} noValidate>
         <fieldset>
           <legend>Pickup</legend>
+          <AddressSearch label="Search the pickup address" near={from ?? pickupPoint} onPick={fillFromSearch("pickup")} />
           {field("pickupAddress", "Pickup address", { placeholder: "100 N State St, Chicago" })}
           <div className="dispatch-offer-form__pair">
             {field("pickupLat", "Pickup latitude", { inputMode: "decimal", placeholder: "41.8837" })}
@@ -198,6 +208,7 @@ export function MakeOfferModal({ drivers, pickupPoint, onClose, onCreated }: Mak
         </fieldset>
         <fieldset>
           <legend>Dropoff</legend>
+          <AddressSearch label="Search the dropoff address" near={to ?? from} onPick={fillFromSearch("dropoff")} />
           {field("dropoffAddress", "Dropoff address", { placeholder: "O'Hare Cargo Area, Chicago" })}
           <div className="dispatch-offer-form__pair">
             {field("dropoffLat", "Dropoff latitude", { inputMode: "decimal", placeholder: "41.9742" })}

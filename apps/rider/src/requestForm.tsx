@@ -2,6 +2,7 @@ import { useId, useMemo, useState, type SyntheticEvent } from "react";
 import { estimateFareCents, requestTripInputSchema, rideVehicleClasses, type RideVehicleClass } from "@convoy/api/schemas";
 import type { TripView } from "@convoy/api";
 import {
+  AddressSearch,
   ConvoyMap,
   errorMessage,
   formatMoney,
@@ -83,6 +84,16 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
       };
     });
     setFieldErrors((previous) => ({ ...previous, [end]: undefined }));
+  };
+
+  // A found address sets both the text and the pin, and shows it.
+  const pickFound = (end: End) => (result: { label: string; lat: number; lng: number }) => {
+    const point = { lat: result.lat, lng: result.lng };
+    setPlaces((previous) => ({ ...previous, [end]: { address: result.label, point, addressIsAuto: false } }));
+    setFieldErrors((previous) => ({ ...previous, [end]: undefined }));
+    const other = places[end === "pickup" ? "dropoff" : "pickup"].point;
+    setView({ key: `found-${end}-${point.lat}-${point.lng}`, points: other ? [point, other] : [point] });
+    if (end === "pickup" && !places.dropoff.point) setPicking("dropoff");
   };
 
   const onMapClick = (point: LatLng) => {
@@ -182,27 +193,34 @@ export function RequestForm({ initial = null, onRequested }: RequestFormProps) {
         const place = places[end];
         const error = fieldErrors[end];
         return (
-          <label key={end} className="convoy-field" htmlFor={`${id}-${end}`}>
-            <span>{end === "pickup" ? "Pickup address" : "Dropoff address"}</span>
-            <input
-              id={`${id}-${end}`}
-              name={end}
-              autoComplete="street-address"
-              maxLength={255}
-              placeholder={place.point ? "" : end === "pickup" ? "Tap the map first" : "Then tap where you're going"}
-              value={place.address}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? `${id}-${end}-error` : undefined}
-              onChange={(event) =>
-                setPlaces((previous) => ({ ...previous, [end]: { ...previous[end], address: event.target.value, addressIsAuto: false } }))
-              }
+          <div key={end} className="rider-request__end">
+            <AddressSearch
+              label={end === "pickup" ? "Search the pickup address" : "Search the dropoff address"}
+              near={place.point ?? pickup.point ?? initial?.pickup ?? DEFAULT_CENTER}
+              onPick={pickFound(end)}
             />
-            {error && (
-              <span id={`${id}-${end}-error`} className="convoy-field__error">
-                {error}
-              </span>
-            )}
-          </label>
+            <label className="convoy-field" htmlFor={`${id}-${end}`}>
+              <span>{end === "pickup" ? "Pickup address" : "Dropoff address"}</span>
+              <input
+                id={`${id}-${end}`}
+                name={end}
+                autoComplete="street-address"
+                maxLength={255}
+                placeholder={place.point ? "" : end === "pickup" ? "Tap the map first" : "Then tap where you're going"}
+                value={place.address}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${id}-${end}-error` : undefined}
+                onChange={(event) =>
+                  setPlaces((previous) => ({ ...previous, [end]: { ...previous[end], address: event.target.value, addressIsAuto: false } }))
+                }
+              />
+              {error && (
+                <span id={`${id}-${end}-error`} className="convoy-field__error">
+                  {error}
+                </span>
+              )}
+            </label>
+          </div>
         );
       })}
       <fieldset className="rider-class">

@@ -15,6 +15,8 @@ const base: TripView = {
   fareCents: 700,
   searchRing: 0,
   arrivalRadiusM: null,
+  pickupPlaceId: null,
+  dropoffPlaceId: null,
   reassignments: 0,
   vehicleClass: null,
   cancelReason: null,

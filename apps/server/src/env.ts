@@ -114,6 +114,23 @@ const envSchema = z
     /** Open public viewers per link and per remote address, on each instance. */
     TRACKING_LINK_VIEWERS_PER_LINK: z.coerce.number().int().positive().default(20),
     TRACKING_LINK_VIEWERS_PER_ADDRESS: z.coerce.number().int().positive().default(10),
+    /** Seconds inside a place after which a driver dwells, for places without their own. */
+    PLACE_DWELL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /**
+     * Search endpoint of a Nominatim- or Photon-compatible geocoder for address search, e.g.
+     * https://nominatim.example.org/search or https://photon.example.org/api; unset, the apps
+     * offer picking on the map only.
+     */
+    GEOCODER_URL: z
+      .string()
+      .refine((url) => /^https?:\/\/[^/]+/.test(url), "GEOCODER_URL must be an http:// or https:// URL, e.g. https://photon.komoot.io/api")
+      .optional(),
+    /** Which API GEOCODER_URL speaks; unset, a path ending in /api is Photon and anything else Nominatim. */
+    GEOCODER_KIND: z.enum(["nominatim", "photon"], { error: "GEOCODER_KIND must be nominatim or photon" }).optional(),
+    /** Longest wait for one geocoder answer, in ms. */
+    GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
+    /** Per-user budget of address searches per 10 s. */
+    GEOCODE_SEARCHES_PER_10S: z.coerce.number().int().positive().default(20),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {

@@ -92,7 +92,11 @@ async function main() {
       maxViewersPerLink: env.TRACKING_LINK_VIEWERS_PER_LINK,
       maxViewersPerAddress: env.TRACKING_LINK_VIEWERS_PER_ADDRESS,
     },
+    places: { dwellSeconds: env.PLACE_DWELL_SECONDS },
+    geocoder: env.GEOCODER_URL ? { url: env.GEOCODER_URL, kind: env.GEOCODER_KIND ?? null, timeoutMs: env.GEOCODER_TIMEOUT_MS } : null,
     rateLimits: {
+      geocodePoints: env.GEOCODE_SEARCHES_PER_10S,
+      geocodeWindowSeconds: 10,
       mutationPoints: env.MUTATIONS_PER_10S,
       mutationWindowSeconds: 10,
       chatPoints: env.CHAT_MESSAGES_PER_10S,
@@ -105,7 +109,14 @@ async function main() {
   });
   const base = `http://localhost:${server.port}`;
   logger.info(
-    { port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) },
+    {
+      port: server.port,
+      database: new URL(databaseUrl).host,
+      seeded,
+      redis: Boolean(env.REDIS_URL),
+      routing: Boolean(env.ROUTING_URL),
+      geocoder: Boolean(env.GEOCODER_URL),
+    },
     "convoy server listening",
   );
 

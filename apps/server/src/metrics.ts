@@ -179,6 +179,7 @@ export class ServerMetrics {
         [{ limit: "login" }, limits.refused.login],
         [{ limit: "tracking_link" }, limits.refused.trackingLink],
         [{ limit: "tracking_link_open" }, limits.refused.trackingLinkOpen],
+        [{ limit: "geocode" }, limits.refused.geocode],
         [{ limit: "position_messages" }, sources.positionMessagesRefused()],
         [{ limit: "http_calls" }, budgets.httpCalls],
         [{ limit: "http_batch_size" }, budgets.httpBatches],

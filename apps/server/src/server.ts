@@ -30,6 +30,8 @@ import {
   type TrackingLinkOptions,
   type TrackingOptions,
   type TripOptions,
+  type PlaceOptions,
+  type GeocoderOptions,
 } from "@convoy/api/server";
 import type { DbHandle } from "@convoy/db";
 import { HttpCallBudget } from "./budgets/httpCalls";
@@ -85,6 +87,10 @@ export interface ConvoyServerConfig {
   tracking?: TrackingOptions;
   /** Ride dispatch waves and window, routing engine, arrival radius and ETA estimates; see `TripOptions` for defaults. */
   trips?: TripOptions;
+  /** The default dwell time in places; see `PlaceOptions`. */
+  places?: PlaceOptions;
+  /** Address search (a Nominatim- or Photon-compatible API); none by default. */
+  geocoder?: GeocoderOptions | null;
   /** Drivers' position sockets: auth timeout, rate limit, idle timeout; see `PositionSocketOptions`. */
   positionSockets?: PositionSocketOptions;
   /** Tracking links' lifetimes, viewer caps and re-check period; see `TrackingLinkOptions`. */
@@ -174,6 +180,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     tracking: config.tracking,
     trips: config.trips,
     trackingLinks: config.trackingLinks,
+    places: config.places,
+    geocoder: config.geocoder,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
     apiKeys: config.apiKeys,

@@ -11,9 +11,11 @@ import { TypingTracker } from "./chat/typing";
 import { createInProcessBus, type Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
 import { EventPump, type EventWriteObserver } from "./events/pump";
+import { createGeocoder, type GeocoderOptions } from "./geocoding/geocoder";
 import { CallStats, type CallObserver } from "./lib/callStats";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
+import { PlaceService, type PlaceOptions } from "./places/service";
 import { PresenceService, type PresenceOptions } from "./presence/service";
 import type { ApiServices } from "./services";
 import { TrackingService, type TrackingOptions } from "./tracking/service";
@@ -40,6 +42,10 @@ export interface ServicesConfig {
   trips?: TripOptions;
   /** Tracking links' lifetimes, caps and re-check period; see `TrackingLinkOptions` for defaults. */
   trackingLinks?: TrackingLinkOptions;
+  /** The default dwell time of places; see `PlaceOptions`. */
+  places?: PlaceOptions;
+  /** A Nominatim- or Photon-compatible search API for addresses; none by default. */
+  geocoder?: GeocoderOptions | null;
   /** Access token lifetime, in seconds. @default 900 (15 min) */
   accessTokenTtlSeconds?: number;
   /** Session lifetime, cache size and MySQL re-check period; see `SessionRegistryOptions` for defaults. */
@@ -74,7 +80,7 @@ export interface ConvoyServices {
 
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * trips, tracking links, tokens, rate limits, typing and the offer sweeper, and
+ * places, trips, tracking links, tokens, rate limits, typing and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -97,7 +103,9 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   presence.start();
   const tracking = new TrackingService({ db, bus, logger, presence }, config.tracking);
   await tracking.start();
-  const trips = new TripService({ db, pump, commitHooks, logger, tracking }, config.trips);
+  const places = new PlaceService({ db, pump, commitHooks, logger, tracking }, config.places);
+  await places.start();
+  const trips = new TripService({ db, pump, commitHooks, logger, tracking, places }, config.trips);
   await trips.start();
   const limits = createRateLimits(config.rateLimits, config.rateLimitRedis);
   // Closes a link's public viewers when it is revoked (here, through the bus, or seen in MySQL) or expires.
@@ -119,6 +127,8 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     presence,
     trips,
     trackingLinks,
+    places,
+    geocoder: config.geocoder ? createGeocoder(config.geocoder) : null,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
@@ -131,6 +141,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     services.typing.close();
     await offerSweeper.stop();
     await trips.stop();
+    await places.stop();
     // Both write to MySQL on the way out (last_seen_at, buffered locations).
     await presence.stop();
     await tracking.stop();

@@ -3,7 +3,9 @@ import { apiKeysRouter } from "./routers/apiKeys";
 import { authRouter } from "./routers/auth";
 import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
+import { geocodeRouter } from "./routers/geocode";
 import { offersRouter } from "./routers/offers";
+import { placesRouter } from "./routers/places";
 import { presenceRouter } from "./routers/presence";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
@@ -21,6 +23,8 @@ export const appRouter = createTRPCRouter({
   trackingLinks: trackingLinksRouter,
   presence: presenceRouter,
   routes: routesRouter,
+  places: placesRouter,
+  geocode: geocodeRouter,
   apiKeys: apiKeysRouter,
 });
 

@@ -18,12 +18,22 @@ export {
   rateTripInputSchema,
   reassignTripInputSchema,
   setArrivalRadiusInputSchema,
+  setArrivalPlaceInputSchema,
   updateTripStatusInputSchema,
   ARRIVAL_RADIUS_RANGE_M,
   type RequestTripInput,
   type CancelTripInput,
   type RateTripInput,
 } from "./trips/schemas";
+export {
+  createPlaceInputSchema,
+  updatePlaceInputSchema,
+  placeGeometrySchema,
+  PLACE_LIMITS,
+  type CreatePlaceInput,
+  type UpdatePlaceInput,
+} from "./places/schemas";
+export { geocodeSearchInputSchema, GEOCODE_LIMITS } from "./geocoding/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { tripWords, type TripWords } from "./trips/words";
 export { rideVehicleClasses, type RideVehicleClass } from "@convoy/db/schema";

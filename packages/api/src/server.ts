@@ -28,5 +28,7 @@ export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";
 export type { TrackingLinkOptions } from "./trackingLinks/settings";
+export type { PlaceOptions } from "./places/service";
+export { createGeocoder, GeocoderUnavailableError, type Geocoder, type GeocoderKind, type GeocoderOptions } from "./geocoding/geocoder";
 export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
 export { POSITION_SOCKET_MAX_PAYLOAD_BYTES, POSITION_SOCKET_PATH } from "./tracking/positionSocketProtocol";

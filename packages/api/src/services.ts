@@ -5,6 +5,7 @@ import type { TokenService } from "./auth/tokens";
 import type { Bus } from "./events/bus";
 import type { CommitHook } from "./events/commit";
 import type { EventPump } from "./events/pump";
+import type { Geocoder } from "./geocoding/geocoder";
 import type { CallStats } from "./lib/callStats";
 import type { RateLimits } from "./lib/rateLimits";
 import type { SessionRegistry } from "./auth/sessionRegistry";
@@ -12,6 +13,7 @@ import type { MessageWriter } from "./chat/messageWriter";
 import type { ThreadDirectory } from "./chat/threadDirectory";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
+import type { PlaceService } from "./places/service";
 import type { PresenceService } from "./presence/service";
 import type { TripService } from "./trips/service";
 import type { TrackingLinkService } from "./trackingLinks/service";
@@ -39,6 +41,9 @@ export interface ApiServices {
   presence: PresenceService;
   trips: TripService;
   trackingLinks: TrackingLinkService;
+  places: PlaceService;
+  /** Address search at `GEOCODER_URL`; null when none is configured (the apps say so). */
+  geocoder: Geocoder | null;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

@@ -20,5 +20,7 @@ export type NewEventRow = InferInsertModel<typeof schema.events>;
 export type SessionRow = InferSelectModel<typeof schema.sessions>;
 export type NewSessionRow = InferInsertModel<typeof schema.sessions>;
 export type TrackingLinkRow = InferSelectModel<typeof schema.trackingLinks>;
+export type PlaceRow = InferSelectModel<typeof schema.places>;
+export type PlaceVisitRow = InferSelectModel<typeof schema.placeVisits>;
 export type ApiKeyRow = InferSelectModel<typeof schema.apiKeys>;
 export type NewApiKeyRow = InferInsertModel<typeof schema.apiKeys>;

@@ -37,6 +37,7 @@ export { usePositionReporter, type PositionReporter, type ReportedPoint } from "
 export { newIdempotencyKey } from "./idempotencyKey";
 export { Modal, type ModalProps } from "./modal";
 export { ShareTracking, trackingLinkUrl, type ShareTrackingProps } from "./trackingLinks";
+export { AddressSearch, type AddressSearchProps } from "./addressSearch";
 export { UnreadBadge } from "./unreadBadge";
 export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents, useUnseenMessages } from "./liveEvents";
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";
@@ -44,7 +45,7 @@ export { useThread, unreadIn, HISTORY_PAGE_SIZE, type ChatUserRef, type ThreadVi
 export type { ChatMessage, ChatRole, ReadCursors, ThreadRef } from "./chat/chatStore";
 export { ConvoyMap } from "./map/lazyMap";
 export { usePlannedTripLine } from "./map/plannedRoute";
-export type { ConvoyMapProps, LineTone, MapClustering, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
+export type { AreaShape, AreaTone, ConvoyMapProps, LineTone, MapArea, MapClustering, MapFit, MapLine, MapMarker, MarkerTone } from "./map/convoyMap";
 export { GeolocationFailure, geolocationMessage, geolocationProblem, locateOnce, type GeolocationProblem } from "./map/geolocation";
 export {
   formatDriverRating,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@convoy/api";
 import { appRouter } from "@convoy/api/server";
-import { eq, offers, sql } from "@convoy/db";
+import { eq, offers, places, sql } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "../support/harness";
 import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
@@ -20,6 +20,8 @@ const TABLES = [
   "locations",
   "events",
   "tracking_links",
+  "places",
+  "place_visits",
   "api_keys",
 ];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
@@ -31,6 +33,9 @@ let offerId = 0;
 let messageId = 0;
 let tripId = 0;
 let linkId = 0;
+let placeId = 0;
+/** Places only the dispatchers' own `places.delete` calls remove, one each. */
+const spareFor = new Map<LoggedInClient, number>();
 let keyId = 0;
 
 /**
@@ -176,6 +181,26 @@ const rows: Record<string, Row> = {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.trips.setArrivalRadius.mutate({ tripId, radiusM: 150 }),
   },
+  "trips.setArrivalPlace": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.trips.setArrivalPlace.mutate({ tripId, pickupPlaceId: placeId }),
+  },
+  "places.list": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.places.list.query() },
+  "places.create": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: (c) => c.api.places.create.mutate({ name: "Swept", geometry: { kind: "circle", center: { lat: -45, lng: 170 }, radiusM: 100 } }),
+  },
+  "places.update": {
+    allowed: ["dispatcher", "otherDispatcher"],
+    call: async (c) => {
+      const [row] = await t.db.select({ version: places.version }).from(places).where(eq(places.id, placeId));
+      return c.api.places.update.mutate({ placeId, version: row!.version, name: "Swept again" });
+    },
+  },
+  "places.delete": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.places.delete.mutate({ placeId: spareFor.get(c) ?? placeId }) },
+  // No geocoder in this server: PRECONDITION_FAILED for whoever asks, which is not a refusal.
+  "geocode.status": { allowed: [...ACTORS], call: (c) => c.api.geocode.status.query() },
+  "geocode.search": { allowed: [...ACTORS], call: (c) => c.api.geocode.search.query({ query: "Union Station" }) },
   "apiKeys.create": {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.apiKeys.create.mutate({ name: "authorization sweep", scopes: ["trips:read"] }),
@@ -205,6 +230,11 @@ beforeAll(async () => {
     dropoff: { address: "Downtown", lat: 41.8781, lng: -87.6298 },
   });
   tripId = trip.id;
+  const circle = { kind: "circle" as const, center: { lat: -45, lng: 170 }, radiusM: 100 };
+  placeId = (await as.dispatcher.api.places.create.mutate({ name: "Sweep site", geometry: circle })).id;
+  for (const client of [as.dispatcher, as.otherDispatcher]) {
+    spareFor.set(client, (await as.dispatcher.api.places.create.mutate({ name: "Spare", geometry: circle })).id);
+  }
   const [rideOffer] = await t.db.select().from(offers).where(eq(offers.tripId, tripId));
   await as.tripDriver.api.offers.respond.mutate({ offerId: rideOffer!.id, action: "accept" });
   linkId = (await as.rider.api.trackingLinks.create.mutate({ tripId, expiresInMinutes: 5 })).link.id;
@@ -264,6 +294,8 @@ describe("authorization sweep", () => {
       ["tripDriver", () => subscriptionOutcome((h) => as.tripDriver.api.tracking.onTrip.subscribe({ tripId }, h))],
       ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.trips.events.subscribe({ tripId, lastEventId: "0" }, h))],
       ["otherRider", () => subscriptionOutcome((h) => as.otherRider.api.trackingLinks.watch.subscribe({ token: "x".repeat(43) }, h))],
+      ["rider", () => subscriptionOutcome((h) => as.rider.api.places.events.subscribe({ lastEventId: "0" }, h))],
+      ["tripDriver", () => subscriptionOutcome((h) => as.tripDriver.api.places.events.subscribe({ lastEventId: "0" }, h))],
     ];
     for (const [actor, run] of cases) {
       const code = await run();

@@ -22,6 +22,8 @@ const TABLES = [
   "locations",
   "events",
   "tracking_links",
+  "places",
+  "place_visits",
   "api_keys",
 ];
 const RUNS_PER_PROCEDURE = 200;
@@ -84,7 +86,14 @@ const fieldNames = [
   "expiresInMinutes",
   "linkId",
   "token",
+  "placeId",
+  "pickupPlaceId",
+  "dropoffPlaceId",
   "name",
+  "geometry",
+  "version",
+  "dwellSeconds",
+  "query",
   "scopes",
   "keyId",
 ];

@@ -13,6 +13,8 @@ import {
   type TrackingLinkOptions,
   type TrackingOptions,
   type TripOptions,
+  type PlaceOptions,
+  type GeocoderOptions,
 } from "@convoy/api/server";
 import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type ConvoyServerConfig, type RunningServer } from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
@@ -54,6 +56,9 @@ export interface TestServerOptions {
   trips?: TripOptions;
   /** Tracking links' lifetimes, caps and re-check period. */
   trackingLinks?: TrackingLinkOptions;
+  places?: PlaceOptions;
+  /** Address search; tests point it at a stand-in (`support/geocoderStandIn.ts`). */
+  geocoder?: GeocoderOptions | null;
   positionSockets?: PositionSocketOptions;
   /** Access token lifetime in seconds (server default 15 min). */
   accessTokenTtlSeconds?: number;
@@ -122,6 +127,8 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       tracking: options.tracking,
       trips: options.trips,
       trackingLinks: options.trackingLinks,
+      places: options.places,
+      geocoder: options.geocoder,
       positionSockets: options.positionSockets,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,

@@ -29,6 +29,7 @@ export const PROCEDURE_SCOPES: Readonly<Record<string, ApiKeyScope | "any">> = {
   "trips.cancel": "trips:write",
   "trips.reassign": "trips:write",
   "trips.setArrivalRadius": "trips:write",
+  "trips.setArrivalPlace": "trips:write",
   "trackingLinks.list": "trips:read",
   "trackingLinks.create": "trips:write",
   "trackingLinks.revoke": "trips:write",
@@ -43,6 +44,11 @@ export const PROCEDURE_SCOPES: Readonly<Record<string, ApiKeyScope | "any">> = {
   "chat.send": "chat:write",
   "chat.markRead": "chat:write",
   "chat.typing": "chat:write",
+  "places.list": "places:read",
+  "places.events": "places:read",
+  "places.create": "places:write",
+  "places.update": "places:write",
+  "places.delete": "places:write",
 };
 
 /**
@@ -67,6 +73,9 @@ export const KEY_REFUSED_PROCEDURES: readonly string[] = [
   "trips.request",
   "trips.updateStatus",
   "trips.rate",
+  // Address search is for the apps' forms, on the caller's own search budget.
+  "geocode.status",
+  "geocode.search",
 ];
 
 /** FORBIDDEN unless a key with `scopes` may call `path`; the message names the scope to add. */

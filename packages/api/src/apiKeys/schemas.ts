@@ -19,6 +19,8 @@ export const API_KEY_SCOPE_LABELS: Record<ApiKeyScope, string> = {
   "drivers:read": "Read drivers and who is online",
   "chat:read": "Read chat threads and follow chat.events",
   "chat:write": "Send chat messages and mark them read",
+  "places:read": "Read places and follow places.events",
+  "places:write": "Create, change and delete places",
 };
 
 export const createApiKeyInputSchema = z.object({

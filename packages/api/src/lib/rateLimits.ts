@@ -23,9 +23,13 @@ export interface RateLimitSettings {
   trackingLinkOpenPoints?: number;
   /** @default 60 (seconds) */
   trackingLinkOpenWindowSeconds?: number;
+  /** Address searches per user per window. @default 20 */
+  geocodePoints?: number;
+  /** @default 10 (seconds) */
+  geocodeWindowSeconds?: number;
 }
 
-export type RateLimitName = "mutation" | "chat" | "login" | "trackingLink" | "trackingLinkOpen";
+export type RateLimitName = "mutation" | "chat" | "login" | "trackingLink" | "trackingLinkOpen" | "geocode";
 
 export interface RateLimits extends Record<RateLimitName, RateLimiterAbstract> {
   /** Calls each limit refused with TOO_MANY_REQUESTS (through `consumeOrThrow`), since start. */
@@ -54,7 +58,8 @@ export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis
     login: make("login", settings.loginPoints ?? 10, settings.loginWindowSeconds ?? 60),
     trackingLink: make("tracking-link", settings.trackingLinkPoints ?? 30, settings.trackingLinkWindowSeconds ?? 3_600),
     trackingLinkOpen: make("tracking-link-open", settings.trackingLinkOpenPoints ?? 60, settings.trackingLinkOpenWindowSeconds ?? 60),
-    refused: { mutation: 0, chat: 0, login: 0, trackingLink: 0, trackingLinkOpen: 0 },
+    geocode: make("geocode", settings.geocodePoints ?? 20, settings.geocodeWindowSeconds ?? 10),
+    refused: { mutation: 0, chat: 0, login: 0, trackingLink: 0, trackingLinkOpen: 0, geocode: 0 },
   };
 }
 

@@ -1,6 +1,7 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
+import { setArrivalPlace } from "../trips/arrivalPlace";
 import { setArrivalRadius } from "../trips/arrivalRadius";
 import { cancelTrip } from "../trips/cancel";
 import { readTripHistory } from "../trips/history";
@@ -14,6 +15,7 @@ import {
   rateTripInputSchema,
   reassignTripInputSchema,
   requestTripInputSchema,
+  setArrivalPlaceInputSchema,
   setArrivalRadiusInputSchema,
   tripEventsInputSchema,
   tripIdInputSchema,
@@ -85,6 +87,12 @@ export const tripsRouter = createTRPCRouter({
 
   /** A dispatcher sets how near the pickup and dropoff the driver must be, in metres. */
   setArrivalRadius: dispatcherProcedure.input(setArrivalRadiusInputSchema).mutation(({ ctx, input }) => setArrivalRadius(ctx.services, input)),
+
+  /**
+   * A dispatcher has saved places guard the pickup and dropoff instead of the radius (the
+   * driver must be inside them), or with null goes back to the radius.
+   */
+  setArrivalPlace: dispatcherProcedure.input(setArrivalPlaceInputSchema).mutation(({ ctx, input }) => setArrivalPlace(ctx.services, input)),
 
   /** The rider rates a completed trip once: 1–5 stars and an optional comment. */
   rate: riderProcedure.input(rateTripInputSchema).mutation(({ ctx, input }) => rateTrip(ctx.services, ctx.user.id, input)),

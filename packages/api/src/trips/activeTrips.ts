@@ -13,6 +13,8 @@ export interface ActiveTrip {
   dropoff: LatLng;
   /** The trip's own arrival radius, metres; null for the server's default. */
   arrivalRadiusM: number | null;
+  /** The saved place guarding the pickup instead of the radius; null or absent: the radius. */
+  pickupPlaceId?: number | null;
   /** Orders the trip's states with `status` (a reassigned trip can go back to `assigned`). */
   reassignments: number;
 }

@@ -1,7 +1,8 @@
-import { drivers, eq, type Trip, type TripStatus } from "@convoy/db";
+import { drivers, eq, places, type PlaceGeometry, type Trip, type TripStatus } from "@convoy/db";
 import { TRPCError } from "@trpc/server";
 import { haversineKm, type LatLng } from "../lib/geo";
 import type { Tx } from "../lib/transaction";
+import { distanceOutsideM, geometryContains } from "../places/geometry";
 import type { LivePosition } from "../tracking/latestPositions";
 import type { TripGuardOverride } from "./tripEvents";
 import { tripWords } from "./words";
@@ -38,6 +39,36 @@ async function lastKnownPosition(tx: Tx, context: ArrivalGuardContext, driverId:
   return live ?? null;
 }
 
+/** A saved place's area, read in the move's transaction so an edit made just before applies. */
+async function readGuardPlace(tx: Tx, placeId: number): Promise<{ id: number; name: string; geometry: PlaceGeometry } | null> {
+  const [row] = await tx.select({ id: places.id, name: places.name, geometry: places.geometry }).from(places).where(eq(places.id, placeId));
+  return row ?? null;
+}
+
+/** `guardMove` for a trip end guarded by a saved place: the driver must be inside its area. */
+function guardByPlace(
+  trip: Trip,
+  to: TripStatus,
+  end: "pickup" | "dropoff",
+  saved: { id: number; name: string; geometry: PlaceGeometry },
+  position: LatLng | null,
+  overrideReason: string | undefined,
+): TripGuardOverride | null {
+  if (position && geometryContains(saved.geometry, position)) return null;
+  const distanceM = position ? Math.round(distanceOutsideM(saved.geometry, position)) : null;
+  if (overrideReason !== undefined) return { reason: overrideReason, distanceM, radiusM: null, placeId: saved.id };
+  const words = tripWords(trip.kind);
+  const move = to === "arrived" ? "Arriving" : `Marking the ${words.noun} ${words.completedWord}`;
+  const where =
+    distanceM === null
+      ? `Your position is not known, so it cannot be checked against "${saved.name}" at the ${end}`
+      : `You are ${metres(distanceM)} outside "${saved.name}", the place at the ${end}`;
+  throw new TRPCError({
+    code: "PRECONDITION_FAILED",
+    message: `${where}. ${move} needs you inside it; if you really are there, send the move again with a reason (overrideReason).`,
+  });
+}
+
 const metres = (m: number) => (m < 1_000 ? `${Math.round(m)} m` : `${(m / 1_000).toFixed(1)} km`);
 
 /**
@@ -58,6 +89,9 @@ export async function guardMove(
 ): Promise<TripGuardOverride | null> {
   const place = GUARDED_PLACE[to];
   if (!place || trip.driverId === null) return null;
+  const placeId = place === "pickup" ? trip.pickupPlaceId : trip.dropoffPlaceId;
+  const saved = placeId === null ? null : await readGuardPlace(tx, placeId);
+  if (saved) return guardByPlace(trip, to, place, saved, await lastKnownPosition(tx, context, trip.driverId), overrideReason);
   const radiusM = arrivalRadiusOf(trip, context);
   const target = place === "pickup" ? { lat: trip.pickupLat, lng: trip.pickupLng } : { lat: trip.dropoffLat, lng: trip.dropoffLng };
   const position = await lastKnownPosition(tx, context, trip.driverId);

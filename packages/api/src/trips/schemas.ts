@@ -93,3 +93,19 @@ export type ListTripsInput = z.infer<typeof listTripsInputSchema>;
 
 /** `trips.events`: resume after `lastEventId`, optionally only one trip's events. */
 export const tripEventsInputSchema = z.object({ lastEventId: lastEventIdSchema, tripId: idSchema.optional() }).default({});
+
+/**
+ * A dispatcher links saved places to a trip's ends: the driver must then be inside the place
+ * to arrive (pickup) or complete (dropoff). Null unlinks (the radius applies again); an
+ * absent end stays as it is.
+ */
+export const setArrivalPlaceInputSchema = z
+  .object({
+    tripId: idSchema,
+    pickupPlaceId: idSchema.nullable().optional(),
+    dropoffPlaceId: idSchema.nullable().optional(),
+  })
+  .refine((input) => input.pickupPlaceId !== undefined || input.dropoffPlaceId !== undefined, {
+    error: "give pickupPlaceId or dropoffPlaceId (a place id, or null to use the radius again)",
+  });
+export type SetArrivalPlaceInput = z.infer<typeof setArrivalPlaceInputSchema>;

@@ -8,6 +8,7 @@ import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { Tx } from "../lib/transaction";
 import type { RideOfferExpiry } from "../offers/sweeper";
 import { createOsrmEngine, NO_ROUTING_ENGINE, type RoutingEngine } from "../routing/engine";
+import type { PlaceService } from "../places/service";
 import type { PositionReport, TrackingService } from "../tracking/service";
 import { ActiveTrips } from "./activeTrips";
 import type { ArrivalGuardContext } from "./arrivalGuard";
@@ -25,6 +26,8 @@ export interface TripServiceDeps extends CommitDeps {
   pump: EventPump;
   logger: Logger;
   tracking: TrackingService;
+  /** Saved places, for trips whose pickup is guarded by one. */
+  places: Pick<PlaceService, "contains">;
 }
 
 /**
@@ -141,6 +144,7 @@ export class TripService implements RideOfferExpiry {
         dropoffLat: trips.dropoffLat,
         dropoffLng: trips.dropoffLng,
         arrivalRadiusM: trips.arrivalRadiusM,
+        pickupPlaceId: trips.pickupPlaceId,
         reassignments: trips.reassignments,
       })
       .from(trips)
@@ -154,6 +158,7 @@ export class TripService implements RideOfferExpiry {
         pickup: { lat: row.pickupLat, lng: row.pickupLng },
         dropoff: { lat: row.dropoffLat, lng: row.dropoffLng },
         arrivalRadiusM: row.arrivalRadiusM,
+        pickupPlaceId: row.pickupPlaceId,
         reassignments: row.reassignments,
       });
     }
@@ -172,6 +177,8 @@ export class TripService implements RideOfferExpiry {
           pickup: trip.pickup,
           dropoff: trip.dropoff,
           arrivalRadiusM: trip.arrivalRadiusM,
+          // Absent from trip events written before places existed.
+          pickupPlaceId: trip.pickupPlaceId ?? null,
           reassignments: trip.reassignments,
         });
       }
@@ -187,14 +194,18 @@ export class TripService implements RideOfferExpiry {
    * Runs on the instance that received the report, so each report is checked once. Only a
    * trip this process knows is en route is looked at, so ordinary reports touch no database;
    * they also start no async work (this runs for every report). Each trip's own arrival
-   * radius applies, as it does to the driver's own "arrived".
+   * radius applies, as it does to the driver's own "arrived", or the place guarding its
+   * pickup when it has one (while this process knows that place).
    */
   private checkArrival(report: PositionReport): Promise<void> | undefined {
     let arrived: number[] | undefined;
     for (const trip of this.active.forDriver(report.driverId)) {
       if (trip.status !== "en_route" || this.arriving.has(trip.id)) continue;
+      const placeId = trip.pickupPlaceId ?? null;
       const radiusKm = (trip.arrivalRadiusM ?? this.settings.arrivalRadiusM) / 1_000;
-      if (report.points.some((point) => haversineKm(point, trip.pickup) <= radiusKm)) (arrived ??= []).push(trip.id);
+      const atPickup = (point: { lat: number; lng: number }) =>
+        (placeId === null ? undefined : this.deps.places.contains(placeId, point)) ?? haversineKm(point, trip.pickup) <= radiusKm;
+      if (report.points.some(atPickup)) (arrived ??= []).push(trip.id);
     }
     return arrived && this.arrive(report.driverId, arrived);
   }

@@ -19,6 +19,7 @@ import { readTripView, type TripView } from "./views";
  * - trip.reassigned      a dispatcher handed it to another driver; the driver who lost it
  *                        gets a copy of this event of their own
  * - trip.radius_changed  a dispatcher set the trip's arrival radius
+ * - trip.places_changed  a dispatcher set or cleared the saved places guarding pickup and dropoff
  * - trip.cancelled       by the rider, a dispatcher, or the system (`no_driver`)
  * - trip.rated           the rider's stars and comment
  */
@@ -57,6 +58,7 @@ export type TripEventPayload =
       reason: string | null;
     }
   | { type: "trip.radius_changed"; trip: TripView; radiusM: number }
+  | { type: "trip.places_changed"; trip: TripView }
   | { type: "trip.cancelled"; trip: TripView; by: Exclude<TripActor, "driver">; reason: string }
   | { type: "trip.rated"; trip: TripView };
 
@@ -67,8 +69,10 @@ export interface TripGuardOverride {
   reason: string;
   /** How far the driver's last known position was from the place, metres; null when none was known. */
   distanceM: number | null;
-  /** The radius that applied, metres. */
-  radiusM: number;
+  /** The radius that applied, metres; null when a saved place guarded the move instead. */
+  radiusM: number | null;
+  /** The saved place that guarded the move, when one did (`distanceM` is then from its edge). */
+  placeId?: number | null;
 }
 
 /** One event as `trips.events` delivers it: the payload plus where and when. */

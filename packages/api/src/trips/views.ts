@@ -50,6 +50,12 @@ export interface TripView {
    * server's default (100 m unless configured).
    */
   arrivalRadiusM: number | null;
+  /**
+   * Saved places guarding the pickup and the dropoff instead of the radius
+   * (`trips.setArrivalPlace`): the driver must be inside them. Null: the radius applies.
+   */
+  pickupPlaceId: number | null;
+  dropoffPlaceId: number | null;
   /** How many times a dispatcher handed it to another driver; orders the trip's states with `status`. */
   reassignments: number;
   /** The vehicle class the rider asked for; null for a load, or a ride any passenger vehicle may take. */
@@ -134,6 +140,8 @@ export function toTripView({ trip, riderName, driverName, vehicleType, ratingSum
     fareCents: trip.fareCents,
     searchRing: trip.searchRing,
     arrivalRadiusM: trip.arrivalRadiusM,
+    pickupPlaceId: trip.pickupPlaceId,
+    dropoffPlaceId: trip.dropoffPlaceId,
     reassignments: trip.reassignments,
     vehicleClass: trip.vehicleClass,
     cancelReason: trip.cancelReason,

@@ -16,6 +16,8 @@ export const apiKeyScopes = [
   "drivers:read",
   "chat:read",
   "chat:write",
+  "places:read",
+  "places:write",
 ] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 

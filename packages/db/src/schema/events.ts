@@ -1,7 +1,7 @@
 import { mysqlTable, int, varchar, mysqlEnum, boolean, index } from "drizzle-orm/mysql-core";
 import { createdAt, idRef, jsonText, primaryId } from "./columns";
 
-export const eventStreams = ["offers", "chat", "trips"] as const;
+export const eventStreams = ["offers", "chat", "trips", "places"] as const;
 export type EventStream = (typeof eventStreams)[number];
 
 /**

@@ -7,4 +7,5 @@ export * from "./events";
 export * from "./sessions";
 export * from "./tripActions";
 export * from "./trackingLinks";
+export * from "./places";
 export * from "./apiKeys";

@@ -5,6 +5,7 @@ import { users, drivers, type VehicleType } from "./users";
 // table only after both modules have loaded, which is Drizzle's way for a two-way key.
 // eslint-disable-next-line import-x/no-cycle
 import { offers } from "./offers";
+import { places } from "./places";
 
 export const tripKinds = ["load", "ride"] as const;
 export type TripKind = (typeof tripKinds)[number];
@@ -46,6 +47,12 @@ export const trips = mysqlTable(
      * NULL: the server's default (`TripOptions.arrivalRadiusM`, 100 m unless configured).
      */
     arrivalRadiusM: int("arrival_radius_m"),
+    /**
+     * Saved places that guard the pickup (arrival) and dropoff (completion) instead of the
+     * radius: the driver must be inside the place's area. NULL: the radius applies.
+     */
+    pickupPlaceId: idRef("pickup_place_id").references(() => places.id, { onDelete: "set null" }),
+    dropoffPlaceId: idRef("dropoff_place_id").references(() => places.id, { onDelete: "set null" }),
     /**
      * How many times a dispatcher handed the trip to another driver. A reassigned trip can go
      * back to `assigned`, so live copies order a trip's states by (reassignments, status).

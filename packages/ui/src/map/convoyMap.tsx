@@ -50,6 +50,21 @@ export interface MapLine {
   tone: LineTone;
 }
 
+/** A saved place's shape: a circle (centre, radius in metres) or a polygon (its corners in order). */
+export type AreaShape = { kind: "circle"; center: LatLng; radiusM: number } | { kind: "polygon"; vertices: LatLng[] };
+
+/** `place`: a saved place; `draft`: one being drawn (dashed). */
+export type AreaTone = "place" | "draft";
+
+/** An area drawn under the markers; clicks pass through it to the map. */
+export interface MapArea {
+  id: string;
+  shape: AreaShape;
+  tone: AreaTone;
+  /** Its name, kept on the drawn element (`data-area-title`). */
+  title: string;
+}
+
 export interface MapFit {
   /** The map re-frames whenever this changes (a new trip, say), and leaves people's panning alone otherwise. */
   key: string;
@@ -71,6 +86,8 @@ export interface ConvoyMapProps {
   zoom?: number;
   markers?: readonly MapMarker[];
   lines?: readonly MapLine[];
+  /** Places drawn as circles and polygons, under everything else. */
+  areas?: readonly MapArea[];
   fit?: MapFit | null;
   /**
    * Draw markers that would overlap as one numbered circle (a fleet); clicking it zooms in on
@@ -101,6 +118,20 @@ const MARKER_SIZES: Record<MarkerTone, number> = {
   busy: 18,
   offline: 18,
 };
+
+const AREA_STYLES: Record<AreaTone, L.PathOptions> = {
+  place: { color: "#7c3aed", weight: 2, opacity: 0.8, fillOpacity: 0.12 },
+  draft: { color: "#db2777", weight: 2, opacity: 0.9, fillOpacity: 0.08, dashArray: "6 6" },
+};
+
+function areaLayer(area: MapArea): L.Path {
+  const style = { ...AREA_STYLES[area.tone], interactive: false };
+  const { shape } = area;
+  if (shape.kind === "circle") return L.circle([shape.center.lat, shape.center.lng], { ...style, radius: shape.radiusM });
+  // A polygon still being drawn may have one or two corners: a dot or a line until it closes.
+  const points = shape.vertices.map((vertex): L.LatLngTuple => [vertex.lat, vertex.lng]);
+  return points.length < 3 ? L.polyline(points, style) : L.polygon(points, style);
+}
 
 const LINE_STYLES: Record<LineTone, L.PolylineOptions> = {
   route: { color: "#2457d6", weight: 4, opacity: 0.55, dashArray: "8 8" },
@@ -227,7 +258,18 @@ function zoomToMembers(map: L.Map, points: LatLng[]): void {
  * cannot load (offline) the map still draws everything on a plain background and says so
  * in a corner.
  */
-export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], fit = null, cluster = null, onMapClick, className }: ConvoyMapProps) {
+export function ConvoyMap({
+  label,
+  center,
+  zoom = 13,
+  markers = [],
+  lines = [],
+  areas = [],
+  fit = null,
+  cluster = null,
+  onMapClick,
+  className,
+}: ConvoyMapProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const [map, setMap] = useState<L.Map | null>(null);
   const [tilesFailed, setTilesFailed] = useState(false);
@@ -409,6 +451,23 @@ export function ConvoyMap({ label, center, zoom = 13, markers = [], lines = [], 
       entries.delete(id);
     }
   }, [map, lines]);
+
+  // Areas are few and change rarely (a place saved, a corner added): drawn afresh each time.
+  useEffect(() => {
+    if (!map || areas.length === 0) return;
+    const layers = areas.map((area) => {
+      const layer = areaLayer(area).addTo(map);
+      layer.bringToBack();
+      const element = layer.getElement();
+      element?.setAttribute("data-area-id", area.id);
+      element?.setAttribute("data-area-tone", area.tone);
+      element?.setAttribute("data-area-title", area.title);
+      return layer;
+    });
+    return () => {
+      for (const layer of layers) layer.remove();
+    };
+  }, [map, areas]);
 
   const fitKey = fit?.key ?? null;
   const fitPoints = useRef(fit?.points ?? []);
