@@ -13,6 +13,8 @@ export type { ChatStreamEvent } from "./routers/chat";
 export type { OfferEvent } from "./offers/offerEvents";
 export type { TripEvent, TripGuardOverride } from "./trips/tripEvents";
 export type { TripHistoryEntry } from "./trips/history";
+export type { DeliveryProofView, ProofFileLink } from "./proofs/view";
+export type { UploadedProofFile } from "./proofs/upload";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
 export type { EtaSource } from "./trips/eta";

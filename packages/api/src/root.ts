@@ -4,6 +4,7 @@ import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
+import { proofsRouter } from "./routers/proofs";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
 import { tripsRouter } from "./routers/trips";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   tracking: trackingRouter,
   presence: presenceRouter,
   routes: routesRouter,
+  proofs: proofsRouter,
 });
 
 export type AppRouter = typeof appRouter;

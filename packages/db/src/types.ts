@@ -19,3 +19,5 @@ export type EventRow = InferSelectModel<typeof schema.events>;
 export type NewEventRow = InferInsertModel<typeof schema.events>;
 export type SessionRow = InferSelectModel<typeof schema.sessions>;
 export type NewSessionRow = InferInsertModel<typeof schema.sessions>;
+export type ProofFile = InferSelectModel<typeof schema.proofFiles>;
+export type DeliveryProof = InferSelectModel<typeof schema.deliveryProofs>;

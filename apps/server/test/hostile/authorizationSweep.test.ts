@@ -9,7 +9,7 @@ import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
-const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events"];
+const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events", "proof_files", "delivery_proofs"];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
 const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
 const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
@@ -156,6 +156,13 @@ const rows: Record<string, Row> = {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.trips.setArrivalRadius.mutate({ tripId, radiusM: 150 }),
   },
+  // The fixture trip is a ride: any dispatcher's, and needing no proof (allowed callers get BAD_REQUEST saying so).
+  "proofs.forTrip": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.proofs.forTrip.query({ tripId }) },
+  "proofs.submit": {
+    allowed: ["tripDriver"],
+    call: (c) => c.api.proofs.submit.mutate({ tripId, recipientName: "Ann", photoFileId: 1, signatureFileId: 2 }),
+  },
+  "proofs.waive": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.proofs.waive.mutate({ tripId, reason: "no one there" }) },
 };
 
 beforeAll(async () => {

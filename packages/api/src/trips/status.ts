@@ -3,6 +3,7 @@ import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
 import { conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { affectedRows } from "../lib/affectedRows";
+import { requireProofToComplete } from "../proofs/completionGuard";
 import { guardMove } from "./arrivalGuard";
 import type { TripDeps } from "./deps";
 import { announceReleased, releaseDriver } from "./release";
@@ -59,7 +60,8 @@ async function advance(
  * Asking for the status the trip already has changes nothing and succeeds, so a phone
  * retrying after a lost response, or tapping "arrived" after the automatic arrival, is fine.
  * Arriving and completing are guarded by the driver's position (see `guardMove`): away from
- * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`.
+ * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`. Completing
+ * a load also needs its proof of delivery or a dispatcher's waiver (`requireProofToComplete`).
  */
 export async function updateTripStatus(deps: TripDeps, driverId: number, input: UpdateTripStatusInput): Promise<TripView> {
   const { view, freed } = await commitWithEvents(deps, async (tx, emit) => {
@@ -72,6 +74,7 @@ export async function updateTripStatus(deps: TripDeps, driverId: number, input: 
     }
     const check = checkTransition(trip.status, input.status, "driver");
     if (!check.ok) throw conflict(check.reason);
+    if (input.status === "completed") await requireProofToComplete(tx, trip);
     const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
     return advance(tx, emit, trip, input.status, false, override);
   });
