@@ -40,7 +40,8 @@ export class S3Storage implements ObjectStorage {
     assertStorageKey(key);
     return this.client.fetch(`${this.base}/${key}`, {
       method,
-      body: init.body,
+      // Node's Buffers sit on a plain ArrayBuffer, which is what fetch takes.
+      body: init.body as Uint8Array<ArrayBuffer> | undefined,
       headers: init.contentType ? { "content-type": init.contentType } : undefined,
       signal: AbortSignal.timeout(this.timeoutMs),
     });

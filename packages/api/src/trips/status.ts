@@ -74,8 +74,8 @@ export async function updateTripStatus(deps: TripDeps, driverId: number, input: 
     }
     const check = checkTransition(trip.status, input.status, "driver");
     if (!check.ok) throw conflict(check.reason);
-    if (input.status === "completed") await requireProofToComplete(tx, trip);
     const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
+    if (input.status === "completed") await requireProofToComplete(tx, trip);
     return advance(tx, emit, trip, input.status, false, override);
   });
   if (freed) announceReleased(deps.bus, driverId);
