@@ -101,14 +101,22 @@ const envSchema = z
     /** An S3-compatible bucket for proof-of-delivery images, path style: http://127.0.0.1:9000/convoy-proofs. */
     STORAGE_URL: z
       .string()
-      .refine((url) => /^https?:\/\/[^/]+\/[^/]+/.test(url), "STORAGE_URL must be an http:// or https:// URL naming the bucket, e.g. http://127.0.0.1:9000/convoy-proofs")
+      .refine(
+        (url) => /^https?:\/\/[^/]+\/[^/]+/.test(url),
+        "STORAGE_URL must be an http:// or https:// URL naming the bucket, e.g. http://127.0.0.1:9000/convoy-proofs",
+      )
       .optional(),
     STORAGE_ACCESS_KEY_ID: z.string().min(1).optional(),
     STORAGE_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     /** The region S3 signatures name. */
     STORAGE_REGION: z.string().min(1).default("us-east-1"),
     /** Largest proof image accepted, in bytes (at most 10 MiB). */
-    PROOF_MAX_BYTES: z.coerce.number().int().min(1_024).max(10 * 1024 * 1024).default(10 * 1024 * 1024),
+    PROOF_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(10 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
     /** How long a signed link to a proof image works, in s. */
     PROOF_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

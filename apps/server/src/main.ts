@@ -91,7 +91,14 @@ async function main() {
   });
   const base = `http://localhost:${server.port}`;
   logger.info(
-    { port: server.port, database: new URL(databaseUrl).host, storage: server.services.proofs.storage.description, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) },
+    {
+      port: server.port,
+      database: new URL(databaseUrl).host,
+      storage: server.services.proofs.storage.description,
+      seeded,
+      redis: Boolean(env.REDIS_URL),
+      routing: Boolean(env.ROUTING_URL),
+    },
     "convoy server listening",
   );
 

@@ -142,8 +142,13 @@ export function proofRoutes({ services, logger, httpCallBudget }: ProofRoutesDep
   }
 
   async function serveFile(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    if (request.method !== "GET" && request.method !== "HEAD") return sendError(response, "METHOD_NOT_SUPPORTED", "Read with GET", { allow: "GET, HEAD" });
-    const check = proofs.signer.verify(url.pathname.slice(PROOF_FILES_PATH.length), url.searchParams.get("expires"), url.searchParams.get("signature"));
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return sendError(response, "METHOD_NOT_SUPPORTED", "Read with GET", { allow: "GET, HEAD" });
+    const check = proofs.signer.verify(
+      url.pathname.slice(PROOF_FILES_PATH.length),
+      url.searchParams.get("expires"),
+      url.searchParams.get("signature"),
+    );
     if (!check.ok) {
       const why = {
         malformed: "This is not a proof file link",

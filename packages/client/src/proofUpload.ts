@@ -42,9 +42,7 @@ export async function uploadProof(options: UploadProofOptions): Promise<Uploaded
     signal: options.signal,
   });
   const answer = (await response.json().catch(() => null)) as
-    | (UploadedProofFile & { error?: undefined })
-    | { error?: { message?: string; data?: { code?: string } } }
-    | null;
+    (UploadedProofFile & { error?: undefined }) | { error?: { message?: string; data?: { code?: string } } } | null;
   if (response.status === 201 && answer && !answer.error) return answer as UploadedProofFile;
   const error = answer?.error;
   throw new ProofUploadError(error?.message ?? `Upload failed with HTTP ${response.status}`, response.status, error?.data?.code ?? "UNKNOWN");
