@@ -179,6 +179,7 @@ export function proofRoutes({ services, logger, httpCallBudget }: ProofRoutesDep
     if (!route) return false;
     route(request, response, url).catch((error: unknown) => {
       if (error instanceof TRPCError) {
+        if (error.code === "SERVICE_UNAVAILABLE") logger.error({ err: error.cause ?? error, path: url.pathname }, "proof file store failed");
         refuseUpload(request, response, error.code, error.message);
         return;
       }

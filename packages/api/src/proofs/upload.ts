@@ -42,7 +42,8 @@ export async function checkProofUpload(db: Database, proofs: ProofService, drive
  * Stores an uploaded image for the trip `checkProofUpload` passed. Its type is sniffed from
  * its bytes (JPEG, PNG or WebP; anything else is UNSUPPORTED_MEDIA_TYPE), whatever the
  * client said; the bytes go to the store under a random key and the row records the sniffed
- * type, which is the only type the file is ever served with.
+ * type, which is the only type the file is ever served with. A store that fails or refuses
+ * is SERVICE_UNAVAILABLE (the cause is for the server's log).
  */
 export async function storeProofFile(
   db: Database,
@@ -57,7 +58,9 @@ export async function storeProofFile(
     throw new TRPCError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Only JPEG, PNG and WebP images are accepted; this file is not one" });
   }
   const storageKey = `proofs/${trip.id}/${kind}-${randomBytes(16).toString("hex")}.${IMAGE_EXTENSIONS[contentType]}`;
-  await proofs.storage.put(storageKey, bytes, contentType);
+  await proofs.storage.put(storageKey, bytes, contentType).catch((error: unknown) => {
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The image could not be stored right now; try again in a moment", cause: error });
+  });
   try {
     const [inserted] = await db
       .insert(proofFiles)

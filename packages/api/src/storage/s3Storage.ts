@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { AwsClient } from "aws4fetch";
 import { assertStorageKey, type ObjectStorage, type StoredObject } from "./objectStorage";
 
@@ -14,7 +15,7 @@ export interface S3StorageOptions {
 
 /**
  * Objects in an S3-compatible bucket (AWS S3, MinIO, R2, Ceph…), addressed path style and
- * signed with AWS Signature V4 (`aws4fetch`). Every request has a timeout; a store that
+ * signed with AWS Signature V4 (`aws4fetch`), body hash included. Every request has a timeout; a store that
  * answers anything but success fails the call with the status, never with its body.
  */
 export class S3Storage implements ObjectStorage {
@@ -42,7 +43,14 @@ export class S3Storage implements ObjectStorage {
       method,
       // Node's Buffers sit on a plain ArrayBuffer, which is what fetch takes.
       body: init.body as Uint8Array<ArrayBuffer> | undefined,
-      headers: init.contentType ? { "content-type": init.contentType } : undefined,
+      // The body's hash is signed too (aws4fetch would send UNSIGNED-PAYLOAD to S3), so the
+      // store refuses a body changed on the way.
+      headers: {
+        ...(init.contentType ? { "content-type": init.contentType } : {}),
+        "x-amz-content-sha256": createHash("sha256")
+          .update(init.body ?? new Uint8Array())
+          .digest("hex"),
+      },
       signal: AbortSignal.timeout(this.timeoutMs),
     });
   }
