@@ -1,6 +1,6 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { DriverStatus, TripView } from "@convoy/api";
-import { tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
+import { proofRequired, tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
 import {
   ConvoyMap,
   errorMessage,
@@ -12,6 +12,7 @@ import {
   useToast,
   type MapMarker,
 } from "@convoy/ui";
+import { DeliveryProof } from "./deliveryProof";
 import { tripTarget, useDriverLive } from "./driverLive";
 
 /** The one step a driver takes next from each status. */
@@ -21,6 +22,9 @@ const NEXT_STATUS: Partial<Record<TripView["status"], DriverStatus>> = {
   arrived: "in_progress",
   in_progress: "completed",
 };
+
+/** Whether a refused completion was for want of proof of delivery (the server's sentence says so). */
+const isMissingProof = (message: string) => message.startsWith("Proof of delivery is missing");
 
 /** A guarded move the server refused because the driver is away from the place, with its words. */
 interface Refused {
@@ -50,7 +54,9 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
       }
     },
     onError: (error, variables) => {
-      if (error.data?.code === "PRECONDITION_FAILED") setRefused({ status: variables.status, message: error.message });
+      // Away from the place: ask why. A load without its proof of delivery is not a matter of a reason.
+      if (error.data?.code === "PRECONDITION_FAILED" && !isMissingProof(error.message))
+        setRefused({ status: variables.status, message: error.message });
     },
   });
 
@@ -61,6 +67,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   const target = tripTarget(trip);
   const planned = usePlannedTripLine(trip);
   const toTargetKm = position && target ? haversineKm(position, target.point) : null;
+  const needsProof = next?.status === "completed" && proofRequired(trip.kind);
 
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
@@ -90,7 +97,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
         lines={[planned]}
         fit={{ key: `${trip.id}-${target?.kind ?? "none"}`, points: position && target ? [position, target.point] : [trip.pickup, trip.dropoff] }}
       />
-      {update.error && update.error.data?.code !== "PRECONDITION_FAILED" && (
+      {update.error && (update.error.data?.code !== "PRECONDITION_FAILED" || isMissingProof(update.error.message)) && (
         <p className="convoy-error" role="alert">
           {errorMessage(update.error)}
         </p>
@@ -107,7 +114,10 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
           onSubmit={(overrideReason) => update.mutate({ tripId: trip.id, status: asking.status, overrideReason })}
         />
       )}
-      {next && !asking && (
+      {next && !asking && needsProof && (
+        <DeliveryProof trip={trip} completing={update.isPending} onComplete={() => update.mutate({ tripId: trip.id, status: "completed" })} />
+      )}
+      {next && !asking && !needsProof && (
         <button
           type="button"
           className="convoy-button convoy-button--primary driver-next-step"

@@ -35,6 +35,7 @@ export { offerKindLabel, offerRef, PLACE_WORDS, tripRef } from "./words";
 export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
+export { useUploadProof } from "./proofUpload";
 export { Modal, type ModalProps } from "./modal";
 export { UnreadBadge } from "./unreadBadge";
 export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents, useUnseenMessages } from "./liveEvents";
