@@ -180,7 +180,7 @@ export function DeliveryProof({ trip, completing, onComplete }: DeliveryProofPro
         {sending ? "Sending proof…" : completing ? "Saving…" : words.driverAction.completed}
       </button>
       <button type="button" className="convoy-button convoy-button--quiet" onClick={onComplete} disabled={busy}>
-        Dispatch waived the proof: {words.driverAction.completed.toLowerCase()} without it
+        Deliver without proof (dispatch waived it)
       </button>
     </form>
   );
