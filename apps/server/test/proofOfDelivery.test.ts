@@ -19,7 +19,7 @@ beforeAll(async () => {
   const [extra] = await createExtraUsers(t.db, "dispatcher", 1, "otherdesk");
   otherDispatcher = await loginExtra(t, extra!.email);
   drivers = await addUsers(t, "driver", 9);
-  [rider] = await addRiders(t, 1);
+  rider = (await addRiders(t, 1))[0]!;
 });
 
 const MB = 1024 * 1024;

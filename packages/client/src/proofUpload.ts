@@ -12,7 +12,7 @@ export interface UploadProofOptions {
   /** The photo of the delivered load, or the recipient's signature. */
   kind: "photo" | "signature";
   /** A JPEG, PNG or WebP image of at most 10 MB; the server checks its bytes, not its name or type. */
-  body: Blob | Uint8Array<ArrayBuffer>;
+  body: Blob | Uint8Array;
   signal?: AbortSignal;
 }
 
@@ -38,7 +38,8 @@ export async function uploadProof(options: UploadProofOptions): Promise<Uploaded
   const response = await fetch(`${options.url.replace(/\/$/, "")}${UPLOAD_PATH}?${query.toString()}`, {
     method: "POST",
     headers: { authorization: `Bearer ${options.token}`, "content-type": "application/octet-stream" },
-    body: options.body,
+    // A Uint8Array on a SharedArrayBuffer is the one fetch refuses; no caller makes one.
+    body: options.body as Blob | Uint8Array<ArrayBuffer>,
     signal: options.signal,
   });
   const answer = (await response.json().catch(() => null)) as

@@ -83,10 +83,10 @@ export async function postUpload(
   t: TestServer,
   token: string | null,
   query: Record<string, string | number>,
-  body: BodyInit,
+  body: RequestInit["body"],
   headers: Record<string, string> = {},
 ): Promise<UploadAnswer> {
-  const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
+  const search = new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]));
   const response = await fetch(`${t.url}/proofs/upload?${search.toString()}`, {
     method: "POST",
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },

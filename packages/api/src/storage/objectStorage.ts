@@ -1,5 +1,4 @@
-import { LocalDiskStorage } from "./localDiskStorage";
-import { S3Storage, type S3StorageOptions } from "./s3Storage";
+import type { S3StorageOptions } from "./s3Storage";
 
 /** One stored object as read back: its bytes as a stream, and how many there are when the store says. */
 export interface StoredObject {
@@ -32,9 +31,4 @@ const MAX_KEY_LENGTH = 200;
 /** Throws unless `key` is one a store may use (see `ObjectStorage`). */
 export function assertStorageKey(key: string): void {
   if (key.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(key)) throw new Error(`Not a storage key: ${JSON.stringify(key)}`);
-}
-
-/** The store `options` name. */
-export function createObjectStorage(options: StorageOptions): ObjectStorage {
-  return options.kind === "localDisk" ? new LocalDiskStorage(options.dir) : new S3Storage(options);
 }
