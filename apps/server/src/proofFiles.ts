@@ -25,6 +25,8 @@ const SNIFF_BYTES = 12;
  * client, still sending, gets to read the answer; past them the connection is cut.
  */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
+/** Uploads one user may have streaming at once: each may hold up to the size limit in memory. */
+const UPLOADS_AT_ONCE_PER_USER = 2;
 
 /**
  * The images served from here are only ever shown, never run: no script, no plugin, no
@@ -80,7 +82,7 @@ function dropRest(request: IncomingMessage) {
  * for what is not an image) and null; at most `maxBytes` are ever held.
  */
 function readImageBody(request: IncomingMessage, response: ServerResponse, maxBytes: number, isImage: (head: Uint8Array) => boolean) {
-  return new Promise<Buffer | null>((resolve, reject) => {
+  return new Promise<Buffer | null>((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
     let sniffed = false;
@@ -101,7 +103,11 @@ function readImageBody(request: IncomingMessage, response: ServerResponse, maxBy
       }
     });
     request.once("end", () => resolve(Buffer.concat(chunks)));
-    request.once("error", reject);
+    // A client that goes away mid-body (an "aborted" error, then "close"): nothing to answer, nothing to store.
+    request.once("error", () => resolve(null));
+    request.once("close", () => {
+      if (!request.complete) resolve(null);
+    });
   });
 }
 
@@ -109,8 +115,8 @@ function readImageBody(request: IncomingMessage, response: ServerResponse, maxBy
  * The two HTTP routes of proof of delivery beside tRPC:
  *
  * - `POST /proofs/upload?tripId=…&kind=photo|signature`, the image as the body, with the
- *   same bearer token and call budget as tRPC, one point of the mutation budget, and the
- *   trip checked before the body is read. The body is refused while it streams: 413 past
+ *   same bearer token and call budget as tRPC, one point of the mutation budget, at most
+ *   two under way per user, and the trip checked before the body is read. The body is refused while it streams: 413 past
  *   the size limit, 415 once its first bytes are not a JPEG, PNG or WebP header. 201 with
  *   `{ fileId, kind, contentType, byteSize }`; errors have tRPC's shape (`error.message`).
  * - `GET /proofs/files/<id>?expires=…&signature=…`: a signed link from `proofs.forTrip`,
@@ -120,6 +126,8 @@ function readImageBody(request: IncomingMessage, response: ServerResponse, maxBy
  */
 export function proofRoutes({ services, logger, httpCallBudget }: ProofRoutesDeps) {
   const { proofs, sessions, db } = services;
+  /** Uploads under way, by user. */
+  const uploading = new Map<number, number>();
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const refuse = (code: TRPC_ERROR_CODE_KEY, message: string) => refuseUpload(request, response, code, message);
@@ -135,10 +143,21 @@ export function proofRoutes({ services, logger, httpCallBudget }: ProofRoutesDep
     if (!query.success) return refuse("BAD_REQUEST", query.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
     if (Number(request.headers["content-length"] ?? 0) > proofs.maxFileBytes) return refuse("PAYLOAD_TOO_LARGE", tooLarge(proofs.maxFileBytes));
     const trip = await checkProofUpload(db, proofs, session.userId, query.data);
-    const body = await readImageBody(request, response, proofs.maxFileBytes, (head) => sniffImageType(head) !== null);
-    if (!body) return;
-    const stored = await storeProofFile(db, proofs, session.userId, trip, query.data.kind, body);
-    response.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(stored));
+    const underWay = uploading.get(session.userId) ?? 0;
+    if (underWay >= UPLOADS_AT_ONCE_PER_USER) {
+      return refuse("TOO_MANY_REQUESTS", `At most ${UPLOADS_AT_ONCE_PER_USER} uploads at once; wait for the one under way to finish`);
+    }
+    uploading.set(session.userId, underWay + 1);
+    try {
+      const body = await readImageBody(request, response, proofs.maxFileBytes, (head) => sniffImageType(head) !== null);
+      if (!body) return;
+      const stored = await storeProofFile(db, proofs, session.userId, trip, query.data.kind, body);
+      response.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(stored));
+    } finally {
+      const left = (uploading.get(session.userId) ?? 1) - 1;
+      if (left > 0) uploading.set(session.userId, left);
+      else uploading.delete(session.userId);
+    }
   }
 
   async function serveFile(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {

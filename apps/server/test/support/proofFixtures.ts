@@ -92,6 +92,6 @@ export async function postUpload(
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body,
     duplex: "half",
-  } as RequestInit);
+  });
   return { status: response.status, body: (await response.json()) as UploadAnswer["body"] };
 }

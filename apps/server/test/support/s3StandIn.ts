@@ -101,7 +101,7 @@ export function checkSignature(
   ].join("\n");
   const scope = `${date}/${region}/s3/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date!), region!), "s3"), "aws4_request");
+  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date!), region), "s3"), "aws4_request");
   const expected = hmac(key, stringToSign);
   const given = Buffer.from(signature!, "hex");
   if (!timingSafeEqual(given, expected)) {
