@@ -57,7 +57,13 @@ describe("proof of delivery in the browser", () => {
     const box = (await pad.boundingBox())!;
     await phone.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.7);
     await phone.mouse.down();
-    for (const [x, y] of [[0.25, 0.3], [0.4, 0.75], [0.55, 0.25], [0.7, 0.7], [0.9, 0.4]] as const) {
+    for (const [x, y] of [
+      [0.25, 0.3],
+      [0.4, 0.75],
+      [0.55, 0.25],
+      [0.7, 0.7],
+      [0.9, 0.4],
+    ] as const) {
       await phone.mouse.move(box.x + box.width * x, box.y + box.height * y, { steps: 4 });
     }
     await phone.mouse.up();

@@ -9,7 +9,8 @@ import { createExtraUsers, loginExtra, loadInput } from "../support/fixtures";
 
 const t = useTestServer({ rateLimits: { mutationPoints: 1_000_000, chatPoints: 1_000_000 } });
 
-const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events", "proof_files", "delivery_proofs"];
+const TABLES = ["users", "offers", "offer_recipients", "messages", "chat_reads", "trips", "trip_history", "locations", "events"];
+TABLES.push("proof_files", "delivery_proofs");
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
 const ACTORS: Actor[] = ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver", "rider", "otherRider"];
 const DENIED = new Set(["FORBIDDEN", "NOT_FOUND"]);
