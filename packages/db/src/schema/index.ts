@@ -8,3 +8,4 @@ export * from "./sessions";
 export * from "./tripActions";
 export * from "./trackingLinks";
 export * from "./places";
+export * from "./proofs";
