@@ -9,10 +9,10 @@ import react from "@vitejs/plugin-react";
 
 /** @type {import("./viteApp").convoyAppConfig} */
 export function convoyAppConfig({ name, port }) {
-  // Read here and only here: the dev servers forward /trpc (HTTP and WebSocket) and the
-  // drivers' position socket to this API.
+  // Read here and only here: the dev servers forward /trpc (HTTP and WebSocket), the
+  // drivers' position socket and proof-of-delivery uploads and images to this API.
   const apiUrl = process.env.CONVOY_API_URL ?? "http://localhost:3000";
-  const proxy = { "/trpc": { target: apiUrl, ws: true }, "/positions": { target: apiUrl, ws: true } };
+  const proxy = { "/trpc": { target: apiUrl, ws: true }, "/positions": { target: apiUrl, ws: true }, "/proofs": { target: apiUrl } };
   return {
     // The server serves each production build under /<app>/, and the dev server matches it.
     base: `/${name}/`,

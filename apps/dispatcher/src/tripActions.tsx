@@ -246,6 +246,8 @@ function describeEntry(entry: TripHistoryEntry, trip: TripView): string {
       return `${entry.actor?.name ?? "Dispatch"} reassigned it from ${entry.fromDriver?.name ?? "?"} to ${entry.toDriver?.name ?? "?"}${said}`;
     case "cancelled":
       return `Cancelled by ${entry.actor?.name ?? "the system"}${said}`;
+    case "proof_waived":
+      return `${entry.actor?.name ?? "Dispatch"} waived the proof of delivery${said}`;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   usePlannedTripLine,
 } from "@convoy/ui";
 
+import { DeliveryProof } from "./deliveryProof";
 import { TripActions, TripHistory } from "./tripActions";
 
 /** The statuses with the column that stamps them, in a trip's order; labelled in the trip's own words. */
@@ -189,6 +190,7 @@ function TripBody({ trip, frame, trail, trailLoaded }: TripBodyProps) {
           return at ? <FactRow key={step.status} label={words.status[step.status]} value={formatTime(at)} /> : null;
         })}
       </dl>
+      <DeliveryProof trip={trip} />
       <TripHistory trip={trip} />
     </>
   );

@@ -1,6 +1,6 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { DriverStatus, TripView } from "@convoy/api";
-import { tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
+import { proofRequired, tripWords, updateTripStatusInputSchema } from "@convoy/api/schemas";
 import {
   ConvoyMap,
   errorMessage,
@@ -13,6 +13,7 @@ import {
   useToast,
   type MapMarker,
 } from "@convoy/ui";
+import { DeliveryProof } from "./deliveryProof";
 import { tripTarget, useDriverLive } from "./driverLive";
 import { useOfflineStore } from "./offline/offlineContext";
 
@@ -23,6 +24,9 @@ export const NEXT_STATUS: Partial<Record<TripView["status"], DriverStatus>> = {
   arrived: "in_progress",
   in_progress: "completed",
 };
+
+/** Whether a refused completion was for want of proof of delivery (the server's sentence says so). */
+const isMissingProof = (message: string) => message.startsWith("Proof of delivery is missing");
 
 /** A guarded move the server refused because the driver is away from the place, with its words. */
 interface Refused {
@@ -53,7 +57,9 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
       }
     },
     onError: (error, variables) => {
-      if (error.data?.code === "PRECONDITION_FAILED") setRefused({ status: variables.status, message: error.message });
+      // Away from the place: ask why. A load without its proof of delivery is not a matter of a reason.
+      if (error.data?.code === "PRECONDITION_FAILED" && !isMissingProof(error.message))
+        setRefused({ status: variables.status, message: error.message });
       // No answer at all (the network went): the move waits on the phone with its key and is
       // sent once back, done once even if this attempt did reach the server.
       if (!error.data && variables.idempotencyKey) {
@@ -78,6 +84,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
   const target = tripTarget(trip);
   const planned = usePlannedTripLine(trip);
   const toTargetKm = position && target ? haversineKm(position, target.point) : null;
+  const needsProof = next?.status === "completed" && proofRequired(trip.kind);
 
   const markers: MapMarker[] = [
     { id: "pickup", position: trip.pickup, tone: "pickup", title: `Pickup: ${trip.pickup.address}` },
@@ -107,7 +114,7 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
         lines={[planned]}
         fit={{ key: `${trip.id}-${target?.kind ?? "none"}`, points: position && target ? [position, target.point] : [trip.pickup, trip.dropoff] }}
       />
-      {update.error && update.error.data?.code !== "PRECONDITION_FAILED" && (
+      {update.error && (update.error.data?.code !== "PRECONDITION_FAILED" || isMissingProof(update.error.message)) && (
         <p className="convoy-error" role="alert">
           {errorMessage(update.error)}
         </p>
@@ -124,7 +131,10 @@ export function ActiveTrip({ trip }: { trip: TripView }) {
           onSubmit={(overrideReason) => move(asking.status, overrideReason)}
         />
       )}
-      {next && !asking && (
+      {next && !asking && needsProof && (
+        <DeliveryProof trip={trip} completing={update.isPending} onComplete={() => update.mutate({ tripId: trip.id, status: "completed" })} />
+      )}
+      {next && !asking && !needsProof && (
         <button
           type="button"
           className="convoy-button convoy-button--primary driver-next-step"

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { StorageOptions } from "@convoy/api/server";
 import { DEFAULT_CALL_BUDGETS } from "./budgets/settings";
 
 /** Only for local development; `NODE_ENV=production` refuses to start with it. */
@@ -131,11 +132,38 @@ const envSchema = z
     GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
     /** Per-user budget of address searches per 10 s. */
     GEOCODE_SEARCHES_PER_10S: z.coerce.number().int().positive().default(20),
+    /** Proof-of-delivery images on this machine's disk, here; ignored when STORAGE_URL is set. Unset: .data/storage in the repo. */
+    STORAGE_DIR: z.string().min(1).optional(),
+    /** An S3-compatible bucket for proof-of-delivery images, path style: http://127.0.0.1:9000/convoy-proofs. */
+    STORAGE_URL: z
+      .string()
+      .refine(
+        (url) => /^https?:\/\/[^/]+\/[^/]+/.test(url),
+        "STORAGE_URL must be an http:// or https:// URL naming the bucket, e.g. http://127.0.0.1:9000/convoy-proofs",
+      )
+      .optional(),
+    STORAGE_ACCESS_KEY_ID: z.string().min(1).optional(),
+    STORAGE_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** The region S3 signatures name. */
+    STORAGE_REGION: z.string().min(1).default("us-east-1"),
+    /** Largest proof image accepted, in bytes (at most 10 MiB). */
+    PROOF_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(10 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    /** How long a signed link to a proof image works, in s. */
+    PROOF_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
     error: "JWT_SECRET must be set in production",
     path: ["JWT_SECRET"],
+  })
+  .refine((env) => env.STORAGE_URL === undefined || (env.STORAGE_ACCESS_KEY_ID !== undefined && env.STORAGE_SECRET_ACCESS_KEY !== undefined), {
+    error: "STORAGE_URL needs STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY",
+    path: ["STORAGE_URL"],
   })
   .refine((env) => env.NODE_ENV !== "production" || env.DATABASE_URL !== undefined, {
     error:
@@ -159,6 +187,18 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
 /** Whether an empty database gets the demo accounts: `SEED_DEMO_ACCOUNTS`, else all but production. */
 export function seedsDemoAccounts(env: Env): boolean {
   return env.SEED_DEMO_ACCOUNTS === undefined ? env.NODE_ENV !== "production" : env.SEED_DEMO_ACCOUNTS === "true";
+}
+
+/** Where proof-of-delivery images go: the S3 bucket of `STORAGE_URL`, else `STORAGE_DIR`, else `defaultDir`. */
+export function storageOptions(env: Env, defaultDir: string): StorageOptions {
+  if (env.STORAGE_URL === undefined) return { kind: "localDisk", dir: env.STORAGE_DIR ?? defaultDir };
+  return {
+    kind: "s3",
+    url: env.STORAGE_URL,
+    accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? "",
+    secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? "",
+    region: env.STORAGE_REGION,
+  };
 }
 
 export function allowedOrigins(env: Env): Set<string> {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin, SIMULATED_DRIVER_COUNT, simulatedDriverLogin } from "@convoy/db";
-import { allowedOrigins, loadEnv, seedsDemoAccounts } from "./env";
+import { allowedOrigins, loadEnv, seedsDemoAccounts, storageOptions } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
 import { isPortOpen } from "./ports";
@@ -10,6 +10,8 @@ import { createBus } from "./bus";
 import { startConvoyServer } from "./server";
 
 const privateMysqlDir = fileURLToPath(new URL("../../../.data", import.meta.url));
+/** Proof-of-delivery images without STORAGE_DIR or STORAGE_URL: beside the private MariaDB, ignored by git. */
+const defaultStorageDir = fileURLToPath(new URL("../../../.data/storage", import.meta.url));
 /** Built (dist/main.js), the migrations sit beside the server (see build.mjs); from source, @convoy/db's own are used. */
 const builtMigrations = fileURLToPath(new URL("./drizzle", import.meta.url));
 
@@ -74,6 +76,8 @@ async function main() {
     },
     socketBacklog: { thresholdBytes: env.SOCKET_UNREAD_LIMIT_BYTES },
     durableBacklogEvents: env.DURABLE_BACKLOG_EVENTS,
+    storage: storageOptions(env, defaultStorageDir),
+    proofs: { maxFileBytes: env.PROOF_MAX_BYTES, urlTtlSeconds: env.PROOF_URL_TTL_SECONDS },
     trips: {
       routingUrl: env.ROUTING_URL ?? null,
       routingTimeoutMs: env.ROUTING_TIMEOUT_MS,
@@ -112,6 +116,7 @@ async function main() {
     {
       port: server.port,
       database: new URL(databaseUrl).host,
+      storage: server.services.proofs.storage.description,
       seeded,
       redis: Boolean(env.REDIS_URL),
       routing: Boolean(env.ROUTING_URL),

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
@@ -22,6 +25,8 @@ import {
   type Bus,
   type CallTransport,
   type PositionSocketOptions,
+  type ProofOptions,
+  type StorageOptions,
   type HttpExchange,
   type SocketBacklogOptions,
   type RateLimitSettings,
@@ -42,6 +47,7 @@ import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { requestFields, requestLogger } from "./logger";
 import { ServerMetrics } from "./metrics";
 import { isOriginAllowed } from "./origin";
+import { proofRoutes } from "./proofFiles";
 import { readinessChecker } from "./readiness";
 import { serveStaticApp } from "./static";
 
@@ -110,6 +116,14 @@ export interface ConvoyServerConfig {
    * is behind before its socket is closed with 1013 to resume from the log. @default 5_000
    */
   durableBacklogEvents?: number;
+  /**
+   * Where proof-of-delivery images are stored. @default a directory of its own under the
+   * system's temporary directory, removed at shutdown (tests; `main.ts` passes `STORAGE_DIR`
+   * or `STORAGE_URL`)
+   */
+  storage?: StorageOptions;
+  /** Proof image size, signed link lifetime and images per trip; see `ProofOptions`. */
+  proofs?: ProofOptions;
 }
 
 export interface RunningServer {
@@ -165,6 +179,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
   const { database, logger } = config;
   const metrics = new ServerMetrics();
   const logCalls = logger.isLevelEnabled("debug");
+  const scratchStorage = config.storage ? null : await mkdtemp(join(tmpdir(), "convoy-storage-"));
+  const storage: StorageOptions = config.storage ?? { kind: "localDisk", dir: scratchStorage! };
   const { services, stop: stopServices } = await createServices({
     db: database.db,
     logger,
@@ -186,6 +202,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     sessions: config.sessions,
     apiKeys: config.apiKeys,
     durableBacklogEvents: config.durableBacklogEvents,
+    storage,
+    proofs: config.proofs,
     observers: {
       eventWrite: metrics.observers.eventWrite,
       call: (procedure, type, transport, seconds) => {
@@ -230,6 +248,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     onError: onError("http"),
   });
 
+  const proofFiles = proofRoutes({ services, logger, httpCallBudget });
+
   let draining = false;
   const checkReadiness = readinessChecker(database, services.bus, config.healthCheckTimeoutMs ?? 500, () => draining);
   const logRequest = requestLogger(logger);
@@ -259,6 +279,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       metrics.serve(request, response, config.metricsToken);
       return;
     }
+    if (proofFiles(request, response)) return;
     const serveStatic = config.staticDir ? serveStaticApp(config.staticDir, request, response) : Promise.resolve(false);
     serveStatic
       .then((served) => {
@@ -423,6 +444,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     clearTimeout(forceClose);
     await stopServices();
     await database.close();
+    if (scratchStorage) await rm(scratchStorage, { recursive: true, force: true });
   }
 
   return {

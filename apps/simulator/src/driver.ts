@@ -9,6 +9,7 @@ import {
   type PositionReporter,
   type RouterInputs,
   toEndReason,
+  uploadProof,
 } from "@convoy/client";
 import type { OfferEvent, TripEvent } from "@convoy/api";
 import type { LatLng } from "@convoy/api/schemas";
@@ -25,6 +26,14 @@ type TripStep = RouterInputs["trips"]["updateStatus"]["status"];
 /** Where a trip stands when this driver takes it on. */
 type TripStatus = TripEvent["trip"]["status"];
 const ACTIVE_STATUSES: readonly TripStatus[] = ["assigned", "en_route", "arrived", "in_progress"];
+
+/**
+ * A 1×1 grey PNG: the simulator's photo of every delivered load and its recipient's
+ * signature, so a load it drives completes with proof of delivery like a person's.
+ */
+const PROOF_IMAGE = Uint8Array.from(
+  Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==", "base64"),
+);
 
 const log = (driver: string, message: string) => process.stdout.write(`${driver}: ${message}\n`);
 
@@ -210,7 +219,7 @@ export class SimulatedDriver {
     const trip = await this.api.trips.byId.query({ tripId });
     if (this.errand.kind !== "roam" || !ACTIVE_STATUSES.includes(trip.status)) return;
     log(this.email, `resuming trip ${trip.id} (${trip.status})`);
-    this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
+    this.beginTrip(trip, trip.status);
   }
 
   private isOnTrip(tripId: number): boolean {
@@ -230,12 +239,24 @@ export class SimulatedDriver {
         this.email,
         `driving trip ${trip.id} (${trip.status}), ${trip.status === "assigned" || trip.status === "en_route" ? "to the pickup" : "to the dropoff"}`,
       );
-      this.beginTrip(trip.id, trip.pickup, trip.dropoff, trip.status);
+      this.beginTrip(trip, trip.status);
     } else if (!mine && this.isOnTrip(trip.id) && trip.status !== "completed") {
       // Completing is this driver's own move; `nextLeg` finishes the errand.
       log(this.email, `trip ${trip.id} ${trip.status === "cancelled" ? "was cancelled" : "went to another driver"}; roaming again`);
       this.errand = { kind: "roam" };
       this.route = [];
+    }
+  }
+
+  /** Uploads a photo and a signature for the load and hands them in, as a driver does at the dropoff. */
+  private async handInProof(tripId: number): Promise<void> {
+    try {
+      const token = (await this.session?.getToken()) ?? "";
+      const upload = (kind: "photo" | "signature") => uploadProof({ url: this.env.CONVOY_API_URL, token, tripId, kind, body: PROOF_IMAGE });
+      const [photo, signature] = [await upload("photo"), await upload("signature")];
+      await this.api.proofs.submit.mutate({ tripId, recipientName: "Dock clerk", photoFileId: photo.fileId, signatureFileId: signature.fileId });
+    } catch (error) {
+      this.warn(error);
     }
   }
 
@@ -248,10 +269,15 @@ export class SimulatedDriver {
    * Drives to the pickup, then the dropoff, moving the trip through its statuses from
    * `status` on: a trip already at or past the pickup goes straight to the dropoff.
    */
-  private beginTrip(tripId: number, pickup: LatLng, dropoff: LatLng, status: TripStatus) {
+  private beginTrip(trip: TripEvent["trip"], status: TripStatus) {
+    const { id: tripId, pickup, dropoff } = trip;
     const advanceTrip = (next: TripStep) => () => this.setTripStatus(tripId, next);
     const atPickup = status === "arrived" || status === "in_progress";
-    const toDropoff = { place: dropoff, arrive: advanceTrip("completed") };
+    const deliver = async () => {
+      if (trip.kind === "load") await this.handInProof(tripId);
+      await advanceTrip("completed")();
+    };
+    const toDropoff = { place: dropoff, arrive: deliver };
     this.errand = { kind: "trip", tripId, stops: atPickup ? [toDropoff] : [{ place: pickup, arrive: advanceTrip("arrived") }, toDropoff] };
     if (status === "assigned") void advanceTrip("en_route")();
     if (status === "arrived") void advanceTrip("in_progress")();

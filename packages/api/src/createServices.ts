@@ -17,7 +17,10 @@ import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
 import { PlaceService, type PlaceOptions } from "./places/service";
 import { PresenceService, type PresenceOptions } from "./presence/service";
+import { ProofService, type ProofOptions } from "./proofs/service";
 import type { ApiServices } from "./services";
+import { createObjectStorage } from "./storage/createObjectStorage";
+import type { StorageOptions } from "./storage/objectStorage";
 import { TrackingService, type TrackingOptions } from "./tracking/service";
 import { TrackingLinkService } from "./trackingLinks/service";
 import type { TrackingLinkOptions } from "./trackingLinks/settings";
@@ -59,6 +62,10 @@ export interface ServicesConfig {
   durableBacklogEvents?: number;
   /** Timings the server records as metrics; none by default. */
   observers?: ServiceObservers;
+  /** Where proof-of-delivery images are stored: a directory or an S3-compatible bucket. */
+  storage: StorageOptions;
+  /** Proof image size, link lifetime and per-trip file limit; see `ProofOptions` for defaults. */
+  proofs?: ProofOptions;
 }
 
 /** Where the services report timings; each is called once per call or commit, never per delivery. */
@@ -129,6 +136,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     trackingLinks,
     places,
     geocoder: config.geocoder ? createGeocoder(config.geocoder) : null,
+    proofs: new ProofService(createObjectStorage(config.storage), config.jwtSecret, config.proofs),
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.

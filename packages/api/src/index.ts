@@ -17,6 +17,8 @@ export type { PlaceEvent, PlaceEventPayload } from "./places/placeEvents";
 export type { PlaceView } from "./places/views";
 export type { GeocodeResult } from "./geocoding/geocoder";
 export type { PlaceGeometry } from "@convoy/db";
+export type { DeliveryProofView, ProofFileLink } from "./proofs/view";
+export type { UploadedProofFile } from "./proofs/upload";
 export type { TripView } from "./trips/views";
 export type { TripTrackingFrame } from "./trips/tripWatch";
 export type { EtaSource } from "./trips/eta";

@@ -7,6 +7,7 @@ import { geocodeRouter } from "./routers/geocode";
 import { offersRouter } from "./routers/offers";
 import { placesRouter } from "./routers/places";
 import { presenceRouter } from "./routers/presence";
+import { proofsRouter } from "./routers/proofs";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
 import { trackingLinksRouter } from "./routers/trackingLinks";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   routes: routesRouter,
   places: placesRouter,
   geocode: geocodeRouter,
+  proofs: proofsRouter,
   apiKeys: apiKeysRouter,
 });
 

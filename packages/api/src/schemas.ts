@@ -34,6 +34,16 @@ export {
   type UpdatePlaceInput,
 } from "./places/schemas";
 export { geocodeSearchInputSchema, GEOCODE_LIMITS } from "./geocoding/schemas";
+export {
+  submitProofInputSchema,
+  waiveProofInputSchema,
+  proofRequired,
+  MAX_PROOF_FILE_BYTES,
+  MAX_RECIPIENT_NAME_LENGTH,
+  PROOF_UPLOAD_PATH,
+  type SubmitProofInput,
+  type WaiveProofInput,
+} from "./proofs/schemas";
 export { estimateFareCents } from "./trips/fare";
 export { tripWords, type TripWords } from "./trips/words";
 export { rideVehicleClasses, type RideVehicleClass } from "@convoy/db/schema";

@@ -17,6 +17,8 @@ export {
   type ReportedPoint,
   type Rejection,
 } from "./positionReporter";
+export { uploadProof, ProofUploadError, type UploadProofOptions } from "./proofUpload";
+export type { DeliveryProofView, ProofFileLink, UploadedProofFile } from "@convoy/api";
 export {
   createConvoySession,
   type ConvoySession,

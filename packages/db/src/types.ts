@@ -22,5 +22,7 @@ export type NewSessionRow = InferInsertModel<typeof schema.sessions>;
 export type TrackingLinkRow = InferSelectModel<typeof schema.trackingLinks>;
 export type PlaceRow = InferSelectModel<typeof schema.places>;
 export type PlaceVisitRow = InferSelectModel<typeof schema.placeVisits>;
+export type ProofFile = InferSelectModel<typeof schema.proofFiles>;
+export type DeliveryProof = InferSelectModel<typeof schema.deliveryProofs>;
 export type ApiKeyRow = InferSelectModel<typeof schema.apiKeys>;
 export type NewApiKeyRow = InferInsertModel<typeof schema.apiKeys>;

@@ -35,6 +35,7 @@ export { offerKindLabel, offerRef, PLACE_WORDS, tripRef } from "./words";
 export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
+export { useUploadProof } from "./proofUpload";
 export { Modal, type ModalProps } from "./modal";
 export { ShareTracking, trackingLinkUrl, type ShareTrackingProps } from "./trackingLinks";
 export { AddressSearch, type AddressSearchProps } from "./addressSearch";

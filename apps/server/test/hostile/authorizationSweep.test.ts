@@ -22,6 +22,8 @@ const TABLES = [
   "tracking_links",
   "places",
   "place_visits",
+  "proof_files",
+  "delivery_proofs",
   "api_keys",
 ];
 type Actor = "dispatcher" | "otherDispatcher" | "recipient" | "otherDriver" | "tripDriver" | "rider" | "otherRider";
@@ -201,6 +203,13 @@ const rows: Record<string, Row> = {
   // No geocoder in this server: PRECONDITION_FAILED for whoever asks, which is not a refusal.
   "geocode.status": { allowed: [...ACTORS], call: (c) => c.api.geocode.status.query() },
   "geocode.search": { allowed: [...ACTORS], call: (c) => c.api.geocode.search.query({ query: "Union Station" }) },
+  // The fixture trip is a ride: any dispatcher's, and needing no proof (allowed callers get BAD_REQUEST saying so).
+  "proofs.forTrip": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.proofs.forTrip.query({ tripId }) },
+  "proofs.submit": {
+    allowed: ["tripDriver"],
+    call: (c) => c.api.proofs.submit.mutate({ tripId, recipientName: "Ann", photoFileId: 1, signatureFileId: 2 }),
+  },
+  "proofs.waive": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.proofs.waive.mutate({ tripId, reason: "no one there" }) },
   "apiKeys.create": {
     allowed: ["dispatcher", "otherDispatcher"],
     call: (c) => c.api.apiKeys.create.mutate({ name: "authorization sweep", scopes: ["trips:read"] }),

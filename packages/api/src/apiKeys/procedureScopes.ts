@@ -31,6 +31,8 @@ export const PROCEDURE_SCOPES: Readonly<Record<string, ApiKeyScope | "any">> = {
   "trips.setArrivalRadius": "trips:write",
   "trips.setArrivalPlace": "trips:write",
   "trackingLinks.list": "trips:read",
+  "proofs.forTrip": "trips:read",
+  "proofs.waive": "trips:write",
   "trackingLinks.create": "trips:write",
   "trackingLinks.revoke": "trips:write",
   "tracking.fleet": "tracking:read",
@@ -73,6 +75,7 @@ export const KEY_REFUSED_PROCEDURES: readonly string[] = [
   "trips.request",
   "trips.updateStatus",
   "trips.rate",
+  "proofs.submit",
   // Address search is for the apps' forms, on the caller's own search budget.
   "geocode.status",
   "geocode.search",

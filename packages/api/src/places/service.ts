@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { CommitDeps } from "../events/commit";
-import type { PumpSubscription } from "../events/pump";
+import type { EventPump, PumpSubscription } from "../events/pump";
 import type { TrackingService } from "../tracking/service";
 import { listPlaces } from "./crud";
 import { Geofence } from "./geofence";
@@ -13,6 +13,8 @@ export interface PlaceOptions {
 }
 
 export interface PlaceServiceDeps extends CommitDeps {
+  /** The whole pump: places follow their own stream for edits made elsewhere. */
+  pump: EventPump;
   logger: Logger;
   tracking: TrackingService;
 }

@@ -3,6 +3,7 @@ import { commitWithEvents, type CommitDeps, type Emit } from "../events/commit";
 import { conflict, isDuplicateEntry, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
 import { affectedRows } from "../lib/affectedRows";
+import { requireProofToComplete } from "../proofs/completionGuard";
 import { guardMove } from "./arrivalGuard";
 import type { TripDeps } from "./deps";
 import { announceReleased, releaseDriver } from "./release";
@@ -59,7 +60,8 @@ async function advance(
  * Asking for the status the trip already has changes nothing and succeeds, so a phone
  * retrying after a lost response, or tapping "arrived" after the automatic arrival, is fine.
  * Arriving and completing are guarded by the driver's position (see `guardMove`): away from
- * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`.
+ * the place they are PRECONDITION_FAILED unless the driver gives `overrideReason`. Completing
+ * a load also needs its proof of delivery or a dispatcher's waiver (`requireProofToComplete`).
  *
  * With an `idempotencyKey` the move is made once however often it arrives, even after the
  * trip moved further on (a queue sent twice): a repeat returns the trip as it is now and
@@ -93,6 +95,7 @@ export async function updateTripStatus(
       const check = checkTransition(trip.status, input.status, "driver");
       if (!check.ok) throw conflict(check.reason);
       const override = await guardMove(tx, deps.trips.guard, trip, input.status, input.overrideReason);
+      if (input.status === "completed") await requireProofToComplete(tx, trip);
       return advance(tx, emit, trip, input.status, false, override);
     });
     if (freed) announceReleased(deps.bus, driverId);

@@ -8,4 +8,5 @@ export * from "./sessions";
 export * from "./tripActions";
 export * from "./trackingLinks";
 export * from "./places";
+export * from "./proofs";
 export * from "./apiKeys";

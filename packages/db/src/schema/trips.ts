@@ -77,13 +77,14 @@ export const trips = mysqlTable(
   ],
 );
 
-export const tripHistoryTypes = ["guard_override", "reassigned", "cancelled"] as const;
+export const tripHistoryTypes = ["guard_override", "reassigned", "cancelled", "proof_waived"] as const;
 export type TripHistoryType = (typeof tripHistoryTypes)[number];
 
 /**
  * What happened to a trip besides its status stamps, in order: a move made away from the
  * pickup or dropoff with the driver's reason (`guard_override`), a dispatcher handing the
- * trip to another driver (`reassigned`), a cancellation by a person (`cancelled`). Rows are
+ * trip to another driver (`reassigned`), a cancellation by a person (`cancelled`), a
+ * dispatcher letting a load be delivered without proof of delivery (`proof_waived`). Rows are
  * only ever inserted; the same facts travel on the trip's event stream.
  */
 export const tripHistory = mysqlTable(
@@ -94,11 +95,11 @@ export const tripHistory = mysqlTable(
       .notNull()
       .references(() => trips.id),
     type: mysqlEnum("type", tripHistoryTypes).notNull(),
-    /** Who did it: the driver who overrode, the dispatcher who reassigned, the canceller. */
+    /** Who did it: the driver who overrode, the dispatcher who reassigned or waived, the canceller. */
     actorId: idRef("actor_id").references(() => users.id),
     /** For an override, the status the driver moved the trip to (`arrived` or `completed`). */
     status: mysqlEnum("status", tripStatuses),
-    /** The person's words: why they overrode, reassigned or cancelled. */
+    /** The person's words: why they overrode, reassigned, cancelled or waived proof. */
     reason: varchar("reason", { length: 255 }),
     /** For an override: how far the driver's last known position was, in metres; NULL when none was known. */
     distanceM: int("distance_m"),
