@@ -34,6 +34,7 @@ export {
   type UpdatePlaceInput,
 } from "./places/schemas";
 export { geocodeSearchInputSchema, GEOCODE_LIMITS } from "./geocoding/schemas";
+export {
   submitProofInputSchema,
   waiveProofInputSchema,
   proofRequired,
