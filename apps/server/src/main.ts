@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin, SIMULATED_DRIVER_COUNT, simulatedDriverLogin } from "@convoy/db";
-import { allowedOrigins, loadEnv, seedsDemoAccounts } from "./env";
+import { allowedOrigins, loadEnv, pushOptions, seedsDemoAccounts } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
 import { isPortOpen } from "./ports";
@@ -42,6 +42,8 @@ async function main() {
     },
   });
   const { bus, rateLimitRedis } = createBus(env.REDIS_URL, logger);
+  const push = pushOptions(env);
+  if (!push.vapid) logger.warn("web push is off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (and VAPID_SUBJECT) to send notifications");
   const server = await startConvoyServer({
     database: handle,
     jwtSecret: env.JWT_SECRET,
@@ -84,10 +86,18 @@ async function main() {
       chatPoints: env.CHAT_MESSAGES_PER_10S,
       chatWindowSeconds: 10,
     },
+    push,
   });
   const base = `http://localhost:${server.port}`;
   logger.info(
-    { port: server.port, database: new URL(databaseUrl).host, seeded, redis: Boolean(env.REDIS_URL), routing: Boolean(env.ROUTING_URL) },
+    {
+      port: server.port,
+      database: new URL(databaseUrl).host,
+      seeded,
+      redis: Boolean(env.REDIS_URL),
+      routing: Boolean(env.ROUTING_URL),
+      push: Boolean(push.vapid),
+    },
     "convoy server listening",
   );
 

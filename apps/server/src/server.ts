@@ -20,6 +20,7 @@ import {
   type Bus,
   type CallTransport,
   type PositionSocketOptions,
+  type PushOptions,
   type HttpExchange,
   type SocketBacklogOptions,
   type RateLimitSettings,
@@ -97,6 +98,8 @@ export interface ConvoyServerConfig {
    * is behind before its socket is closed with 1013 to resume from the log. @default 5_000
    */
   durableBacklogEvents?: number;
+  /** Web Push: VAPID keys (none: push off), queue and endpoint rules; see `PushOptions`. @default off */
+  push?: PushOptions;
 }
 
 export interface RunningServer {
@@ -169,6 +172,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessions: config.sessions,
     durableBacklogEvents: config.durableBacklogEvents,
+    push: config.push,
     observers: {
       eventWrite: metrics.observers.eventWrite,
       call: (procedure, type, transport, seconds) => {

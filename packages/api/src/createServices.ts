@@ -12,6 +12,7 @@ import { CallStats, type CallObserver } from "./lib/callStats";
 import { createRateLimits, type RateLimitSettings } from "./lib/rateLimits";
 import { startOfferSweeper } from "./offers/sweeper";
 import { PresenceService, type PresenceOptions } from "./presence/service";
+import { PushService, type PushOptions } from "./push/service";
 import type { ApiServices } from "./services";
 import { TrackingService, type TrackingOptions } from "./tracking/service";
 import { TripService } from "./trips/service";
@@ -44,6 +45,8 @@ export interface ServicesConfig {
   durableBacklogEvents?: number;
   /** Timings the server records as metrics; none by default. */
   observers?: ServiceObservers;
+  /** Web Push: VAPID keys (none: push off), queue and limits; see `PushOptions`. @default off */
+  push?: PushOptions;
 }
 
 /** Where the services report timings; each is called once per call or commit, never per delivery. */
@@ -65,7 +68,7 @@ export interface ConvoyServices {
 
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * trips, tokens, rate limits, typing and the offer sweeper, and
+ * trips, tokens, rate limits, typing, push and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -73,9 +76,12 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const bus = config.bus ?? createInProcessBus();
   // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
   const commitHooks: CommitHook[] = [recordOfferActivity];
+  // Pushes what this process commits, off the committing call (see `PushService`).
+  const push = new PushService({ db, logger }, config.push ?? { vapid: null });
   const pump = new EventPump(db, bus, logger, {
     subscriberBufferLimit: config.durableBacklogEvents,
     onEventWrite: config.observers?.eventWrite,
+    onPublish: (events) => push.notify(events),
   });
   await pump.start();
   const tokens = createTokenService(config.jwtSecret, { accessTtlSeconds: config.accessTokenTtlSeconds });
@@ -101,6 +107,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     tracking,
     presence,
     trips,
+    push,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
@@ -114,6 +121,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     // Both write to MySQL on the way out (last_seen_at, buffered locations).
     await presence.stop();
     await tracking.stop();
+    await push.stop();
     pump.stop();
     await bus.close();
   }

@@ -4,6 +4,7 @@ import { chatRouter } from "./routers/chat";
 import { driversRouter } from "./routers/drivers";
 import { offersRouter } from "./routers/offers";
 import { presenceRouter } from "./routers/presence";
+import { pushRouter } from "./routers/push";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
 import { tripsRouter } from "./routers/trips";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   tracking: trackingRouter,
   presence: presenceRouter,
   routes: routesRouter,
+  push: pushRouter,
 });
 
 export type AppRouter = typeof appRouter;

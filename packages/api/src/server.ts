@@ -25,5 +25,6 @@ export { appendEvents, latestEventId, readAllEventsAfter } from "./events/eventL
 export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";
+export { PushService, type PushOptions, type PushStats, type VapidKeys } from "./push/service";
 export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
 export { POSITION_SOCKET_MAX_PAYLOAD_BYTES, POSITION_SOCKET_PATH } from "./tracking/positionSocketProtocol";

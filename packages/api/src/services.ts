@@ -10,6 +10,7 @@ import type { SessionRegistry } from "./auth/sessionRegistry";
 import type { TypingTracker } from "./chat/typing";
 import type { TrackingService } from "./tracking/service";
 import type { PresenceService } from "./presence/service";
+import type { PushService } from "./push/service";
 import type { TripService } from "./trips/service";
 
 /**
@@ -30,6 +31,8 @@ export interface ApiServices {
   tracking: TrackingService;
   presence: PresenceService;
   trips: TripService;
+  /** Web Push: the VAPID key, subscription limits, and the sender fed by committed events. */
+  push: PushService;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

@@ -19,3 +19,4 @@ export type EventRow = InferSelectModel<typeof schema.events>;
 export type NewEventRow = InferInsertModel<typeof schema.events>;
 export type SessionRow = InferSelectModel<typeof schema.sessions>;
 export type NewSessionRow = InferInsertModel<typeof schema.sessions>;
+export type PushSubscriptionRow = InferSelectModel<typeof schema.pushSubscriptions>;

@@ -5,3 +5,4 @@ export * from "./chat";
 export * from "./tracking";
 export * from "./events";
 export * from "./sessions";
+export * from "./push";
