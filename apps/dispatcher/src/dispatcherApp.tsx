@@ -1,4 +1,4 @@
-import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { AppShell, idSegment, NotificationsToggle, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriversPage } from "./driversPage";
 import { LiveDesk, parseLiveDeskRoute, type LiveDeskRoute } from "./liveDesk";
 import { useDispatcherNotifications } from "./notifications";
@@ -30,6 +30,7 @@ function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
       <a className="convoy-nav__tab" href="#/trips" aria-current={page === "trips" ? "page" : undefined}>
         Trips
       </a>
+      <NotificationsToggle />
     </nav>
   );
 }

@@ -1,4 +1,4 @@
-import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { AppShell, idSegment, NotificationsToggle, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriverHome } from "./driverHome";
 import { DriverLiveProvider } from "./driverLive";
 import { useDriverNotifications } from "./notifications";
@@ -14,6 +14,7 @@ function Nav() {
         Offers
         <UnreadBadge count={unread.data?.unread ?? 0} />
       </a>
+      <NotificationsToggle />
     </nav>
   );
 }

@@ -36,6 +36,7 @@ export { PlaceKey } from "./placeKey";
 export { usePositionReporter, type PositionReporter, type ReportedPoint } from "./positionReporter";
 export { newIdempotencyKey } from "./idempotencyKey";
 export { Modal, type ModalProps } from "./modal";
+export { NotificationsToggle, usePushNotifications, type PushState } from "./push/pushNotifications";
 export { UnreadBadge } from "./unreadBadge";
 export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents, useUnseenMessages } from "./liveEvents";
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";
