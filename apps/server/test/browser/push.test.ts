@@ -99,6 +99,9 @@ describe("notifications in the driver app", () => {
     await signIn(page, t.url, "driver", demoLogin("driver", 19));
     const driver = await t.as("driver", 19);
 
+    // On a phone the bell fits the one-row header.
+    const header = await page.locator(".convoy-header").boundingBox();
+    expect(header!.height).toBeLessThanOrEqual(60);
     await page.getByRole("button", { name: "Enable notifications" }).click();
     await page.getByRole("button", { name: "Notifications on" }).waitFor();
     const rows = await t.db

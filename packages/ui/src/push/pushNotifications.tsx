@@ -10,9 +10,9 @@ import type { OpenRouteMessage } from "./serviceWorkerPush";
  * - `unsupported`: no service workers or Push API here (or not a secure origin);
  * - `unavailable`: the server sends no push (it has no VAPID keys);
  * - `denied`: the browser blocks notifications for this site; only its settings can change that;
- * - `off` / `on`; `busy` while turning on or off.
+ * - `off` / `on`; `busy` while turning on or off, `checking` at start.
  */
-export type PushState = "unsupported" | "unavailable" | "denied" | "off" | "on" | "busy";
+export type PushState = "unsupported" | "checking" | "unavailable" | "denied" | "off" | "on" | "busy";
 
 /** Remembers, per app, which user turned notifications on in this browser. */
 const enabledKey = (scope: string) => `convoy:push:${scope}`;
@@ -61,14 +61,12 @@ function toInput(subscription: PushSubscription) {
 export function usePushNotifications(): { state: PushState; problem: string | null; enable: () => void; disable: () => void } {
   const user = useSignedInUser();
   const utils = trpc.useUtils();
-  const [state, setState] = useState<PushState>(() => (pushSupported() ? "busy" : "unsupported"));
+  const [state, setState] = useState<PushState>(() => (pushSupported() ? "checking" : "unsupported"));
   const [problem, setProblem] = useState<string | null>(null);
   const storageKey = enabledKey(import.meta.env.BASE_URL);
 
   const subscribe = useCallback(
-    async (ask: boolean): Promise<PushState> => {
-      const { publicKey } = await utils.client.push.publicKey.query();
-      if (!publicKey) return "unavailable";
+    async (publicKey: string, ask: boolean): Promise<PushState> => {
       const permission = ask ? await Notification.requestPermission() : Notification.permission;
       if (permission === "denied") return "denied";
       if (permission !== "granted") return "off";
@@ -87,15 +85,18 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
     [utils, storageKey, user.id],
   );
 
-  // On start: on again for a user who had it on here; otherwise off (or what blocks it).
+  // On start: hidden when the server sends no push; on again for a user who had it on here;
+  // otherwise off (or what blocks it).
   useEffect(() => {
     if (!pushSupported()) return;
     let cancelled = false;
     const wasOn = localStorage.getItem(storageKey) === String(user.id);
-    const settle =
-      wasOn && Notification.permission === "granted"
-        ? subscribe(false)
-        : Promise.resolve<PushState>(Notification.permission === "denied" ? "denied" : "off");
+    const settle = (async (): Promise<PushState> => {
+      const { publicKey } = await utils.client.push.publicKey.query();
+      if (!publicKey) return "unavailable";
+      if (wasOn && Notification.permission === "granted") return subscribe(publicKey, false);
+      return Notification.permission === "denied" ? "denied" : "off";
+    })();
     settle.then(
       (next) => !cancelled && setState(next),
       (error: unknown) => {
@@ -107,7 +108,7 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
     return () => {
       cancelled = true;
     };
-  }, [subscribe, storageKey, user.id]);
+  }, [subscribe, utils, storageKey, user.id]);
 
   // A notification clicked while the app is open: go to its route here.
   useEffect(() => {
@@ -125,11 +126,14 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
   const enable = useCallback(() => {
     setState("busy");
     setProblem(null);
-    subscribe(true).then(setState, (error: unknown) => {
+    (async () => {
+      const { publicKey } = await utils.client.push.publicKey.query();
+      return publicKey ? subscribe(publicKey, true) : "unavailable";
+    })().then(setState, (error: unknown) => {
       setState("off");
       setProblem(errorMessage(error));
     });
-  }, [subscribe]);
+  }, [subscribe, utils]);
 
   const disable = useCallback(() => {
     setState("busy");
@@ -156,6 +160,7 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
 
 const TITLES: Record<PushState, string> = {
   unsupported: "This browser cannot show notifications from a web app",
+  checking: "",
   unavailable: "This server sends no notifications",
   denied: "Notifications are blocked for this site; allow them in the browser's site settings",
   off: "Get a notification when something needs you and this app is in the background",
@@ -170,18 +175,25 @@ export function NotificationsToggle() {
   useEffect(() => {
     if (problem) toast(`Notifications: ${problem}`, { tone: "error" });
   }, [problem, toast]);
-  if (state === "unsupported" || state === "unavailable") return null;
+  if (state === "unsupported" || state === "checking" || state === "unavailable") return null;
   const on = state === "on";
+  const label = state === "denied" ? "Notifications blocked" : on ? "Notifications on" : "Enable notifications";
   return (
     <button
-      className="convoy-button convoy-button--quiet"
+      className="convoy-button convoy-button--quiet convoy-push-toggle"
       type="button"
       aria-pressed={on}
       disabled={state === "busy" || state === "denied"}
       title={TITLES[state]}
       onClick={on ? disable : enable}
     >
-      {state === "denied" ? "Notifications blocked" : on ? "Notifications on" : "Enable notifications"}
+      <svg className="convoy-push-toggle__bell" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+        <path
+          fill="currentColor"
+          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+        />
+      </svg>
+      <span className="convoy-push-toggle__label">{label}</span>
     </button>
   );
 }
