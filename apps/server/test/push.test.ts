@@ -218,9 +218,13 @@ describe("subscriptions end", () => {
     expect(await subscriptionRows(eq(pushSubscriptions.userId, owner.userId))).toBe(0);
   });
 
-  it("an endpoint subscribed again in a new sign-in moves to that session (and user)", async () => {
+  it("an endpoint subscribed again in a new sign-in, with its keys, moves to that session (and user)", async () => {
     const [first, second] = [await t.as("driver", 13), await t.as("driver", 14)];
     const device = await subscribe(first);
+    // Knowing the URL is not enough: other keys for another user's endpoint are refused.
+    const otherKeys = (await pushServer.subscribe(vapid.publicKey)).keys;
+    expect(await failureOf(second.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: otherKeys }))).toMatchObject({ code: "CONFLICT" });
+    expect(await subscriptionRows(eq(pushSubscriptions.userId, first.userId))).toBe(1);
     await second.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: device.keys });
     expect(await subscriptionRows(eq(pushSubscriptions.userId, first.userId))).toBe(0);
     expect(await subscriptionRows(eq(pushSubscriptions.userId, second.userId))).toBe(1);

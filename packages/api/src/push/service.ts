@@ -138,8 +138,9 @@ export class PushService {
     if (deliveries.length === 0) return;
     const byUser = new Map<number, PushNotification[]>();
     for (const { viewer, notification } of deliveries) {
-      const list = byUser.get(viewer.userId) ?? [];
-      byUser.set(viewer.userId, [...list, notification]);
+      const list = byUser.get(viewer.userId);
+      if (list) list.push(notification);
+      else byUser.set(viewer.userId, [notification]);
     }
     const userIds = [...byUser.keys()];
     for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {

@@ -31,7 +31,8 @@ function endpointHash(endpoint: string): string {
 
 /**
  * Stores `subscription` for the session. Saving an endpoint already stored moves it to this
- * session (the same browser signed in again, perhaps as someone else) and renews its keys.
+ * session (the same browser signed in again, perhaps as someone else, with the same keys; for
+ * another user with other keys it is refused) and renews its keys.
  * Over the per-session limit, the session's oldest subscription makes room (the browser
  * replaced its subscription); over the per-user limit the call is refused. One transaction,
  * with the user's subscriptions locked, so two concurrent saves cannot both pass the limit.
@@ -46,7 +47,19 @@ export async function saveSubscription(
   await withTransaction(db, async (tx) => {
     // Serializes the user's saves, so two at once cannot both pass the limits.
     await tx.select({ id: users.id }).from(users).where(eq(users.id, owner.userId)).for("update");
-    const [existing] = await tx.select({ id: pushSubscriptions.id }).from(pushSubscriptions).where(eq(pushSubscriptions.endpointHash, hash));
+    const [existing] = await tx
+      .select({ userId: pushSubscriptions.userId, p256dh: pushSubscriptions.p256dh, auth: pushSubscriptions.auth })
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.endpointHash, hash));
+    // The browser that holds an endpoint sends the same keys with it; someone who only learnt
+    // the URL cannot take another user's device over.
+    const sameKeys = existing?.p256dh === subscription.keys.p256dh && existing.auth === subscription.keys.auth;
+    if (existing && existing.userId !== owner.userId && !sameKeys) {
+      throw new TRPCError({
+        code: "CONFLICT",
+        message: "This endpoint is registered to another browser subscription; subscribe again in the browser",
+      });
+    }
     if (!existing) {
       const own = await tx
         .select({ id: pushSubscriptions.id })
