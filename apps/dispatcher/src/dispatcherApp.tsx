@@ -1,4 +1,4 @@
-import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { AppShell, idSegment, NotificationsToggle, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriversPage } from "./driversPage";
 import { LiveDesk, parseLiveDeskRoute, type LiveDeskRoute } from "./liveDesk";
 import { useDispatcherNotifications } from "./notifications";
@@ -33,6 +33,7 @@ function Nav({ page }: { page: "drivers" | "offers" | LiveDeskRoute["page"] }) {
       <a className="convoy-nav__tab" href="#/places" aria-current={page === "places" ? "page" : undefined}>
         Places
       </a>
+      <NotificationsToggle />
     </nav>
   );
 }

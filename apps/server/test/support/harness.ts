@@ -7,6 +7,7 @@ import { demoLogin, dropDatabase, type Database, type DemoLogin } from "@convoy/
 import {
   createSession,
   type PositionSocketOptions,
+  type PushOptions,
   type RateLimitSettings,
   type SessionRegistryOptions,
   type TrackingLinkOptions,
@@ -63,6 +64,8 @@ export interface TestServerOptions {
   accessTokenTtlSeconds?: number;
   sessions?: SessionRegistryOptions;
   callBudgets?: CallBudgetSettings;
+  /** Web Push settings (off by default, as with no VAPID keys). */
+  push?: PushOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -131,6 +134,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       sessions: options.sessions,
       callBudgets: options.callBudgets,
+      push: options.push,
     });
     Object.assign(state, {
       url: server.url,

@@ -9,3 +9,4 @@ export * from "./tripActions";
 export * from "./trackingLinks";
 export * from "./places";
 export * from "./proofs";
+export * from "./push";
