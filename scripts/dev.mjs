@@ -16,7 +16,7 @@
 // then SIGKILL after STOP_GRACE_MS) and exit 0 once no process of theirs is left.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +142,29 @@ function localJwtSecret() {
   return readFileSync(file, "utf8").trim();
 }
 
+/**
+ * Web Push's VAPID key pair for this machine, made on first run and kept under .data/ (out of
+ * the repo; browsers' subscriptions are tied to the public key, so it must not change). The
+ * environment's VAPID_* win when set.
+ */
+function localVapidEnv() {
+  if (process.env.VAPID_PUBLIC_KEY || process.env.VAPID_PRIVATE_KEY) return {};
+  const file = join(root, ".data/vapid.json");
+  if (!existsSync(file)) {
+    // What `web-push generate-vapid-keys` makes: a P-256 pair, the public key uncompressed, both base64url.
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys();
+    const privateKey = ecdh.getPrivateKey();
+    // A key with leading zero bytes comes back shorter; the format wants all 32.
+    const padded = Buffer.concat([Buffer.alloc(32 - privateKey.length), privateKey]);
+    const keys = { publicKey: ecdh.getPublicKey().toString("base64url"), privateKey: padded.toString("base64url") };
+    mkdirSync(join(root, ".data"), { recursive: true });
+    writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
+  }
+  const keys = JSON.parse(readFileSync(file, "utf8"));
+  return { VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: keys.privateKey };
+}
+
 async function waitForServer() {
   for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline && !stopping;) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
@@ -180,7 +203,7 @@ if (await portInUse(port)) {
   process.exit(1);
 }
 
-const serverEnv = { PORT: String(port), JWT_SECRET: localJwtSecret() };
+const serverEnv = { PORT: String(port), JWT_SECRET: localJwtSecret(), ...localVapidEnv() };
 const devOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`, ...apps.map((app) => `http://localhost:${app.port}`)];
 if (production) {
   console.log("Building the server and the apps…");

@@ -1,7 +1,7 @@
 import { VitePWA } from "vite-plugin-pwa";
 import { convoyAppConfig } from "@convoy/ui/vite";
 
-const app = convoyAppConfig({ name: "driver", port: 5174 });
+const app = convoyAppConfig({ name: "driver", port: 5174, serviceWorker: "plugin" });
 
 /**
  * The shared app config plus what makes the driver app installable and able to open with no

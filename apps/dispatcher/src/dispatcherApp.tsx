@@ -1,4 +1,4 @@
-import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { AppShell, idSegment, NotificationsToggle, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { ApiKeysPage } from "./apiKeysPage";
 import { DriversPage } from "./driversPage";
 import { LiveDesk, parseLiveDeskRoute, type LiveDeskRoute } from "./liveDesk";
@@ -38,6 +38,7 @@ function Nav({ page }: { page: "drivers" | "offers" | "keys" | LiveDeskRoute["pa
       <a className="convoy-nav__tab" href="#/keys" aria-current={page === "keys" ? "page" : undefined}>
         API keys
       </a>
+      <NotificationsToggle />
     </nav>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { AppShell, idSegment, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
+import { AppShell, idSegment, NotificationsToggle, trpc, UnreadBadge, useHashRoute } from "@convoy/ui";
 import { DriverHome } from "./driverHome";
 import { DriverLiveProvider, useDriverLive } from "./driverLive";
 import { useDriverNotifications } from "./notifications";
@@ -18,6 +18,7 @@ function Nav() {
         Offers
         <UnreadBadge count={unread.data?.unread ?? 0} />
       </a>
+      <NotificationsToggle />
     </nav>
   );
 }

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import type { StorageOptions } from "@convoy/api/server";
+import type { PushOptions } from "@convoy/api/server";
 import { DEFAULT_CALL_BUDGETS } from "./budgets/settings";
+
+/** The VAPID contact outside production when VAPID_SUBJECT is unset. */
+const DEV_VAPID_SUBJECT = "mailto:push@convoy.invalid";
 
 /** Only for local development; `NODE_ENV=production` refuses to start with it. */
 const DEV_JWT_SECRET = "convoy-dev-secret-change-me-in-production-0000";
@@ -155,6 +159,28 @@ const envSchema = z
       .default(10 * 1024 * 1024),
     /** How long a signed link to a proof image works, in s. */
     PROOF_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
+    /**
+     * Web Push's VAPID key pair, base64url (public: 65-byte P-256 point; private: 32 bytes).
+     * Both or neither; neither turns push off. `pnpm dev` makes a pair under .data/.
+     */
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^B[A-Za-z0-9_-]{86}$/, "VAPID_PUBLIC_KEY must be an uncompressed P-256 public key in base64url (87 characters)")
+      .optional(),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "VAPID_PRIVATE_KEY must be a 32-byte P-256 private key in base64url (43 characters)")
+      .optional(),
+    /** Who runs this sender, for the push services: a mailto: or https: URL. Required with keys in production. */
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:[^@\s]+@[^@\s]+|https:\/\/[^\s]+)$/, "VAPID_SUBJECT must be a mailto: address or an https:// URL, e.g. mailto:ops@example.com")
+      .optional(),
+    /** Web Push: requests to push services at once, and the longest one may take (ms). */
+    PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** Web Push: how long a push service keeps a message for a device that is offline (s). */
+    PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(3_600),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((env) => env.NODE_ENV !== "production" || env.JWT_SECRET !== DEV_JWT_SECRET, {
@@ -170,6 +196,14 @@ const envSchema = z
       "must be set when NODE_ENV=production (production never starts a database of its own): " +
       "mysql://USER:PASSWORD@HOST:3306/DATABASE, a MySQL 8 or MariaDB database in which USER may create and alter tables (migrations run at start)",
     path: ["DATABASE_URL"],
+  })
+  .refine((env) => (env.VAPID_PUBLIC_KEY === undefined) === (env.VAPID_PRIVATE_KEY === undefined), {
+    error: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (one pair: npx web-push generate-vapid-keys), or neither to turn push off",
+    path: ["VAPID_PRIVATE_KEY"],
+  })
+  .refine((env) => env.NODE_ENV !== "production" || env.VAPID_PUBLIC_KEY === undefined || env.VAPID_SUBJECT !== undefined, {
+    error: "must be set with the VAPID keys when NODE_ENV=production: a mailto: address or https:// URL push services can reach you at",
+    path: ["VAPID_SUBJECT"],
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -198,6 +232,24 @@ export function storageOptions(env: Env, defaultDir: string): StorageOptions {
     accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? "",
     secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? "",
     region: env.STORAGE_REGION,
+  };
+}
+
+/**
+ * Web Push settings: off (`vapid: null`) without keys. Endpoints on 127.0.0.1/localhost over
+ * http:// (a local test push server) are accepted everywhere but production.
+ */
+export function pushOptions(env: Env): PushOptions {
+  const vapid =
+    env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+      ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT ?? DEV_VAPID_SUBJECT }
+      : null;
+  return {
+    vapid,
+    concurrency: env.PUSH_CONCURRENCY,
+    timeoutMs: env.PUSH_TIMEOUT_MS,
+    ttlSeconds: env.PUSH_TTL_SECONDS,
+    allowLoopbackHttp: env.NODE_ENV !== "production",
   };
 }
 

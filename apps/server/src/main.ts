@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, DEMO_ACCOUNT_COUNTS, demoLogin, SIMULATED_DRIVER_COUNT, simulatedDriverLogin } from "@convoy/db";
-import { allowedOrigins, loadEnv, seedsDemoAccounts, storageOptions } from "./env";
+import { allowedOrigins, loadEnv, pushOptions, seedsDemoAccounts, storageOptions } from "./env";
 import { prepareDatabase, StartupError } from "./database";
 import { createLogger } from "./logger";
 import { isPortOpen } from "./ports";
@@ -44,6 +44,8 @@ async function main() {
     },
   });
   const { bus, rateLimitRedis } = createBus(env.REDIS_URL, logger);
+  const push = pushOptions(env);
+  if (!push.vapid) logger.warn("web push is off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (and VAPID_SUBJECT) to send notifications");
   const server = await startConvoyServer({
     database: handle,
     jwtSecret: env.JWT_SECRET,
@@ -110,6 +112,7 @@ async function main() {
       trackingLinkOpenPoints: env.TRACKING_LINK_OPENS_PER_MINUTE,
       trackingLinkOpenWindowSeconds: 60,
     },
+    push,
   });
   const base = `http://localhost:${server.port}`;
   logger.info(
@@ -121,6 +124,7 @@ async function main() {
       redis: Boolean(env.REDIS_URL),
       routing: Boolean(env.ROUTING_URL),
       geocoder: Boolean(env.GEOCODER_URL),
+      push: Boolean(push.vapid),
     },
     "convoy server listening",
   );

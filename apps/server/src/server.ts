@@ -27,6 +27,7 @@ import {
   type PositionSocketOptions,
   type ProofOptions,
   type StorageOptions,
+  type PushOptions,
   type HttpExchange,
   type SocketBacklogOptions,
   type RateLimitSettings,
@@ -124,6 +125,8 @@ export interface ConvoyServerConfig {
   storage?: StorageOptions;
   /** Proof image size, signed link lifetime and images per trip; see `ProofOptions`. */
   proofs?: ProofOptions;
+  /** Web Push: VAPID keys (none: push off), queue and endpoint rules; see `PushOptions`. @default off */
+  push?: PushOptions;
 }
 
 export interface RunningServer {
@@ -204,6 +207,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     durableBacklogEvents: config.durableBacklogEvents,
     storage,
     proofs: config.proofs,
+    push: config.push,
     observers: {
       eventWrite: metrics.observers.eventWrite,
       call: (procedure, type, transport, seconds) => {

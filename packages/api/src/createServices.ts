@@ -18,6 +18,7 @@ import { startOfferSweeper } from "./offers/sweeper";
 import { PlaceService, type PlaceOptions } from "./places/service";
 import { PresenceService, type PresenceOptions } from "./presence/service";
 import { ProofService, type ProofOptions } from "./proofs/service";
+import { PushService, type PushOptions } from "./push/service";
 import type { ApiServices } from "./services";
 import { createObjectStorage } from "./storage/createObjectStorage";
 import type { StorageOptions } from "./storage/objectStorage";
@@ -66,6 +67,8 @@ export interface ServicesConfig {
   storage: StorageOptions;
   /** Proof image size, link lifetime and per-trip file limit; see `ProofOptions` for defaults. */
   proofs?: ProofOptions;
+  /** Web Push: VAPID keys (none: push off), queue and limits; see `PushOptions`. @default off */
+  push?: PushOptions;
 }
 
 /** Where the services report timings; each is called once per call or commit, never per delivery. */
@@ -87,7 +90,7 @@ export interface ConvoyServices {
 
 /**
  * Builds the service graph of one process: bus, event pump, sessions, presence, tracking,
- * places, trips, tracking links, tokens, rate limits, typing and the offer sweeper, and
+ * places, trips, tracking links, tokens, rate limits, typing, push and the offer sweeper, and
  * registers the domains' commit hooks. The transport (HTTP, sockets) is the caller's.
  */
 export async function createServices(config: ServicesConfig): Promise<ConvoyServices> {
@@ -95,9 +98,12 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
   const bus = config.bus ?? createInProcessBus();
   // Offer activity ("Countered at $X") is written into the chat thread in the offer's own transaction.
   const commitHooks: CommitHook[] = [recordOfferActivity];
+  // Pushes what this process commits, off the committing call (see `PushService`).
+  const push = new PushService({ db, logger }, config.push ?? { vapid: null });
   const pump = new EventPump(db, bus, logger, {
     subscriberBufferLimit: config.durableBacklogEvents,
     onEventWrite: config.observers?.eventWrite,
+    onPublish: (events) => push.notify(events),
   });
   await pump.start();
   const tokens = createTokenService(config.jwtSecret, { accessTtlSeconds: config.accessTokenTtlSeconds });
@@ -137,6 +143,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     places,
     geocoder: config.geocoder ? createGeocoder(config.geocoder) : null,
     proofs: new ProofService(createObjectStorage(config.storage), config.jwtSecret, config.proofs),
+    push,
     calls: new CallStats(config.observers?.call),
   };
   // Expires offers past their deadline (and moves rides on to their next wave); safe on every instance at once.
@@ -153,6 +160,7 @@ export async function createServices(config: ServicesConfig): Promise<ConvoyServ
     // Both write to MySQL on the way out (last_seen_at, buffered locations).
     await presence.stop();
     await tracking.stop();
+    await push.stop();
     pump.stop();
     await bus.close();
   }

@@ -8,6 +8,7 @@ import { offersRouter } from "./routers/offers";
 import { placesRouter } from "./routers/places";
 import { presenceRouter } from "./routers/presence";
 import { proofsRouter } from "./routers/proofs";
+import { pushRouter } from "./routers/push";
 import { routesRouter } from "./routers/routes";
 import { trackingRouter } from "./routers/tracking";
 import { trackingLinksRouter } from "./routers/trackingLinks";
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   places: placesRouter,
   geocode: geocodeRouter,
   proofs: proofsRouter,
+  push: pushRouter,
   apiKeys: apiKeysRouter,
 });
 

@@ -30,6 +30,7 @@ export type { TripOptions } from "./trips/settings";
 export type { TrackingLinkOptions } from "./trackingLinks/settings";
 export type { PlaceOptions } from "./places/service";
 export { createGeocoder, GeocoderUnavailableError, type Geocoder, type GeocoderKind, type GeocoderOptions } from "./geocoding/geocoder";
+export { PushService, type PushOptions, type PushStats, type VapidKeys } from "./push/service";
 export { PositionSockets, type PositionSocketOptions } from "./tracking/positionSockets";
 export { checkProofUpload, findProofFile, storeProofFile } from "./proofs/upload";
 export type { ProofOptions } from "./proofs/service";

@@ -16,6 +16,7 @@ import type { TrackingService } from "./tracking/service";
 import type { PlaceService } from "./places/service";
 import type { PresenceService } from "./presence/service";
 import type { ProofService } from "./proofs/service";
+import type { PushService } from "./push/service";
 import type { TripService } from "./trips/service";
 import type { TrackingLinkService } from "./trackingLinks/service";
 
@@ -47,6 +48,8 @@ export interface ApiServices {
   geocoder: Geocoder | null;
   /** Proof of delivery's file store, link signer and limits. */
   proofs: ProofService;
+  /** Web Push: the VAPID key, subscription limits, and the sender fed by committed events. */
+  push: PushService;
   /** Open subscriptions by procedure and the call-duration observer, for the server's metrics. */
   calls: CallStats;
 }

@@ -24,5 +24,6 @@ export type PlaceRow = InferSelectModel<typeof schema.places>;
 export type PlaceVisitRow = InferSelectModel<typeof schema.placeVisits>;
 export type ProofFile = InferSelectModel<typeof schema.proofFiles>;
 export type DeliveryProof = InferSelectModel<typeof schema.deliveryProofs>;
+export type PushSubscriptionRow = InferSelectModel<typeof schema.pushSubscriptions>;
 export type ApiKeyRow = InferSelectModel<typeof schema.apiKeys>;
 export type NewApiKeyRow = InferInsertModel<typeof schema.apiKeys>;

@@ -39,6 +39,7 @@ export { useUploadProof } from "./proofUpload";
 export { Modal, type ModalProps } from "./modal";
 export { ShareTracking, trackingLinkUrl, type ShareTrackingProps } from "./trackingLinks";
 export { AddressSearch, type AddressSearchProps } from "./addressSearch";
+export { NotificationsToggle, usePushNotifications, type PushState } from "./push/pushNotifications";
 export { UnreadBadge } from "./unreadBadge";
 export { LiveEventsProvider, useChatEvents, useChatStore, useChatStoreVersion, useOfferEvents, useUnseenMessages } from "./liveEvents";
 export { ChatWindow, TYPING_REFRESH_MS, type ChatWindowProps } from "./chat/chatWindow";

@@ -155,6 +155,20 @@ const rows: Record<string, Row> = {
   "presence.online": { allowed: ["dispatcher", "otherDispatcher"], call: (c) => c.api.presence.online.query() },
   "routes.offer": { allowed: ["dispatcher", "recipient"], call: (c) => c.api.routes.offer.query({ offerId }) },
   "routes.trip": { allowed: ["dispatcher", "otherDispatcher", "tripDriver", "rider"], call: (c) => c.api.routes.trip.query({ tripId }) },
+  "push.publicKey": {
+    allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"],
+    call: (c) => c.api.push.publicKey.query(),
+  },
+  // This server has no VAPID keys: an allowed caller is told so (PRECONDITION_FAILED), a rider is refused.
+  "push.subscribe": {
+    allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"],
+    call: (c) =>
+      c.api.push.subscribe.mutate({ endpoint: "https://push.example.com/sweep", keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) } }),
+  },
+  "push.unsubscribe": {
+    allowed: ["dispatcher", "otherDispatcher", "recipient", "otherDriver", "tripDriver"],
+    call: (c) => c.api.push.unsubscribe.mutate({ endpoint: "https://push.example.com/sweep" }),
+  },
   "trips.request": {
     allowed: ["rider", "otherRider"],
     call: (c) =>

@@ -8,6 +8,7 @@ import {
   createSession,
   type ApiKeyOptions,
   type PositionSocketOptions,
+  type PushOptions,
   type RateLimitSettings,
   type SessionRegistryOptions,
   type TrackingLinkOptions,
@@ -65,6 +66,8 @@ export interface TestServerOptions {
   sessions?: SessionRegistryOptions;
   apiKeys?: ApiKeyOptions;
   callBudgets?: CallBudgetSettings;
+  /** Web Push settings (off by default, as with no VAPID keys). */
+  push?: PushOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -134,6 +137,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       sessions: options.sessions,
       apiKeys: options.apiKeys,
       callBudgets: options.callBudgets,
+      push: options.push,
     });
     Object.assign(state, {
       url: server.url,

@@ -76,6 +76,10 @@ export const KEY_REFUSED_PROCEDURES: readonly string[] = [
   "trips.updateStatus",
   "trips.rate",
   "proofs.submit",
+  // Push subscriptions belong to a person's signed-in session, which a key has not.
+  "push.publicKey",
+  "push.subscribe",
+  "push.unsubscribe",
   // Address search is for the apps' forms, on the caller's own search budget.
   "geocode.status",
   "geocode.search",

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, inArray, isNull, ne, sessions, sql, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
+import { and, eq, inArray, isNull, ne, pushSubscriptions, sessions, sql, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
 import { affectedRows } from "../lib/affectedRows";
 import type { PublicUser } from "./login";
 
@@ -138,7 +138,10 @@ export async function allSessionsStand(db: Database, ids: readonly number[]): Pr
   return Number(row?.present) === ids.length && Number(row?.ended) === 0;
 }
 
-/** Marks the matching live sessions ended; returns the ids it ended. */
+/**
+ * Marks the matching live sessions ended and deletes their push subscriptions (nothing is
+ * sent to a device after its sign-in ends); returns the ids it ended.
+ */
 export async function revokeSessions(db: Database, where: SQL, reason: SessionEndReason): Promise<number[]> {
   const live = and(where, isNull(sessions.revokedAt));
   const rows = await db.select({ id: sessions.id }).from(sessions).where(live);
@@ -148,6 +151,7 @@ export async function revokeSessions(db: Database, where: SQL, reason: SessionEn
     .update(sessions)
     .set({ revokedAt: new Date(), revokeReason: reason })
     .where(and(inArray(sessions.id, ids), isNull(sessions.revokedAt)));
+  await db.delete(pushSubscriptions).where(inArray(pushSubscriptions.sessionId, ids));
   return ids;
 }
 

@@ -56,6 +56,12 @@ export interface EventPumpOptions {
   gapGraceMs?: number;
   /** Told about every committed transaction that wrote events (for the server's metrics); none by default. */
   onEventWrite?: EventWriteObserver;
+  /**
+   * Told about each batch this process committed, once, right after its commit and before it
+   * goes on the bus; it must return at once and not throw (it runs on the committing call).
+   * Other instances' events never reach it. None by default.
+   */
+  onPublish?: (events: readonly StoredEvent[]) => void;
 }
 
 /** What the pump has done since it started, for the server's metrics. */
@@ -129,6 +135,7 @@ export class EventPump {
   private readonly subscriberBufferLimit: number;
   private readonly gapGraceMs: number;
   private readonly onEventWrite: EventWriteObserver | null;
+  private readonly onPublish: ((events: readonly StoredEvent[]) => void) | null;
 
   constructor(
     private readonly db: Database,
@@ -140,6 +147,7 @@ export class EventPump {
     this.subscriberBufferLimit = options.subscriberBufferLimit ?? 5_000;
     this.gapGraceMs = options.gapGraceMs ?? 50;
     this.onEventWrite = options.onEventWrite ?? null;
+    this.onPublish = options.onPublish ?? null;
   }
 
   /**
@@ -201,6 +209,7 @@ export class EventPump {
     this.published += events.length;
     if (last.id > this.highestKnown) this.highestKnown = last.id;
     if (writeMs !== undefined) this.onEventWrite?.(writeMs / 1_000, events.length);
+    this.onPublish?.(events);
     this.bus.publish(channels.events, events);
   }
 

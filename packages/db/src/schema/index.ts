@@ -9,4 +9,5 @@ export * from "./tripActions";
 export * from "./trackingLinks";
 export * from "./places";
 export * from "./proofs";
+export * from "./push";
 export * from "./apiKeys";
