@@ -227,6 +227,9 @@ export function storageOptions(env: Env, defaultDir: string): StorageOptions {
     accessKeyId: env.STORAGE_ACCESS_KEY_ID ?? "",
     secretAccessKey: env.STORAGE_SECRET_ACCESS_KEY ?? "",
     region: env.STORAGE_REGION,
+  };
+}
+
 /**
  * Web Push settings: off (`vapid: null`) without keys. Endpoints on 127.0.0.1/localhost over
  * http:// (a local test push server) are accepted everywhere but production.
