@@ -1,5 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, inArray, isNull, ne, pushSubscriptions, sessions, sql, users, type Database, type SessionEndReason, type SQL, type UserRole } from "@convoy/db";
+import {
+  and,
+  eq,
+  inArray,
+  isNull,
+  ne,
+  pushSubscriptions,
+  sessions,
+  sql,
+  users,
+  type Database,
+  type SessionEndReason,
+  type SQL,
+  type UserRole,
+} from "@convoy/db";
 import { affectedRows } from "../lib/affectedRows";
 import type { PublicUser } from "./login";
 

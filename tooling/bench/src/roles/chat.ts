@@ -66,7 +66,7 @@ function listen(participant: Participant): Promise<void> {
 
 /** `work` over `items`, at most `limit` at a time, results in order. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
