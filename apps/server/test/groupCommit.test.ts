@@ -57,7 +57,7 @@ describe("group commit", () => {
     expect(results).toEqual(keys.map((key) => `stored ${key}`));
     const { batches, items } = group.stats();
     expect(items).toBe(60);
-    // Two transactions start at once with the first two calls; the other 58 wait and share.
+    // The first call's transaction starts at once; the others arrive meanwhile and share the next ones.
     expect(batches).toBeLessThan(10);
     expect((await probeKeys()).filter((key) => keys.includes(key)).sort()).toEqual([...keys].sort());
     const publishedKeys = published.map((event) => (event.payload as { key: string }).key);
