@@ -36,6 +36,7 @@ export class BenchContext {
       cpuProfileDir: this.options.cpuProfile ? join(this.workDir, `${name}.cpuprofile.d`) : undefined,
       nodeArgs: this.options.serverNodeArgs,
       env,
+      serverRoot: this.options.serverRoot ?? undefined,
     });
     return {
       ...server,

@@ -24,6 +24,8 @@ export interface BenchOptions {
   sweepChat: number[] | null;
   sweepChatSeconds: number;
   offers: { drivers: number; dispatchers: number; recipients: number; offersPerSecond: number; seconds: number };
+  /** `--server-root`: run the server of another checkout (its dependencies installed), for A/B runs. */
+  serverRoot: string | null;
   broadcast: { drivers: number; rounds: number; warmupRounds: number };
   idle: { connections: number; workers: number };
   writes: { drivers: number; seconds: number; pointsPerBatch: number; batchesPerSecond: number };
@@ -65,6 +67,7 @@ Calls:      --calls-count 3000 --calls-concurrency 4  (server CPU per call: one 
 Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (fleet only)
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
             or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
+A/B:        --server-root ../other-checkout  (that checkout's server under this load; its dependencies installed)
 Other:      --database-url ${serverUrl(DEFAULT_DATABASE_URL)}  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -119,6 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "sweep-drivers": { type: "string" },
       "sweep-seconds": { type: "string" },
       "database-url": { type: "string" },
+      "server-root": { type: "string" },
       "cpu-prof": { type: "boolean" },
       "server-node-args": { type: "string" },
       "keep-database": { type: "boolean" },
@@ -205,6 +209,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     sweep,
     sweepSeconds: positiveInt("sweep-seconds", values["sweep-seconds"], 15),
     databaseUrl: values["database-url"] ?? serverUrl(DEFAULT_DATABASE_URL),
+    serverRoot: values["server-root"] ?? null,
     cpuProfile: values["cpu-prof"] ?? false,
     serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
     keepDatabase: values["keep-database"] ?? false,

@@ -8,7 +8,6 @@ import { processMemoryKiB } from "./proc";
 
 /** The repository root, from this file's place in tooling/bench/src. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SERVER_MAIN = join(REPO_ROOT, "apps/server/src/main.ts");
 /**
  * `--import` this to run TypeScript in a plain `node` process (what `tsx` itself does). Under
  * vitest, which has no `import.meta.resolve`, the bare name resolves from this package's
@@ -27,6 +26,11 @@ export interface ServerProcessOptions {
   nodeArgs?: string[];
   /** Extra environment for the server, over the benchmark's own. */
   env?: Record<string, string>;
+  /**
+   * The checkout whose `apps/server` runs, with its own dependencies installed; this one by
+   * default. Another version under the same load, for alternating A/B runs.
+   */
+  serverRoot?: string;
 }
 
 export interface ServerProcess {
@@ -82,8 +86,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`);
   }
   const log = createWriteStream(options.logFile, { flags: "a" });
-  const child = spawn(process.execPath, [...nodeArgs, "--import", TSX_LOADER, SERVER_MAIN], {
-    cwd: join(REPO_ROOT, "apps/server"),
+  const root = options.serverRoot ?? REPO_ROOT;
+  const child = spawn(process.execPath, [...nodeArgs, "--import", TSX_LOADER, join(root, "apps/server/src/main.ts")], {
+    cwd: join(root, "apps/server"),
     env: {
       ...process.env,
       NODE_ENV: "production",
