@@ -32,7 +32,7 @@ describe("address search in the browser", () => {
     await desk.getByRole("button", { name: "Make offer" }).click();
     const dialog = desk.getByRole("dialog", { name: "Make offer" });
 
-    await dialog.getByLabel("Search the pickup address").fill("Union Sta");
+    await dialog.getByRole("searchbox", { name: "Search the pickup address", exact: true }).fill("Union Sta");
     await dialog.getByRole("button", { name: /^Union Station, 225, South Canal Street/ }).click();
     expect(await dialog.getByLabel("Pickup address", { exact: true }).inputValue()).toBe(
       "Union Station, 225, South Canal Street, Chicago, 60606, United States",
@@ -40,12 +40,12 @@ describe("address search in the browser", () => {
     expect(await dialog.getByLabel("Pickup latitude", { exact: true }).inputValue()).toBe("41.8787");
     expect(await dialog.getByLabel("Pickup longitude", { exact: true }).inputValue()).toBe("-87.6403");
 
-    await dialog.getByLabel("Search the dropoff address").fill("Navy");
+    await dialog.getByRole("searchbox", { name: "Search the dropoff address", exact: true }).fill("Navy");
     await dialog.getByRole("button", { name: /^Navy Pier/ }).click();
     expect(await dialog.getByLabel("Dropoff latitude", { exact: true }).inputValue()).toBe("41.8917");
 
     // A search with no answer says so.
-    await dialog.getByLabel("Search the dropoff address").fill("Nowhere at all");
+    await dialog.getByRole("searchbox", { name: "Search the dropoff address", exact: true }).fill("Nowhere at all");
     await dialog.getByText("No address found for “Nowhere at all”.").waitFor();
 
     for (const [label, value] of Object.entries({
@@ -70,9 +70,9 @@ describe("address search in the browser", () => {
   it("fills the rider's request, pickup and dropoff, and the ride is requested from those points", async () => {
     const phone = await browser.newPage();
     await signIn(phone, t.url, "rider", demoLogin("rider"));
-    await phone.getByLabel("Search the pickup address").fill("Union Park");
+    await phone.getByRole("searchbox", { name: "Search the pickup address", exact: true }).fill("Union Park");
     await phone.getByRole("button", { name: /^Union Park, 1501, North Ashland Avenue/ }).click();
-    await phone.getByLabel("Search the dropoff address").fill("Navy Pier");
+    await phone.getByRole("searchbox", { name: "Search the dropoff address", exact: true }).fill("Navy Pier");
     await phone.getByRole("button", { name: /^Navy Pier, 600, East Grand Avenue/ }).click();
     expect(await phone.getByLabel("Pickup address", { exact: true }).inputValue()).toBe(
       "Union Park, 1501, North Ashland Avenue, Chicago, 60607, United States",
