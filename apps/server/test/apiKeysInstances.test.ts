@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
-import { createInProcessBus, createRedisBus, SESSION_ENDED_CLOSE_CODE, type Bus } from "@convoy/api/server";
+import { createInProcessBus, SESSION_ENDED_CLOSE_CODE } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin } from "@convoy/db";
-import { prepareDatabase, type RunningServer } from "../src";
-import { createTestDatabase, startTestServer } from "./support/harness";
-import { startPrivateRedis, type PrivateRedis } from "./support/redis";
+import type { RunningServer } from "../src";
+import { useInstances } from "./support/instances";
 import { failure } from "./support/offerFixtures";
 import { collectFrom } from "./support/subscriptions";
 import { openTrpcSocket, frameMatching, replyTo } from "./support/rawSockets";
@@ -14,23 +12,11 @@ import { openTrpcSocket, frameMatching, replyTo } from "./support/rawSockets";
 /** How often each instance re-reads the keys it holds: the bound on a revocation that misses the bus. */
 const RECHECK_MS = 1_000;
 
-let redis: PrivateRedis;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-const servers: RunningServer[] = [];
-const clients: ConvoyClient[] = [];
+const instances = useInstances();
+const { servers, clients } = instances;
 
-/** An instance on the shared Redis, or, with `bus`, on a bus of its own that hears no other instance. */
-async function startInstance(bus?: Bus): Promise<RunningServer> {
-  const { handle } = await prepareDatabase(database.url, { seed: true });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const server = await startTestServer(handle, {
-    logger,
-    bus: bus ?? createRedisBus({ url: redis.url, logger, redisOptions: { retryStrategy: () => 200 } }),
-    apiKeys: { recheckMs: RECHECK_MS },
-  });
-  servers.push(server);
-  return server;
-}
+/** An instance on the shared Redis. */
+const startInstance = () => instances.start(() => ({ apiKeys: { recheckMs: RECHECK_MS } }));
 
 function client(url: string, credentials: { apiKey?: string; token?: string }): ConvoyClient {
   const made = createConvoyClient({ url, WebSocket, ...credentials });
@@ -39,17 +25,8 @@ function client(url: string, credentials: { apiKey?: string; token?: string }): 
 }
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  database = await createTestDatabase();
   await startInstance();
   await startInstance();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(clients.map((made) => made.close()));
-  for (const server of servers) await server.shutdown().catch(() => undefined);
-  await redis.stop();
-  await database.drop();
 });
 
 async function dispatcherOn(server: RunningServer): Promise<ConvoyClient> {
@@ -78,7 +55,8 @@ describe("a key revoked on one instance", () => {
 
   it("closes them on an instance that misses the bus by its re-read of MySQL", async () => {
     const [a] = servers as [RunningServer, RunningServer];
-    const deaf = await startInstance(createInProcessBus());
+    // On a bus of its own, it hears no other instance: only its MySQL re-check can close the socket.
+    const deaf = await instances.startApart(createInProcessBus(), { apiKeys: { recheckMs: RECHECK_MS } });
     const dispatcher = await dispatcherOn(a);
     const created = await dispatcher.api.apiKeys.create.mutate({ name: "follower", scopes: ["trips:read"] });
     const raw = await openTrpcSocket(deaf.url, created.key);

@@ -1,14 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
-import { createRedisBus, SESSION_ENDED_CLOSE_CODE } from "@convoy/api/server";
-import { createConvoyClient, type ConvoyClient } from "@convoy/client";
+import { SESSION_ENDED_CLOSE_CODE } from "@convoy/api/server";
+import { createConvoyClient } from "@convoy/client";
 import { demoLogin, type DemoLogin } from "@convoy/db";
-import { prepareDatabase, startConvoyServer, type RunningServer } from "../src";
-import { createTestDatabase } from "./support/harness";
-import { TEST_JWT_SECRET } from "./support/config";
-import { startPrivateRedis, type PrivateRedis } from "./support/redis";
+import type { RunningServer } from "../src";
+import { useInstances } from "./support/instances";
 import { collectFrom } from "./support/subscriptions";
 import { loadInput } from "./support/fixtures";
 import { frameMatching, openTrpcSocket, replyTo } from "./support/rawSockets";
@@ -16,30 +13,12 @@ import { frameMatching, openTrpcSocket, replyTo } from "./support/rawSockets";
 /** Each instance re-reads its sessions from MySQL this often: the bound on a revocation while Redis is down. */
 const RECHECK_MS = 1_000;
 
-let redis: PrivateRedis;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-const servers: RunningServer[] = [];
-const clients: ConvoyClient[] = [];
+const instances = useInstances();
+const { servers, clients } = instances;
 
-async function startInstance(): Promise<RunningServer> {
-  const { handle } = await prepareDatabase(database.url, { seed: true });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const bus = createRedisBus({ url: redis.url, logger, redisOptions: { retryStrategy: () => 200 } });
-  const server = await startConvoyServer({
-    database: handle,
-    jwtSecret: TEST_JWT_SECRET,
-    port: 0,
-    host: "127.0.0.1",
-    allowedOrigins: new Set(),
-    logger,
-    bus,
-    rateLimitRedis: bus.commands,
-    rateLimits: { chatPoints: 10_000 },
-    sessions: { recheckMs: RECHECK_MS },
-  });
-  servers.push(server);
-  return server;
-}
+/** An instance on the shared Redis, its rate limits there too. */
+const startInstance = () =>
+  instances.start((bus) => ({ rateLimitRedis: bus.commands, rateLimits: { chatPoints: 10_000 }, sessions: { recheckMs: RECHECK_MS } }));
 
 async function login(server: RunningServer, { email, password }: DemoLogin) {
   const anonymous = createConvoyClient({ url: server.url, WebSocket });
@@ -51,17 +30,8 @@ async function login(server: RunningServer, { email, password }: DemoLogin) {
 }
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  database = await createTestDatabase();
   await startInstance();
   await startInstance();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.close()));
-  for (const server of servers) await server.shutdown().catch(() => undefined);
-  await redis.stop();
-  await database.drop();
 });
 
 describe("two instances on one Redis and one MySQL", () => {
@@ -99,7 +69,7 @@ describe("two instances on one Redis and one MySQL", () => {
     await driverOnB.api.chat.typing.mutate({ offerId: offer.id, typing: true });
     await stream.until((items) => items.some((item) => !("data" in item) && item.typing));
 
-    await redis.stop();
+    await instances.redis().stop();
     const sentDuringOutage: string[] = [];
     const outageEnds = Date.now() + 10_000;
     for (let i = 0; Date.now() < outageEnds; i++) {
@@ -108,7 +78,7 @@ describe("two instances on one Redis and one MySQL", () => {
       sentDuringOutage.push(body);
       await new Promise((resolve) => setTimeout(resolve, 400));
     }
-    await redis.start();
+    await instances.redis().start();
     await send("after outage");
 
     await stream.until(() => messagesOnA().includes("after outage"), 20_000);
@@ -132,7 +102,7 @@ describe("two instances on one Redis and one MySQL", () => {
     socketOnB.send({ id: 1, method: "subscription", params: { path: "offers.events", input: {} } });
     await frameMatching(socketOnB, (message) => replyTo(1)(message) && (message as { result?: { type?: string } }).result?.type === "started");
 
-    await redis.stop();
+    await instances.redis().stop();
     try {
       const loggedOutAt = Date.now();
       await driverOnA.api.auth.logout.mutate();
@@ -143,7 +113,7 @@ describe("two instances on one Redis and one MySQL", () => {
       const me = await fetch(`${b.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${driverOnA.token}` } });
       expect(me.status).toBe(401);
     } finally {
-      await redis.start();
+      await instances.redis().start();
     }
   });
 });

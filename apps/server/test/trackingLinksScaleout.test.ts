@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pino } from "pino";
 import type { PublicTrackingFrame } from "@convoy/api";
-import { createRedisBus } from "@convoy/api/server";
 import { createConvoyClient, type ConvoyClient } from "@convoy/client";
 import { demoLogin, eq, offers, type DemoLogin } from "@convoy/db";
-import { prepareDatabase, type RunningServer } from "../src";
-import { createTestDatabase, startTestServer } from "./support/harness";
-import { startPrivateRedis, type PrivateRedis } from "./support/redis";
+import type { RunningServer } from "../src";
+import { useInstances } from "./support/instances";
 import { collect } from "./support/subscriptions";
 
-let redis: PrivateRedis;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-const servers: RunningServer[] = [];
-const clients: ConvoyClient[] = [];
+const instances = useInstances();
+const { servers, clients } = instances;
 
 /** An instance on the shared Redis whose MySQL re-check of held links is too slow to matter: only the bus can close a viewer in time. */
-async function startInstance(): Promise<RunningServer> {
-  const { handle } = await prepareDatabase(database.url, { seed: true });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const bus = createRedisBus({ url: redis.url, logger, redisOptions: { retryStrategy: () => 200 } });
-  const server = await startTestServer(handle, { logger, bus, rateLimitRedis: bus.commands, trackingLinks: { recheckMs: 60_000 } });
-  servers.push(server);
-  return server;
-}
+const startInstance = () => instances.start((bus) => ({ rateLimitRedis: bus.commands, trackingLinks: { recheckMs: 60_000 } }));
 
 function client(server: RunningServer, token?: string): ConvoyClient {
   const made = createConvoyClient({ url: server.url, token, WebSocket });
@@ -37,17 +25,8 @@ async function login(server: RunningServer, { email, password }: DemoLogin): Pro
 }
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  database = await createTestDatabase();
   await startInstance();
   await startInstance();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(clients.map((made) => made.close()));
-  for (const server of servers) await server.shutdown().catch(() => undefined);
-  await redis.stop();
-  await database.drop();
 });
 
 describe("tracking links on two instances", () => {
