@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startStandInServer } from "./standInServer";
 
 /**
  * How the stand-in behaves: answers, holds every answer for 5 s (past any test timeout),
@@ -117,8 +117,6 @@ function photonBody(found: StandInPlace[]): unknown {
 export async function startGeocoderStandIn(): Promise<GeocoderStandIn> {
   let mode: GeocoderStandInMode = "up";
   const searches: GeocoderSearch[] = [];
-  const sockets = new Set<Socket>();
-  const held = new Set<NodeJS.Timeout>();
 
   const answer = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://stand-in");
@@ -136,37 +134,15 @@ export async function startGeocoderStandIn(): Promise<GeocoderStandIn> {
     } else if (url.pathname === "/api") {
       send = () => json(200, photonBody(found));
     } else return json(404, { error: "not found" });
-    if (mode === "slow") {
-      const timer = setTimeout(() => {
-        held.delete(timer);
-        send();
-      }, 5_000);
-      held.add(timer);
-    } else send();
+    if (mode === "slow") server.later(send);
+    else send();
   };
 
-  const server = createServer((request, response) => {
-    if (mode === "down") {
-      request.socket.destroy();
-      return;
-    }
-    answer(request, response);
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-
+  const server = await startStandInServer(answer, () => mode === "down");
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     searches,
     setMode: (next) => (mode = next),
-    close: async () => {
-      for (const timer of held) clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }

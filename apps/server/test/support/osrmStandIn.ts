@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startStandInServer } from "./standInServer";
 import type { Point } from "./tripFixtures";
 
 /** How the stand-in behaves: answers, answers too late to be used, or drops every connection. */
@@ -59,8 +59,6 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
   let mode: StandInMode = "up";
   const asks: RouteAsk[] = [];
   const slowZones: { near: Point; radiusKm: number; factor: number }[] = [];
-  const sockets = new Set<Socket>();
-  const held = new Set<NodeJS.Timeout>();
   let hits = 0;
 
   const routeFor = (from: Point, to: Point): StandInRoute => {
@@ -103,36 +101,20 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
       waypoints: [],
     });
     const send = () => response.writeHead(200, { "content-type": "application/json" }).end(body);
-    if (mode === "slow") {
-      const timer = setTimeout(() => {
-        held.delete(timer);
-        send();
-      }, 5_000);
-      held.add(timer);
-    } else send();
+    if (mode === "slow") server.later(send);
+    else send();
   };
 
-  const server = createServer((request, response) => {
-    hits++;
-    if (mode === "down") {
-      request.socket.destroy();
-      return;
-    }
-    answer(request, response);
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    if (mode === "down") {
+  const server = await startStandInServer(
+    (request, response) => {
       hits++;
-      socket.destroy();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-
+      answer(request, response);
+    },
+    () => mode === "down",
+    () => hits++,
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     asks,
     get hits() {
       return hits;
@@ -140,10 +122,6 @@ export async function startOsrmStandIn(): Promise<OsrmStandIn> {
     setMode: (next) => (mode = next),
     slowFrom: (near, radiusKm, factor) => void slowZones.push({ near, radiusKm, factor }),
     routeFor,
-    async close() {
-      for (const timer of held) clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
