@@ -117,6 +117,12 @@ export interface ChatRunResult {
   sent: number;
   received: number;
   typingSent: number;
+  /** Seconds from the first send to the last: the window the rate was offered in. */
+  sendingSeconds: number;
+  /** This load process's CPU over the run, % of one core. */
+  cpuPct: number;
+  /** This load process's event-loop delay, p99, ms: its own lag shows up in every latency it reads. */
+  loopDelayP99Ms: number;
   errors: ErrorCounts;
 }
 
@@ -198,6 +204,8 @@ export interface OffersDriversResult {
 export interface OffersCreated {
   /** offerId → when its `offers.create` call was made. */
   created: [number, number][];
+  /** Seconds from the first create to the last: the window the rate was offered in. */
+  sendingSeconds: number;
   errors: ErrorCounts;
 }
 

@@ -170,7 +170,11 @@ export function formatSummary(results: BenchResults): string {
     if (!run) return;
     const load = `(${fmt(run.messagesPerS)} of ${fmt(run.offeredPerS)} msg/s, ${fmt(run.threads)} threads; p50 ${fmt(run.latencyMs.p50)} ms; ${fmt(run.serverCpuPct)} % server CPU)`;
     add(`${name}.latencyMs.p99`, run.latencyMs.p99, load);
-    add(`${name}.typingLatencyMs.p99`, run.typingLatencyMs.p99);
+    add(
+      `${name}.typingLatencyMs.p99`,
+      run.typingLatencyMs.p99,
+      `(busiest load process ${fmt(run.loadGenerator.cpuPct)} % CPU, event-loop delay p99 ${fmt(run.loadGenerator.loopDelayP99Ms)} ms)`,
+    );
     add(
       `${name}.serverCpuMsPerMessage`,
       run.serverCpuMsPerMessage,
@@ -291,7 +295,21 @@ export function formatSweep(sweep: readonly FleetResult[]): string {
 
 /** The chat sweep as a table: how latency and CPU grow with the rate. */
 export function formatChatSweep(sweep: readonly ChatResult[]): string {
-  const rows = [["offered msg/s", "sent msg/s", "p50 ms", "p99 ms", "typing p99 ms", "server CPU %", "ms CPU/msg", "peak RSS MiB", "errors"]];
+  const rows = [
+    [
+      "offered msg/s",
+      "sent msg/s",
+      "p50 ms",
+      "p99 ms",
+      "typing p99 ms",
+      "server CPU %",
+      "ms CPU/msg",
+      "peak RSS MiB",
+      "load CPU %",
+      "load loop p99 ms",
+      "errors",
+    ],
+  ];
   for (const run of sweep) {
     const errors = Object.values(run.errors).reduce((sum, count) => sum + count, 0);
     rows.push([
@@ -303,6 +321,8 @@ export function formatChatSweep(sweep: readonly ChatResult[]): string {
       fmt(run.serverCpuPct),
       fmt(run.serverCpuMsPerMessage),
       fmt(run.serverPeakRssMiB),
+      fmt(run.loadGenerator.cpuPct),
+      fmt(run.loadGenerator.loopDelayP99Ms),
       fmt(errors),
     ]);
   }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DEMO_CITY } from "@convoy/db";
 import type { ConvoyClient } from "@convoy/client";
 import type { Account, ChatPrepared, ChatRunResult, ErrorCounts } from "../protocol";
 import { Histogram } from "../stats";
-import { connect, countError, sleep } from "./clients";
+import { connect, countError, pace, sleep } from "./clients";
 
 interface Participant {
   id: number;
@@ -116,7 +117,10 @@ export async function runChat(args: { seconds: number; messagesPerSecond: number
   let typingSent = 0;
   const calls: Promise<void>[] = [];
   const total = Math.round(args.seconds * args.messagesPerSecond);
-  const startedAt = performance.now();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpuBefore = process.cpuUsage();
+  const runStartedAt = performance.now();
 
   const converse = async (thread: Thread) => {
     const sender = thread.dispatcherNext ? thread.dispatcher : thread.driver;
@@ -141,14 +145,22 @@ export async function runChat(args: { seconds: number; messagesPerSecond: number
     }
   };
 
-  for (let k = 0; k < total; k++) {
-    // Paced from the start time, so a slow call never slows the offered rate.
-    await sleep(startedAt + (k * 1000) / args.messagesPerSecond - performance.now());
-    calls.push(converse(threads[k % threads.length]!));
-  }
+  const sendingSeconds = await pace(total, args.messagesPerSecond, (k) => calls.push(converse(threads[k % threads.length]!)));
   await Promise.all(calls);
   // Let the last messages arrive.
   const deadline = performance.now() + 5_000;
   while (received < sent && performance.now() < deadline) await sleep(20);
-  return { latency: latency.toJSON(), typingLatency: typingLatency.toJSON(), sent, received, typingSent, errors };
+  loopDelay.disable();
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    latency: latency.toJSON(),
+    typingLatency: typingLatency.toJSON(),
+    sent,
+    received,
+    typingSent,
+    sendingSeconds,
+    cpuPct: (cpu.user + cpu.system) / 10 / (performance.now() - runStartedAt),
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    errors,
+  };
 }

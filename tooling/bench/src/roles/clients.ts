@@ -60,6 +60,22 @@ export function countError(errors: ErrorCounts, error: unknown): void {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+/**
+ * Calls `start(k)` for k = 0 … total − 1 at `perSecond`, paced from the start time: whatever
+ * is due goes at once, and the loop sleeps only while it is ahead. (A sleep before every call
+ * would cap the rate below 1,000 a second per process: a timer waits at least 1 ms.)
+ * Resolves with the seconds from the first call to the last, the window the rate was offered in.
+ */
+export async function pace(total: number, perSecond: number, start: (k: number) => void): Promise<number> {
+  const startedAt = performance.now();
+  for (let k = 0; k < total; k++) {
+    const wait = startedAt + (k * 1000) / perSecond - performance.now();
+    if (wait > 0) await sleep(wait);
+    start(k);
+  }
+  return (performance.now() - startedAt) / 1000;
+}
+
 /** Runs `task` over `items` with at most `concurrency` at once. */
 export async function forEachLimited<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DEMO_CITY } from "@convoy/db";
 import type { ConvoyClient } from "@convoy/client";
 import type { Account, ErrorCounts, OffersCreated, OffersDriversResult } from "../protocol";
-import { connect, countError, sleep } from "./clients";
+import { connect, countError, pace } from "./clients";
 
 /** One clock for every process of the run, with sub-millisecond resolution. */
 const clock = () => performance.timeOrigin + performance.now();
@@ -85,10 +85,7 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
   const created: [number, number][] = [];
   const calls: Promise<void>[] = [];
   const total = Math.round(args.seconds * args.offersPerSecond);
-  const startedAt = performance.now();
-  for (let k = 0; k < total; k++) {
-    // Paced from the start time, so a slow call never slows the offered rate.
-    await sleep(startedAt + (k * 1000) / args.offersPerSecond - performance.now());
+  const sendingSeconds = await pace(total, args.offersPerSecond, (k) => {
     const first = (k * args.recipients) % args.driverIds.length;
     const driverIds = Array.from({ length: args.recipients }, (_, i) => args.driverIds[(first + i) % args.driverIds.length]!);
     const dispatcher = dispatchers[k % dispatchers.length]!;
@@ -112,9 +109,9 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
           (error: unknown) => countError(errors, error),
         ),
     );
-  }
+  });
   await Promise.all(calls);
-  return { created, errors };
+  return { created, sendingSeconds, errors };
 }
 
 export function collectOfferDispatchers(): [number, number][] {

@@ -10,7 +10,7 @@ export interface ChatResult {
   dispatchers: number;
   /** The rate asked for, messages per second in total. */
   offeredPerS: number;
-  /** The rate sent, messages per second. */
+  /** The rate sent, messages per second: those sent ÷ the longest sending window of a load process. */
   messagesPerS: number;
   /** chat.send call → the other side's chat.events message, ms. */
   latencyMs: Summary;
@@ -23,6 +23,8 @@ export interface ChatResult {
   serverCpuMsPerMessage: number;
   /** Highest resident memory of the server process, MiB. */
   serverPeakRssMiB: number;
+  /** The busiest load process: CPU, % of one core, and event-loop delay p99, ms. */
+  loadGenerator: { cpuPct: number; loopDelayP99Ms: number };
   errors: ErrorCounts;
 }
 
@@ -76,7 +78,7 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
       threads: prepared.reduce((sum, part) => sum + part.threads, 0),
       dispatchers: dispatchers.length,
       offeredPerS: settings.messagesPerSecond,
-      messagesPerS: sent / settings.seconds,
+      messagesPerS: sent / Math.max(...results.map((result) => result.sendingSeconds)),
       latencyMs: merge((result) => result.latency),
       typingLatencyMs: merge((result) => result.typingLatency),
       sent,
@@ -84,6 +86,10 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
       serverCpuPct,
       serverCpuMsPerMessage: sent > 0 ? (cpuSeconds * 1000) / sent : Number.NaN,
       serverPeakRssMiB: server.peakRssKiB() / 1024,
+      loadGenerator: {
+        cpuPct: Math.max(...results.map((result) => result.cpuPct)),
+        loopDelayP99Ms: Math.max(...results.map((result) => result.loopDelayP99Ms)),
+      },
       errors,
     };
   } finally {

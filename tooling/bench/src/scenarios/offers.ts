@@ -10,7 +10,7 @@ export interface OffersResult {
   dispatchers: number;
   recipients: number;
   offeredPerS: number;
-  /** Offers created per second. */
+  /** Offers created per second: those created ÷ the window their creates were sent in. */
   offersPerS: number;
   created: number;
   /** `offers.create` call → the last of its recipients' `offer.received`, ms. */
@@ -93,7 +93,7 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
       dispatchers: dispatchers.length,
       recipients: settings.recipients,
       offeredPerS: settings.offersPerSecond,
-      offersPerS: run.created.length / settings.seconds,
+      offersPerS: run.created.length / run.sendingSeconds,
       created: run.created.length,
       lastRecipientMs: lastRecipient.summary(),
       acceptToDispatcherMs: acceptToDispatcher.summary(),
