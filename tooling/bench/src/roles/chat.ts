@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DEMO_CITY } from "@convoy/db";
-import type { ConvoyClient } from "@convoy/client";
 import type { Account, ChatPrepared, ChatRunResult, ErrorCounts } from "../protocol";
 import { Histogram } from "../stats";
 import { connect, countError, pace, sleep } from "./clients";
+import { WireClient } from "./wireClient";
 
 interface Participant {
   id: number;
-  client: ConvoyClient;
+  /** Chat calls and `chat.events` go over this socket (see `WireClient`). */
+  wire: WireClient;
 }
 
 interface Thread {
@@ -31,37 +32,34 @@ const errors: ErrorCounts = {};
 
 const place = (dLat: number, address: string) => ({ address, lat: DEMO_CITY.lat + dLat, lng: DEMO_CITY.lng });
 
+interface ChatEventData {
+  type?: string;
+  message?: { senderId: number | null; clientMessageId: string | null };
+  typing?: boolean;
+  offerId?: number;
+  driverId?: number;
+  userId?: number;
+}
+
 /** Subscribes a participant to `chat.events` (all their threads) and records receipts. */
 function listen(participant: Participant): Promise<void> {
-  return new Promise((resolve, reject) => {
-    participant.client.api.chat.events.subscribe(
-      {},
-      {
-        onStarted: () => resolve(),
-        onData(event) {
-          const now = performance.now();
-          if ("data" in event) {
-            const { data } = event;
-            if (data.type !== "message" || data.message.senderId === participant.id || !data.message.clientMessageId) return;
-            const sent = sentAt.get(data.message.clientMessageId);
-            if (!sent) return;
-            received++;
-            latency.record(now - sent.at);
-            return;
-          }
-          if (!event.typing || event.userId === participant.id) return;
-          const key = `${event.offerId}:${event.driverId}:${event.userId}`;
-          const started = typingAt.get(key);
-          if (started === undefined) return;
-          typingAt.delete(key);
-          typingLatency.record(now - started);
-        },
-        onError(error) {
-          countError(errors, error);
-          reject(error);
-        },
-      },
-    );
+  return participant.wire.subscribe("chat.events", {}, (value, eventId) => {
+    const now = performance.now();
+    const data = value as ChatEventData;
+    if (eventId !== undefined) {
+      if (data.type !== "message" || !data.message || data.message.senderId === participant.id || !data.message.clientMessageId) return;
+      const sent = sentAt.get(data.message.clientMessageId);
+      if (!sent) return;
+      received++;
+      latency.record(now - sent.at);
+      return;
+    }
+    if (!data.typing || data.userId === participant.id) return;
+    const key = `${data.offerId}:${data.driverId}:${data.userId}`;
+    const started = typingAt.get(key);
+    if (started === undefined) return;
+    typingAt.delete(key);
+    typingLatency.record(now - started);
   });
 }
 
@@ -84,12 +82,15 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
  * one recipient per offer. Then every participant subscribes to `chat.events`.
  */
 export async function prepareChat(url: string, dispatcherAccounts: readonly Account[], driverAccounts: readonly Account[]): Promise<ChatPrepared> {
-  // Calls go over each participant's open WebSocket, beside its chat.events subscription.
-  const dispatchers = dispatcherAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
-  const drivers = driverAccounts.map((account) => ({ id: account.id, client: connect(url, account.token, "socket") }));
+  // The offers are made through the full client; the chat itself goes over each participant's
+  // one WebSocket, calls beside its chat.events subscription.
+  const offerDesks = dispatcherAccounts.map((account) => connect(url, account.token));
+  const open = (account: Account) => WireClient.open(url, account.token).then((wire) => ({ id: account.id, wire }));
+  const dispatchers = await mapLimited(dispatcherAccounts, 50, open);
+  const drivers = await mapLimited(driverAccounts, 50, open);
   threads = await mapLimited(drivers, 50, async (driver, index) => {
     const dispatcher = dispatchers[index % dispatchers.length]!;
-    const offer = await dispatcher.client.api.offers.create.mutate({
+    const offer = await offerDesks[index % dispatchers.length]!.api.offers.create.mutate({
       driverIds: [driver.id],
       pickup: place(0.01, "1 Pickup St"),
       dropoff: place(-0.01, "2 Dropoff Ave"),
@@ -129,7 +130,7 @@ export async function runChat(args: { seconds: number; messagesPerSecond: number
     try {
       typingAt.set(`${thread.offerId}:${thread.driver.id}:${sender.id}`, performance.now());
       typingSent++;
-      await sender.client.api.chat.typing.mutate({ ...input, typing: true });
+      await sender.wire.mutate("chat.typing", { ...input, typing: true });
     } catch (error) {
       countError(errors, error);
     }
@@ -137,7 +138,7 @@ export async function runChat(args: { seconds: number; messagesPerSecond: number
     const clientMessageId = randomUUID();
     sentAt.set(clientMessageId, { at: performance.now(), senderId: sender.id });
     try {
-      await sender.client.api.chat.send.mutate({ ...input, body: `benchmark message ${sent}`, clientMessageId });
+      await sender.wire.mutate("chat.send", { ...input, body: `benchmark message ${sent}`, clientMessageId });
       sent++;
     } catch (error) {
       sentAt.delete(clientMessageId);

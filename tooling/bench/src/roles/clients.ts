@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { createConvoyClient, createPositionReporter, TRPCClientError, type ConvoyClient, type PositionReporter } from "@convoy/client";
 import type { ErrorCounts, ReportTransport } from "../protocol";
+import { closeWires } from "./wireClient";
 
 /** Every client a worker opened, so `close` can end them all. */
 const opened = new Set<ConvoyClient>();
@@ -36,6 +37,7 @@ export function openReporter(url: string, token: string): PositionReporter {
 }
 
 export async function closeAll(): Promise<void> {
+  closeWires();
   for (const reporter of reporters) reporter.close();
   reporters.clear();
   const clients = [...opened];
