@@ -194,3 +194,27 @@ describe("offers.events under concurrent writers", () => {
     expect(ids).toEqual(expected);
   });
 });
+
+describe("a load's award on the trips stream", () => {
+  it("carries the trip exactly as stored, with its driver's name, vehicle and rating", async () => {
+    const [winner] = await addUsers(t, "driver", 1);
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([winner!.userId, drivers[5]!.userId]));
+    await winner!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" });
+    const won = await dispatcher.api.offers.byId.query({ offerId: offer.id });
+
+    const [assigned] = await t.db
+      .select({ payload: events.payload })
+      .from(events)
+      .where(and(eq(events.stream, "trips"), eq(events.type, "trip.assigned"), eq(events.tripId, won.tripId!)))
+      .orderBy(desc(events.id));
+    const stored = await dispatcher.api.trips.byId.query({ tripId: won.tripId! });
+    expect(assigned?.payload).toEqual({ trip: stored });
+    expect(stored).toMatchObject({
+      kind: "load",
+      status: "assigned",
+      offerId: offer.id,
+      fareCents: 45_000,
+      driver: { id: winner!.userId, name: "Extra driver 0" },
+    });
+  });
+});
