@@ -11,7 +11,7 @@ import { affectedRows } from "../lib/affectedRows";
 import { formatCents } from "../lib/money";
 import { selectRows, writeRows } from "../lib/rawStatements";
 import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
-import { closedOfferError, findRecipient, lockOffer } from "./guards";
+import { closedOfferError, DB_NOW_SQL, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
@@ -62,7 +62,7 @@ async function claimOffer(tx: Tx, offerId: number, winnerId: number, agreedRateC
     tx,
     `UPDATE offers SET status = 'accepted', accepted_driver_id = ${sqlNumber(winnerId)}, ` +
       `agreed_rate_cents = ${agreedRateCents === null ? "rate_cents" : sqlNumber(agreedRateCents)} ` +
-      `WHERE id = ${sqlNumber(offerId)} AND status = 'open' AND expires_at > UTC_TIMESTAMP(3)` +
+      `WHERE id = ${sqlNumber(offerId)} AND status = 'open' AND expires_at > ${DB_NOW_SQL}` +
       (onlyCreatedBy === undefined ? "" : ` AND created_by = ${sqlNumber(onlyCreatedBy)}`),
   );
   return result.affectedRows === 1;
