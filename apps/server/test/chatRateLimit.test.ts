@@ -71,4 +71,19 @@ describe("keyed retries and rate limits", () => {
     for (const retry of retries) expect((retry as PromiseFulfilledResult<{ id: number }>).value.id).toBe(first.id);
     expect((await failure(dispatcher!.api.offers.create.mutate(loadInput([driver.userId])))).code).toBe("TOO_MANY_REQUESTS");
   });
+
+  it("gives back the point a retry of a stored offers.create spent: retries below the limit leave the budget whole", async () => {
+    const [dispatcher] = await addUsers(t, "dispatcher", 1);
+    const driver = await t.as("driver", 4);
+    const key = randomUUID();
+    const first = await dispatcher!.api.offers.create.mutate(loadInput([driver.userId], { idempotencyKey: key }));
+    // More retries than the budget (30) holds, each spending a point before it finds the offer stored.
+    for (let i = 0; i < MUTATIONS + 5; i++) {
+      expect((await dispatcher!.api.offers.create.mutate(loadInput([driver.userId], { idempotencyKey: key }))).id).toBe(first.id);
+    }
+    for (let i = 1; i < MUTATIONS; i++) await dispatcher!.api.offers.create.mutate(loadInput([driver.userId], { idempotencyKey: randomUUID() }));
+    expect((await failure(dispatcher!.api.offers.create.mutate(loadInput([driver.userId], { idempotencyKey: randomUUID() })))).code).toBe(
+      "TOO_MANY_REQUESTS",
+    );
+  });
 });

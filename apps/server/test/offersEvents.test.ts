@@ -194,3 +194,49 @@ describe("offers.events under concurrent writers", () => {
     expect(ids).toEqual(expected);
   });
 });
+
+describe("a load's award on the trips stream", () => {
+  it("carries the trip exactly as stored, with its driver's name, vehicle and rating", async () => {
+    const [winner] = await addUsers(t, "driver", 1);
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([winner!.userId, drivers[5]!.userId]));
+    await winner!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" });
+    const won = await dispatcher.api.offers.byId.query({ offerId: offer.id });
+
+    const [assigned] = await t.db
+      .select({ payload: events.payload })
+      .from(events)
+      .where(and(eq(events.stream, "trips"), eq(events.type, "trip.assigned"), eq(events.tripId, won.tripId!)))
+      .orderBy(desc(events.id));
+    const stored = await dispatcher.api.trips.byId.query({ tripId: won.tripId! });
+    expect(assigned?.payload).toEqual({ trip: stored });
+    expect(stored).toMatchObject({
+      kind: "load",
+      status: "assigned",
+      offerId: offer.id,
+      fareCents: 45_000,
+      driver: { id: winner!.userId, name: "Extra driver 0" },
+    });
+  });
+});
+
+describe("a new offer as created", () => {
+  it("is returned and announced exactly as stored, quotes, accents and coordinates of 17 digits included", async () => {
+    const input = loadInput([drivers[4]!.userId, drivers[5]!.userId], {
+      pickup: { address: `O'Brien "Dock" 7, Zürich \\ Straße`, lat: 41.1 + 0.2, lng: -87.6 - 0.1 - 0.2 },
+      dropoff: { address: "Midway Cargo, Chicago", lat: 41.7868, lng: -87.7522 },
+      notes: "Call 📞 on arrival; it's gate 'B'",
+      expiresInSeconds: 600,
+    });
+    const created = await dispatcher.api.offers.create.mutate(input);
+    expect(created).toEqual(await dispatcher.api.offers.byId.query({ offerId: created.id }));
+    expect(created.pickup).toEqual(input.pickup);
+
+    const [announced] = await t.db
+      .select({ payload: events.payload })
+      .from(events)
+      .where(and(eq(events.stream, "offers"), eq(events.type, "offer.created"), eq(events.offerId, created.id)));
+    const { status: _status, acceptedDriverId: _winner, agreedRateCents: _rate, tripId: _trip, recipients: _recipients, ...summary } = created;
+    expect(announced?.payload).toEqual({ offer: summary, driverIds: input.driverIds });
+    expect(Date.parse(created.expiresAt) - Date.parse(created.createdAt)).toBe(600_000);
+  });
+});

@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { eq, offerRecipients, offers, trips } from "@convoy/db";
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eq, offerRecipients, offers, sql, trips } from "@convoy/db";
 import { useTestServer, type LoggedInClient } from "./support/harness";
 import { addUsers, loadInput } from "./support/offerFixtures";
 import { TRPCClientError } from "@trpc/client";
@@ -10,12 +11,35 @@ const t = useTestServer();
 const ROUNDS = 20;
 let dispatcher: LoggedInClient;
 let drivers: LoggedInClient[];
+let databaseName: string;
 
 beforeAll(async () => {
   dispatcher = await t.as("dispatcher");
   const seeded = await Promise.all(Array.from({ length: 20 }, (_, i) => t.as("driver", i + 1)));
   drivers = [...seeded, ...(await addUsers(t, "driver", 30))];
   expect(new Set(drivers.map((d) => d.userId)).size).toBe(50);
+  const [rows] = (await t.db.execute(sql`SELECT DATABASE() AS name`)) as unknown as [{ name: string }[]];
+  databaseName = rows[0]!.name;
+});
+
+/**
+ * InnoDB's report of the last deadlock it detected on the server, any database. A deadlock
+ * is retried by `commitWithEvents`, so it rarely reaches a caller; this is how a test sees it.
+ */
+async function latestDeadlock(): Promise<string> {
+  const [rows] = (await t.db.execute(sql`SHOW ENGINE INNODB STATUS`)) as unknown as [{ Status: string }[]];
+  return /LATEST DETECTED DEADLOCK\n-+\n([\s\S]*?)\n-+\nTRANSACTIONS/.exec(rows[0]!.Status)?.[1] ?? "";
+}
+
+// Every race here must be decided by waiting, not by InnoDB killing one side. Another
+// database's deadlock after ours hides ours (a missed failure, never a false one).
+let deadlockBefore = "";
+beforeEach(async () => {
+  deadlockBefore = await latestDeadlock();
+});
+afterEach(async () => {
+  const after = await latestDeadlock();
+  if (after !== deadlockBefore) expect(after, "a deadlock in this test's database").not.toContain(`\`${databaseName}\`.`);
 });
 
 interface Outcome {
@@ -146,6 +170,36 @@ describe("offers: drivers winning and losing overlapping loads at once", () => {
     for (const [a, b] of pairs) {
       expect((await stateOf(a)).offer.acceptedDriverId).toBe(first!.userId);
       expect((await stateOf(b)).offer.acceptedDriverId).toBe(second!.userId);
+    }
+  });
+});
+
+describe("offers: awards racing offer creates and chat sends to the same drivers", () => {
+  it("awards, creates and chat messages on overlapping drivers all go through, decided by waiting", async () => {
+    const pool = await addUsers(t, "driver", 6);
+    const ids = pool.map((driver) => driver.userId);
+    const open = await Promise.all(Array.from({ length: 12 }, () => dispatcher.api.offers.create.mutate(loadInput(ids))));
+    // Each award turns one of the six busy and writes a line into the other five's threads,
+    // while new offers to all six take shared locks on their driver rows and the drivers
+    // write into their threads of the offers being awarded.
+    const outcomes = await Promise.all([
+      ...open.map((offer, i) => outcome(pool[i % pool.length]!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" }))),
+      ...Array.from({ length: 12 }, () => outcome(dispatcher.api.offers.create.mutate(loadInput(ids)))),
+      ...open.flatMap((offer, i) =>
+        [1, 2].map((step) =>
+          outcome(
+            pool[(i + step) % pool.length]!.api.chat.send.mutate({ offerId: offer.id, body: `on my way ${step}`, clientMessageId: randomUUID() }),
+          ),
+        ),
+      ),
+    ]);
+
+    expect(outcomes, JSON.stringify(outcomes)).toEqual(outcomes.map(() => ({ ok: true })));
+    for (const [i, offer] of open.entries()) {
+      const state = await stateOf(offer.id);
+      expect(state.offer).toMatchObject({ status: "accepted", acceptedDriverId: ids[i % ids.length] });
+      expect(state.lost).toHaveLength(5);
+      expect(state.trips).toHaveLength(1);
     }
   });
 });

@@ -209,6 +209,19 @@ export function spendMutationBudget(services: Pick<ApiServices, "limits">, userI
 }
 
 /**
+ * `userId`'s mutation budget for a keyed mutation that spends before it knows whether the
+ * call is a retry, and gives the point back when it finds the call's outcome stored.
+ */
+export function mutationBudget(services: Pick<ApiServices, "limits">, userId: number): { spend: () => Promise<void>; refund: () => Promise<void> } {
+  return {
+    spend: () => spendMutationBudget(services, userId),
+    refund: async () => {
+      await services.limits.mutation.reward(String(userId), 1);
+    },
+  };
+}
+
+/**
  * A keyed mutation that failed (bad input, a refused key, no such thread) still costs a
  * point, so only a retry that found its outcome is free. Never throws: the call's own
  * error is what the caller gets.

@@ -1,14 +1,17 @@
 import type { TRPCError } from "@trpc/server";
-import { and, asc, drivers, eq, inArray, type Offer, type OfferRecipient, offerRecipients, offers, sql, trips, users } from "@convoy/db";
+import { and, eq, type Offer, type OfferKind, type RecipientStatus, type Trip, trips, type VehicleType } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { publishAvailability } from "../tracking/messages";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import type { Tx } from "../lib/transaction";
-import { emitTripEvent } from "../trips/tripEvents";
+import { emitTripEvent, tripEvent } from "../trips/tripEvents";
+import { toTripView, type TripView } from "../trips/views";
 import type { OfferDeps } from "./deps";
 import { affectedRows } from "../lib/affectedRows";
 import { formatCents } from "../lib/money";
-import { closedOfferError, DB_NOW, findRecipient, lockOffer } from "./guards";
+import { selectRows, writeRows } from "../lib/rawStatements";
+import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
+import { closedOfferError, DB_NOW_SQL, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
@@ -22,80 +25,223 @@ export interface Award {
   tripId: number;
 }
 
+/*
+ * How an award locks, and why it does not deadlock with the other writers (InnoDB would
+ * detect it and `commitWithEvents` retry, but each retry is a whole transaction again):
+ *
+ * 1. The winner's `drivers` row, by the UPDATE that turns them busy (`markWinnerBusy`). It
+ *    comes first because the claim, the trip and the offer point at that row with foreign
+ *    keys, whose checks take a shared lock on it: two awards of one driver (winning two
+ *    loads at once) taking those first would each hold it shared and both wait to write it.
+ *    It is the only driver row an award locks: the losers' "went to another driver" lines
+ *    reference their recipient rows, not their drivers' rows.
+ * 2. The offer row, by the claim (`claimOffer`): every writer on one offer locks it before
+ *    anything else of the offer (see `lockOffer`), so writers on one offer queue there. The
+ *    award then reads the recipients without locking them: nobody else writes them while
+ *    the offer row is held, and the read is the transaction's first plain read, so it sees
+ *    every change committed before the claim got the lock.
+ * 3. The recipient rows it changes and the rows it inserts (trip, messages, events), by
+ *    primary key or as new rows: no gap locks, so an offer being created, whose recipient
+ *    INSERT holds shared locks on its drivers' rows, never waits for an award; an award may
+ *    wait for it at step 1. Chat sends lock recipient index entries shared, as the award's
+ *    own message INSERT does, and no driver rows.
+ *
+ * Two awards sharing a winner queue at step 1, and drivers racing for one offer at step 2
+ * (each holding only their own driver row); the award ahead needs nothing the others hold.
+ */
+
 /**
  * The single point where an offer gets its winner: a conditional UPDATE that only an open,
- * unexpired offer passes, checked by affected rows. Concurrent claimants queue on the
- * offer's row lock; the first commits, and the rest then match no row. Returns false for
- * them, and the caller explains why from the row as it now is.
+ * unexpired offer (by the database clock) passes, checked by affected rows. Concurrent
+ * claimants queue on the offer's row lock; the first commits, and the rest then match no
+ * row. Returns false for them, and the caller explains why from the row as it now is.
+ * `agreedRateCents` null agrees to the offered rate.
  */
-async function claimOffer(tx: Tx, offerId: number, winnerId: number, agreedRateCents: number, onlyCreatedBy?: number): Promise<boolean> {
-  const result = await tx
-    .update(offers)
-    .set({ status: "accepted", acceptedDriverId: winnerId, agreedRateCents })
-    .where(
-      and(
-        eq(offers.id, offerId),
-        eq(offers.status, "open"),
-        sql`${offers.expiresAt} > ${DB_NOW}`,
-        onlyCreatedBy === undefined ? undefined : eq(offers.createdBy, onlyCreatedBy),
-      ),
-    );
-  return affectedRows(result) === 1;
+async function claimOffer(tx: Tx, offerId: number, winnerId: number, agreedRateCents: number | null, onlyCreatedBy?: number): Promise<boolean> {
+  const result = await writeRows(
+    tx,
+    `UPDATE offers SET status = 'accepted', accepted_driver_id = ${sqlNumber(winnerId)}, ` +
+      `agreed_rate_cents = ${agreedRateCents === null ? "rate_cents" : sqlNumber(agreedRateCents)} ` +
+      `WHERE id = ${sqlNumber(offerId)} AND status = 'open' AND expires_at > ${DB_NOW_SQL}` +
+      (onlyCreatedBy === undefined ? "" : ` AND created_by = ${sqlNumber(onlyCreatedBy)}`),
+  );
+  return result.affectedRows === 1;
 }
 
-/** Why a claim failed, as `viewer` should hear it. */
+/** Why a driver's claim failed, as they should hear it. */
 async function claimRefusal(tx: Tx, offerId: number, viewer: OfferViewer): Promise<TRPCError> {
   const locked = await lockOffer(tx, offerId);
-  if (!locked || (viewer.role === "dispatcher" && locked.offer.createdBy !== viewer.userId)) return notFound("Offer");
+  if (!locked) return notFound("Offer");
   return closedOfferError(locked, viewer) ?? conflict("This offer changed while you were accepting it; reload it");
 }
 
+/** The parts of an offer an award writes from. */
+type AwardedOffer = Pick<
+  Offer,
+  "id" | "kind" | "createdBy" | "tripId" | "rateCents" | "pickupAddress" | "pickupLat" | "pickupLng" | "dropoffAddress" | "dropoffLat" | "dropoffLng"
+>;
+
+interface AwardRecipient {
+  id: number;
+  driverId: number;
+  status: RecipientStatus;
+  counterRateCents: number | null;
+}
+
+/** What a trip view shows of its driver. */
+interface WinnerProfile {
+  name: string;
+  vehicleType: VehicleType;
+  ratingSum: number;
+  ratingCount: number;
+}
+
+interface AwardRead {
+  offer: AwardedOffer;
+  recipients: AwardRecipient[];
+  winner: { recipient: AwardRecipient; profile: WinnerProfile } | null;
+}
+
+interface AwardRow {
+  kind: OfferKind;
+  createdBy: number | string;
+  tripId: number | string | null;
+  rateCents: number;
+  pickupAddress: string;
+  pickupLat: number;
+  pickupLng: number;
+  dropoffAddress: string;
+  dropoffLat: number;
+  dropoffLng: number;
+  recipientId: number | string;
+  driverId: number | string;
+  status: RecipientStatus;
+  counterRateCents: number | null;
+  winnerName: string | null;
+  vehicleType: VehicleType | null;
+  ratingSum: number | null;
+  ratingCount: number | null;
+}
+
 /**
- * Everything that follows a successful claim, in the same transaction: the winner's row
- * becomes `accepted`, every other recipient still in play becomes `lost` (drivers who
- * rejected keep their answer), the trip is assigned, the driver turns busy, and the
- * events go out. `trips.offer_id` is unique, so a second trip for one offer cannot exist.
+ * The claimed offer, its recipients in the order they were offered it, and the winner's
+ * name, vehicle and rating (for the events and the trip view), in one plain read after the
+ * claim (see the locking notes above). Null when the offer has no rows, which a claimed
+ * offer always has.
+ */
+async function readAward(tx: Tx, offerId: number, winnerId: number): Promise<AwardRead | null> {
+  const rows = await selectRows<AwardRow>(
+    tx,
+    "SELECT o.kind, o.created_by AS createdBy, o.trip_id AS tripId, o.rate_cents AS rateCents, " +
+      "o.pickup_address AS pickupAddress, o.pickup_lat AS pickupLat, o.pickup_lng AS pickupLng, " +
+      "o.dropoff_address AS dropoffAddress, o.dropoff_lat AS dropoffLat, o.dropoff_lng AS dropoffLng, " +
+      "r.id AS recipientId, r.driver_id AS driverId, r.status, r.counter_rate_cents AS counterRateCents, " +
+      "u.name AS winnerName, d.vehicle_type AS vehicleType, d.rating_sum AS ratingSum, d.rating_count AS ratingCount " +
+      "FROM offers o JOIN offer_recipients r ON r.offer_id = o.id " +
+      `LEFT JOIN drivers d ON d.user_id = r.driver_id AND r.driver_id = ${sqlNumber(winnerId)} ` +
+      "LEFT JOIN users u ON u.id = d.user_id " +
+      `WHERE o.id = ${sqlNumber(offerId)} ORDER BY r.id`,
+  );
+  const first = rows[0];
+  if (!first) return null;
+  const offer: AwardedOffer = {
+    id: offerId,
+    kind: first.kind,
+    createdBy: Number(first.createdBy),
+    tripId: first.tripId === null ? null : Number(first.tripId),
+    rateCents: first.rateCents,
+    pickupAddress: first.pickupAddress,
+    pickupLat: first.pickupLat,
+    pickupLng: first.pickupLng,
+    dropoffAddress: first.dropoffAddress,
+    dropoffLat: first.dropoffLat,
+    dropoffLng: first.dropoffLng,
+  };
+  const read: AwardRead = { offer, recipients: [], winner: null };
+  for (const row of rows) {
+    const recipient: AwardRecipient = {
+      id: Number(row.recipientId),
+      driverId: Number(row.driverId),
+      status: row.status,
+      counterRateCents: row.counterRateCents,
+    };
+    read.recipients.push(recipient);
+    // Only the winner's row joins their driver row.
+    if (row.vehicleType !== null) {
+      const profile = { name: row.winnerName ?? "", vehicleType: row.vehicleType, ratingSum: row.ratingSum ?? 0, ratingCount: row.ratingCount ?? 0 };
+      read.winner = { recipient, profile };
+    }
+  }
+  return read;
+}
+
+/**
+ * Turns the winner busy, which locks their driver row first (see the locking notes above).
+ * For a ride, refuses a driver who is busy already: a driver carries one rider at a time,
+ * and one who is on a trip cannot take a ride offer that reached them before they became
+ * busy; the same driver accepting two rides at once is decided one after the other on this
+ * row. Loads are not limited this way: a dispatcher may line up several for one driver.
+ */
+async function markWinnerBusy(tx: Tx, driverId: number, kind: OfferKind): Promise<void> {
+  const result = await writeRows(
+    tx,
+    `UPDATE drivers SET availability = 'busy' WHERE user_id = ${sqlNumber(driverId)}` + (kind === "ride" ? " AND availability <> 'busy'" : ""),
+  );
+  if (result.affectedRows !== 1) throw conflict("You are on a trip; finish it before accepting another ride");
+}
+
+/**
+ * The winner's row becomes `accepted` (answered now when they accepted it themselves) and
+ * every other recipient still in play `lost`, in one UPDATE by primary key; drivers who
+ * rejected keep their answer.
+ */
+function settleRecipientsStatement(winnerId: number, loserIds: readonly number[], respondedAtMs: number | null): string {
+  const winner = sqlNumber(winnerId);
+  return (
+    `UPDATE offer_recipients SET status = IF(id = ${winner}, 'accepted', 'lost')` +
+    (respondedAtMs === null ? "" : `, responded_at = IF(id = ${winner}, ${sqlUtcDatetime(respondedAtMs)}, responded_at)`) +
+    ` WHERE id IN (${[winnerId, ...loserIds].map(sqlNumber).join(",")})`
+  );
+}
+
+/**
+ * Everything that follows a successful claim, in the same transaction (the winner is busy
+ * already): the recipients are settled, the trip is assigned, and the events go out.
+ * `trips.offer_id` is unique, so a second trip for one offer cannot exist.
  */
 async function completeAward(
   tx: Tx,
   emit: Emit,
-  offer: Offer,
-  winner: OfferRecipient,
+  read: AwardRead,
+  winner: NonNullable<AwardRead["winner"]>,
   agreedRateCents: number,
   via: "driver" | "counter",
 ): Promise<Award> {
-  const now = new Date();
-  await tx
-    .update(offerRecipients)
-    .set(via === "driver" ? { status: "accepted", respondedAt: now } : { status: "accepted" })
-    .where(eq(offerRecipients.id, winner.id));
+  const { offer } = read;
+  const driverId = winner.recipient.driverId;
+  const nowMs = Date.now();
+  const losers = read.recipients.filter((row) => row.id !== winner.recipient.id && transition(row.status, "lose").ok);
+  await writeRows(
+    tx,
+    settleRecipientsStatement(
+      winner.recipient.id,
+      losers.map((row) => row.id),
+      via === "driver" ? nowMs : null,
+    ),
+  );
 
-  const others = await tx
-    .select({ id: offerRecipients.id, driverId: offerRecipients.driverId, status: offerRecipients.status })
-    .from(offerRecipients)
-    .where(eq(offerRecipients.offerId, offer.id))
-    .for("update");
-  const losers = others.filter((row) => row.id !== winner.id && transition(row.status, "lose").ok);
-  if (losers.length > 0) {
-    await tx
-      .update(offerRecipients)
-      .set({ status: "lost" })
-      .where(
-        inArray(
-          offerRecipients.id,
-          losers.map((row) => row.id),
-        ),
-      );
+  // The rider learns who is coming (name, vehicle, rating) on the trips stream, in this commit.
+  let tripId: number;
+  if (offer.kind === "ride" && offer.tripId !== null) {
+    tripId = await assignRide(tx, offer, offer.tripId, driverId, agreedRateCents, nowMs);
+    await emitTripEvent(tx, emit, tripId, { type: "trip.assigned" });
+  } else {
+    const trip = await insertLoadTrip(tx, offer, driverId, agreedRateCents, nowMs, winner.profile);
+    tripId = trip.id;
+    emit(tripEvent({ type: "trip.assigned", trip }));
   }
 
-  await tx.update(drivers).set({ availability: "busy" }).where(eq(drivers.userId, winner.driverId));
-  const tripId = await assignTrip(tx, offer, winner.driverId, agreedRateCents, now);
-  // The rider learns who is coming (name, vehicle, rating) on the trips stream, in this commit.
-  await emitTripEvent(tx, emit, tripId, { type: "trip.assigned" });
-
-  const [driver] = await tx.select({ name: users.name }).from(users).where(eq(users.id, winner.driverId));
   const dispatcherId = offerOwner(offer);
-  const driverId = winner.driverId;
   if (dispatcherId !== undefined) {
     emit(
       offerEvent(
@@ -104,7 +250,7 @@ async function completeAward(
         {
           type: "offer.accepted",
           driverId,
-          driverName: driver?.name ?? "",
+          driverName: winner.profile.name,
           agreedRateCents,
           tripId,
           via,
@@ -119,75 +265,106 @@ async function completeAward(
   return { offerId: offer.id, driverId, agreedRateCents, tripId };
 }
 
+/** A ride offer already has its rider's trip; it is assigned only if the rider has not cancelled it meanwhile. */
+async function assignRide(tx: Tx, offer: AwardedOffer, tripId: number, driverId: number, fareCents: number, nowMs: number): Promise<number> {
+  const result = await tx
+    .update(trips)
+    .set({ offerId: offer.id, driverId, status: "assigned", assignedAt: new Date(nowMs), fareCents })
+    .where(and(eq(trips.id, tripId), eq(trips.status, "requested")));
+  if (affectedRows(result) !== 1) throw conflict("The rider cancelled this trip");
+  return tripId;
+}
+
+const INSERT_TRIP_HEAD = sqlInsertHead(trips, [
+  trips.kind,
+  trips.driverId,
+  trips.offerId,
+  trips.pickupAddress,
+  trips.pickupLat,
+  trips.pickupLng,
+  trips.dropoffAddress,
+  trips.dropoffLat,
+  trips.dropoffLng,
+  trips.status,
+  trips.fareCents,
+  trips.assignedAt,
+  trips.createdAt,
+]);
+
 /**
- * Locks the rows of every driver an award of this offer writes or refers to, before anything
- * else: the winner turns busy, and the claim, the trip and the losers' "went to another
- * driver" messages point at the drivers' rows, where each foreign key check takes a shared
- * lock. Taken as they come, two awards whose drivers overlap (one driver winning a load while
- * losing another, or winning two at once) would each hold a shared lock the other needs
- * exclusively, and deadlock. Taken here, at once and in id order, they queue instead.
- * An offer's recipients are fixed when it is created, so they can be read before the lock.
+ * A load becomes a new trip, assigned, and its view is built from what was written rather
+ * than read back: every column the INSERT leaves out takes its schema default, which the
+ * row below states.
  */
-async function lockAwardDrivers(tx: Tx, offerId: number): Promise<void> {
-  const recipients = await tx.select({ driverId: offerRecipients.driverId }).from(offerRecipients).where(eq(offerRecipients.offerId, offerId));
-  if (recipients.length === 0) return;
-  await tx
-    .select({ userId: drivers.userId })
-    .from(drivers)
-    .where(
-      inArray(
-        drivers.userId,
-        recipients.map((recipient) => recipient.driverId),
-      ),
-    )
-    .orderBy(asc(drivers.userId))
-    .for("update");
+async function insertLoadTrip(
+  tx: Tx,
+  offer: AwardedOffer,
+  driverId: number,
+  fareCents: number,
+  nowMs: number,
+  driver: WinnerProfile,
+): Promise<TripView> {
+  const now = sqlUtcDatetime(nowMs);
+  const { insertId } = await writeRows(
+    tx,
+    INSERT_TRIP_HEAD +
+      `('load',${sqlNumber(driverId)},${sqlNumber(offer.id)},${sqlString(offer.pickupAddress)},${sqlNumber(offer.pickupLat)},${sqlNumber(offer.pickupLng)},` +
+      `${sqlString(offer.dropoffAddress)},${sqlNumber(offer.dropoffLat)},${sqlNumber(offer.dropoffLng)},'assigned',${sqlNumber(fareCents)},${now},${now})`,
+  );
+  if (!Number.isSafeInteger(insertId) || insertId < 1) throw new Error(`trip insert returned id ${insertId}`);
+  const trip: Trip = {
+    id: insertId,
+    kind: "load",
+    riderId: null,
+    driverId,
+    offerId: offer.id,
+    pickupAddress: offer.pickupAddress,
+    pickupLat: offer.pickupLat,
+    pickupLng: offer.pickupLng,
+    dropoffAddress: offer.dropoffAddress,
+    dropoffLat: offer.dropoffLat,
+    dropoffLng: offer.dropoffLng,
+    status: "assigned",
+    cancelReason: null,
+    fareCents,
+    vehicleClass: null,
+    searchRing: 0,
+    arrivalRadiusM: null,
+    pickupPlaceId: null,
+    dropoffPlaceId: null,
+    reassignments: 0,
+    rating: null,
+    ratingComment: null,
+    requestedAt: null,
+    assignedAt: new Date(nowMs),
+    enRouteAt: null,
+    arrivedAt: null,
+    inProgressAt: null,
+    completedAt: null,
+    cancelledAt: null,
+    createdAt: new Date(nowMs),
+  };
+  return toTripView({
+    trip,
+    riderName: null,
+    driverName: driver.name,
+    vehicleType: driver.vehicleType,
+    ratingSum: driver.ratingSum,
+    ratingCount: driver.ratingCount,
+  });
 }
 
 /**
- * A load becomes a new trip, assigned. A ride offer already has its rider's trip; it is
- * assigned only if the rider has not cancelled it meanwhile.
+ * A driver's recipient status on an offer and the offer's kind, read without locks (a kind
+ * never changes); null when the offer was not sent to them.
  */
-async function assignTrip(tx: Tx, offer: Offer, driverId: number, fareCents: number, now: Date): Promise<number> {
-  if (offer.kind === "ride" && offer.tripId !== null) {
-    const result = await tx
-      .update(trips)
-      .set({ offerId: offer.id, driverId, status: "assigned", assignedAt: now, fareCents })
-      .where(and(eq(trips.id, offer.tripId), eq(trips.status, "requested")));
-    if (affectedRows(result) !== 1) throw conflict("The rider cancelled this trip");
-    return offer.tripId;
-  }
-  const [trip] = await tx
-    .insert(trips)
-    .values({
-      kind: "load",
-      riderId: null,
-      driverId,
-      offerId: offer.id,
-      pickupAddress: offer.pickupAddress,
-      pickupLat: offer.pickupLat,
-      pickupLng: offer.pickupLng,
-      dropoffAddress: offer.dropoffAddress,
-      dropoffLat: offer.dropoffLat,
-      dropoffLng: offer.dropoffLng,
-      status: "assigned",
-      fareCents,
-      assignedAt: now,
-    })
-    .$returningId();
-  if (!trip) throw new Error("trip insert returned no id");
-  return trip.id;
-}
-
-/**
- * A driver carries one rider at a time: one who is busy (on a trip) cannot take a ride
- * offer that reached them before they became busy. The driver's row is already locked
- * (`lockAwardDrivers`), so the same driver accepting two rides at once is decided one after
- * the other. Loads are not limited this way: a dispatcher may line up several for one driver.
- */
-async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
-  const [driver] = await tx.select({ availability: drivers.availability }).from(drivers).where(eq(drivers.userId, driverId)).for("update");
-  if (driver?.availability === "busy") throw conflict("You are on a trip; finish it before accepting another ride");
+async function recipientStatus(deps: OfferDeps, offerId: number, driverId: number): Promise<{ status: RecipientStatus; kind: OfferKind } | null> {
+  const [row] = await selectRows<{ status: RecipientStatus; kind: OfferKind }>(
+    deps.db,
+    "SELECT r.status, o.kind FROM offer_recipients r JOIN offers o ON o.id = r.offer_id " +
+      `WHERE r.offer_id = ${sqlNumber(offerId)} AND r.driver_id = ${sqlNumber(driverId)}`,
+  );
+  return row ?? null;
 }
 
 /**
@@ -199,8 +376,8 @@ async function refuseIfOnARide(tx: Tx, driverId: number): Promise<void> {
  */
 export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: number): Promise<Award> {
   const viewer: OfferViewer = { userId: driverId, role: "driver" };
-  // Cheap, lock-free screening; everything is checked again under the lock.
-  const mine = await findRecipient(deps.db, offerId, driverId);
+  // Cheap, lock-free screening: a driver the offer was not sent to never takes its lock.
+  const mine = await recipientStatus(deps, offerId, driverId);
   if (!mine) throw notFound("Offer");
   // A driver who rejected is refused here. The other final states (accepted, lost,
   // withdrawn) mean the offer itself is closed, which the failed claim below explains.
@@ -208,16 +385,13 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
   if (!early.ok && mine.status === "rejected") throw conflict(early.reason);
 
   const award = await commitWithEvents(deps, async (tx, emit) => {
-    const [offer] = await tx.select().from(offers).where(eq(offers.id, offerId));
-    if (!offer) throw notFound("Offer");
-    await lockAwardDrivers(tx, offerId);
-    if (offer.kind === "ride") await refuseIfOnARide(tx, driverId);
-    if (!(await claimOffer(tx, offerId, driverId, offer.rateCents))) throw await claimRefusal(tx, offerId, viewer);
-    const recipient = await findRecipient(tx, offerId, driverId, true);
-    if (!recipient) throw notFound("Offer");
-    const move = transition(recipient.status, "accept");
+    await markWinnerBusy(tx, driverId, mine.kind);
+    if (!(await claimOffer(tx, offerId, driverId, null))) throw await claimRefusal(tx, offerId, viewer);
+    const read = await readAward(tx, offerId, driverId);
+    if (!read?.winner) throw notFound("Offer");
+    const move = transition(read.winner.recipient.status, "accept");
     if (!move.ok) throw conflict(move.reason);
-    return completeAward(tx, emit, offer, recipient, offer.rateCents, "driver");
+    return completeAward(tx, emit, read, read.winner, read.offer.rateCents, "driver");
   });
   publishAvailability(deps.bus, driverId, "busy");
   return award;
@@ -226,29 +400,32 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
 /**
  * The dispatcher agrees to one driver's counter, which becomes the agreed rate. Refused
  * if the driver has no counter, or has revised it away from `counterRateCents`, the rate
- * the dispatcher was looking at. Same single-winner rules as `acceptOffer`.
+ * the dispatcher was looking at. Same single-winner rules as `acceptOffer`; another
+ * dispatcher's offer is NOT_FOUND, a driver it was not sent to BAD_REQUEST.
  */
 export async function acceptCounter(deps: OfferDeps, dispatcherId: number, input: AcceptCounterInput): Promise<Award> {
   const viewer: OfferViewer = { userId: dispatcherId, role: "dispatcher" };
+  const notSent = () => badRequest(`Driver ${input.driverId} was not sent this offer`);
   const award = await commitWithEvents(deps, async (tx, emit) => {
-    const [offer] = await tx.select().from(offers).where(eq(offers.id, input.offerId));
-    if (offer?.createdBy !== dispatcherId) throw notFound("Offer");
-    const recipient = await findRecipient(tx, input.offerId, input.driverId);
-    if (!recipient) throw badRequest(`Driver ${input.driverId} was not sent this offer`);
-    await lockAwardDrivers(tx, input.offerId);
+    // A dispatcher's offer is a load (a ride's creator is its rider), so no busy check.
+    await markWinnerBusy(tx, input.driverId, "load");
     if (!(await claimOffer(tx, input.offerId, input.driverId, input.counterRateCents, dispatcherId))) {
-      throw await claimRefusal(tx, input.offerId, viewer);
+      const locked = await lockOffer(tx, input.offerId);
+      if (locked?.offer.createdBy !== dispatcherId) throw notFound("Offer");
+      if (!(await findRecipient(tx, input.offerId, input.driverId))) throw notSent();
+      throw closedOfferError(locked, viewer) ?? conflict("This offer changed while you were accepting it; reload it");
     }
-    const locked = await findRecipient(tx, input.offerId, input.driverId, true);
-    if (!locked) throw badRequest(`Driver ${input.driverId} was not sent this offer`);
-    const move = transition(locked.status, "acceptCounter");
+    const read = await readAward(tx, input.offerId, input.driverId);
+    if (!read?.winner) throw notSent();
+    const { recipient } = read.winner;
+    const move = transition(recipient.status, "acceptCounter");
     if (!move.ok) throw conflict(move.reason);
-    if (locked.counterRateCents !== input.counterRateCents) {
+    if (recipient.counterRateCents !== input.counterRateCents) {
       throw conflict(
-        `The driver's counter is now ${formatCents(locked.counterRateCents ?? 0)}, not ${formatCents(input.counterRateCents)}; review it and accept again`,
+        `The driver's counter is now ${formatCents(recipient.counterRateCents ?? 0)}, not ${formatCents(input.counterRateCents)}; review it and accept again`,
       );
     }
-    return completeAward(tx, emit, offer, locked, input.counterRateCents, "counter");
+    return completeAward(tx, emit, read, read.winner, input.counterRateCents, "counter");
   });
   publishAvailability(deps.bus, input.driverId, "busy");
   return award;

@@ -1,16 +1,17 @@
 import { getTableName } from "drizzle-orm";
-import { and, drivers, eq, type OfferKind, offerRecipients, offers, sql, users } from "@convoy/db";
+import { and, drivers, eq, type OfferKind, offerRecipients, offers, users } from "@convoy/db";
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, isDuplicateEntry } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
-import { sqlInsertHead, sqlNumber } from "../lib/sqlLiterals";
+import { selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
+import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
-import { DB_NOW } from "./guards";
+import { DB_NOW_SQL } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
-import { getOfferDetail, selectOfferRow } from "./queries";
+import { getOfferDetail } from "./queries";
 import type { CreateOfferInput } from "./schemas";
-import { toOfferSummary, type OfferDetail, type OfferSummary, type Place, type RecipientView } from "./views";
+import type { OfferDetail, OfferSummary, Place, RecipientView } from "./views";
 
 /** Everything an offer is made of, whoever makes it: a dispatcher's load or a rider's ride. */
 export interface NewOfferSpec {
@@ -46,46 +47,91 @@ function insertRecipientsStatement(offerId: number, driverIds: readonly number[]
   return INSERT_RECIPIENTS_HEAD + driverIds.map((driverId) => `(${sqlNumber(offerId)},${sqlNumber(driverId)})`).join(",");
 }
 
+const INSERT_OFFER_HEAD = sqlInsertHead(offers, [
+  offers.createdBy,
+  offers.kind,
+  offers.tripId,
+  offers.pickupAddress,
+  offers.pickupLat,
+  offers.pickupLng,
+  offers.dropoffAddress,
+  offers.dropoffLat,
+  offers.dropoffLng,
+  offers.weightKg,
+  offers.lengthCm,
+  offers.widthCm,
+  offers.heightCm,
+  offers.distanceKm,
+  offers.rateCents,
+  offers.notes,
+  offers.status,
+  offers.expiresAt,
+  offers.idempotencyKey,
+  offers.createdAt,
+]);
+
+/**
+ * What an offer's summary needs besides its spec, read earlier in the transaction: the
+ * creator's name, and "now" by the database clock (UTC_TIMESTAMP(3), see `DB_NOW`), from
+ * which the offer's creation time and deadline are written.
+ */
+export interface OfferStamp {
+  creatorName: string;
+  /** Epoch ms. */
+  dbNowMs: number;
+}
+
+/** The creator's name and the database clock, for an offer whose drivers were found otherwise (a ride's wave). */
+export async function readOfferStamp(tx: Tx, createdBy: number): Promise<OfferStamp> {
+  const [row] = await selectRows<{ name: string; now: string }>(
+    tx,
+    `SELECT name, ${DB_NOW_SQL} AS now FROM users WHERE id = ${sqlNumber(createdBy)}`,
+  );
+  if (!row) throw new Error(`offer creator ${createdBy} does not exist`);
+  return { creatorName: row.name, dbNowMs: utcDatetimeOf(row.now).getTime() };
+}
+
 /**
  * Inserts an offer and one recipient row per driver inside the caller's transaction and
  * emits `offer.created` for the owner (a load's dispatcher; see `offerOwner`) and
- * `offer.received` for each driver. The deadline is set by the database clock; the
- * distance is great-circle km. The caller has checked the driver ids.
+ * `offer.received` for each driver. The deadline runs from `stamp.dbNowMs`, the database
+ * clock; the distance is great-circle km. The caller has checked the driver ids.
+ *
+ * The summary is built from what was written, not read back: every column holds exactly
+ * the value given (coordinates and the distance are DOUBLE, which stores a JS number
+ * exactly; times are whole milliseconds, as DATETIME(3) keeps them).
  */
-export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promise<OfferSummary> {
+export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec, stamp: OfferStamp): Promise<OfferSummary> {
   const distanceKm = Math.round(haversineKm(spec.pickup, spec.dropoff) * 1_000) / 1_000;
-  const [inserted] = await tx
-    .insert(offers)
-    .values({
-      createdBy: spec.createdBy,
-      kind: spec.kind,
-      tripId: spec.tripId,
-      pickupAddress: spec.pickup.address,
-      pickupLat: spec.pickup.lat,
-      pickupLng: spec.pickup.lng,
-      dropoffAddress: spec.dropoff.address,
-      dropoffLat: spec.dropoff.lat,
-      dropoffLng: spec.dropoff.lng,
-      weightKg: spec.weightKg,
-      lengthCm: spec.dimensions.lengthCm,
-      widthCm: spec.dimensions.widthCm,
-      heightCm: spec.dimensions.heightCm,
-      distanceKm,
-      rateCents: spec.rateCents,
-      notes: spec.notes,
-      status: "open",
-      expiresAt: sql`DATE_ADD(${DB_NOW}, INTERVAL ${spec.expiresInSeconds} SECOND)`,
-      idempotencyKey: spec.idempotencyKey ?? null,
-    })
-    .$returningId();
-  if (!inserted) throw new Error("offer insert returned no id");
-  const id = inserted.id;
+  const expiresAtMs = stamp.dbNowMs + spec.expiresInSeconds * 1_000;
+  const { insertId: id } = await writeRows(
+    tx,
+    INSERT_OFFER_HEAD +
+      `(${sqlNumber(spec.createdBy)},${sqlString(spec.kind)},${sqlNumber(spec.tripId)},` +
+      `${sqlString(spec.pickup.address)},${sqlNumber(spec.pickup.lat)},${sqlNumber(spec.pickup.lng)},` +
+      `${sqlString(spec.dropoff.address)},${sqlNumber(spec.dropoff.lat)},${sqlNumber(spec.dropoff.lng)},` +
+      `${sqlNumber(spec.weightKg)},${sqlNumber(spec.dimensions.lengthCm)},${sqlNumber(spec.dimensions.widthCm)},${sqlNumber(spec.dimensions.heightCm)},` +
+      `${sqlNumber(distanceKm)},${sqlNumber(spec.rateCents)},${sqlString(spec.notes)},'open',${sqlUtcDatetime(expiresAtMs)},` +
+      `${spec.idempotencyKey === undefined ? "NULL" : sqlString(spec.idempotencyKey)},${sqlUtcDatetime(stamp.dbNowMs)})`,
+  );
+  if (!Number.isSafeInteger(id) || id < 1) throw new Error(`offer insert returned id ${id}`);
 
-  await tx.execute(sql.raw(insertRecipientsStatement(id, spec.driverIds)));
+  await writeRows(tx, insertRecipientsStatement(id, spec.driverIds));
 
-  const row = await selectOfferRow(tx, id);
-  if (!row) throw new Error("offer vanished inside its own transaction");
-  const offer = toOfferSummary(row);
+  const offer: OfferSummary = {
+    id,
+    kind: spec.kind,
+    dispatcher: { id: spec.createdBy, name: stamp.creatorName },
+    pickup: { address: spec.pickup.address, lat: spec.pickup.lat, lng: spec.pickup.lng },
+    dropoff: { address: spec.dropoff.address, lat: spec.dropoff.lat, lng: spec.dropoff.lng },
+    weightKg: spec.weightKg,
+    dimensions: { lengthCm: spec.dimensions.lengthCm, widthCm: spec.dimensions.widthCm, heightCm: spec.dimensions.heightCm },
+    distanceKm,
+    rateCents: spec.rateCents,
+    notes: spec.notes,
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    createdAt: new Date(stamp.dbNowMs).toISOString(),
+  };
   const dispatcherId = offerOwner(spec);
   if (dispatcherId !== undefined) {
     emit(offerEvent(id, { dispatcherId }, { type: "offer.created", offer, driverIds: [...spec.driverIds] }));
@@ -100,21 +146,43 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec): Promi
 type KnownDriver = Pick<RecipientView, "driverId" | "driverName" | "vehicleType">;
 
 /**
- * The drivers among `driverIds`, with what a recipient row shows of them. Written as
+ * The drivers among `driverIds`, with what a recipient row shows of them, and the offer's
+ * stamp (the dispatcher's name and the database clock) in the same statement. Written as
  * literals (they are validated integers): the query builder's IN list of up to 1,000
- * parameters cost milliseconds per offer.
+ * parameters cost milliseconds per offer. The stamp is null when no id is a driver.
  */
-async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<number, KnownDriver>> {
-  const [rows] = (await tx.execute(
-    sql.raw(
-      `SELECT d.\`${drivers.userId.name}\` AS driverId, u.\`${users.name.name}\` AS driverName, d.\`${drivers.vehicleType.name}\` AS vehicleType ` +
-        `FROM \`${getTableName(drivers)}\` d JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = d.\`${drivers.userId.name}\` ` +
-        `WHERE d.\`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`,
+async function knownDrivers(
+  tx: Tx,
+  dispatcherId: number,
+  driverIds: readonly number[],
+): Promise<{ known: Map<number, KnownDriver>; stamp: OfferStamp | null }> {
+  const rows = await selectRows<Omit<KnownDriver, "driverId"> & { driverId: number | string; creatorName: string; now: string }>(
+    tx,
+    `SELECT d.\`${drivers.userId.name}\` AS driverId, u.\`${users.name.name}\` AS driverName, d.\`${drivers.vehicleType.name}\` AS vehicleType, ` +
+      `(SELECT c.\`${users.name.name}\` FROM \`${getTableName(users)}\` c WHERE c.\`${users.id.name}\` = ${sqlNumber(dispatcherId)}) AS creatorName, ${DB_NOW_SQL} AS now ` +
+      `FROM \`${getTableName(drivers)}\` d JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = d.\`${drivers.userId.name}\` ` +
+      `WHERE d.\`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`,
+  );
+  const first = rows[0];
+  return {
+    // A raw statement gets no column mapping; BIGINT may come back as a string.
+    known: new Map(
+      rows.map((row) => [Number(row.driverId), { driverId: Number(row.driverId), driverName: row.driverName, vehicleType: row.vehicleType }]),
     ),
-  )) as unknown as [(Omit<KnownDriver, "driverId"> & { driverId: number | string })[]];
-  // A raw statement gets no column mapping; BIGINT may come back as a string.
-  return new Map(rows.map((row) => [Number(row.driverId), { ...row, driverId: Number(row.driverId) }]));
+    stamp: first ? { creatorName: first.creatorName, dbNowMs: utcDatetimeOf(first.now).getTime() } : null,
+  };
 }
+
+/**
+ * The caller's rate limit for creates: `spend` refuses with TOO_MANY_REQUESTS, `refund`
+ * gives a spent point back.
+ */
+export interface CreateBudget {
+  spend: () => Promise<void>;
+  refund: () => Promise<void>;
+}
+
+const UNLIMITED: CreateBudget = { spend: () => Promise.resolve(), refund: () => Promise.resolve() };
 
 /**
  * Creates a load offer and sends it to every driver in `input.driverIds`, in one
@@ -129,32 +197,34 @@ async function knownDrivers(tx: Tx, driverIds: readonly number[]): Promise<Map<n
  * one racing the first) returns the offer the first one made and sends nothing again; the
  * key on a different offer is a CONFLICT.
  *
- * `spendBudget` (the caller's rate limit) runs before anything is written, and not at all
- * for a retry whose offer is already stored: a client retrying after a failover gets its
- * answer instead of TOO_MANY_REQUESTS.
+ * The budget is spent first, so a create costs no lookup of its key: a repeat is refused
+ * by the unique (created_by, idempotency_key) index at the offer's INSERT, before anything
+ * else is written, and then gets its point back and the first offer. Only when the budget
+ * refuses is the key looked up, so a client retrying after a failover at its limit still
+ * gets its answer instead of TOO_MANY_REQUESTS.
  */
 export async function createOffer(
   deps: OfferDeps,
   dispatcherId: number,
   input: CreateOfferInput,
-  spendBudget: () => Promise<void> = () => Promise.resolve(),
+  budget: CreateBudget = UNLIMITED,
 ): Promise<OfferDetail> {
   const key = input.idempotencyKey;
-  if (key !== undefined) {
-    // One indexed read, only for keyed creates: a retry is answered before it costs budget.
-    const first = await offerForKey(deps, dispatcherId, key, input);
+  try {
+    await budget.spend();
+  } catch (error) {
+    const first = key === undefined ? null : await offerForKey(deps, dispatcherId, key, input);
     if (first) return first;
+    throw error;
   }
-  await spendBudget();
-  // A retry racing the first create is refused by the unique (created_by, idempotency_key)
-  // index at the offer's INSERT, before anything else is written; then the first is read.
   try {
     return await insertLoadOffer(deps, dispatcherId, input);
   } catch (error) {
     if (key === undefined || !isDuplicateEntry(error)) throw error;
-    const winner = await offerForKey(deps, dispatcherId, key, input);
-    if (!winner) throw error;
-    return winner;
+    await budget.refund();
+    const first = await offerForKey(deps, dispatcherId, key, input);
+    if (!first) throw error;
+    return first;
   }
 }
 
@@ -195,12 +265,12 @@ function isSameOffer(detail: OfferDetail, input: CreateOfferInput): boolean {
 
 async function insertLoadOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
   return commitWithEvents(deps, async (tx, emit) => {
-    const known = await knownDrivers(tx, input.driverIds);
+    const { known, stamp } = await knownDrivers(tx, dispatcherId, input.driverIds);
     const unknown = input.driverIds.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
+    if (unknown.length > 0 || !stamp) {
       throw badRequest(`Unknown driver id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
     }
-    const offer = await insertOffer(tx, emit, { ...input, createdBy: dispatcherId, kind: "load", tripId: null });
+    const offer = await insertOffer(tx, emit, { ...input, createdBy: dispatcherId, kind: "load", tripId: null }, stamp);
     return {
       ...offer,
       status: "open",

@@ -10,7 +10,9 @@ import type { OfferViewer } from "./views";
  * every server instance agrees on when an offer expired. UTC_TIMESTAMP rather than NOW()
  * keeps that true on a MySQL whose session time zone is not UTC.
  */
-export const DB_NOW = sql`UTC_TIMESTAMP(3)`;
+export const DB_NOW_SQL = "UTC_TIMESTAMP(3)";
+/** `DB_NOW_SQL` for the query builder. */
+export const DB_NOW = sql.raw(DB_NOW_SQL);
 
 export interface LockedOffer {
   offer: Offer;

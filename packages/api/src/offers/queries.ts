@@ -43,17 +43,6 @@ function selectOffers(db: DbOrTx, viewer: OfferViewer, where: SQL | undefined) {
     : base.innerJoin(offerRecipients, and(eq(offerRecipients.offerId, offers.id), eq(offerRecipients.driverId, viewer.userId))).where(where);
 }
 
-/** One offer's row for building views, with no viewer filter; for code that already authorized. */
-export async function selectOfferRow(db: DbOrTx, offerId: number): Promise<OfferViewRow | null> {
-  const [row] = await db
-    .select(offerViewColumns)
-    .from(offers)
-    .innerJoin(users, eq(users.id, offers.createdBy))
-    .leftJoin(trips, eq(trips.offerId, offers.id))
-    .where(eq(offers.id, offerId));
-  return row ?? null;
-}
-
 async function selectRecipients(db: DbOrTx, offerIds: number[], onlyDriverId?: number): Promise<(RecipientView & { offerId: number })[]> {
   if (offerIds.length === 0) return [];
   const rows = await db

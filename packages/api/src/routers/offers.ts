@@ -17,7 +17,7 @@ import {
   respondInputSchema,
 } from "../offers/schemas";
 import type { OfferDetail, OfferViewer } from "../offers/views";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, spendMutationBudget } from "../trpc";
+import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, mutationBudget } from "../trpc";
 
 /** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
 const offerParticipantProcedure = authedProcedure.use(({ ctx, next }) => {
@@ -36,13 +36,14 @@ async function detailOrNotFound(db: Database, viewer: OfferViewer, offerId: numb
 
 export const offersRouter = createTRPCRouter({
   /**
-   * Offers a load to up to 200 drivers. Returns the offer with its recipients. A retry with
-   * the same `idempotencyKey` returns the first offer and spends no rate-limit budget.
+   * Offers a load to up to 1,000 drivers. Returns the offer with its recipients. A retry with
+   * the same `idempotencyKey` returns the first offer and spends no rate-limit budget (the
+   * point is spent, then given back; see `createOffer`).
    */
   create: dispatcherProcedure
     .meta({ keyedRetry: true })
     .input(createOfferInputSchema)
-    .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input, () => spendMutationBudget(ctx.services, ctx.user.id))),
+    .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input, mutationBudget(ctx.services, ctx.user.id))),
 
   /** A dispatcher's own offers, or the offers sent to a driver; newest first. */
   list: offerParticipantProcedure.input(listOffersInputSchema).query(({ ctx, input }) => listOffers(ctx.services.db, ctx.viewer, input)),

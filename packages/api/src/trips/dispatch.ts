@@ -1,7 +1,7 @@
 import { and, eq, offers, type Trip, trips } from "@convoy/db";
 import type { Emit } from "../events/commit";
 import type { Tx } from "../lib/transaction";
-import { insertOffer } from "../offers/create";
+import { insertOffer, readOfferStamp } from "../offers/create";
 import { affectedRows } from "../lib/affectedRows";
 import type { RoutingEngine } from "../routing/engine";
 import { driversOfferedTrip, findNearestAvailableDrivers, type LivePositionLookup, rankByEta, vehicleTypesFor } from "./nearestDrivers";
@@ -56,19 +56,25 @@ export async function offerNextWave(tx: Tx, emit: Emit, context: DispatchContext
     if (nearest.length > 0) {
       const chosen = (await rankByEta(nearest, pickup, context.routing, settings)).slice(0, size);
       const driverIds = chosen.map((driver) => driver.id);
-      const offer = await insertOffer(tx, emit, {
-        createdBy: trip.riderId,
-        kind: "ride",
-        tripId: trip.id,
-        pickup,
-        dropoff,
-        weightKg: 0,
-        dimensions: { lengthCm: 0, widthCm: 0, heightCm: 0 },
-        rateCents: trip.fareCents ?? 0,
-        notes: "",
-        expiresInSeconds: settings.offerTimeoutSeconds,
-        driverIds,
-      });
+      const stamp = await readOfferStamp(tx, trip.riderId);
+      const offer = await insertOffer(
+        tx,
+        emit,
+        {
+          createdBy: trip.riderId,
+          kind: "ride",
+          tripId: trip.id,
+          pickup,
+          dropoff,
+          weightKg: 0,
+          dimensions: { lengthCm: 0, widthCm: 0, heightCm: 0 },
+          rateCents: trip.fareCents ?? 0,
+          notes: "",
+          expiresInSeconds: settings.offerTimeoutSeconds,
+          driverIds,
+        },
+        stamp,
+      );
       await tx.update(trips).set({ searchRing: wave }).where(eq(trips.id, trip.id));
       await emitTripEvent(tx, emit, trip.id, {
         type: "trip.searching",

@@ -1,0 +1,31 @@
+/**
+ * Running statements written as one string of literals (see `sqlLiterals.ts`). A raw
+ * statement gets none of Drizzle's column mapping: name the columns with `AS` in the
+ * statement, and expect DATETIME as text (`utcDatetimeOf`) and BIGINT as a number, or a
+ * string past 2^53.
+ */
+import { type DbOrTx, sql } from "@convoy/db";
+
+/** What MySQL answers a write with; `affectedRows` counts the rows an UPDATE matched (mysql2 asks for found rows). */
+export interface WriteResult {
+  /** The first AUTO_INCREMENT id an INSERT took; the rows of one INSERT get consecutive ids. */
+  insertId: number;
+  affectedRows: number;
+}
+
+/** The rows a SELECT written as literals returns. */
+export async function selectRows<Row>(db: DbOrTx, statement: string): Promise<Row[]> {
+  const [rows] = (await db.execute(sql.raw(statement))) as unknown as [Row[]];
+  return rows;
+}
+
+/** Runs an INSERT, UPDATE or DELETE written as literals. */
+export async function writeRows(db: DbOrTx, statement: string): Promise<WriteResult> {
+  const [result] = (await db.execute(sql.raw(statement))) as unknown as [{ insertId: number | string; affectedRows: number }];
+  return { insertId: Number(result.insertId), affectedRows: result.affectedRows };
+}
+
+/** A DATETIME as a raw statement returns it ('YYYY-MM-DD HH:MM:SS.fff', UTC by the schema's convention). */
+export function utcDatetimeOf(text: string): Date {
+  return new Date(`${text.replace(" ", "T")}Z`);
+}
