@@ -17,7 +17,7 @@ export interface BenchOptions {
   };
   /** The socket floor: the fleet's drivers, dispatchers and riders on a bare `ws` server. */
   floor: { seconds: number };
-  chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; typingLeadMs: number };
+  chat: { threads: number; dispatchers: number; messagesPerSecond: number; seconds: number; warmupSeconds: number; typingLeadMs: number };
   /** The rate the chat targets are judged at, run after `chat.messagesPerSecond` when different. */
   chatTargetRate: number;
   /** `--sweep-chat`: chat alone at each of these rates, `sweepChatSeconds` each. */
@@ -55,7 +55,7 @@ const HELP = `pnpm bench [options]
 Scenarios (default: all, in this order): --only fleet,floor,chat,offers,broadcast,idle,writes,eventWrites,calls
 Fleet:      --drivers 2000 --dispatchers 50 --riders 500 --seconds 30 --warmup 5
 Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws server)
-Chat:       --chat-threads 1000 --chat-dispatchers 100 --chat-rate 1000 --chat-seconds 20
+Chat:       --chat-threads 1000 --chat-dispatchers 100 --chat-rate 1000 --chat-seconds 20 --chat-warmup 5 (unmeasured, at the rate)
             --chat-target-rate 2000  (the chat targets are judged at this rate, run after --chat-rate)
             --sweep-chat [--sweep-chat-rates 100,250,500,1000,2000,4000] [--sweep-chat-seconds 10]  (chat only)
 Offers:     --offers-drivers 400 --offers-dispatchers 20 --offers-recipients 20 --offers-rate 100 --offers-seconds 20
@@ -95,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "chat-dispatchers": { type: "string" },
       "chat-rate": { type: "string" },
       "chat-seconds": { type: "string" },
+      "chat-warmup": { type: "string" },
       "chat-target-rate": { type: "string" },
       "sweep-chat": { type: "boolean" },
       "sweep-chat-rates": { type: "string" },
@@ -167,6 +168,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       dispatchers: positiveInt("chat-dispatchers", values["chat-dispatchers"], 100),
       messagesPerSecond: positiveInt("chat-rate", values["chat-rate"], 1_000),
       seconds: positiveInt("chat-seconds", values["chat-seconds"], 20),
+      warmupSeconds: positiveInt("chat-warmup", values["chat-warmup"], 5, 0),
       typingLeadMs: 300,
     },
     chatTargetRate: positiveInt("chat-target-rate", values["chat-target-rate"], 2_000),

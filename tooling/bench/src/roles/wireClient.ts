@@ -92,7 +92,11 @@ export class WireClient {
         this.listeners.delete(frame.id);
         listener.started.reject(new WireCallError(frame.error.data?.code ?? frame.error.message));
       } else if (frame.result?.type === "started") listener.started.resolve(undefined);
-      else if (frame.result?.type === "data") listener.onData(frame.result.data, frame.result.id);
+      // A tracked value arrives as { id, data } with the id also beside it.
+      else if (frame.result?.type === "data") {
+        const { id, data } = frame.result;
+        listener.onData(id === undefined ? data : (data as { data: unknown }).data, id);
+      }
       return;
     }
     const call = this.calls.get(frame.id);
