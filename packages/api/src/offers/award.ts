@@ -15,7 +15,7 @@ import { closedOfferError, DB_NOW_SQL, findRecipient, lockOffer } from "./guards
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
-import type { OfferViewer } from "./views";
+import type { OfferViewer, OfferViewRow } from "./views";
 
 /** The outcome of a won offer. */
 export interface Award {
@@ -102,17 +102,13 @@ interface AwardRead {
   winner: { recipient: AwardRecipient; profile: WinnerProfile } | null;
 }
 
-interface AwardRow {
-  kind: OfferKind;
+/** One row of `readAward`'s statement: the offer's columns as an offer view names them, and one recipient. */
+interface AwardRow extends Pick<
+  OfferViewRow,
+  "kind" | "rateCents" | "pickupAddress" | "pickupLat" | "pickupLng" | "dropoffAddress" | "dropoffLat" | "dropoffLng"
+> {
   createdBy: number | string;
   tripId: number | string | null;
-  rateCents: number;
-  pickupAddress: string;
-  pickupLat: number;
-  pickupLng: number;
-  dropoffAddress: string;
-  dropoffLat: number;
-  dropoffLng: number;
   recipientId: number | string;
   driverId: number | string;
   status: RecipientStatus;
