@@ -51,7 +51,6 @@ import { isOriginAllowed } from "./origin";
 import { proofRoutes } from "./proofFiles";
 import { readinessChecker } from "./readiness";
 import { serveStaticApp } from "./static";
-import { TurnCorkedWebSocket } from "./turnCorkedWebSocket";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -298,7 +297,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   let socketsShed = 0;
   const socketBacklogOptions: SocketBacklogOptions = { ...config.socketBacklog, onShed: () => (socketsShed += 1) };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, WebSocket: TurnCorkedWebSocket });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const wssHandler = applyWSSHandler({
     wss,
     router: appRouter,
