@@ -240,3 +240,23 @@ describe("a new offer as created", () => {
     expect(Date.parse(created.expiresAt) - Date.parse(created.createdAt)).toBe(600_000);
   });
 });
+
+describe("a driver's accept as answered", () => {
+  it("is the offer exactly as the winner then reads it: viewed, countered and odd text included", async () => {
+    const [winner] = await addUsers(t, "driver", 1);
+    const input = loadInput([winner!.userId, drivers[4]!.userId, drivers[5]!.userId], {
+      pickup: { address: `O'Brien "Dock" 7, Zürich \\ Straße`, lat: 41.1 + 0.2, lng: -87.6 - 0.1 - 0.2 },
+      notes: "Call 📞 on arrival; it's gate 'B'",
+    });
+    const offer = await dispatcher.api.offers.create.mutate(input);
+    await winner!.api.offers.markViewed.mutate({ offerId: offer.id });
+    await winner!.api.offers.respond.mutate({ offerId: offer.id, action: "counter", counterRateCents: 47_000 });
+    await drivers[4]!.api.offers.respond.mutate({ offerId: offer.id, action: "reject" });
+
+    const accepted = await winner!.api.offers.respond.mutate({ offerId: offer.id, action: "accept" });
+    expect(accepted).toEqual(await winner!.api.offers.byId.query({ offerId: offer.id }));
+    expect(accepted).toMatchObject({ status: "accepted", acceptedDriverId: winner!.userId, agreedRateCents: input.rateCents, notes: input.notes });
+    expect(accepted.recipients).toEqual([expect.objectContaining({ driverId: winner!.userId, status: "accepted", counterRateCents: 47_000 })]);
+    expect(accepted.recipients[0]!.viewedAt).not.toBeNull();
+  });
+});

@@ -9,13 +9,13 @@ import { toTripView, type TripView } from "../trips/views";
 import type { OfferDeps } from "./deps";
 import { affectedRows } from "../lib/affectedRows";
 import { formatCents } from "../lib/money";
-import { selectRows, writeRows } from "../lib/rawStatements";
+import { selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
 import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import { closedOfferError, DB_NOW_SQL, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
 import { transition } from "./recipientStates";
 import type { AcceptCounterInput } from "./schemas";
-import type { OfferViewer, OfferViewRow } from "./views";
+import { toOfferView, toRecipientView, type OfferDetail, type OfferViewer, type OfferViewRow } from "./views";
 
 /** The outcome of a won offer. */
 export interface Award {
@@ -23,6 +23,12 @@ export interface Award {
   driverId: number;
   agreedRateCents: number;
   tripId: number;
+}
+
+/** A won offer, with the offer as its winner sees it once the award commits. */
+export interface AcceptedOffer extends Award {
+  /** What `offers.byId` gives the winning driver after the award, built from what the award read and wrote. */
+  winnerView: OfferDetail;
 }
 
 /*
@@ -86,7 +92,12 @@ interface AwardRecipient {
   driverId: number;
   status: RecipientStatus;
   counterRateCents: number | null;
+  viewedAt: Date | null;
+  respondedAt: Date | null;
 }
+
+/** The offer as its view shows it, less what the award changes (status, winner, rate, trip). */
+type OfferBeforeAward = Omit<OfferViewRow, "status" | "acceptedDriverId" | "agreedRateCents" | "tripId">;
 
 /** What a trip view shows of its driver. */
 interface WinnerProfile {
@@ -98,6 +109,7 @@ interface WinnerProfile {
 
 interface AwardRead {
   offer: AwardedOffer;
+  view: OfferBeforeAward;
   recipients: AwardRecipient[];
   winner: { recipient: AwardRecipient; profile: WinnerProfile } | null;
 }
@@ -105,10 +117,28 @@ interface AwardRead {
 /** One row of `readAward`'s statement: the offer's columns as an offer view names them, and one recipient. */
 interface AwardRow extends Pick<
   OfferViewRow,
-  "kind" | "rateCents" | "pickupAddress" | "pickupLat" | "pickupLng" | "dropoffAddress" | "dropoffLat" | "dropoffLng"
+  | "kind"
+  | "dispatcherName"
+  | "rateCents"
+  | "pickupAddress"
+  | "pickupLat"
+  | "pickupLng"
+  | "dropoffAddress"
+  | "dropoffLat"
+  | "dropoffLng"
+  | "weightKg"
+  | "lengthCm"
+  | "widthCm"
+  | "heightCm"
+  | "distanceKm"
+  | "notes"
 > {
   createdBy: number | string;
   tripId: number | string | null;
+  expiresAt: string;
+  createdAt: string;
+  viewedAt: string | null;
+  respondedAt: string | null;
   recipientId: number | string;
   driverId: number | string;
   status: RecipientStatus;
@@ -128,12 +158,15 @@ interface AwardRow extends Pick<
 async function readAward(tx: Tx, offerId: number, winnerId: number): Promise<AwardRead | null> {
   const rows = await selectRows<AwardRow>(
     tx,
-    "SELECT o.kind, o.created_by AS createdBy, o.trip_id AS tripId, o.rate_cents AS rateCents, " +
+    "SELECT o.kind, o.created_by AS createdBy, c.name AS dispatcherName, o.trip_id AS tripId, o.rate_cents AS rateCents, " +
       "o.pickup_address AS pickupAddress, o.pickup_lat AS pickupLat, o.pickup_lng AS pickupLng, " +
       "o.dropoff_address AS dropoffAddress, o.dropoff_lat AS dropoffLat, o.dropoff_lng AS dropoffLng, " +
+      "o.weight_kg AS weightKg, o.length_cm AS lengthCm, o.width_cm AS widthCm, o.height_cm AS heightCm, " +
+      "o.distance_km AS distanceKm, o.notes, o.expires_at AS expiresAt, o.created_at AS createdAt, " +
       "r.id AS recipientId, r.driver_id AS driverId, r.status, r.counter_rate_cents AS counterRateCents, " +
+      "r.viewed_at AS viewedAt, r.responded_at AS respondedAt, " +
       "u.name AS winnerName, d.vehicle_type AS vehicleType, d.rating_sum AS ratingSum, d.rating_count AS ratingCount " +
-      "FROM offers o JOIN offer_recipients r ON r.offer_id = o.id " +
+      "FROM offers o JOIN users c ON c.id = o.created_by JOIN offer_recipients r ON r.offer_id = o.id " +
       `LEFT JOIN drivers d ON d.user_id = r.driver_id AND r.driver_id = ${sqlNumber(winnerId)} ` +
       "LEFT JOIN users u ON u.id = d.user_id " +
       `WHERE o.id = ${sqlNumber(offerId)} ORDER BY r.id`,
@@ -153,13 +186,36 @@ async function readAward(tx: Tx, offerId: number, winnerId: number): Promise<Awa
     dropoffLat: first.dropoffLat,
     dropoffLng: first.dropoffLng,
   };
-  const read: AwardRead = { offer, recipients: [], winner: null };
+  const view: OfferBeforeAward = {
+    id: offerId,
+    kind: first.kind,
+    createdBy: offer.createdBy,
+    dispatcherName: first.dispatcherName,
+    pickupAddress: first.pickupAddress,
+    pickupLat: first.pickupLat,
+    pickupLng: first.pickupLng,
+    dropoffAddress: first.dropoffAddress,
+    dropoffLat: first.dropoffLat,
+    dropoffLng: first.dropoffLng,
+    weightKg: first.weightKg,
+    lengthCm: first.lengthCm,
+    widthCm: first.widthCm,
+    heightCm: first.heightCm,
+    distanceKm: first.distanceKm,
+    rateCents: first.rateCents,
+    notes: first.notes,
+    expiresAt: utcDatetimeOf(first.expiresAt),
+    createdAt: utcDatetimeOf(first.createdAt),
+  };
+  const read: AwardRead = { offer, view, recipients: [], winner: null };
   for (const row of rows) {
     const recipient: AwardRecipient = {
       id: Number(row.recipientId),
       driverId: Number(row.driverId),
       status: row.status,
       counterRateCents: row.counterRateCents,
+      viewedAt: row.viewedAt === null ? null : utcDatetimeOf(row.viewedAt),
+      respondedAt: row.respondedAt === null ? null : utcDatetimeOf(row.respondedAt),
     };
     read.recipients.push(recipient);
     // Only the winner's row joins their driver row.
@@ -212,7 +268,7 @@ async function completeAward(
   winner: NonNullable<AwardRead["winner"]>,
   agreedRateCents: number,
   via: "driver" | "counter",
-): Promise<Award> {
+): Promise<AcceptedOffer> {
   const { offer } = read;
   const driverId = winner.recipient.driverId;
   const nowMs = Date.now();
@@ -258,7 +314,23 @@ async function completeAward(
   for (const loser of losers) {
     emit(offerEvent(offer.id, { dispatcherId, driverId: loser.driverId }, { type: "offer.lost", driverId: loser.driverId }));
   }
-  return { offerId: offer.id, driverId, agreedRateCents, tripId };
+  const { recipient, profile } = winner;
+  const winnerView: OfferDetail = {
+    ...toOfferView({ ...read.view, status: "accepted", acceptedDriverId: driverId, agreedRateCents, tripId }, { userId: driverId, role: "driver" }),
+    recipients: [
+      toRecipientView({
+        offerId: offer.id,
+        driverId,
+        driverName: profile.name,
+        vehicleType: profile.vehicleType,
+        status: "accepted",
+        counterRateCents: recipient.counterRateCents,
+        viewedAt: recipient.viewedAt,
+        respondedAt: via === "driver" ? new Date(nowMs) : recipient.respondedAt,
+      }),
+    ],
+  };
+  return { offerId: offer.id, driverId, agreedRateCents, tripId, winnerView };
 }
 
 /** A ride offer already has its rider's trip; it is assigned only if the rider has not cancelled it meanwhile. */
@@ -370,7 +442,7 @@ async function recipientStatus(deps: OfferDeps, offerId: number, driverId: numbe
  * NOT_FOUND. Retried whole on deadlock by `commitWithEvents`. After the commit the winner
  * is announced busy on the bus, so every fleet view shows it.
  */
-export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: number): Promise<Award> {
+export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: number): Promise<AcceptedOffer> {
   const viewer: OfferViewer = { userId: driverId, role: "driver" };
   // Cheap, lock-free screening: a driver the offer was not sent to never takes its lock.
   const mine = await recipientStatus(deps, offerId, driverId);

@@ -61,11 +61,9 @@ export const offersRouter = createTRPCRouter({
   /** Accept, reject, or counter with a rate (revisable while the offer is open). */
   respond: driverProcedure.input(respondInputSchema).mutation(async ({ ctx, input }) => {
     const viewer: OfferViewer = { userId: ctx.user.id, role: "driver" };
-    if (input.action === "accept") {
-      await acceptOffer(ctx.services, ctx.user.id, input.offerId);
-    } else {
-      await answerOffer(ctx.services, ctx.user.id, input.offerId, input);
-    }
+    // An accept answers with the offer as the award left it, without reading it again.
+    if (input.action === "accept") return (await acceptOffer(ctx.services, ctx.user.id, input.offerId)).winnerView;
+    await answerOffer(ctx.services, ctx.user.id, input.offerId, input);
     return detailOrNotFound(ctx.services.db, viewer, input.offerId);
   }),
 
