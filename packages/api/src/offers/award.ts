@@ -173,36 +173,22 @@ async function readAward(tx: Tx, offerId: number, winnerId: number): Promise<Awa
   );
   const first = rows[0];
   if (!first) return null;
-  const offer: AwardedOffer = {
-    id: offerId,
-    kind: first.kind,
-    createdBy: Number(first.createdBy),
-    tripId: first.tripId === null ? null : Number(first.tripId),
-    rateCents: first.rateCents,
-    pickupAddress: first.pickupAddress,
-    pickupLat: first.pickupLat,
-    pickupLng: first.pickupLng,
-    dropoffAddress: first.dropoffAddress,
-    dropoffLat: first.dropoffLat,
-    dropoffLng: first.dropoffLng,
-  };
+  const { kind, rateCents, pickupAddress, pickupLat, pickupLng, dropoffAddress, dropoffLat, dropoffLng } = first;
+  const route = { pickupAddress, pickupLat, pickupLng, dropoffAddress, dropoffLat, dropoffLng };
+  const createdBy = Number(first.createdBy);
+  const offer: AwardedOffer = { id: offerId, kind, createdBy, tripId: first.tripId === null ? null : Number(first.tripId), rateCents, ...route };
   const view: OfferBeforeAward = {
     id: offerId,
-    kind: first.kind,
-    createdBy: offer.createdBy,
+    kind,
+    createdBy,
     dispatcherName: first.dispatcherName,
-    pickupAddress: first.pickupAddress,
-    pickupLat: first.pickupLat,
-    pickupLng: first.pickupLng,
-    dropoffAddress: first.dropoffAddress,
-    dropoffLat: first.dropoffLat,
-    dropoffLng: first.dropoffLng,
+    ...route,
     weightKg: first.weightKg,
     lengthCm: first.lengthCm,
     widthCm: first.widthCm,
     heightCm: first.heightCm,
     distanceKm: first.distanceKm,
-    rateCents: first.rateCents,
+    rateCents,
     notes: first.notes,
     expiresAt: utcDatetimeOf(first.expiresAt),
     createdAt: utcDatetimeOf(first.createdAt),
