@@ -1,6 +1,7 @@
 export * from "drizzle-orm/sql";
 export { createDb, poolUse, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions, type PoolUse } from "./client";
 export { ACQUIRE_TIMEOUT_CODE, STATEMENT_TIMEOUT_CODE } from "./poolTimeouts";
+export { deferStatement } from "./statementBatching";
 export {
   migrate,
   migrateUnderLock,

@@ -1,6 +1,6 @@
 import type { Database } from "@convoy/db";
 import { withTransaction, type Tx } from "../lib/transaction";
-import { appendEvents } from "./eventLog";
+import { appendEventsAtCommit } from "./eventLog";
 import type { EventPump } from "./pump";
 import type { NewEvent, StoredEvent } from "./types";
 
@@ -23,13 +23,13 @@ export interface CommitDeps {
 
 /**
  * Runs `work` in a transaction (retried whole on deadlock), then the commit hooks, writes
- * the events they all emitted in that same transaction, and publishes them only after the
- * commit, so no subscriber ever sees an event for a change that rolled back. The pump is
+ * the events they all emitted in that same transaction (their INSERT goes with the COMMIT),
+ * and publishes them only after the commit, so no subscriber ever sees an event for a change that rolled back. The pump is
  * told how long the transaction took, retries included (the event-write latency).
  */
 export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
   const startedAt = performance.now();
-  let stored: StoredEvent[] = [];
+  let appended: Promise<StoredEvent[]> = Promise.resolve([]);
   const result = await withTransaction(deps.db, async (tx) => {
     const pending: NewEvent[] = [];
     const emit: Emit = (event) => pending.push(event);
@@ -39,9 +39,11 @@ export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit:
       const emitted = [...pending];
       for (const hook of deps.commitHooks) await hook(tx, emit, emitted);
     }
-    stored = await appendEvents(tx, pending);
+    // Written with the COMMIT, in one round trip; an attempt that rolls back never sends it.
+    appended = appendEventsAtCommit(tx, pending);
+    appended.catch(() => undefined);
     return value;
   });
-  deps.pump.publish(stored, performance.now() - startedAt);
+  deps.pump.publish(await appended, performance.now() - startedAt);
   return result;
 }

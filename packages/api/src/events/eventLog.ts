@@ -1,7 +1,10 @@
-import { and, asc, type Database, eq, events, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
+import { and, asc, type Database, deferStatement, eq, events, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
 import { sqlBoolean, sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { NewEvent, StoredEvent, Viewer } from "./types";
+
+/** What MySQL answers an INSERT with. */
+type InsertResult = Awaited<ReturnType<typeof deferStatement>>;
 
 /**
  * Appends events inside the caller's transaction, in one INSERT, and returns them with their ids.
@@ -18,9 +21,23 @@ import type { NewEvent, StoredEvent, Viewer } from "./types";
 export async function appendEvents(tx: Tx, batch: NewEvent[]): Promise<StoredEvent[]> {
   if (batch.length === 0) return [];
   const createdAtMs = Date.now();
-  const [result] = (await tx.execute(sql.raw(insertEventsStatement(batch, createdAtMs)))) as unknown as [
-    { insertId: number | string; affectedRows: number },
-  ];
+  const [result] = (await tx.execute(sql.raw(insertEventsStatement(batch, createdAtMs)))) as unknown as [InsertResult];
+  return storedEvents(batch, result, createdAtMs);
+}
+
+/**
+ * `appendEvents` as the transaction's last write: the INSERT goes to MySQL with the COMMIT,
+ * in one round trip (`deferStatement`), and the events come back once both have run. Call it
+ * after the transaction's last statement and do not await it inside the transaction.
+ */
+export async function appendEventsAtCommit(tx: Tx, batch: NewEvent[]): Promise<StoredEvent[]> {
+  if (batch.length === 0) return [];
+  const createdAtMs = Date.now();
+  const result = await deferStatement(tx, insertEventsStatement(batch, createdAtMs));
+  return storedEvents(batch, result, createdAtMs);
+}
+
+function storedEvents(batch: readonly NewEvent[], result: InsertResult, createdAtMs: number): StoredEvent[] {
   const firstId = Number(result.insertId);
   if (!Number.isSafeInteger(firstId) || firstId < 1 || result.affectedRows !== batch.length) {
     throw new Error(`appending ${batch.length} events returned insertId ${result.insertId} for ${result.affectedRows} rows`);

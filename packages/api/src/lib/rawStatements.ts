@@ -4,7 +4,8 @@
  * statement, and expect DATETIME as text (`utcDatetimeOf`) and BIGINT as a number, or a
  * string past 2^53.
  */
-import { type DbOrTx, sql } from "@convoy/db";
+import { type DbOrTx, deferStatement, sql } from "@convoy/db";
+import type { Tx } from "./transaction";
 
 /** What MySQL answers a write with; `affectedRows` counts the rows an UPDATE matched (mysql2 asks for found rows). */
 export interface WriteResult {
@@ -22,6 +23,16 @@ export async function selectRows<Row>(db: DbOrTx, statement: string): Promise<Ro
 /** Runs an INSERT, UPDATE or DELETE written as literals. */
 export async function writeRows(db: DbOrTx, statement: string): Promise<WriteResult> {
   const [result] = (await db.execute(sql.raw(statement))) as unknown as [{ insertId: number | string; affectedRows: number }];
+  return { insertId: Number(result.insertId), affectedRows: result.affectedRows };
+}
+
+/**
+ * `writeRows` sent with the transaction's next statement or its COMMIT, in one round trip
+ * (`deferStatement`). If it fails, the statement that carried it fails and the transaction
+ * can only roll back. Await it only once that next statement has been sent.
+ */
+export async function deferWrite(tx: Tx, statement: string): Promise<WriteResult> {
+  const result = await deferStatement(tx, statement);
   return { insertId: Number(result.insertId), affectedRows: result.affectedRows };
 }
 

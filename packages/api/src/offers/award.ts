@@ -9,7 +9,7 @@ import { toTripView, type TripView } from "../trips/views";
 import type { OfferDeps } from "./deps";
 import { affectedRows } from "../lib/affectedRows";
 import { formatCents } from "../lib/money";
-import { selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
+import { deferWrite, selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
 import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import { closedOfferError, DB_NOW_SQL, findRecipient, lockOffer } from "./guards";
 import { offerEvent, offerOwner } from "./offerEvents";
@@ -60,11 +60,12 @@ export interface AcceptedOffer extends Award {
  * The single point where an offer gets its winner: a conditional UPDATE that only an open,
  * unexpired offer (by the database clock) passes, checked by affected rows. Concurrent
  * claimants queue on the offer's row lock; the first commits, and the rest then match no
- * row. Returns false for them, and the caller explains why from the row as it now is.
- * `agreedRateCents` null agrees to the offered rate.
+ * row. Resolves false for them, and the caller explains why from the row as it now is.
+ * `agreedRateCents` null agrees to the offered rate. Sent with the transaction's next
+ * statement (`deferWrite`): the award reads the offer in the same round trip.
  */
 async function claimOffer(tx: Tx, offerId: number, winnerId: number, agreedRateCents: number | null, onlyCreatedBy?: number): Promise<boolean> {
-  const result = await writeRows(
+  const result = await deferWrite(
     tx,
     `UPDATE offers SET status = 'accepted', accepted_driver_id = ${sqlNumber(winnerId)}, ` +
       `agreed_rate_cents = ${agreedRateCents === null ? "rate_cents" : sqlNumber(agreedRateCents)} ` +
@@ -219,13 +220,37 @@ async function readAward(tx: Tx, offerId: number, winnerId: number): Promise<Awa
  * and one who is on a trip cannot take a ride offer that reached them before they became
  * busy; the same driver accepting two rides at once is decided one after the other on this
  * row. Loads are not limited this way: a dispatcher may line up several for one driver.
+ * Sent with the transaction's next statements (`deferWrite`); resolves once they have run.
  */
 async function markWinnerBusy(tx: Tx, driverId: number, kind: OfferKind): Promise<void> {
-  const result = await writeRows(
+  const result = await deferWrite(
     tx,
     `UPDATE drivers SET availability = 'busy' WHERE user_id = ${sqlNumber(driverId)}` + (kind === "ride" ? " AND availability <> 'busy'" : ""),
   );
   if (result.affectedRows !== 1) throw conflict("You are on a trip; finish it before accepting another ride");
+}
+
+/**
+ * The start of every award, in one round trip: the winner turns busy, the offer is claimed
+ * for them, and the offer is read as the award needs it (the read sees the claim, and is
+ * thrown away when a check fails: the transaction then rolls back). Throws what the busy
+ * check refuses; `claimed` false when the claim matched no row.
+ */
+async function startAward(
+  tx: Tx,
+  offerId: number,
+  winnerId: number,
+  kind: OfferKind,
+  claim: { agreedRateCents: number | null; onlyCreatedBy?: number },
+): Promise<{ claimed: boolean; read: AwardRead | null }> {
+  const busy = markWinnerBusy(tx, winnerId, kind);
+  const claimed = claimOffer(tx, offerId, winnerId, claim.agreedRateCents, claim.onlyCreatedBy);
+  // Both are settled before the read's answer is handled; neither rejects unhandled meanwhile.
+  busy.catch(() => undefined);
+  claimed.catch(() => undefined);
+  const read = await readAward(tx, offerId, winnerId);
+  await busy;
+  return { claimed: await claimed, read };
 }
 
 /**
@@ -259,7 +284,8 @@ async function completeAward(
   const driverId = winner.recipient.driverId;
   const nowMs = Date.now();
   const losers = read.recipients.filter((row) => row.id !== winner.recipient.id && transition(row.status, "lose").ok);
-  await writeRows(
+  // Goes to MySQL with the trip's INSERT or UPDATE.
+  void deferWrite(
     tx,
     settleRecipientsStatement(
       winner.recipient.id,
@@ -439,9 +465,8 @@ export async function acceptOffer(deps: OfferDeps, driverId: number, offerId: nu
   if (!early.ok && mine.status === "rejected") throw conflict(early.reason);
 
   const award = await commitWithEvents(deps, async (tx, emit) => {
-    await markWinnerBusy(tx, driverId, mine.kind);
-    if (!(await claimOffer(tx, offerId, driverId, null))) throw await claimRefusal(tx, offerId, viewer);
-    const read = await readAward(tx, offerId, driverId);
+    const { claimed, read } = await startAward(tx, offerId, driverId, mine.kind, { agreedRateCents: null });
+    if (!claimed) throw await claimRefusal(tx, offerId, viewer);
     if (!read?.winner) throw notFound("Offer");
     const move = transition(read.winner.recipient.status, "accept");
     if (!move.ok) throw conflict(move.reason);
@@ -462,14 +487,16 @@ export async function acceptCounter(deps: OfferDeps, dispatcherId: number, input
   const notSent = () => badRequest(`Driver ${input.driverId} was not sent this offer`);
   const award = await commitWithEvents(deps, async (tx, emit) => {
     // A dispatcher's offer is a load (a ride's creator is its rider), so no busy check.
-    await markWinnerBusy(tx, input.driverId, "load");
-    if (!(await claimOffer(tx, input.offerId, input.driverId, input.counterRateCents, dispatcherId))) {
+    const { claimed, read } = await startAward(tx, input.offerId, input.driverId, "load", {
+      agreedRateCents: input.counterRateCents,
+      onlyCreatedBy: dispatcherId,
+    });
+    if (!claimed) {
       const locked = await lockOffer(tx, input.offerId);
       if (locked?.offer.createdBy !== dispatcherId) throw notFound("Offer");
       if (!(await findRecipient(tx, input.offerId, input.driverId))) throw notSent();
       throw closedOfferError(locked, viewer) ?? conflict("This offer changed while you were accepting it; reload it");
     }
-    const read = await readAward(tx, input.offerId, input.driverId);
     if (!read?.winner) throw notSent();
     const { recipient } = read.winner;
     const move = transition(recipient.status, "acceptCounter");

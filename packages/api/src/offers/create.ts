@@ -3,7 +3,7 @@ import { and, drivers, eq, type OfferKind, offerRecipients, offers, users } from
 import { commitWithEvents, type Emit } from "../events/commit";
 import { badRequest, conflict, isDuplicateEntry } from "../lib/errors";
 import { haversineKm } from "../lib/geo";
-import { selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
+import { deferWrite, selectRows, utcDatetimeOf, writeRows } from "../lib/rawStatements";
 import { sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { OfferDeps } from "./deps";
@@ -116,7 +116,8 @@ export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec, stamp:
   );
   if (!Number.isSafeInteger(id) || id < 1) throw new Error(`offer insert returned id ${id}`);
 
-  await writeRows(tx, insertRecipientsStatement(id, spec.driverIds));
+  // Goes to MySQL with the event INSERT and the COMMIT.
+  void deferWrite(tx, insertRecipientsStatement(id, spec.driverIds));
 
   const offer: OfferSummary = {
     id,

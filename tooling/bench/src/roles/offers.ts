@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DEMO_CITY } from "@convoy/db";
-import type { ConvoyClient } from "@convoy/client";
 import type { Account, ErrorCounts, OffersCreated, OffersDriversResult } from "../protocol";
-import { connect, countError, pace } from "./clients";
+import { countError, pace } from "./clients";
+import { WireClient } from "./wireClient";
 
 /** One clock for every process of the run, with sub-millisecond resolution. */
 const clock = () => performance.timeOrigin + performance.now();
@@ -17,34 +17,31 @@ const acceptCalls = new Map<number, number>();
 /** offerId → when a dispatcher here saw `offer.accepted`. */
 const acceptedSeen = new Map<number, number>();
 const errors: ErrorCounts = {};
-let dispatchers: ConvoyClient[] = [];
+let dispatchers: WireClient[] = [];
 
-function subscribe(client: ConvoyClient, onData: (data: { type: string; offerId: number } & Record<string, unknown>) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.api.offers.events.subscribe(
-      {},
-      {
-        onStarted: () => resolve(),
-        onData: ({ data }) => onData(data as never),
-        onError(error) {
-          countError(errors, error);
-          reject(error);
-        },
-      },
-    );
-  });
+type OfferEvent = { type: string; offerId: number } & Record<string, unknown>;
+
+function subscribe(wire: WireClient, onData: (data: OfferEvent) => void): Promise<void> {
+  return wire
+    .subscribe("offers.events", {}, (data) => onData(data as OfferEvent))
+    .catch((error: unknown) => {
+      countError(errors, error);
+      throw error;
+    });
 }
 
 /**
  * Each driver subscribes to `offers.events` over its WebSocket and records when each offer
- * arrives; the recipient an offer's note names accepts it at once.
+ * arrives; the recipient an offer's note names accepts it at once. Drivers and dispatchers
+ * speak tRPC's frames directly (`WireClient`), so that the load's own CPU leaves the server
+ * its share of the two cores.
  */
 export async function prepareOfferDrivers(url: string, accounts: readonly Account[]): Promise<number> {
   await Promise.all(
-    accounts.map((account) => {
-      const client = connect(url, account.token, "socket");
+    accounts.map(async (account) => {
+      const wire = await WireClient.open(url, account.token);
       const mine = `${ACCEPT_NOTE}${account.id}`;
-      return subscribe(client, (data) => {
+      return subscribe(wire, (data) => {
         if (data.type !== "offer.received") return;
         const now = clock();
         const times = receipts.get(data.offerId);
@@ -52,7 +49,7 @@ export async function prepareOfferDrivers(url: string, accounts: readonly Accoun
         else receipts.set(data.offerId, [now]);
         if ((data.offer as { notes: string }).notes !== mine) return;
         acceptCalls.set(data.offerId, clock());
-        client.api.offers.respond.mutate({ offerId: data.offerId, action: "accept" }).catch((error: unknown) => countError(errors, error));
+        wire.mutate("offers.respond", { offerId: data.offerId, action: "accept" }).catch((error: unknown) => countError(errors, error));
       });
     }),
   );
@@ -65,7 +62,7 @@ export function collectOfferDrivers(): OffersDriversResult {
 
 /** Each dispatcher subscribes to `offers.events` and records when it sees an offer accepted. */
 export async function prepareOfferDispatchers(url: string, accounts: readonly Account[]): Promise<number> {
-  dispatchers = accounts.map((account) => connect(url, account.token, "socket"));
+  dispatchers = await Promise.all(accounts.map((account) => WireClient.open(url, account.token)));
   await Promise.all(
     dispatchers.map((client) =>
       subscribe(client, (data) => {
@@ -91,8 +88,8 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
     const dispatcher = dispatchers[k % dispatchers.length]!;
     const sentAt = clock();
     calls.push(
-      dispatcher.api.offers.create
-        .mutate({
+      dispatcher
+        .mutate("offers.create", {
           driverIds,
           pickup: { address: "1 Pickup St", lat: DEMO_CITY.lat + 0.01, lng: DEMO_CITY.lng },
           dropoff: { address: "2 Dropoff Ave", lat: DEMO_CITY.lat - 0.01, lng: DEMO_CITY.lng },
@@ -105,7 +102,7 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
           idempotencyKey: randomUUID(),
         })
         .then(
-          (offer) => void created.push([offer.id, sentAt]),
+          (offer) => void created.push([(offer as { id: number }).id, sentAt]),
           (error: unknown) => countError(errors, error),
         ),
     );
