@@ -92,33 +92,50 @@ export async function readOfferStamp(tx: Tx, createdBy: number): Promise<OfferSt
 }
 
 /**
+ * The offer's row as one INSERT of literals. `createdAtSql` is when it was created by the
+ * database clock (a literal, or the user variable a load's create reads the clock into); the
+ * deadline is `expiresInSeconds` after it.
+ */
+function insertOfferStatement(spec: NewOfferSpec, distanceKm: number, createdAtSql: string): string {
+  return (
+    INSERT_OFFER_HEAD +
+    `(${sqlNumber(spec.createdBy)},${sqlString(spec.kind)},${sqlNumber(spec.tripId)},` +
+    `${sqlString(spec.pickup.address)},${sqlNumber(spec.pickup.lat)},${sqlNumber(spec.pickup.lng)},` +
+    `${sqlString(spec.dropoff.address)},${sqlNumber(spec.dropoff.lat)},${sqlNumber(spec.dropoff.lng)},` +
+    `${sqlNumber(spec.weightKg)},${sqlNumber(spec.dimensions.lengthCm)},${sqlNumber(spec.dimensions.widthCm)},${sqlNumber(spec.dimensions.heightCm)},` +
+    `${sqlNumber(distanceKm)},${sqlNumber(spec.rateCents)},${sqlString(spec.notes)},'open',` +
+    `${createdAtSql} + INTERVAL ${sqlNumber(spec.expiresInSeconds)} SECOND,` +
+    `${spec.idempotencyKey === undefined ? "NULL" : sqlString(spec.idempotencyKey)},${createdAtSql})`
+  );
+}
+
+const distanceOf = (spec: NewOfferSpec) => Math.round(haversineKm(spec.pickup, spec.dropoff) * 1_000) / 1_000;
+
+/**
  * Inserts an offer and one recipient row per driver inside the caller's transaction and
  * emits `offer.created` for the owner (a load's dispatcher; see `offerOwner`) and
  * `offer.received` for each driver. The deadline runs from `stamp.dbNowMs`, the database
  * clock; the distance is great-circle km. The caller has checked the driver ids.
+ */
+export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec, stamp: OfferStamp): Promise<OfferSummary> {
+  const distanceKm = distanceOf(spec);
+  const { insertId } = await writeRows(tx, insertOfferStatement(spec, distanceKm, sqlUtcDatetime(stamp.dbNowMs)));
+  return sendInsertedOffer(tx, emit, spec, stamp, distanceKm, insertId);
+}
+
+/**
+ * What follows an offer's INSERT: its recipient rows (sent with the event INSERT and the
+ * COMMIT) and its events, and the offer's summary.
  *
  * The summary is built from what was written, not read back: every column holds exactly
  * the value given (coordinates and the distance are DOUBLE, which stores a JS number
  * exactly; times are whole milliseconds, as DATETIME(3) keeps them).
  */
-export async function insertOffer(tx: Tx, emit: Emit, spec: NewOfferSpec, stamp: OfferStamp): Promise<OfferSummary> {
-  const distanceKm = Math.round(haversineKm(spec.pickup, spec.dropoff) * 1_000) / 1_000;
-  const expiresAtMs = stamp.dbNowMs + spec.expiresInSeconds * 1_000;
-  const { insertId: id } = await writeRows(
-    tx,
-    INSERT_OFFER_HEAD +
-      `(${sqlNumber(spec.createdBy)},${sqlString(spec.kind)},${sqlNumber(spec.tripId)},` +
-      `${sqlString(spec.pickup.address)},${sqlNumber(spec.pickup.lat)},${sqlNumber(spec.pickup.lng)},` +
-      `${sqlString(spec.dropoff.address)},${sqlNumber(spec.dropoff.lat)},${sqlNumber(spec.dropoff.lng)},` +
-      `${sqlNumber(spec.weightKg)},${sqlNumber(spec.dimensions.lengthCm)},${sqlNumber(spec.dimensions.widthCm)},${sqlNumber(spec.dimensions.heightCm)},` +
-      `${sqlNumber(distanceKm)},${sqlNumber(spec.rateCents)},${sqlString(spec.notes)},'open',${sqlUtcDatetime(expiresAtMs)},` +
-      `${spec.idempotencyKey === undefined ? "NULL" : sqlString(spec.idempotencyKey)},${sqlUtcDatetime(stamp.dbNowMs)})`,
-  );
+function sendInsertedOffer(tx: Tx, emit: Emit, spec: NewOfferSpec, stamp: OfferStamp, distanceKm: number, id: number): OfferSummary {
   if (!Number.isSafeInteger(id) || id < 1) throw new Error(`offer insert returned id ${id}`);
-
-  // Goes to MySQL with the event INSERT and the COMMIT.
   void deferWrite(tx, insertRecipientsStatement(id, spec.driverIds));
 
+  const expiresAtMs = stamp.dbNowMs + spec.expiresInSeconds * 1_000;
   const offer: OfferSummary = {
     id,
     kind: spec.kind,
@@ -148,7 +165,8 @@ type KnownDriver = Pick<RecipientView, "driverId" | "driverName" | "vehicleType"
 
 /**
  * The drivers among `driverIds`, with what a recipient row shows of them, and the offer's
- * stamp (the dispatcher's name and the database clock) in the same statement. Written as
+ * stamp (the dispatcher's name and the database clock, `nowSql`: the variable the offer's
+ * INSERT read it from) in the same statement. Written as
  * literals (they are validated integers): the query builder's IN list of up to 1,000
  * parameters cost milliseconds per offer. The stamp is null when no id is a driver.
  */
@@ -156,11 +174,12 @@ async function knownDrivers(
   tx: Tx,
   dispatcherId: number,
   driverIds: readonly number[],
+  nowSql: string,
 ): Promise<{ known: Map<number, KnownDriver>; stamp: OfferStamp | null }> {
   const rows = await selectRows<Omit<KnownDriver, "driverId"> & { driverId: number | string; creatorName: string; now: string }>(
     tx,
     `SELECT d.\`${drivers.userId.name}\` AS driverId, u.\`${users.name.name}\` AS driverName, d.\`${drivers.vehicleType.name}\` AS vehicleType, ` +
-      `(SELECT c.\`${users.name.name}\` FROM \`${getTableName(users)}\` c WHERE c.\`${users.id.name}\` = ${sqlNumber(dispatcherId)}) AS creatorName, ${DB_NOW_SQL} AS now ` +
+      `(SELECT c.\`${users.name.name}\` FROM \`${getTableName(users)}\` c WHERE c.\`${users.id.name}\` = ${sqlNumber(dispatcherId)}) AS creatorName, ${nowSql} AS now ` +
       `FROM \`${getTableName(drivers)}\` d JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = d.\`${drivers.userId.name}\` ` +
       `WHERE d.\`${drivers.userId.name}\` IN (${driverIds.map(sqlNumber).join(",")})`,
   );
@@ -264,14 +283,28 @@ function isSameOffer(detail: OfferDetail, input: CreateOfferInput): boolean {
   );
 }
 
+/** The session variable a load's create reads the database clock into, for its row and its answer alike. */
+const CREATED_AT_VARIABLE = "@convoy_offer_created_at";
+
+/**
+ * A load offer in two round trips: the clock read into a variable, the offer's INSERT and
+ * the drivers' lookup together (the INSERT goes first; unknown drivers then roll it back),
+ * and the recipients and events with the COMMIT.
+ */
 async function insertLoadOffer(deps: OfferDeps, dispatcherId: number, input: CreateOfferInput): Promise<OfferDetail> {
   return commitWithEvents(deps, async (tx, emit) => {
-    const { known, stamp } = await knownDrivers(tx, dispatcherId, input.driverIds);
+    const spec: NewOfferSpec = { ...input, createdBy: dispatcherId, kind: "load", tripId: null };
+    const distanceKm = distanceOf(spec);
+    // As text: a user variable keeps a DATETIME as a number, and a double loses its milliseconds.
+    void deferWrite(tx, `SET ${CREATED_AT_VARIABLE} = CAST(${DB_NOW_SQL} AS CHAR)`);
+    const inserted = deferWrite(tx, insertOfferStatement(spec, distanceKm, CREATED_AT_VARIABLE));
+    inserted.catch(() => undefined);
+    const { known, stamp } = await knownDrivers(tx, dispatcherId, input.driverIds, CREATED_AT_VARIABLE);
     const unknown = input.driverIds.filter((id) => !known.has(id));
     if (unknown.length > 0 || !stamp) {
       throw badRequest(`Unknown driver id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
     }
-    const offer = await insertOffer(tx, emit, { ...input, createdBy: dispatcherId, kind: "load", tripId: null }, stamp);
+    const offer = sendInsertedOffer(tx, emit, spec, stamp, distanceKm, (await inserted).insertId);
     return {
       ...offer,
       status: "open",
