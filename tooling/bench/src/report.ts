@@ -185,7 +185,7 @@ export function formatSummary(results: BenchResults): string {
   chatRow("chatAtTarget", results.chatAtTarget);
   if (results.offers) {
     const offers = results.offers;
-    const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer)`;
+    const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer${offers.mysqlCpuMsPerOffer === null ? "" : `, ${fmt(offers.mysqlCpuMsPerOffer)} ms MySQL`})`;
     add("offers.lastRecipientMs.p99", offers.lastRecipientMs.p99, load);
     add(
       "offers.acceptToDispatcherMs.p99",

@@ -1,5 +1,5 @@
 import type { BenchContext } from "../context";
-import { CpuMeter } from "../proc";
+import { CpuMeter, findProcess } from "../proc";
 import type { ErrorCounts } from "../protocol";
 import { sleep } from "../roles/clients";
 import { Histogram, type Summary } from "../stats";
@@ -22,6 +22,8 @@ export interface OffersResult {
   serverCpuPct: number;
   /** Server CPU per offer (create, its deliveries, the accept and what it sends), ms. */
   serverCpuMsPerOffer: number;
+  /** MySQL's CPU per offer, ms (it shares the machine's cores); null when its process was not found. */
+  mysqlCpuMsPerOffer: number | null;
   errors: ErrorCounts;
 }
 
@@ -49,6 +51,8 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
     await Promise.all(fleet.map((worker, i) => worker.call("offers.prepareDrivers", { url: server.url, accounts: driverParts[i]! })));
     await desk!.call("offers.prepareDispatchers", { url: server.url, accounts: dispatchers });
     const cpu = new CpuMeter([server.pid]);
+    const mysqlPid = findProcess(["mariadbd", "mysqld"]);
+    const mysqlCpu = mysqlPid === null ? null : new CpuMeter([mysqlPid]);
     const run = await desk!.call("offers.run", {
       seconds: settings.seconds,
       offersPerSecond: settings.offersPerSecond,
@@ -59,6 +63,7 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
     const deadline = performance.now() + 10_000;
     while ((await desk!.call("offers.acceptedSeen", null)) < run.created.length && performance.now() < deadline) await sleep(50);
     const cpuSeconds = cpu.cpuSeconds();
+    const mysqlCpuSeconds = mysqlCpu?.cpuSeconds() ?? null;
     const serverCpuPct = cpu.percent();
     const [dispatcherSide, ...driverSides] = await Promise.all([
       desk!.call("offers.collectDispatchers", null),
@@ -100,6 +105,7 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
       incomplete,
       serverCpuPct,
       serverCpuMsPerOffer: run.created.length > 0 ? (cpuSeconds * 1000) / run.created.length : Number.NaN,
+      mysqlCpuMsPerOffer: mysqlCpuSeconds === null || run.created.length === 0 ? null : (mysqlCpuSeconds * 1000) / run.created.length,
       errors,
     };
   } finally {
