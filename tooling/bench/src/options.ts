@@ -1,20 +1,5 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_DATABASE_URL, serverUrl } from "@convoy/db";
-
-/** Where Debian's MariaDB listens on its Unix socket. */
-const LOCAL_MYSQL_SOCKET = "/run/mysqld/mysqld.sock";
-
-/**
- * The MySQL the benchmark's server uses: MariaDB's Unix socket when it runs on this machine,
- * as a server sharing a host with its database should connect (bench/README.md has what TCP
- * loopback costs instead), otherwise the server's own default over TCP.
- */
-function defaultDatabaseUrl(): string {
-  return existsSync(LOCAL_MYSQL_SOCKET)
-    ? `mysql://root@localhost/?socketPath=${encodeURIComponent(LOCAL_MYSQL_SOCKET)}`
-    : serverUrl(DEFAULT_DATABASE_URL);
-}
 import type { ReportTransport } from "./protocol";
 
 export const scenarioNames = ["fleet", "floor", "chat", "offers", "broadcast", "idle", "writes", "eventWrites", "calls"] as const;
@@ -83,7 +68,7 @@ Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
             or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
 A/B:        --server-root ../other-checkout  (that checkout's server under this load; its dependencies installed)
-Other:      --database-url ${defaultDatabaseUrl()}  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
+Other:      --database-url ${serverUrl(DEFAULT_DATABASE_URL)}  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -225,7 +210,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
     sweep,
     sweepSeconds: positiveInt("sweep-seconds", values["sweep-seconds"], 15),
-    databaseUrl: values["database-url"] ?? defaultDatabaseUrl(),
+    databaseUrl: values["database-url"] ?? serverUrl(DEFAULT_DATABASE_URL),
     serverRoot: values["server-root"] ?? null,
     cpuProfile: values["cpu-prof"] ?? false,
     serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
