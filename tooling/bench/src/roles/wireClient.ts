@@ -24,12 +24,12 @@ interface ServerFrame {
 }
 
 /**
- * The chat load's side of a tRPC WebSocket, speaking the frames `@trpc/client`'s wsLink
- * speaks (connection params, JSON-RPC calls and subscriptions, PING/PONG) and nothing more:
- * no links, observables, retries or per-call objects beyond one promise. One load process
- * plays hundreds of users at thousands of calls a second, and through the full client it
- * spent as much CPU as the server it measured, on the same two cores; the server sees the
- * same frames either way.
+ * A chat or offers load user's side of a tRPC WebSocket, speaking the frames
+ * `@trpc/client`'s wsLink speaks (connection params, JSON-RPC calls and subscriptions,
+ * PING/PONG) and nothing more: no links, observables, retries or per-call objects beyond one
+ * promise. One load process plays hundreds of users at thousands of calls a second, and
+ * through the full client it spent as much CPU as the server it measured, on the same two
+ * cores; the server sees the same frames either way.
  */
 export class WireClient {
   private nextId = 1;
