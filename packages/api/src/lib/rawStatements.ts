@@ -29,11 +29,13 @@ export async function writeRows(db: DbOrTx, statement: string): Promise<WriteRes
 /**
  * `writeRows` sent with the transaction's next statement or its COMMIT, in one round trip
  * (`deferStatement`). If it fails, the statement that carried it fails and the transaction
- * can only roll back. Await it only once that next statement has been sent.
+ * can only roll back, so a caller that does not need the answer need not await it (its
+ * rejection is handled here). Await it only once that next statement has been sent.
  */
-export async function deferWrite(tx: Tx, statement: string): Promise<WriteResult> {
-  const result = await deferStatement(tx, statement);
-  return { insertId: Number(result.insertId), affectedRows: result.affectedRows };
+export function deferWrite(tx: Tx, statement: string): Promise<WriteResult> {
+  const result = deferStatement(tx, statement).then((answer) => ({ insertId: Number(answer.insertId), affectedRows: answer.affectedRows }));
+  result.catch(() => undefined);
+  return result;
 }
 
 /** A DATETIME as a raw statement returns it ('YYYY-MM-DD HH:MM:SS.fff', UTC by the schema's convention). */

@@ -298,7 +298,6 @@ async function insertLoadOffer(deps: OfferDeps, dispatcherId: number, input: Cre
     // As text: a user variable keeps a DATETIME as a number, and a double loses its milliseconds.
     void deferWrite(tx, `SET ${CREATED_AT_VARIABLE} = CAST(${DB_NOW_SQL} AS CHAR)`);
     const inserted = deferWrite(tx, insertOfferStatement(spec, distanceKm, CREATED_AT_VARIABLE));
-    inserted.catch(() => undefined);
     const { known, stamp } = await knownDrivers(tx, dispatcherId, input.driverIds, CREATED_AT_VARIABLE);
     const unknown = input.driverIds.filter((id) => !known.has(id));
     if (unknown.length > 0 || !stamp) {
