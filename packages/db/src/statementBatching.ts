@@ -30,7 +30,7 @@ export interface WriteAnswer {
 }
 
 /** What `query` answers for a statement it did not have to send (Drizzle reads nothing of it). */
-const NOTHING_SENT: WriteAnswer = { insertId: 0, affectedRows: 0 };
+const nothingSent = (): Promise<[unknown, unknown]> => Promise.resolve([{ insertId: 0, affectedRows: 0 }, undefined]);
 
 interface DeferredStatement {
   sql: string;
@@ -39,7 +39,7 @@ interface DeferredStatement {
 }
 
 /** Why a deferred statement was never sent: its transaction ended first. */
-export class StatementNotSentError extends Error {
+class StatementNotSentError extends Error {
   constructor() {
     super("the transaction ended before this deferred statement was sent");
   }
@@ -86,19 +86,19 @@ export class BatchingConnection {
     }
     if (word === "begin") {
       this.beginPending = true;
-      return Promise.resolve([NOTHING_SENT, undefined]);
+      return nothingSent();
     }
     if (word === "rollback") {
       this.drop();
       // Nothing of the transaction reached MySQL: there is nothing to roll back.
       if (this.beginPending) {
         this.beginPending = false;
-        return Promise.resolve([NOTHING_SENT, undefined]);
+        return nothingSent();
       }
     }
     if (word === "commit" && this.beginPending && this.deferred.length === 0) {
       this.beginPending = false;
-      return Promise.resolve([NOTHING_SENT, undefined]);
+      return nothingSent();
     }
     return this.send(typeof options === "string" ? { sql: options } : options, values);
   }

@@ -24,8 +24,9 @@ export interface CommitDeps {
 /**
  * Runs `work` in a transaction (retried whole on deadlock), then the commit hooks, writes
  * the events they all emitted in that same transaction (their INSERT goes with the COMMIT),
- * and publishes them only after the commit, so no subscriber ever sees an event for a change that rolled back. The pump is
- * told how long the transaction took, retries included (the event-write latency).
+ * and publishes them only after the commit, so no subscriber ever sees an event for a change
+ * that rolled back. The pump is told how long the transaction took, retries included (the
+ * event-write latency).
  */
 export async function commitWithEvents<T>(deps: CommitDeps, work: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
   const startedAt = performance.now();
