@@ -252,22 +252,19 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, path, meta, n
 });
 
 /**
- * Requires a live session of one role. One middleware rather than `authedProcedure` plus a
- * role check, for the reason above: these procedures carry the hottest calls (a driver's
- * position report every second).
+ * Requires a live session in one of `roles`, refusing any other role with FORBIDDEN and
+ * `refusal`'s message. One middleware rather than `authedProcedure` plus a role check, for
+ * the reason above: these procedures carry the hottest calls (a driver's position report
+ * every second, every chat message and offer).
  */
-function roleProcedure<R extends UserRole>(role: R) {
+function roleProcedure<R extends UserRole>(roles: readonly R[], refusal: (role: UserRole) => string) {
+  const allowed: readonly UserRole[] = roles;
   return t.procedure.use(async ({ ctx, type, path, meta, next }) => {
     const startedAt = performance.now();
     try {
       const session = await requireSession(ctx, type, path, meta);
-      if (session.role !== role) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `Only a ${role} can do this; you are signed in as a ${session.role}`,
-        });
-      }
-      const result = await next({ ctx: { session, user: { id: session.userId, role } } });
+      if (!allowed.includes(session.role)) throw new TRPCError({ code: "FORBIDDEN", message: refusal(session.role) });
+      const result = await next({ ctx: { session, user: { id: session.userId, role: session.role as R } } });
       if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
       return withDatabaseAvailability(ctx, path, type, result);
     } finally {
@@ -276,6 +273,11 @@ function roleProcedure<R extends UserRole>(role: R) {
   });
 }
 
-export const dispatcherProcedure = roleProcedure("dispatcher");
-export const driverProcedure = roleProcedure("driver");
-export const riderProcedure = roleProcedure("rider");
+const onlyRole = (role: UserRole) => (actual: UserRole) => `Only a ${role} can do this; you are signed in as a ${actual}`;
+
+export const dispatcherProcedure = roleProcedure(["dispatcher"], onlyRole("dispatcher"));
+export const driverProcedure = roleProcedure(["driver"], onlyRole("driver"));
+export const riderProcedure = roleProcedure(["rider"], onlyRole("rider"));
+
+/** Dispatchers and drivers, who take part in offers and chat; riders are refused with `refusal`'s message. */
+export const participantProcedure = (refusal: (role: UserRole) => string) => roleProcedure(["dispatcher", "driver"], refusal);

@@ -18,22 +18,29 @@ export async function* mergeStreams<T>(signal: AbortSignal | undefined, ...sourc
   if (signal?.aborted) abort();
   else signal?.addEventListener("abort", abort, { once: true });
   const iterators = sources.map((source) => source(controller.signal)[Symbol.asyncIterator]());
-  // Settled results only: a source that fails after the merge has ended must not become an
-  // unhandled rejection.
-  const pending = new Map<number, Promise<Pulled<T>>>();
+  // Each source has one `next()` out at a time; what settles is queued in arrival order and
+  // wakes the loop. Settled results only: a source that fails after the merge has ended must
+  // not become an unhandled rejection. (Not `Promise.race` over the pending pulls: every race
+  // adds a reaction to a source that stays quiet, which it keeps until that source speaks.)
+  const settled: Pulled<T>[] = [];
+  let wake: (() => void) | null = null;
+  const arrive = (pulled: Pulled<T>) => {
+    settled.push(pulled);
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
   const pull = (index: number) => {
-    pending.set(
-      index,
-      iterators[index]!.next().then(
-        (result) => ({ index, result }),
-        (error: unknown) => ({ index, error }),
-      ),
+    iterators[index]!.next().then(
+      (result) => arrive({ index, result }),
+      (error: unknown) => arrive({ index, error }),
     );
   };
   iterators.forEach((_, index) => pull(index));
   try {
     for (;;) {
-      const pulled = await Promise.race(pending.values());
+      while (settled.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const pulled = settled.shift()!;
       if ("error" in pulled) throw pulled.error;
       if (pulled.result.done) return;
       pull(pulled.index);

@@ -1,6 +1,6 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { z } from "zod";
-import { authorizeChatScope, resolveThread, type ChatUser } from "../chat/access";
+import { authorizeChatScope, resolveThread } from "../chat/access";
 import { findSentMessage, threadHistory, type ChatMessage } from "../chat/messages";
 import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
@@ -11,15 +11,10 @@ import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
 import { consumeOrThrow } from "../lib/rateLimits";
 import { idSchema, lastEventIdSchema } from "../lib/validation";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, spendMutationBudget } from "../trpc";
+import { createTRPCRouter, dispatcherProcedure, participantProcedure, spendMutationBudget } from "../trpc";
 
 /** Chat is between a dispatcher and a driver; riders have no threads. */
-const chatProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role === "rider") {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Chat is for dispatchers and drivers" });
-  }
-  return next({ ctx: { ...ctx, user: { id: ctx.user.id, role: ctx.user.role } satisfies ChatUser } });
-});
+const chatProcedure = participantProcedure(() => "Chat is for dispatchers and drivers");
 
 const threadInput = z.object({
   offerId: idSchema,

@@ -1,4 +1,4 @@
-import { TRPCError, type TrackedEnvelope } from "@trpc/server";
+import type { TrackedEnvelope } from "@trpc/server";
 import type { Database } from "@convoy/db";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
@@ -17,16 +17,12 @@ import {
   respondInputSchema,
 } from "../offers/schemas";
 import type { OfferDetail, OfferViewer } from "../offers/views";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure, mutationBudget } from "../trpc";
+import { createTRPCRouter, dispatcherProcedure, driverProcedure, mutationBudget, participantProcedure } from "../trpc";
 
 /** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
-const offerParticipantProcedure = authedProcedure.use(({ ctx, next }) => {
-  const { role } = ctx.user;
-  if (role !== "dispatcher" && role !== "driver") {
-    throw new TRPCError({ code: "FORBIDDEN", message: `Offers are for dispatchers and drivers; you are signed in as a ${role}` });
-  }
-  return next({ ctx: { ...ctx, viewer: { userId: ctx.user.id, role } satisfies OfferViewer } });
-});
+const offerParticipantProcedure = participantProcedure((role) => `Offers are for dispatchers and drivers; you are signed in as a ${role}`);
+
+const viewerOf = (user: { id: number; role: OfferViewer["role"] }): OfferViewer => ({ userId: user.id, role: user.role });
 
 async function detailOrNotFound(db: Database, viewer: OfferViewer, offerId: number): Promise<OfferDetail> {
   const detail = await getOfferDetail(db, viewer, offerId);
@@ -46,10 +42,12 @@ export const offersRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => createOffer(ctx.services, ctx.user.id, input, mutationBudget(ctx.services, ctx.user.id))),
 
   /** A dispatcher's own offers, or the offers sent to a driver; newest first. */
-  list: offerParticipantProcedure.input(listOffersInputSchema).query(({ ctx, input }) => listOffers(ctx.services.db, ctx.viewer, input)),
+  list: offerParticipantProcedure.input(listOffersInputSchema).query(({ ctx, input }) => listOffers(ctx.services.db, viewerOf(ctx.user), input)),
 
   /** One offer with its recipients; a driver sees only their own recipient row. */
-  byId: offerParticipantProcedure.input(offerIdInputSchema).query(({ ctx, input }) => detailOrNotFound(ctx.services.db, ctx.viewer, input.offerId)),
+  byId: offerParticipantProcedure
+    .input(offerIdInputSchema)
+    .query(({ ctx, input }) => detailOrNotFound(ctx.services.db, viewerOf(ctx.user), input.offerId)),
 
   /** The driver opened the offer. Idempotent. */
   markViewed: driverProcedure.input(offerIdInputSchema).mutation(async ({ ctx, input }) => {
@@ -88,12 +86,12 @@ export const offersRouter = createTRPCRouter({
     input,
     signal,
   }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
-    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, ctx.viewer, input.offerId))) {
+    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, viewerOf(ctx.user), input.offerId))) {
       throw notFound("Offer");
     }
     yield* durableStream({
       stream: "offers",
-      viewer: ctx.viewer,
+      viewer: viewerOf(ctx.user),
       lastEventId: input.lastEventId,
       scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
       signal,
