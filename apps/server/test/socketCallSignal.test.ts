@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { initTRPC } from "@trpc/server";
 import { z } from "zod";
-import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
+import { openWireSocket, startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
  * The tRPC patch (patches/README.md, "No `AbortController` for a query or mutation over the
@@ -38,30 +37,10 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-interface Message {
-  id: number;
-  result?: { type: string; data?: unknown };
-}
-
-async function open() {
-  const socket = new WebSocket(server.url);
-  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-  const messages: Message[] = [];
-  const waiters: (() => void)[] = [];
-  socket.on("message", (data: Buffer) => {
-    messages.push(JSON.parse(data.toString("utf8")) as Message);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const until = async (done: () => boolean) => {
-    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  return { socket, messages, until };
-}
-
 describe("queries and mutations over the socket share the connection's signal (patched adapter)", () => {
   it("answers every call, gives them one signal, and aborts it when the socket closes", async () => {
     signals.length = 0;
-    const { socket, messages, until } = await open();
+    const { socket, messages, until } = await openWireSocket(server.url);
     for (let id = 1; id <= 50; id++) {
       socket.send(JSON.stringify({ id, method: id % 2 ? "query" : "mutation", params: { path: id % 2 ? "echo" : "bump", input: id } }));
     }
@@ -84,7 +63,7 @@ describe("queries and mutations over the socket share the connection's signal (p
   it("gives a subscription its own signal, which subscription.stop aborts and the calls' does not follow", async () => {
     signals.length = 0;
     subscriptionSignals.length = 0;
-    const { socket, messages, until } = await open();
+    const { socket, messages, until } = await openWireSocket(server.url);
     socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "waitForStop" } }));
     await until(() => messages.some((message) => message.id === 1 && message.result?.type === "data"));
     socket.send(JSON.stringify({ id: 2, method: "query", params: { path: "echo", input: 2 } }));

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { Unpromise } from "@trpc/server/unstable-core-do-not-import";
-import { startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
+import { openWireSocket, startBareTrpcServer, type BareTrpcServer } from "./support/bareTrpcServer";
 
 /**
  * The tRPC patch (patches/README.md, "One plain promise per subscription step") replaces
@@ -45,25 +44,9 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-interface Message {
-  id: number;
-  result?: { type: string; data?: unknown };
-  error?: { message: string; data?: { code?: string } };
-}
-
 /** Opens a socket and starts subscription `path` as request 1; `messages` fills as they come. */
 async function open(path: string) {
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-  const messages: Message[] = [];
-  const waiters: (() => void)[] = [];
-  socket.on("message", (data: Buffer) => {
-    messages.push(JSON.parse(data.toString("utf8")) as Message);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const until = async (done: () => boolean) => {
-    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
+  const { socket, messages, until } = await openWireSocket(url);
   socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path } }));
   return { socket, messages, until };
 }

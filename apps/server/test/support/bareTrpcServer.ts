@@ -1,4 +1,4 @@
-import { WebSocketServer } from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import type { AnyRouter } from "@trpc/server";
 
@@ -27,4 +27,30 @@ export async function startBareTrpcServer(
       await new Promise((resolve) => wss.close(resolve));
     },
   };
+}
+
+/** A tRPC response as it comes off the wire. */
+export interface WireMessage {
+  id: number;
+  result?: { type: string; data?: unknown };
+  error?: { message: string; data?: { code?: string } };
+}
+
+/**
+ * A raw socket to `url`: `messages` fills with every message parsed as it comes, and
+ * `until(done)` resolves once `done()` holds, checked after each message.
+ */
+export async function openWireSocket(url: string) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  const messages: WireMessage[] = [];
+  const waiters: (() => void)[] = [];
+  socket.on("message", (data: Buffer) => {
+    messages.push(JSON.parse(data.toString("utf8")) as WireMessage);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { socket, messages, until };
 }
