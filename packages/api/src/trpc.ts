@@ -258,13 +258,14 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, path, meta, n
  * every second, every chat message and offer).
  */
 function roleProcedure<R extends UserRole>(roles: readonly R[], refusal: (role: UserRole) => string) {
-  const allowed: readonly UserRole[] = roles;
+  const isAllowed = (role: UserRole): role is R => (roles as readonly UserRole[]).includes(role);
   return t.procedure.use(async ({ ctx, type, path, meta, next }) => {
     const startedAt = performance.now();
     try {
       const session = await requireSession(ctx, type, path, meta);
-      if (!allowed.includes(session.role)) throw new TRPCError({ code: "FORBIDDEN", message: refusal(session.role) });
-      const result = await next({ ctx: { session, user: { id: session.userId, role: session.role as R } } });
+      const { role } = session;
+      if (!isAllowed(role)) throw new TRPCError({ code: "FORBIDDEN", message: refusal(role) });
+      const result = await next({ ctx: { session, user: { id: session.userId, role } } });
       if (!result.ok && meta?.keyedRetry) await chargeFailedKeyedCall(ctx, session.userId);
       return withDatabaseAvailability(ctx, path, type, result);
     } finally {

@@ -86,12 +86,13 @@ export const offersRouter = createTRPCRouter({
     input,
     signal,
   }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
-    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, viewerOf(ctx.user), input.offerId))) {
+    const viewer = viewerOf(ctx.user);
+    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, viewer, input.offerId))) {
       throw notFound("Offer");
     }
     yield* durableStream({
       stream: "offers",
-      viewer: viewerOf(ctx.user),
+      viewer,
       lastEventId: input.lastEventId,
       scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
       signal,
