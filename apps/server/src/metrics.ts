@@ -83,7 +83,7 @@ export class ServerMetrics {
   /** Registers the series read from the running server at scrape time. Call once. */
   watch(sources: MetricSources): void {
     const { services, database, bus } = sources;
-    const { tracking, pump, trips, limits, calls } = services;
+    const { tracking, pump, trips, limits, calls, typing } = services;
     const registers = [this.registry];
 
     const gauge = <T extends string>(name: string, help: string, labelNames: readonly T[], read: () => [Labels<T>, number][]) =>
@@ -152,6 +152,10 @@ export class ServerMetrics {
     counter("convoy_event_pump_catch_up_failures_total", "Reads of the event log by the pump that failed (MySQL away)", [], () =>
       single(pump.stats.catchUpFailures),
     );
+    gauge("convoy_event_subscribers", "Durable subscriptions (offers, chat, trips, places) listening on this instance", [], () =>
+      single(pump.stats.subscribers),
+    );
+    gauge("convoy_typing_listeners", "chat.events streams listening for typing notices on this instance", [], () => single(typing.listening));
     counter("convoy_events_published_total", "Events this instance committed and published", [], () => single(pump.stats.published));
 
     counter("convoy_position_reports_total", "Position reports with at least one accepted point", [], () => single(tracking.stats.reports));

@@ -1,5 +1,6 @@
 import type { Bus } from "../events/bus";
 import { channels, type TypingMessage } from "../events/channels";
+import type { OpenStream } from "../events/openStream";
 import { BoundedQueue } from "../events/queue";
 import type { Thread } from "./access";
 
@@ -32,9 +33,9 @@ export class TypingTracker {
 
   /**
    * Live typing events in the threads of `userId` (its dispatcher or driver side) that
-   * `matches` accepts, for a subscriber on this instance; returns a queue to drain.
+   * `matches` accepts, for a subscriber on this instance; listening from the call on.
    */
-  listen(userId: number, matches: (event: TypingEvent) => boolean): { queue: BoundedQueue<TypingEvent>; stop: () => void } {
+  listen(userId: number, matches: (event: TypingEvent) => boolean): OpenStream<TypingEvent> {
     const queue = new BoundedQueue<TypingEvent>(1_000);
     const listener = (event: TypingEvent) => {
       if (matches(event)) queue.push(event);
@@ -42,13 +43,30 @@ export class TypingTracker {
     let own = this.listeners.get(userId);
     if (!own) this.listeners.set(userId, (own = new Set()));
     own.add(listener);
-    return {
-      queue,
-      stop: () => {
-        own.delete(listener);
-        if (own.size === 0 && this.listeners.get(userId) === own) this.listeners.delete(userId);
-      },
+    const close = () => {
+      own.delete(listener);
+      if (own.size === 0 && this.listeners.get(userId) === own) this.listeners.delete(userId);
+      queue.end();
     };
+    return {
+      async *read(signal) {
+        const stopWatching = queue.endOnAbort(signal);
+        try {
+          for (let batch = await queue.take(signal); batch; batch = await queue.take(signal)) yield* batch;
+        } finally {
+          stopWatching();
+          close();
+        }
+      },
+      close,
+    };
+  }
+
+  /** Typing streams listening on this instance. */
+  get listening(): number {
+    let count = 0;
+    for (const own of this.listeners.values()) count += own.size;
+    return count;
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import type { Database, EventStream } from "@convoy/db";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { latestEventId, readEvents, type EventScope } from "./eventLog";
 import type { EventPump } from "./pump";
+import { closingWith, type OpenStream } from "./openStream";
 import { QueueOverflowError, type BoundedQueue } from "./queue";
 import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
 
@@ -50,6 +51,11 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * A resumable subscription: the backlog after `lastEventId`, then live events, with no gap
  * and no duplicate.
  *
+ * Listens before it resolves: a procedure that awaits this and then returns the stream lets
+ * tRPC answer `started` only once every event committed from then on will be delivered. A
+ * client may act on `started` at once (send a message it expects to see) without a window
+ * in which the event is lost.
+ *
  * MySQL is needed only to start: a resume whose backlog cannot be read ends with MySQL's
  * error, which the procedure middleware turns into SERVICE_UNAVAILABLE, and the client
  * resubscribes from its last id. Once live, the stream needs only the pump and waits through
@@ -68,63 +74,83 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * and resumes from its `lastEventId`, reading what it missed from MySQL, so the server never
  * holds more than that for one slow socket and nothing is lost.
  */
-export async function* durableStream<T>(options: DurableStreamOptions<T>): AsyncGenerator<TrackedEnvelope<T>> {
-  const { db, pump, stream, viewer, scope, signal, view, backlog } = options;
+export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>, "signal">): Promise<OpenStream<TrackedEnvelope<T>>> {
+  const { db, pump, stream, viewer, scope, view, backlog } = options;
   const requested = options.lastEventId == null ? null : Number(options.lastEventId);
-  // Another instance may have committed events this one has not pumped yet. Without MySQL
-  // there is no telling whether `requested` is ahead of the log: that is the database's
-  // error (a retryable 503), not the client's.
-  if (requested !== null && requested > pump.position) await pump.sync();
-
   const subscription = pump.subscribe({ viewer }, (event) => event.stream === stream && isVisibleTo(event, viewer) && inScope(event, scope));
-  try {
-    // Still ahead of the pump: an id another process delivered while an id below it is not
-    // yet settled here, or no id at all. The first is a valid resume: that process settled
-    // every id up to it, so the client has all it may see up to there, and live events at or
-    // below it are dropped below.
-    if (requested !== null && requested > subscription.startId) {
+  const close = () => {
+    subscription.unsubscribe();
+    subscription.queue.end();
+  };
+  // Ahead of this pump: an id another instance delivered that this one has not pumped yet
+  // (valid: the live queue brings everything after the watermark, and what is at or below
+  // `requested` is dropped), or an id that does not exist. Only the log tells them apart;
+  // without MySQL that is the database's error (a retryable 503), not the client's. The pump
+  // is not waited for: it may be held behind an open writer for as long as that stays open.
+  if (requested !== null && requested > subscription.startId) {
+    try {
       const latest = await latestEventId(db);
       if (requested > latest) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `lastEventId ${requested} is ahead of the event log (latest is ${latest})` });
       }
+    } catch (error) {
+      close();
+      throw error;
     }
-    const seenUpTo = Math.max(requested ?? 0, subscription.startId);
-    let cursor = requested ?? subscription.startId;
-    while (cursor < subscription.startId) {
-      const page = await readEvents(db, {
-        stream,
-        viewer,
-        scope,
-        afterId: cursor,
-        uptoId: subscription.startId,
-        limit: PAGE,
-      });
-      for (const event of page) {
-        if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
-        yield tracked(String(event.id), view(event));
-      }
-      if (page.length < PAGE) break;
-      cursor = page[page.length - 1]!.id;
-    }
-    // The queue is read directly, not through `drain`: one async-generator hop fewer per
-    // event, and an offer to 500 drivers is 500 of these at once.
-    const stopWatching = subscription.queue.endOnAbort(signal);
+    void pump.catchUp();
+  }
+
+  async function* read(signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<T>> {
     try {
-      for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
-        for (const event of batch) {
-          if (event.id <= seenUpTo) continue;
+      const seenUpTo = Math.max(requested ?? 0, subscription.startId);
+      let cursor = requested ?? subscription.startId;
+      while (cursor < subscription.startId) {
+        const page = await readEvents(db, {
+          stream,
+          viewer,
+          scope,
+          afterId: cursor,
+          uptoId: subscription.startId,
+          limit: PAGE,
+        });
+        for (const event of page) {
           if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
           yield tracked(String(event.id), view(event));
         }
+        if (page.length < PAGE) break;
+        cursor = page[page.length - 1]!.id;
       }
-    } catch (error) {
-      if (!(backlog && error instanceof QueueOverflowError)) throw error;
-      // The client resumes from its last id on reconnect; nothing sent after this reaches it.
-      backlog.shed(SHED_REASON);
+      // The queue is read directly, not through `drain`: one async-generator hop fewer per
+      // event, and an offer to 500 drivers is 500 of these at once.
+      const stopWatching = subscription.queue.endOnAbort(signal);
+      try {
+        for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
+          for (const event of batch) {
+            if (event.id <= seenUpTo) continue;
+            if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
+            yield tracked(String(event.id), view(event));
+          }
+        }
+      } catch (error) {
+        if (!(backlog && error instanceof QueueOverflowError)) throw error;
+        // The client resumes from its last id on reconnect; nothing sent after this reaches it.
+        backlog.shed(SHED_REASON);
+      } finally {
+        stopWatching();
+      }
     } finally {
-      stopWatching();
+      close();
     }
-  } finally {
-    subscription.unsubscribe();
   }
+
+  return { read, close };
+}
+
+/**
+ * `openDurableStream` as a subscription procedure returns it: listening once this resolves,
+ * and closed when the subscription ends, even if it ends before the first event is read.
+ */
+export async function durableStream<T>(options: DurableStreamOptions<T>): Promise<AsyncIterable<TrackedEnvelope<T>>> {
+  const opened = await openDurableStream(options);
+  return closingWith(opened.read(options.signal), opened.close, options.signal);
 }

@@ -76,6 +76,8 @@ export interface EventPumpStats {
   deliveries: number;
   /** Catch-up reads of the log that failed (MySQL away). */
   catchUpFailures: number;
+  /** Durable subscriptions listening now. */
+  subscribers: number;
 }
 
 /** Events read from the log per query. */
@@ -113,6 +115,7 @@ export class EventPump {
   private published = 0;
   private deliveries = 0;
   private catchUpFailures = 0;
+  private subscriberCount = 0;
   /** Committed events above the watermark whose predecessors are not all settled, by id. */
   private readonly ahead = new Map<number, StoredEvent>();
   /** Set when `ahead` was full and an event was left to MySQL: read the log once it drains. */
@@ -181,8 +184,12 @@ export class EventPump {
     if (this.gapTimer) clearTimeout(this.gapTimer);
     this.gapTimer = null;
     for (const dispose of this.disposers.splice(0)) dispose();
-    for (const group of this.subscribers.values()) for (const subscriber of group) subscriber.queue.end();
+    for (const group of this.subscribers.values()) {
+      for (const subscriber of group) subscriber.queue.end();
+      group.clear();
+    }
     this.subscribers.clear();
+    this.subscriberCount = 0;
     this.dispatcherViewers.clear();
     this.ahead.clear();
     this.gap = null;
@@ -195,8 +202,8 @@ export class EventPump {
 
   /** Counters since start; see `EventPumpStats`. */
   get stats(): EventPumpStats {
-    const { watermark, published, deliveries, catchUpFailures } = this;
-    return { watermark, highestKnown: Math.max(this.highestKnown, watermark), published, deliveries, catchUpFailures };
+    const { watermark, published, deliveries, catchUpFailures, subscriberCount: subscribers } = this;
+    return { watermark, highestKnown: Math.max(this.highestKnown, watermark), published, deliveries, catchUpFailures, subscribers };
   }
 
   /**
@@ -224,8 +231,10 @@ export class EventPump {
     this.subscribers.set(key, group.add(entry));
     const isDispatcher = "viewer" in interest && interest.viewer.role === "dispatcher";
     if (isDispatcher) this.dispatcherViewers.add(entry);
+    this.subscriberCount++;
     const unsubscribe = () => {
-      group.delete(entry);
+      if (!group.delete(entry)) return;
+      this.subscriberCount--;
       if (group.size === 0 && this.subscribers.get(key) === group) this.subscribers.delete(key);
       if (isDispatcher) this.dispatcherViewers.delete(entry);
     };

@@ -6,7 +6,8 @@ import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
 import { unreadCounts } from "../chat/unread";
-import { durableStream } from "../events/durableStream";
+import { closingWith } from "../events/openStream";
+import { openDurableStream } from "../events/durableStream";
 import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
 import { consumeOrThrow } from "../lib/rateLimits";
@@ -128,13 +129,15 @@ export const chatRouter = createTRPCRouter({
         lastEventId: lastEventIdSchema,
       }),
     )
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(async ({ ctx, input, signal }) => {
       const { user, services } = ctx;
       await authorizeChatScope(services.db, services.chat.threads, user, input);
       const scope = {
         ...(input.offerId === undefined ? {} : { offerId: input.offerId }),
         ...(input.driverId === undefined ? {} : { driverId: input.driverId }),
       };
+      // Both halves listen before this returns, so `started` means a notice or message sent
+      // from then on arrives.
       const typing = services.typing.listen(
         user.id,
         (event: TypingEvent) =>
@@ -143,25 +146,31 @@ export const chatRouter = createTRPCRouter({
           (scope.offerId === undefined || event.offerId === scope.offerId) &&
           (scope.driverId === undefined || event.driverId === scope.driverId),
       );
-      try {
-        yield* mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
-          signal,
-          (merged) =>
-            durableStream({
-              db: services.db,
-              pump: services.pump,
-              stream: "chat",
-              viewer: { userId: user.id, role: user.role },
-              lastEventId: input.lastEventId,
-              scope,
-              signal: merged,
-              backlog: ctx.backlog,
-              view: toChatStreamEvent,
-            }),
-          (merged) => typing.queue.drain(merged),
-        );
-      } finally {
-        typing.stop();
-      }
+      const messages = await openDurableStream({
+        db: services.db,
+        pump: services.pump,
+        stream: "chat",
+        viewer: { userId: user.id, role: user.role },
+        lastEventId: input.lastEventId,
+        scope,
+        backlog: ctx.backlog,
+        view: toChatStreamEvent,
+      }).catch((error: unknown) => {
+        typing.close();
+        throw error;
+      });
+      const merged = mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
+        signal,
+        (mergedSignal) => messages.read(mergedSignal),
+        (mergedSignal) => typing.read(mergedSignal),
+      );
+      return closingWith(
+        merged,
+        () => {
+          typing.close();
+          messages.close();
+        },
+        signal,
+      );
     }),
 });

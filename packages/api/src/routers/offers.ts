@@ -1,4 +1,3 @@
-import type { TrackedEnvelope } from "@trpc/server";
 import type { Database } from "@convoy/db";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
@@ -81,16 +80,12 @@ export const offersRouter = createTRPCRouter({
    * Every change to the viewer's offers, resumable: pass the last event id seen (the wsLink
    * does so on reconnect) and get exactly what was missed, then live events.
    */
-  events: offerParticipantProcedure.input(offerEventsInputSchema).subscription(async function* ({
-    ctx,
-    input,
-    signal,
-  }): AsyncGenerator<TrackedEnvelope<OfferEvent>> {
+  events: offerParticipantProcedure.input(offerEventsInputSchema).subscription(async ({ ctx, input, signal }) => {
     const viewer = viewerOf(ctx.user);
     if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, viewer, input.offerId))) {
       throw notFound("Offer");
     }
-    yield* durableStream({
+    return durableStream<OfferEvent>({
       stream: "offers",
       viewer,
       lastEventId: input.lastEventId,

@@ -1,4 +1,3 @@
-import type { TrackedEnvelope } from "@trpc/server";
 import { durableStream } from "../events/durableStream";
 import { createPlace, deletePlace, listPlaces, updatePlace } from "../places/crud";
 import { toPlaceEvent, type PlaceEvent } from "../places/placeEvents";
@@ -26,12 +25,8 @@ export const placesRouter = createTRPCRouter({
    * Place edits and drivers entering, dwelling in and leaving places, resumable: pass the
    * last event id seen (the wsLink does so on reconnect) and get exactly what was missed.
    */
-  events: dispatcherProcedure.input(placeEventsInputSchema).subscription(async function* ({
-    ctx,
-    input,
-    signal,
-  }): AsyncGenerator<TrackedEnvelope<PlaceEvent>> {
-    yield* durableStream({
+  events: dispatcherProcedure.input(placeEventsInputSchema).subscription(({ ctx, input, signal }) =>
+    durableStream<PlaceEvent>({
       stream: "places",
       viewer: { userId: ctx.user.id, role: "dispatcher" },
       lastEventId: input.lastEventId,
@@ -40,6 +35,6 @@ export const placesRouter = createTRPCRouter({
       db: ctx.services.db,
       pump: ctx.services.pump,
       view: toPlaceEvent,
-    });
-  }),
+    }),
+  ),
 });

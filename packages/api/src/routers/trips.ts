@@ -1,4 +1,4 @@
-import { TRPCError, type TrackedEnvelope } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
 import { durableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
 import { setArrivalPlace } from "../trips/arrivalPlace";
@@ -102,13 +102,9 @@ export const tripsRouter = createTRPCRouter({
    * dispatchers), resumable: pass the last event id seen (the wsLink does so on reconnect)
    * and get exactly what was missed, then live events.
    */
-  events: tripViewerProcedure.input(tripEventsInputSchema).subscription(async function* ({
-    ctx,
-    input,
-    signal,
-  }): AsyncGenerator<TrackedEnvelope<TripEvent>> {
+  events: tripViewerProcedure.input(tripEventsInputSchema).subscription(async ({ ctx, input, signal }) => {
     if (input.tripId !== undefined && !(await getTrip(ctx.services.db, ctx.viewer, input.tripId))) throw notFound("Trip");
-    yield* durableStream({
+    return durableStream<TripEvent>({
       stream: "trips",
       viewer: ctx.viewer,
       lastEventId: input.lastEventId,
