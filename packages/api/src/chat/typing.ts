@@ -1,6 +1,6 @@
 import type { Bus } from "../events/bus";
 import { channels, type TypingMessage } from "../events/channels";
-import type { OpenStream } from "../events/openStream";
+import { closingWith, type OpenStream } from "../events/openStream";
 import { BoundedQueue } from "../events/queue";
 import type { Thread } from "./access";
 
@@ -48,18 +48,14 @@ export class TypingTracker {
       if (own.size === 0 && this.listeners.get(userId) === own) this.listeners.delete(userId);
       queue.end();
     };
-    return {
-      async *read(signal) {
-        const stopWatching = queue.endOnAbort(signal);
-        try {
-          for (let batch = await queue.take(signal); batch; batch = await queue.take(signal)) yield* batch;
-        } finally {
-          stopWatching();
-          close();
-        }
-      },
-      close,
-    };
+    async function* events(): AsyncGenerator<TypingEvent> {
+      try {
+        for (let batch = await queue.take(); batch; batch = await queue.take()) yield* batch;
+      } finally {
+        close();
+      }
+    }
+    return { read: () => closingWith(events(), close), close };
   }
 
   /** Typing streams listening on this instance. */

@@ -26,13 +26,14 @@ const PAGE = 500;
 const SHED_REASON = "too far behind; reconnect to resume";
 
 /**
- * Waits while the reader is behind. False when the subscriber's queue overflowed first:
- * the connection is shed then (the client resumes from its last id).
+ * Waits while the reader is behind, or until the stream is closed. False when the
+ * subscriber's queue overflowed first: the connection is shed then (the client resumes from
+ * its last id).
  */
 async function waitForReader(backlog: ConnectionBacklog, queue: BoundedQueue<StoredEvent>, signal: AbortSignal | undefined): Promise<boolean> {
   let stopListening: () => void = () => undefined;
-  const overflow = new Promise<void>((resolve) => (stopListening = queue.onFail(resolve)));
-  if (!queue.overflowed) await Promise.race([backlog.caughtUp(signal), overflow]);
+  const stopped = new Promise<void>((resolve) => (stopListening = queue.onStop(resolve)));
+  await Promise.race([backlog.caughtUp(signal), stopped]);
   stopListening();
   if (!queue.overflowed) return true;
   backlog.shed(SHED_REASON);
@@ -100,7 +101,7 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
     void pump.catchUp();
   }
 
-  async function* read(signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<T>> {
+  async function* events(signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<T>> {
     try {
       const seenUpTo = Math.max(requested ?? 0, subscription.startId);
       let cursor = requested ?? subscription.startId;
@@ -121,10 +122,10 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
         cursor = page[page.length - 1]!.id;
       }
       // The queue is read directly, not through `drain`: one async-generator hop fewer per
-      // event, and an offer to 500 drivers is 500 of these at once.
-      const stopWatching = subscription.queue.endOnAbort(signal);
+      // event, and an offer to 500 drivers is 500 of these at once. Closing the stream ends
+      // the queue, which wakes `take`.
       try {
-        for (let batch = await subscription.queue.take(signal); batch; batch = await subscription.queue.take(signal)) {
+        for (let batch = await subscription.queue.take(); batch; batch = await subscription.queue.take()) {
           for (const event of batch) {
             if (event.id <= seenUpTo) continue;
             if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
@@ -135,15 +136,13 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
         if (!(backlog && error instanceof QueueOverflowError)) throw error;
         // The client resumes from its last id on reconnect; nothing sent after this reaches it.
         backlog.shed(SHED_REASON);
-      } finally {
-        stopWatching();
       }
     } finally {
       close();
     }
   }
 
-  return { read, close };
+  return { read: (signal) => closingWith(events(signal), close), close };
 }
 
 /**
@@ -151,6 +150,5 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
  * and closed when the subscription ends, even if it ends before the first event is read.
  */
 export async function durableStream<T>(options: DurableStreamOptions<T>): Promise<AsyncIterable<TrackedEnvelope<T>>> {
-  const opened = await openDurableStream(options);
-  return closingWith(opened.read(options.signal), opened.close, options.signal);
+  return (await openDurableStream(options)).read(options.signal);
 }

@@ -16,7 +16,8 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
-  private readonly failListeners = new Set<() => void>();
+  /** Made on first use: most queues are never waited on this way, and an empty `Set` is 150 bytes. */
+  private stopListeners: Set<() => void> | null = null;
   private ended = false;
 
   constructor(private readonly limit: number) {}
@@ -34,8 +35,7 @@ export class BoundedQueue<T> {
   fail(error: Error): void {
     this.failure = error;
     this.notify();
-    for (const listener of this.failListeners) listener();
-    this.failListeners.clear();
+    this.stopped();
   }
 
   /** True once the consumer fell `limit` items behind. */
@@ -43,15 +43,27 @@ export class BoundedQueue<T> {
     return this.failure instanceof QueueOverflowError;
   }
 
-  /** Calls `listener` once when the queue fails; returns the undo. */
-  onFail(listener: () => void): () => void {
-    this.failListeners.add(listener);
-    return () => this.failListeners.delete(listener);
+  /** Calls `listener` once when the queue fails or ends (at once if it has); returns the undo. */
+  onStop(listener: () => void): () => void {
+    if (this.ended || this.failure) {
+      listener();
+      return () => undefined;
+    }
+    const listeners = (this.stopListeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   end(): void {
     this.ended = true;
     this.notify();
+    this.stopped();
+  }
+
+  private stopped(): void {
+    const listeners = this.stopListeners;
+    this.stopListeners = null;
+    listeners?.forEach((listener) => listener());
   }
 
   private notify(): void {
