@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { Unpromise } from "@trpc/server/unstable-core-do-not-import";
@@ -8,7 +9,8 @@ import { openWireSocket, startBareTrpcServer, type BareTrpcServer } from "./supp
  * the adapter's `Unpromise.race([iterator.next(), abort])` with one plain promise per step.
  * Over a real socket, a subscription must still deliver every value in order, end with
  * `stopped`, turn a thrown error into an error message, and stop a generator that is
- * waiting when the client sends `subscription.stop`, running its `finally`.
+ * waiting when the client sends `subscription.stop`, running its `finally`. The step is
+ * settled by the adapter's own abort, with no listener on the subscription's signal.
  */
 const t = initTRPC.create();
 const released: string[] = [];
@@ -31,6 +33,11 @@ const router = t.router({
     } finally {
       released.push(`waitForever aborted=${String(opts.signal?.aborted)}`);
     }
+  }),
+  listenersOnSignal: t.procedure.subscription(async function* (opts) {
+    // Runs on the adapter's first step, after it has set up how that step ends on abort.
+    yield getEventListeners(opts.signal!, "abort").length;
+    await new Promise((resolve) => opts.signal?.addEventListener("abort", resolve, { once: true }));
   }),
 });
 
@@ -93,6 +100,15 @@ describe("subscription steps on the wire (patched adapter)", () => {
     await until(() => messages.some((message) => message.result?.type === "stopped"));
     await expect.poll(() => released).toEqual(["waitForever aborted=true"]);
     expect(messages.map((message) => message.result?.data)).not.toContain("after stop");
+    socket.close();
+  });
+
+  it("leaves the subscription's signal without an abort listener of its own (about 1 KB each)", async () => {
+    const { socket, messages, until } = await open("listenersOnSignal");
+    await until(() => messages.some((message) => message.result?.type === "data"));
+    expect(messages.find((message) => message.result?.type === "data")?.result?.data).toBe(0);
+    socket.send(JSON.stringify({ id: 1, method: "subscription.stop" }));
+    await until(() => messages.some((message) => message.result?.type === "stopped"));
     socket.close();
   });
 });
