@@ -42,6 +42,25 @@ async function waitingOn(lock: Connection, table: string): Promise<string[]> {
 }
 
 /**
+ * Runs `start` while `table` is write-locked, waits until a read of it is seen waiting, runs
+ * `whileWaiting`, then releases the lock and waits until no read of it is waiting any more.
+ */
+async function holdingReadsOf<T>(table: string, start: () => T, whileWaiting: (started: T) => Promise<void>): Promise<T> {
+  const lock = await createConnection({ uri: t.databaseUrl });
+  try {
+    await lock.query(`LOCK TABLES \`${table}\` WRITE`);
+    const started = start();
+    await eventually(async () => ((await waitingOn(lock, table)).length > 0 ? true : undefined), 10_000, `a read of ${table} waiting`);
+    await whileWaiting(started);
+    await lock.query("UNLOCK TABLES");
+    await eventually(async () => ((await waitingOn(lock, table)).length === 0 ? true : undefined), 10_000, `the reads of ${table} done`);
+    return started;
+  } finally {
+    await lock.end();
+  }
+}
+
+/**
  * Starts `subscribe` while `table` is write-locked, so its first read of it waits. Once that
  * read is seen waiting, a call on the subscriber's own socket proves that any `started` the
  * server sent before the read has arrived (`startedBeforeRead`). Resolves with the stream
@@ -52,24 +71,25 @@ async function startBehindLock<T>(
   subscribe: () => Collected<T>,
   onStarted: () => Promise<unknown>,
 ): Promise<{ stream: Collected<T>; startedBeforeRead: boolean }> {
-  const lock = await createConnection({ uri: t.databaseUrl });
-  try {
-    await lock.query(`LOCK TABLES \`${table}\` WRITE`);
-    const stream = subscribe();
-    let started = false;
-    const acted = stream.started.then(() => {
-      started = true;
-      return onStarted();
-    });
-    await eventually(async () => ((await waitingOn(lock, table)).length > 0 ? true : undefined), 10_000, `a read of ${table} waiting`);
-    await dispatcherSocket.api.auth.me.query();
-    const startedBeforeRead = started;
-    await lock.query("UNLOCK TABLES");
-    await acted;
-    return { stream, startedBeforeRead };
-  } finally {
-    await lock.end();
-  }
+  let started = false;
+  let startedBeforeRead = false;
+  const { stream, acted } = await holdingReadsOf(
+    table,
+    () => {
+      const stream = subscribe();
+      const acted = stream.started.then(() => {
+        started = true;
+        return onStarted();
+      });
+      return { stream, acted };
+    },
+    async () => {
+      await dispatcherSocket.api.auth.me.query();
+      startedBeforeRead = started;
+    },
+  );
+  await acted;
+  return { stream, startedBeforeRead };
 }
 
 describe("a subscription listens before it reports started", () => {
@@ -108,19 +128,15 @@ describe("a subscription listens before it reports started", () => {
     const offerId = await newOffer();
     const { pump, typing } = t.server.services;
     const before = { subscribers: pump.stats.subscribers, typing: typing.listening };
-    const lock = await createConnection({ uri: t.databaseUrl });
-    try {
-      await lock.query("LOCK TABLES `offers` WRITE");
-      const stream = collectFrom(dispatcherSocket.api.chat.events.subscribe, { offerId });
-      await eventually(async () => ((await waitingOn(lock, "offers")).length > 0 ? true : undefined), 10_000, "a read of offers waiting");
-      stream.stop();
-      // The stop is read before this call's answer is sent: the procedure sees its signal aborted.
-      await dispatcherSocket.api.auth.me.query();
-      await lock.query("UNLOCK TABLES");
-      await eventually(async () => ((await waitingOn(lock, "offers")).length === 0 ? true : undefined), 10_000, "the read done");
-    } finally {
-      await lock.end();
-    }
+    await holdingReadsOf(
+      "offers",
+      () => collectFrom(dispatcherSocket.api.chat.events.subscribe, { offerId }),
+      async (stream) => {
+        stream.stop();
+        // The stop is read before this call's answer is sent: the procedure sees its signal aborted.
+        await dispatcherSocket.api.auth.me.query();
+      },
+    );
     // The stopped procedure has its read's answer by now and opens both halves straight after
     // it; a subscription that needs no read, started after, is done after it.
     const marker = collectFrom(dispatcherSocket.api.chat.events.subscribe, {});

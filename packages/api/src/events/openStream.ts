@@ -19,8 +19,8 @@ export interface OpenStream<T> {
  * `next()`, when an async generator would not run its `finally`; and a generator waiting
  * inside `await` only takes the `return()` once something wakes it, which `close` does.
  *
- * No abort listener: each costs about 900 bytes on an `AbortSignal`, per subscription held
- * open. `next()` passes straight through.
+ * No abort listener: each stays on the subscription's `AbortSignal` for as long as it is
+ * open (about 150 bytes and its closure). `next()` passes straight through.
  */
 class ClosingIterator<T> implements AsyncIterableIterator<T> {
   constructor(

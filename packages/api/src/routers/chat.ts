@@ -159,8 +159,9 @@ export const chatRouter = createTRPCRouter({
         typing.close();
         throw error;
       });
-      // No abort listener on `signal` (about 900 bytes each): tRPC returns the stream when the
-      // subscription ends, which closes both halves, and the merge ends with them.
+      // No abort listener on `signal` (each stays on it while the subscription is open): tRPC
+      // returns the stream when the subscription ends, which closes both halves, and the merge
+      // ends with them.
       const merged = mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
         undefined,
         (mergedSignal) => messages.read(mergedSignal),
