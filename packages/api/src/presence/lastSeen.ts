@@ -1,5 +1,6 @@
 import { type Database, sql } from "@convoy/db";
 import type { Logger } from "pino";
+import { CoalescedRun } from "../lib/coalescedRun";
 
 /** Drivers per UPDATE statement. */
 const DRIVERS_PER_UPDATE = 500;
@@ -19,7 +20,10 @@ export class LastSeenWriter {
   private pending = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushSoon: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly flushes = new CoalescedRun(
+    () => this.writePending(),
+    () => this.pending.size > 0,
+  );
   private readonly intervalMs: number;
 
   constructor(
@@ -56,10 +60,9 @@ export class LastSeenWriter {
     this.scheduleFlush();
   }
 
-  /** Writes what is pending now. Concurrent calls share one run. */
+  /** Writes what is pending when it is called (after a write already under way). */
   flush(): Promise<void> {
-    this.running ??= this.writePending().finally(() => (this.running = null));
-    return this.running;
+    return this.flushes.run();
   }
 
   /** Stops the timers and writes what is pending (the caller marks everyone offline first). */
@@ -68,8 +71,6 @@ export class LastSeenWriter {
     if (this.flushSoon) clearTimeout(this.flushSoon);
     this.timer = null;
     this.flushSoon = null;
-    await this.flush();
-    // A write that was already running when stop began may have left newer marks behind.
     await this.flush();
   }
 

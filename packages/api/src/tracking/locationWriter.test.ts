@@ -71,6 +71,28 @@ describe("LocationWriter", () => {
     expect(statements).toBeLessThan(20);
   });
 
+  it("writes, before a flush resolves, rows queued while an earlier write was under way", async () => {
+    const stored: number[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    const writer = new LocationWriter(async (rows) => {
+      if (writes++ === 0) await held;
+      stored.push(...rows.map((r) => r.recordedAt));
+    }, logger);
+    writer.tryEnqueue([1].map(row));
+    const first = writer.flush();
+    writer.tryEnqueue([2].map(row));
+    const second = writer.flush();
+    writer.tryEnqueue([3].map(row));
+    const third = writer.flush();
+    release();
+    await Promise.all([first, second, third]);
+    expect(stored).toEqual([1, 2, 3]);
+    expect(writes).toBe(2);
+    expect(writer.pendingRows).toBe(0);
+  });
+
   it("refuses rows past its bound instead of growing", async () => {
     const writer = new LocationWriter(() => Promise.reject(new Error("down")), logger, { maxBufferedRows: 5 });
     expect(writer.tryEnqueue([1, 2, 3].map(row))).toBe(true);

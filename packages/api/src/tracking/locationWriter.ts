@@ -1,6 +1,7 @@
 import { type Database, locations, sql } from "@convoy/db";
 import type { Logger } from "pino";
 import type { AcceptedPoint } from "./points";
+import { CoalescedRun } from "../lib/coalescedRun";
 import { isRowRefused, mysqlErrorOf, rootMessage } from "../lib/errors";
 import { sqlInsertHead, sqlNumber as num, sqlUtcDatetime } from "../lib/sqlLiterals";
 
@@ -83,7 +84,10 @@ interface DropSummary {
 export class LocationWriter {
   private buffer: LocationRow[] = [];
   private inFlight = 0;
-  private flushing: Promise<void> | null = null;
+  private readonly flushes = new CoalescedRun(
+    () => this.writeBuffered(),
+    () => this.failures === 0 && this.buffer.length > 0,
+  );
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
   private retryAt = 0;
@@ -150,12 +154,11 @@ export class LocationWriter {
   }
 
   /**
-   * Writes everything buffered now. Resolves when done or on the first transient failure
-   * (the rest stays buffered). Concurrent calls share one run.
+   * Writes everything buffered when it is called (after a write already under way).
+   * Resolves when done or on the first transient failure (the rest stays buffered).
    */
   flush(): Promise<void> {
-    this.flushing ??= this.writeBuffered().finally(() => (this.flushing = null));
-    return this.flushing;
+    return this.flushes.run();
   }
 
   /**

@@ -1,5 +1,6 @@
 import { type Database, sql } from "@convoy/db";
 import type { Logger } from "pino";
+import { CoalescedRun } from "../lib/coalescedRun";
 import { sqlNumber, sqlUtcDatetime } from "../lib/sqlLiterals";
 
 interface LastFix {
@@ -25,7 +26,10 @@ export interface DriverPositionSyncOptions {
 export class DriverPositionSync {
   private pending = new Map<number, LastFix>();
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly flushes = new CoalescedRun(
+    () => this.writePending(),
+    () => this.pending.size > 0,
+  );
   private readonly intervalMs: number;
   private readonly driversPerUpdate: number;
 
@@ -52,10 +56,9 @@ export class DriverPositionSync {
     }
   }
 
-  /** Writes what is pending now. Concurrent calls share one run. */
+  /** Writes what is pending when it is called (after a write already under way). */
   flush(): Promise<void> {
-    this.running ??= this.writePending().finally(() => (this.running = null));
-    return this.running;
+    return this.flushes.run();
   }
 
   /** Stops the timer and writes what is left. Call before the pool closes. */
