@@ -51,6 +51,7 @@ import { isOriginAllowed } from "./origin";
 import { proofRoutes } from "./proofFiles";
 import { readinessChecker } from "./readiness";
 import { serveStaticApp } from "./static";
+import { upgradeSummary } from "./upgradeSummary";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -382,7 +383,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       wss.handleUpgrade(request, socket, head, (ws) => {
         logSocket(ws, "trpc", request);
         socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
-        wss.emit("connection", ws, request);
+        wss.emit("connection", ws, upgradeSummary(request));
       });
     } else {
       positionWss.handleUpgrade(request, socket, head, (ws) => {
@@ -397,8 +398,9 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (!logger.isLevelEnabled("debug")) return;
     const openedAt = performance.now();
     logger.debug({ kind, req: requestFields(request) }, "socket opened");
+    const { remoteAddress } = request.socket;
     ws.once("close", (code: number) => {
-      logger.debug({ kind, code, remoteAddress: request.socket.remoteAddress, ms: Math.round(performance.now() - openedAt) }, "socket closed");
+      logger.debug({ kind, code, remoteAddress, ms: Math.round(performance.now() - openedAt) }, "socket closed");
     });
   }
 
