@@ -37,6 +37,7 @@ export class BenchContext {
       nodeArgs: this.options.serverNodeArgs,
       env,
       serverRoot: this.options.serverRoot ?? undefined,
+      fromSource: this.options.fromSource,
     });
     return {
       ...server,

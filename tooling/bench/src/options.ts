@@ -40,6 +40,8 @@ export interface BenchOptions {
   databaseUrl: string;
   /** Write V8 CPU profiles of every server process. */
   cpuProfile: boolean;
+  /** Run the server from its TypeScript sources under tsx instead of the production build. */
+  fromSource: boolean;
   /** Extra `node` flags for the server processes (experiments, e.g. GC settings). */
   serverNodeArgs: string[];
   /** Leave the benchmark database in place for inspection instead of dropping it. */
@@ -68,6 +70,8 @@ Sweep:      --sweep [--sweep-drivers 500,1000,2000,4000] [--sweep-seconds 15]  (
 Reports:    --reports-over positions|socket|http  (how fleet drivers report: the position socket (default),
             or tracking.report over the tRPC socket or HTTP; writes uses tRPC over the socket unless http)
 A/B:        --server-root ../other-checkout  (that checkout's server under this load; its dependencies installed)
+Server:     the production build (apps/server/build.mjs, run first); --from-source runs src/main.ts under tsx,
+            for --cpu-prof profiles that name each package's files
 Other:      --database-url ${serverUrl(DEFAULT_DATABASE_URL)}  --cpu-prof  --server-node-args="--flag ..."  --keep-database  --label "text"`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -125,6 +129,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "database-url": { type: "string" },
       "server-root": { type: "string" },
       "cpu-prof": { type: "boolean" },
+      "from-source": { type: "boolean" },
       "server-node-args": { type: "string" },
       "keep-database": { type: "boolean" },
       label: { type: "string" },
@@ -213,6 +218,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     databaseUrl: values["database-url"] ?? serverUrl(DEFAULT_DATABASE_URL),
     serverRoot: values["server-root"] ?? null,
     cpuProfile: values["cpu-prof"] ?? false,
+    fromSource: values["from-source"] ?? false,
     serverNodeArgs: values["server-node-args"]?.split(" ").filter(Boolean) ?? [],
     keepDatabase: values["keep-database"] ?? false,
     label: values.label ?? "",

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -31,6 +31,13 @@ export interface ServerProcessOptions {
    * default. Another version under the same load, for alternating A/B runs.
    */
   serverRoot?: string;
+  /**
+   * Run `apps/server/src/main.ts` under tsx instead of the production build. For CPU
+   * profiles whose frames name each package's source file (the build is one bundle); tsx
+   * keeps function names by wrapping each function it creates, which costs memory and time
+   * the production server does not spend. @default false
+   */
+  fromSource?: boolean;
 }
 
 export interface ServerProcess {
@@ -73,10 +80,28 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the server did not become healthy within ${timeoutMs} ms; see ${logFile}`);
 }
 
+/** Checkouts whose server this run has built, by root. */
+const built = new Map<string, string>();
+
 /**
- * Starts the real server (`apps/server/src/main.ts`) as its own process, as `tsx` would but
- * without the wrapper process, so `pid` is the server itself and /proc figures are its own.
- * Resolves once `/healthz` answers.
+ * Builds `root`'s server as production does (`apps/server/build.mjs`: one bundle,
+ * `dist/main.js`), once per run, and returns the bundle's path.
+ */
+function serverBuild(root: string): string {
+  let entry = built.get(root);
+  if (entry) return entry;
+  const serverDir = join(root, "apps/server");
+  const build = spawnSync(process.execPath, ["build.mjs"], { cwd: serverDir, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`building the server in ${serverDir} failed:\n${build.stderr || build.stdout}`);
+  entry = join(serverDir, "dist/main.js");
+  built.set(root, entry);
+  return entry;
+}
+
+/**
+ * Starts the real server as its own process, the production build (`node dist/main.js`,
+ * built from the checkout first) unless `fromSource`, so `pid` is the server itself and
+ * /proc figures are its own. Resolves once `/healthz` answers.
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
@@ -87,7 +112,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   }
   const log = createWriteStream(options.logFile, { flags: "a" });
   const root = options.serverRoot ?? REPO_ROOT;
-  const child = spawn(process.execPath, [...nodeArgs, "--import", TSX_LOADER, join(root, "apps/server/src/main.ts")], {
+  const entry = options.fromSource ? ["--import", TSX_LOADER, join(root, "apps/server/src/main.ts")] : [serverBuild(root)];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: join(root, "apps/server"),
     env: {
       ...process.env,
