@@ -34,8 +34,8 @@ export interface ServerProcessOptions {
   /**
    * Run `apps/server/src/main.ts` under tsx instead of the production build. For CPU
    * profiles whose frames name each package's source file (the build is one bundle); tsx
-   * keeps function names by wrapping each function it creates, which costs memory and time
-   * the production server does not spend. @default false
+   * keeps function names by giving each function it creates a `name` property, which costs
+   * memory per closure that the production server does not spend. @default false
    */
   fromSource?: boolean;
 }

@@ -16,12 +16,14 @@ export class CoalescedRun {
 
   run(): Promise<void> {
     if (!this.running) return this.start();
-    this.followUp ??= this.running.then(() => {
+    // After the run under way, whether it wrote or failed.
+    const next = (): Promise<void> | undefined => {
       this.followUp = null;
-      if (!this.hasMore()) return;
+      if (!this.hasMore()) return undefined;
       // A run another caller started since took the queue, these rows included.
       return this.running ?? this.start();
-    });
+    };
+    this.followUp ??= this.running.then(next, next);
     return this.followUp;
   }
 
