@@ -20,7 +20,7 @@ export class CoalescedRun {
     const next = (): Promise<void> | undefined => {
       this.followUp = null;
       if (!this.hasMore()) return undefined;
-      // A run another caller started since took the queue, these rows included.
+      // A run another caller started since took the queue as it stands now.
       return this.running ?? this.start();
     };
     this.followUp ??= this.running.then(next, next);
