@@ -1,4 +1,30 @@
-export * from "drizzle-orm/sql";
+// Values by name, not `export *`: the server's bundle (apps/server/build.mjs) would turn a
+// star re-export of an external module into an object of getters, and every `eq`, `and` and
+// `sql` imported from here would then be a getter call and a keyed read of drizzle's module.
+export {
+  and,
+  asc,
+  between,
+  count,
+  desc,
+  eq,
+  exists,
+  gt,
+  gte,
+  inArray,
+  isNull,
+  like,
+  lt,
+  lte,
+  max,
+  ne,
+  notExists,
+  notInArray,
+  or,
+  sql,
+  SQL,
+} from "drizzle-orm/sql";
+export type * from "drizzle-orm/sql";
 export { createDb, poolUse, type Database, type DbOrTx, type Transaction, type DbHandle, type CreateDbOptions, type PoolUse } from "./client";
 export { ACQUIRE_TIMEOUT_CODE, STATEMENT_TIMEOUT_CODE } from "./poolTimeouts";
 export { deferStatement } from "./statementBatching";
