@@ -102,8 +102,8 @@ describe("notifications in the driver app", () => {
     // On a phone the bell fits the one-row header.
     const header = await page.locator(".convoy-header").boundingBox();
     expect(header!.height).toBeLessThanOrEqual(60);
-    await page.getByRole("button", { name: "Enable notifications" }).click();
-    await page.getByRole("button", { name: "Notifications on" }).waitFor();
+    await page.getByRole("button", { name: "Enable notifications", exact: true }).click();
+    await page.getByRole("button", { name: "Notifications on", exact: true }).waitFor();
     const rows = await t.db
       .select({ endpoint: pushSubscriptions.endpoint })
       .from(pushSubscriptions)
@@ -148,9 +148,9 @@ describe("notifications in the driver app", () => {
     await answerSubscribeWithTestPushServer(page);
     await signIn(page, t.url, "driver", demoLogin("driver", 20));
     const driver = await t.as("driver", 20);
-    await page.getByRole("button", { name: "Enable notifications" }).click();
-    await page.getByRole("button", { name: "Notifications on" }).click();
-    await page.getByRole("button", { name: "Enable notifications" }).waitFor();
+    await page.getByRole("button", { name: "Enable notifications", exact: true }).click();
+    await page.getByRole("button", { name: "Notifications on", exact: true }).click();
+    await page.getByRole("button", { name: "Enable notifications", exact: true }).waitFor();
     expect(await t.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, driver.userId))).toEqual([]);
   });
 });

@@ -10,9 +10,9 @@ import type { OpenRouteMessage } from "./serviceWorkerPush";
  * - `unsupported`: no service workers or Push API here (or not a secure origin);
  * - `unavailable`: the server sends no push (it has no VAPID keys);
  * - `denied`: the browser blocks notifications for this site; only its settings can change that;
- * - `off` / `on`; `busy` while turning on or off, `checking` at start.
+ * - `off` / `on`; `turningOn` / `turningOff` while it changes, `checking` at start.
  */
-export type PushState = "unsupported" | "checking" | "unavailable" | "denied" | "off" | "on" | "busy";
+export type PushState = "unsupported" | "checking" | "unavailable" | "denied" | "off" | "on" | "turningOn" | "turningOff";
 
 /** Remembers, per app, which user turned notifications on in this browser. */
 const enabledKey = (scope: string) => `convoy:push:${scope}`;
@@ -124,7 +124,7 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
   }, []);
 
   const enable = useCallback(() => {
-    setState("busy");
+    setState("turningOn");
     setProblem(null);
     (async () => {
       const { publicKey } = await utils.client.push.publicKey.query();
@@ -136,7 +136,7 @@ export function usePushNotifications(): { state: PushState; problem: string | nu
   }, [subscribe, utils]);
 
   const disable = useCallback(() => {
-    setState("busy");
+    setState("turningOff");
     setProblem(null);
     localStorage.removeItem(storageKey);
     (async () => {
@@ -165,7 +165,20 @@ const TITLES: Record<PushState, string> = {
   denied: "Notifications are blocked for this site; allow them in the browser's site settings",
   off: "Get a notification when something needs you and this app is in the background",
   on: "You get notifications on this device; press to stop them",
-  busy: "…",
+  turningOn: "…",
+  turningOff: "…",
+};
+
+/** The button's words; while it changes they say which way, so "Enable notifications" means done. */
+const LABELS: Record<PushState, string> = {
+  unsupported: "",
+  checking: "",
+  unavailable: "",
+  denied: "Notifications blocked",
+  off: "Enable notifications",
+  on: "Notifications on",
+  turningOn: "Turning notifications on…",
+  turningOff: "Turning notifications off…",
 };
 
 /** The header control: "Enable notifications", or "Notifications on" to turn them off. */
@@ -177,13 +190,14 @@ export function NotificationsToggle() {
   }, [problem, toast]);
   if (state === "unsupported" || state === "checking" || state === "unavailable") return null;
   const on = state === "on";
-  const label = state === "denied" ? "Notifications blocked" : on ? "Notifications on" : "Enable notifications";
+  const changing = state === "turningOn" || state === "turningOff";
   return (
     <button
       className="convoy-button convoy-button--quiet convoy-push-toggle"
       type="button"
       aria-pressed={on}
-      disabled={state === "busy" || state === "denied"}
+      aria-busy={changing}
+      disabled={changing || state === "denied"}
       title={TITLES[state]}
       onClick={on ? disable : enable}
     >
@@ -193,7 +207,7 @@ export function NotificationsToggle() {
           d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
         />
       </svg>
-      <span className="convoy-push-toggle__label">{label}</span>
+      <span className="convoy-push-toggle__label">{LABELS[state]}</span>
     </button>
   );
 }
