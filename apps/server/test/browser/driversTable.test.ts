@@ -109,10 +109,12 @@ describe("the dispatcher's drivers table", () => {
     const shown = await distances();
     expect(shown).toEqual([...shown].sort((a, b) => a - b));
 
-    // The driver accepts: their row shows the trip, live.
+    // The driver accepts: their row shows the trip and them busy, live.
     const { tripId } = await driver.api.offers.respond.mutate({ offerId, action: "accept" });
     const row = desk.locator(`tr[data-driver-id="${driver.userId}"]`);
     await waitForText(row.locator("td").nth(6), `Trip #${tripId} (load) · Driver assigned`);
+    // Availability comes on its own stream; seen busy now, "Available" below is the cancel's doing.
+    await waitForText(row.locator(".convoy-pill"), "Busy");
     await driver.api.trips.updateStatus.mutate({ tripId: tripId!, status: "en_route" });
     await waitForText(row.locator("td").nth(6), `Trip #${tripId} (load) · En route`);
     await dispatcher.api.trips.cancel.mutate({ tripId: tripId!, reason: "Shipper withdrew the load" });
