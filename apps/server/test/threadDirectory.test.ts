@@ -19,7 +19,7 @@ beforeAll(async () => {
   driverIds.push(...drivers.map((driver) => driver.userId));
   const first = await dispatcher.api.offers.create.mutate(loadInput(driverIds));
   // A second dispatcher's offer to the same drivers, so the owners differ by thread.
-  [otherDispatcher] = await addUsers(t, "dispatcher", 1);
+  otherDispatcher = (await addUsers(t, "dispatcher", 1))[0]!;
   const second = await otherDispatcher.api.offers.create.mutate(loadInput(driverIds));
   for (const driverId of driverIds) {
     owners.set(`${first.id}:${driverId}`, dispatcher.userId);
