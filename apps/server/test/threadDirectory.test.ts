@@ -38,13 +38,13 @@ describe("ThreadDirectory", () => {
     const unknown = [`${offerId + 1_000_000}:${driverIds[0]}`, `${offerId}:${dispatcher.userId}`];
     const answers = await Promise.all([...known, ...unknown, ...known].map((key) => directory.ownerOf(...threadOf(key))));
     expect(answers).toEqual([...known.map((key) => owners.get(key)), null, null, ...known.map((key) => owners.get(key))]);
-    expect(directory.stats()).toEqual({ queries: 1, threadsLookedUp: known.length + unknown.length });
+    expect(directory.stats()).toEqual({ lookups: 1, keys: known.length + unknown.length });
 
     expect(await directory.ownerOf(...threadOf(known[3]!))).toBe(owners.get(known[3]!));
-    expect(directory.stats().queries).toBe(1);
+    expect(directory.stats().lookups).toBe(1);
     // A miss is not remembered: the offer may be created a moment later.
     expect(await directory.ownerOf(...threadOf(unknown[0]!))).toBeNull();
-    expect(directory.stats().queries).toBe(2);
+    expect(directory.stats().lookups).toBe(2);
   });
 
   it("looks up a burst larger than one query in queries of 500 threads, one at a time", async () => {
@@ -55,7 +55,7 @@ describe("ThreadDirectory", () => {
     const answers = await Promise.all([...strangers, ...known].map((key) => directory.ownerOf(...threadOf(key))));
     expect(answers.slice(0, strangers.length).every((answer) => answer === null)).toBe(true);
     expect(answers.slice(strangers.length)).toEqual(known.map((key) => owners.get(key)));
-    expect(directory.stats()).toEqual({ queries: 3, threadsLookedUp: 1_200 });
+    expect(directory.stats()).toEqual({ lookups: 3, keys: 1_200 });
   });
 
   it("fails every waiting lookup when MySQL refuses, and looks up again afterwards", async () => {
@@ -68,6 +68,6 @@ describe("ThreadDirectory", () => {
     for (const lookup of lookups) await expect(lookup).rejects.toThrow();
     // Nothing is left waiting: the next lookup is a new query, which fails the same way.
     await expect(closed.ownerOf(...threadOf(key))).rejects.toThrow();
-    expect(closed.stats()).toEqual({ queries: 2, threadsLookedUp: 3 });
+    expect(closed.stats()).toEqual({ lookups: 2, keys: 3 });
   });
 });

@@ -24,7 +24,7 @@ export type { EventPump, PumpInterest, PumpSubscription } from "./events/pump";
 export type { NewEvent, StoredEvent } from "./events/types";
 export { appendEvents, latestEventId, readAllEventsAfter } from "./events/eventLog";
 export { GroupCommit, type BatchWrite, type GroupCommitOptions } from "./events/groupCommit";
-export { ThreadDirectory, type ThreadDirectoryStats } from "./chat/threadDirectory";
+export { ThreadDirectory } from "./chat/threadDirectory";
 export { sweepExpiredOffers } from "./offers/sweeper";
 export type { TrackingOptions } from "./tracking/service";
 export type { TripOptions } from "./trips/settings";

@@ -3,6 +3,7 @@ import { eq, sessions, type Database, type SessionEndReason, type SQL } from "@c
 import type { ApiKeyGrant } from "../apiKeys/grant";
 import type { Bus } from "../events/bus";
 import { channels, type SessionsEndedMessage } from "../events/channels";
+import { BatchedLookup, type BatchedLookupStats } from "../lib/batchedLookup";
 import { LruCache } from "../lib/lruCache";
 import {
   allSessionsStand,
@@ -95,6 +96,8 @@ export class SessionRegistry {
   private readonly cache: LruCache<number, SessionState>;
   private readonly streams = new Map<number, { state: SessionState; open: Set<ClosableStream> }>();
   private readonly loading = new Map<number, Promise<SessionState>>();
+  /** Sessions not held here, read together (a restart's reconnecting sockets all miss at once). */
+  private readonly reads: BatchedLookup<number, StoredSessionState | "missing">;
   private readonly options: Required<SessionRegistryOptions>;
   private timer: NodeJS.Timeout | null = null;
   private rechecking = false;
@@ -114,6 +117,7 @@ export class SessionRegistry {
       refreshRaceGraceMs: options.refreshRaceGraceMs ?? 10_000,
     };
     this.cache = new LruCache(this.options.cacheSize);
+    this.reads = new BatchedLookup((ids) => readSessionStates(deps.db, ids), this.options.recheckChunk);
   }
 
   get sessionTtlSeconds(): number {
@@ -134,6 +138,11 @@ export class SessionRegistry {
     this.stopReconnect = this.deps.bus.onReconnect(() => void this.recheck());
     this.timer = setInterval(() => void this.recheck(), this.options.recheckMs);
     this.timer.unref();
+  }
+
+  /** Reads of sessions not held here: queries (`lookups`) and the sessions asked for in them (`keys`). */
+  readStats(): BatchedLookupStats {
+    return this.reads.stats();
   }
 
   stop(): void {
@@ -253,9 +262,9 @@ export class SessionRegistry {
   private load(id: number): Promise<SessionState> {
     let pending = this.loading.get(id);
     if (!pending) {
-      pending = readSessionStates(this.deps.db, [id])
-        .then((states) => {
-          const stored = states.get(id);
+      pending = this.reads
+        .get(id)
+        .then((stored) => {
           // An ending that arrived while loading wins.
           const known = this.cache.peek(id) ?? this.streams.get(id)?.state;
           if (known) return known;
