@@ -18,7 +18,7 @@ import { closeAll } from "./roles/clients";
 import { probeRiders } from "./roles/riders";
 import { runBroadcast } from "./scenarios/broadcast";
 import { runCalls } from "./scenarios/calls";
-import { runChat } from "./scenarios/chat";
+import { runChat, runChatFloor } from "./scenarios/chat";
 import { runOffers } from "./scenarios/offers";
 import { runFleet, type FleetResult } from "./scenarios/fleet";
 import { runFloor } from "./scenarios/floor";
@@ -190,6 +190,8 @@ async function main(): Promise<void> {
             log(`chat at the target rate, ${options.chatTargetRate} msg/s…`);
             results.chatAtTarget = await runChat(context, { ...options.chat, messagesPerSecond: options.chatTargetRate });
           }
+          log(`chat floor: the same frames on a bare ws server, ${options.chatTargetRate} msg/s…`);
+          results.chatFloor = await runChatFloor({ ...options.chat, messagesPerSecond: options.chatTargetRate });
         }
         if (scenario === "offers") results.offers = await runOffers(context, options.offers);
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);

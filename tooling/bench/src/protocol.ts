@@ -226,6 +226,7 @@ export interface WorkerMethods {
   "riders.finish": (args: null) => number;
 
   "chat.prepare": (args: { url: string; dispatchers: Account[]; drivers: Account[] }) => ChatPrepared;
+  "chat.prepareFloor": (args: { url: string; dispatchers: Account[]; drivers: Account[] }) => ChatPrepared;
   "chat.run": (args: { seconds: number; messagesPerSecond: number; typingLeadMs: number }) => ChatRunResult;
 
   "offers.prepareDrivers": (args: { url: string; accounts: Account[] }) => number;

@@ -31,6 +31,8 @@ export interface BenchResults {
   chat?: ChatResult;
   /** Chat at the rate the targets are judged at (2,000 msg/s). */
   chatAtTarget?: ChatResult;
+  /** The chat's threads, frames and target rate on a bare `ws` server: the floor under chat's CPU per message. */
+  chatFloor?: ChatResult;
   /** `--sweep-chat`: chat alone at each rate. */
   chatSweep?: ChatResult[];
   offers?: OffersResult;
@@ -183,6 +185,14 @@ export function formatSummary(results: BenchResults): string {
   };
   chatRow("chat", chat);
   chatRow("chatAtTarget", results.chatAtTarget);
+  if (results.chatFloor) {
+    const floor = results.chatFloor;
+    add(
+      "chatFloor.serverCpuMsPerMessage",
+      floor.serverCpuMsPerMessage,
+      `(bare ws server, the chat's frames alone: ${fmt(floor.messagesPerS)} msg/s, p99 ${fmt(floor.latencyMs.p99)} ms, ${fmt(floor.serverCpuPct)} % CPU)`,
+    );
+  }
   if (results.offers) {
     const offers = results.offers;
     const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer${offers.mysqlCpuMsPerOffer === null ? "" : `, ${fmt(offers.mysqlCpuMsPerOffer)} ms MySQL`})`;

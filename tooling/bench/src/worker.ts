@@ -5,7 +5,7 @@
 import type { MethodArgs, MethodName, MethodResult, WorkerRequest, WorkerResponse } from "./protocol";
 import { awaitBroadcast, subscribeBroadcast } from "./roles/broadcast";
 import { prepareCalls, runCallsCell } from "./roles/calls";
-import { prepareChat, runChat } from "./roles/chat";
+import { prepareChat, prepareChatFloor, runChat } from "./roles/chat";
 import { closeAll } from "./roles/clients";
 import { collectFleetDispatchers, setFleetWindow, subscribeFleetDispatchers } from "./roles/fleetDispatchers";
 import { prepareFleetDrivers, runFleetDrivers } from "./roles/fleetDrivers";
@@ -36,6 +36,7 @@ const handlers: Handlers = {
   "riders.collect": ({ finals }) => collectRiders(finals),
   "riders.finish": () => finishRiders(),
   "chat.prepare": ({ url, dispatchers, drivers }) => prepareChat(url, dispatchers, drivers),
+  "chat.prepareFloor": ({ url, dispatchers, drivers }) => prepareChatFloor(url, dispatchers, drivers),
   "chat.run": (args) => runChat(args),
   "offers.prepareDrivers": ({ url, accounts }) => prepareOfferDrivers(url, accounts),
   "offers.collectDrivers": () => collectOfferDrivers(),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DEMO_CITY } from "@convoy/db";
+import { floorOfferId } from "../floor/chatMessages";
 import type { Account, ChatPrepared, ChatRunResult, ErrorCounts } from "../protocol";
 import { Histogram } from "../stats";
 import { connect, countError, pace, sleep } from "./clients";
@@ -101,6 +102,26 @@ export async function prepareChat(url: string, dispatcherAccounts: readonly Acco
       expiresInSeconds: 3_600,
     });
     return { offerId: offer.id, dispatcher, driver, dispatcherNext: index % 2 === 0 };
+  });
+  await Promise.all([...dispatchers, ...drivers].map(listen));
+  return { threads: threads.length };
+}
+
+/**
+ * The same threads on the chat floor's bare server (`floor/chatServer.ts`): no offers to
+ * create, each thread's offer id names its two sides, and tokens are the floor's.
+ */
+export async function prepareChatFloor(
+  url: string,
+  dispatcherAccounts: readonly Account[],
+  driverAccounts: readonly Account[],
+): Promise<ChatPrepared> {
+  const open = (account: Account) => WireClient.open(url, account.token).then((wire) => ({ id: account.id, wire }));
+  const dispatchers = await mapLimited(dispatcherAccounts, 50, open);
+  const drivers = await mapLimited(driverAccounts, 50, open);
+  threads = drivers.map((driver, index) => {
+    const dispatcher = dispatchers[index % dispatchers.length]!;
+    return { offerId: floorOfferId(dispatcher.id, driver.id), dispatcher, driver, dispatcherNext: index % 2 === 0 };
   });
   await Promise.all([...dispatchers, ...drivers].map(listen));
   return { threads: threads.length };

@@ -1,9 +1,11 @@
 import type { BenchContext } from "../context";
 import type { BenchOptions } from "../options";
 import { CpuMeter } from "../proc";
-import type { ErrorCounts } from "../protocol";
+import { floorToken } from "../floor/chatMessages";
+import type { Account, ErrorCounts } from "../protocol";
 import { Histogram, type HistogramData, type Summary } from "../stats";
 import { split, startWorkers } from "../workerPool";
+import { startFloorServer } from "./floor";
 
 export interface ChatResult {
   threads: number;
@@ -21,8 +23,8 @@ export interface ChatResult {
   serverCpuPct: number;
   /** Server CPU time per message sent, its typing notice and both deliveries included, ms. */
   serverCpuMsPerMessage: number;
-  /** Highest resident memory of the server process, MiB. */
-  serverPeakRssMiB: number;
+  /** Highest resident memory of the server process, MiB; null for the chat floor's server. */
+  serverPeakRssMiB: number | null;
   /** The busiest load process: CPU, % of one core, and event-loop delay p99, ms. */
   loadGenerator: { cpuPct: number; loopDelayP99Ms: number };
   errors: ErrorCounts;
@@ -37,6 +39,18 @@ const WORKERS = 2;
  */
 const CHAT_SERVER_ENV = { CHAT_MESSAGES_PER_10S: "1000000000", MUTATIONS_PER_10S: "1000000000" };
 
+/** Where a chat run sends its load: Convoy's server, or the chat floor's bare one. */
+interface ChatTarget {
+  pid: number;
+  url: string;
+  /** How the load processes open their threads there. */
+  prepare: "chat.prepare" | "chat.prepareFloor";
+  dispatchers: Account[];
+  drivers: Account[];
+  /** Highest resident memory of the server process, MiB; null where not watched. */
+  peakRssMiB: () => number | null;
+}
+
 /**
  * `threads` offers with one recipient each, spread over `dispatchers`; both sides of every
  * thread subscribe to `chat.events` and send over their WebSocket; messages flow at the set
@@ -47,12 +61,53 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
   const drivers = context.take("driver", settings.threads);
   const dispatchers = context.take("dispatcher", Math.min(settings.dispatchers, settings.threads));
   const server = await context.startServer(`chat-${settings.messagesPerSecond}`, CHAT_SERVER_ENV);
+  try {
+    const target = {
+      pid: server.pid,
+      url: server.url,
+      prepare: "chat.prepare",
+      dispatchers,
+      drivers,
+      peakRssMiB: () => server.peakRssKiB() / 1024,
+    } as const;
+    return await measureChat(target, settings);
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * The chat floor: the same threads, frames and rate on a bare `ws` server that moves them
+ * and does nothing else (`floor/chatServer.ts`). Its CPU per message is what no chat server
+ * can go below on this machine; what Convoy spends above it is its own.
+ */
+export async function runChatFloor(settings: BenchOptions["chat"]): Promise<ChatResult> {
+  const server = await startFloorServer("chat");
+  const dispatcherCount = Math.min(settings.dispatchers, settings.threads);
+  const account = (id: number): Account => ({ id, token: floorToken(id) });
+  try {
+    const target = {
+      pid: server.pid,
+      url: server.url.replace(/^ws/, "http"),
+      prepare: "chat.prepareFloor",
+      dispatchers: Array.from({ length: dispatcherCount }, (_, i) => account(i + 1)),
+      drivers: Array.from({ length: settings.threads }, (_, i) => account(dispatcherCount + i + 1)),
+      peakRssMiB: () => null,
+    } as const;
+    return await measureChat(target, settings);
+  } finally {
+    server.stop();
+  }
+}
+
+async function measureChat(target: ChatTarget, settings: BenchOptions["chat"]): Promise<ChatResult> {
+  const { dispatchers, drivers } = target;
   const dispatcherParts = split(dispatchers, Math.min(WORKERS, dispatchers.length));
   const driverParts = split(drivers, dispatcherParts.length);
   const workers = startWorkers(dispatcherParts.length);
   try {
     const prepared = await Promise.all(
-      workers.map((worker, i) => worker.call("chat.prepare", { url: server.url, dispatchers: dispatcherParts[i]!, drivers: driverParts[i]! })),
+      workers.map((worker, i) => worker.call(target.prepare, { url: target.url, dispatchers: dispatcherParts[i]!, drivers: driverParts[i]! })),
     );
     const run = (seconds: number) =>
       Promise.all(
@@ -67,7 +122,7 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
     // At the rate, unmeasured: a fresh server's first sends compile code and learn each
     // thread's members from MySQL, once.
     if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
-    const cpu = new CpuMeter([server.pid]);
+    const cpu = new CpuMeter([target.pid]);
     const results = await run(settings.seconds);
     const cpuSeconds = cpu.cpuSeconds();
     const serverCpuPct = cpu.percent();
@@ -90,7 +145,7 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
       received: results.reduce((sum, result) => sum + result.received, 0),
       serverCpuPct,
       serverCpuMsPerMessage: sent > 0 ? (cpuSeconds * 1000) / sent : Number.NaN,
-      serverPeakRssMiB: server.peakRssKiB() / 1024,
+      serverPeakRssMiB: target.peakRssMiB(),
       loadGenerator: {
         cpuPct: Math.max(...results.map((result) => result.cpuPct)),
         loopDelayP99Ms: Math.max(...results.map((result) => result.loopDelayP99Ms)),
@@ -99,6 +154,5 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
-    await server.stop();
   }
 }
