@@ -51,6 +51,7 @@ import { isOriginAllowed } from "./origin";
 import { proofRoutes } from "./proofFiles";
 import { readinessChecker } from "./readiness";
 import { serveStaticApp } from "./static";
+import { coalesceFrames } from "./socketWrites";
 import { upgradeSummary } from "./upgradeSummary";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
@@ -382,6 +383,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     if (isTrpc) {
       wss.handleUpgrade(request, socket, head, (ws) => {
         logSocket(ws, "trpc", request);
+        coalesceFrames(ws, socket);
         socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
         wss.emit("connection", ws, upgradeSummary(request));
       });
