@@ -190,8 +190,9 @@ async function main(): Promise<void> {
             log(`chat at the target rate, ${options.chatTargetRate} msg/s…`);
             results.chatAtTarget = await runChat(context, { ...options.chat, messagesPerSecond: options.chatTargetRate });
           }
-          log(`chat floor: the same frames on a bare ws server, ${options.chatTargetRate} msg/s…`);
+          log(`chat floors: the same frames on a bare ws server and through tRPC alone, ${options.chatTargetRate} msg/s…`);
           results.chatFloor = await runChatFloor({ ...options.chat, messagesPerSecond: options.chatTargetRate });
+          results.trpcChatFloor = await runChatFloor({ ...options.chat, messagesPerSecond: options.chatTargetRate }, "trpcChat");
         }
         if (scenario === "offers") results.offers = await runOffers(context, options.offers);
         if (scenario === "broadcast") results.broadcast = await runBroadcast(context, options.broadcast);

@@ -33,6 +33,8 @@ export interface BenchResults {
   chatAtTarget?: ChatResult;
   /** The chat's threads, frames and target rate on a bare `ws` server: the floor under chat's CPU per message. */
   chatFloor?: ChatResult;
+  /** The same through tRPC's adapter with procedures shaped as Convoy's and no work behind them. */
+  trpcChatFloor?: ChatResult;
   /** `--sweep-chat`: chat alone at each rate. */
   chatSweep?: ChatResult[];
   offers?: OffersResult;
@@ -191,6 +193,14 @@ export function formatSummary(results: BenchResults): string {
       "chatFloor.serverCpuMsPerMessage",
       floor.serverCpuMsPerMessage,
       `(bare ws server, the chat's frames alone: ${fmt(floor.messagesPerS)} msg/s, p99 ${fmt(floor.latencyMs.p99)} ms, ${fmt(floor.serverCpuPct)} % CPU)`,
+    );
+  }
+  if (results.trpcChatFloor) {
+    const floor = results.trpcChatFloor;
+    add(
+      "trpcChatFloor.serverCpuMsPerMessage",
+      floor.serverCpuMsPerMessage,
+      `(the same through tRPC, no Convoy logic: ${fmt(floor.messagesPerS)} msg/s, p99 ${fmt(floor.latencyMs.p99)} ms, ${fmt(floor.serverCpuPct)} % CPU)`,
     );
   }
   if (results.offers) {

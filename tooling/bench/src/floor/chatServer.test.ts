@@ -11,10 +11,10 @@ async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
   }
 }
 
-describe("chat floor server", () => {
+describe.each(["chat", "trpcChat"] as const)("chat floor server (%s)", (kind) => {
   let server: Awaited<ReturnType<typeof startFloorServer>>;
   beforeAll(async () => {
-    server = await startFloorServer("chat");
+    server = await startFloorServer(kind);
   });
   afterAll(() => server.stop());
 
@@ -27,8 +27,15 @@ describe("chat floor server", () => {
     const thread = { offerId: floorOfferId(3, 41), driverId: 41 };
 
     expect(await driver.mutate("chat.typing", { ...thread, typing: true })).toEqual({ ok: true });
-    const message = await driver.mutate("chat.send", { ...thread, body: "on my way", clientMessageId: "c-1" });
-    expect(message).toMatchObject({ offerId: thread.offerId, driverId: 41, senderId: 41, kind: "text", body: "on my way", clientMessageId: "c-1" });
+    const message = await driver.mutate("chat.send", { ...thread, body: "on my way", clientMessageId: "5b0f4c8e-3f1a-4d6b-9c2e-1a7d8e9f0b12" });
+    expect(message).toMatchObject({
+      offerId: thread.offerId,
+      driverId: 41,
+      senderId: 41,
+      kind: "text",
+      body: "on my way",
+      clientMessageId: "5b0f4c8e-3f1a-4d6b-9c2e-1a7d8e9f0b12",
+    });
 
     await until(() => seen.dispatcher.length === 2 && seen.driver.length === 1);
     const typing = { type: "typing", ...thread, dispatcherId: 3, userId: 41, typing: true };

@@ -5,7 +5,7 @@ import { floorToken } from "../floor/chatMessages";
 import type { Account, ErrorCounts } from "../protocol";
 import { Histogram, type HistogramData, type Summary } from "../stats";
 import { split, startWorkers } from "../workerPool";
-import { startFloorServer } from "./floor";
+import { startFloorServer, type ChatFloorKind } from "./floor";
 
 export interface ChatResult {
   threads: number;
@@ -78,11 +78,12 @@ export async function runChat(context: BenchContext, settings: BenchOptions["cha
 
 /**
  * The chat floor: the same threads, frames and rate on a bare `ws` server that moves them
- * and does nothing else (`floor/chatServer.ts`). Its CPU per message is what no chat server
- * can go below on this machine; what Convoy spends above it is its own.
+ * and does nothing else (`floor/chatServer.ts`), or through tRPC's adapter with procedures
+ * shaped as Convoy's and no work behind them (`floor/trpcChatServer.ts`). The first is what
+ * no chat server can go below on this machine; the second, what tRPC adds to it.
  */
-export async function runChatFloor(settings: BenchOptions["chat"]): Promise<ChatResult> {
-  const server = await startFloorServer("chat");
+export async function runChatFloor(settings: BenchOptions["chat"], kind: ChatFloorKind = "chat"): Promise<ChatResult> {
+  const server = await startFloorServer(kind);
   const dispatcherCount = Math.min(settings.dispatchers, settings.threads);
   const account = (id: number): Account => ({ id, token: floorToken(id) });
   try {

@@ -9,11 +9,14 @@ import { split, startWorkers, type BenchWorker } from "../workerPool";
 /** The bare `ws` server, and the same traffic through tRPC's adapter with Convoy's procedures' shape. */
 export type FloorKind = "ws" | "trpc";
 
-const FLOOR_SERVERS: Record<FloorKind | "chat", string> = {
+/** The chat floor's servers: bare `ws`, and the same frames through tRPC (see `runChatFloor`). */
+export type ChatFloorKind = "chat" | "trpcChat";
+
+const FLOOR_SERVERS: Record<FloorKind | ChatFloorKind, string> = {
   ws: fileURLToPath(new URL("../floor/server.ts", import.meta.url)),
   trpc: fileURLToPath(new URL("../floor/trpcServer.ts", import.meta.url)),
-  // The chat scenario's frames on a bare `ws` server (see `runChatFloor`).
   chat: fileURLToPath(new URL("../floor/chatServer.ts", import.meta.url)),
+  trpcChat: fileURLToPath(new URL("../floor/trpcChatServer.ts", import.meta.url)),
 };
 
 export interface FloorSettings {
@@ -48,7 +51,7 @@ export interface FloorResult {
 }
 
 /** Starts a floor server as its own process; resolves with its pid and URL. */
-export async function startFloorServer(kind: FloorKind | "chat"): Promise<{ pid: number; url: string; stop: () => void }> {
+export async function startFloorServer(kind: FloorKind | ChatFloorKind): Promise<{ pid: number; url: string; stop: () => void }> {
   const child = fork(FLOOR_SERVERS[kind], [], { execArgv: ["--import", TSX_LOADER], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   track(child);
   const port = await new Promise<number>((resolve, reject) => {
