@@ -190,6 +190,15 @@ export class ServerMetrics {
         [{ limit: "ws_calls" }, budgets.wsFrames],
       ];
     });
+    counter(
+      "convoy_batched_lookups_total",
+      "Queries that read what this instance does not hold (chat threads' owners, sessions), each for every key missed meanwhile",
+      ["lookup"],
+      () => [
+        [{ lookup: "threads" }, services.chat.threads.stats().lookups],
+        [{ lookup: "sessions" }, services.sessions.readStats().lookups],
+      ],
+    );
     counter("convoy_call_budget_socket_closes_total", "tRPC sockets closed with 1008 for calling past their budget", [], () =>
       single(sources.callBudgets().wsClosed),
     );

@@ -11,6 +11,7 @@ import { waitFor, type RecordingClient } from "../support/recordingClients";
  * A call waits at most for a connection and then for one statement.
  */
 const CALL_BOUND_MS = 3_000 + 5_000 + 1_500;
+const STATEMENT_TIMEOUT_MS = 5_000;
 const HEALTH_BOUND_MS = 1_000;
 
 const t = useServerOnPrivateMysql("convoy_freeze");
@@ -148,5 +149,57 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       await db.close();
     }
     expect(t.server.child.exitCode).toBeNull();
+  });
+});
+
+/** The server's count of queries for chat threads it does not hold, from /metrics. */
+async function threadLookups(): Promise<number> {
+  const text = await (await fetch(`${t.server.url}/metrics`)).text();
+  const line = text.split("\n").find((row) => row.startsWith('convoy_batched_lookups_total{lookup="threads"}'));
+  return Number(line?.split(" ").at(-1) ?? Number.NaN);
+}
+
+describe("threads looked up while MySQL is frozen", () => {
+  it("refuse a call queued behind the frozen lookup when that lookup fails, not one statement timeout later", async () => {
+    const dispatcher = await t.clients.login(t.server.url, "dispatcher@convoy.test", "dispatch123");
+    const drivers = [
+      await t.clients.login(t.server.url, "driver2@convoy.test", "drive123"),
+      await t.clients.login(t.server.url, "driver3@convoy.test", "drive123"),
+    ];
+    // The drivers' sessions held (a first call reads a session from MySQL too); two threads
+    // nobody has used yet, which the server has not looked up.
+    for (const driver of drivers) await driver.api.auth.me.query();
+    const offers = [
+      await dispatcher.api.offers.create.mutate(loadInput([drivers[0]!.userId])),
+      await dispatcher.api.offers.create.mutate(loadInput([drivers[1]!.userId])),
+    ];
+    const typing = (index: number) => rawCall(drivers[index]!, "mutation", "chat.typing", { offerId: offers[index]!.id, typing: true });
+
+    t.mysql.freeze();
+    try {
+      const before = await threadLookups();
+      const first = typing(0);
+      await waitFor(async () => (await threadLookups()) > before, "the first thread's lookup to be under way");
+      // Queued for the next lookup while the first hangs on the frozen MySQL.
+      const second = typing(1);
+      const answers = await Promise.all([first, second]);
+      for (const answer of answers) {
+        expect({ status: answer.status, code: codeOf(answer) }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
+      }
+      // The first lookup's statement timeout answers both; the second sent no query of its own.
+      expect(answers[1].ms).toBeLessThan(STATEMENT_TIMEOUT_MS + 1_500);
+      expect(await threadLookups()).toBe(before + 1);
+    } finally {
+      t.mysql.thaw();
+    }
+    await waitFor(
+      () =>
+        fetch(`${t.server.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      "readiness after SIGCONT",
+    );
+    expect(await typing(1)).toMatchObject({ status: 200 });
   });
 });

@@ -47,13 +47,18 @@ describe("BatchedLookup", () => {
     expect(await Promise.all(late)).toEqual(["value 2", "value 4", "value 6", "value 8"]);
   });
 
-  it("rejects every key of a failed lookup with its error, and looks them up again when asked", async () => {
+  it("rejects every key of a failed lookup, and those asked for while it ran, with its error; looks them up again when asked", async () => {
     const { calls, lookUp } = heldLookup();
     const lookup = new BatchedLookup(lookUp, 10);
     const failed = [lookup.get(2), lookup.get(3)];
     await settle();
+    // Asked for while the lookup runs: queued for the next, and failed with this one.
+    failed.push(lookup.get(4));
+    await settle();
     calls[0]!.fail(new Error("MySQL is away"));
     for (const answer of failed) await expect(answer).rejects.toThrow("MySQL is away");
+    await settle();
+    expect(calls.map((call) => call.keys)).toEqual([[2, 3]]);
     const retried = lookup.get(2);
     await settle();
     expect(calls.map((call) => call.keys)).toEqual([[2, 3], [2]]);

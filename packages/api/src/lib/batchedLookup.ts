@@ -19,6 +19,10 @@ export interface BatchedLookupStats {
  * for twice. The first key of a quiet moment is looked up at once (from the next microtask,
  * so the keys of the same turn join it).
  *
+ * A lookup that fails fails the keys asked for while it ran as well: they would meet the same
+ * MySQL, and a key must not wait out one statement timeout behind a frozen MySQL and then a
+ * second of its own. The next key asked for starts a new lookup.
+ *
  * For what is read once per key and then held in memory: after a restart every client
  * reconnects at once and each of its first calls misses, and one query per miss queues
  * thousands of them on the pool, where the calls behind them wait past its acquire timeout.
@@ -77,7 +81,9 @@ export class BatchedLookup<K, V> {
       } catch (error) {
         failure = error;
       }
-      for (const entry of batch) {
+      // Failed: so does every key queued meanwhile (see above).
+      const answered = found ? batch : [...batch, ...this.queued.splice(0)];
+      for (const entry of answered) {
         this.waiting.delete(entry.key);
         if (found) entry.resolve(found.get(entry.key));
         else entry.reject(failure);
