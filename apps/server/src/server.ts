@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { applyWSSHandler, handleKeepAlive } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "pino";
 import type { Redis } from "ioredis";
@@ -43,6 +43,7 @@ import type { DbHandle } from "@convoy/db";
 import { HttpCallBudget } from "./budgets/httpCalls";
 import { resolveCallBudgets, type CallBudgetSettings } from "./budgets/settings";
 import { SocketCallBudgets } from "./budgets/socketCalls";
+import { DirectSocketCalls } from "./directCalls";
 import { createHttpQueryHandler } from "./httpQueries";
 import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { requestFields, requestLogger } from "./logger";
@@ -56,6 +57,9 @@ import { upgradeSummary } from "./upgradeSummary";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** A tRPC socket quiet this long is sent "PING", and closed if nothing comes back within the wait. */
+const KEEP_ALIVE_PING_MS = 30_000;
+const KEEP_ALIVE_PONG_WAIT_MS = 10_000;
 /** Longest a timer may wait in Node (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -129,6 +133,11 @@ export interface ConvoyServerConfig {
   proofs?: ProofOptions;
   /** Web Push: VAPID keys (none: push off), queue and endpoint rules; see `PushOptions`. @default off */
   push?: PushOptions;
+  /**
+   * Whether tRPC sockets run chat's send, typing and read marks without tRPC's adapter (see
+   * `DirectSocketCalls`); off, every call goes through the adapter. @default true
+   */
+  directSocketCalls?: boolean;
 }
 
 export interface RunningServer {
@@ -297,13 +306,16 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       });
   });
 
+  const directCalls = config.directSocketCalls === false ? null : new DirectSocketCalls((error, path) => onError("ws")({ error, path }));
+
   let socketsShed = 0;
   const socketBacklogOptions: SocketBacklogOptions = { ...config.socketBacklog, onShed: () => (socketsShed += 1) };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const wssHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // Kept alive below, once the direct calls stand in front of the handler's listener.
+    keepAlive: { enabled: false },
     // A fleet frame goes to every dispatcher: stringify it once, not once per socket.
     experimental_encoder: sharedJsonEncoder,
     onError: onError("ws"),
@@ -312,6 +324,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog, address: req.socket.remoteAddress });
       const { session } = context;
       if (session) trackSessionSocket(res, session);
+      directCalls?.setContext(res, context);
       return context;
     },
   });
@@ -386,6 +399,8 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
         coalesceFrames(ws, socket);
         socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
         wss.emit("connection", ws, upgradeSummary(request));
+        directCalls?.intercept(ws);
+        handleKeepAlive(ws, KEEP_ALIVE_PING_MS, KEEP_ALIVE_PONG_WAIT_MS);
       });
     } else {
       positionWss.handleUpgrade(request, socket, head, (ws) => {
@@ -419,6 +434,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
       wsClosed: socketCallBudgets.closedSockets,
     }),
     socketsShed: () => socketsShed,
+    directSocketCalls: () => directCalls?.directCalls ?? 0,
     draining: () => draining,
   });
 

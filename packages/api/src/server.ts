@@ -4,7 +4,8 @@
  * sockets. Node only.
  */
 export { appRouter } from "./root";
-export { createContext, type HttpExchange } from "./trpc";
+export { createContext, type Context, type HttpExchange } from "./trpc";
+export { directMutationsOf, runDirectMutation, type DirectOutcome } from "./directMutations";
 export { createServices, type ConvoyServices, type ServiceObservers, type ServicesConfig } from "./createServices";
 export type { CallTransport } from "./lib/callStats";
 export type { ApiServices } from "./services";

@@ -226,7 +226,7 @@ export function mutationBudget(services: Pick<ApiServices, "limits">, userId: nu
  * point, so only a retry that found its outcome is free. Never throws: the call's own
  * error is what the caller gets.
  */
-async function chargeFailedKeyedCall(ctx: Context, userId: number): Promise<void> {
+export async function chargeFailedKeyedCall(ctx: Context, userId: number): Promise<void> {
   await ctx.services.limits.mutation.consume(String(userId)).catch(() => undefined);
 }
 
@@ -257,7 +257,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, path, meta, n
  * the reason above: these procedures carry the hottest calls (a driver's position report
  * every second, every chat message and offer).
  */
-function roleProcedure<R extends UserRole>(roles: readonly R[], refusal: (role: UserRole) => string) {
+export function roleProcedure<R extends UserRole>(roles: readonly R[], refusal: (role: UserRole) => string) {
   const isAllowed = (role: UserRole): role is R => (roles as readonly UserRole[]).includes(role);
   return t.procedure.use(async ({ ctx, type, path, meta, next }) => {
     const startedAt = performance.now();
@@ -281,4 +281,7 @@ export const driverProcedure = roleProcedure(["driver"], onlyRole("driver"));
 export const riderProcedure = roleProcedure(["rider"], onlyRole("rider"));
 
 /** Dispatchers and drivers, who take part in offers and chat; riders are refused with `refusal`'s message. */
-export const participantProcedure = (refusal: (role: UserRole) => string) => roleProcedure(["dispatcher", "driver"], refusal);
+export const participantProcedure = (refusal: (role: UserRole) => string) => roleProcedure(PARTICIPANT_ROLES, refusal);
+
+/** The roles that take part in offers and chat. */
+export const PARTICIPANT_ROLES = ["dispatcher", "driver"] as const;

@@ -39,7 +39,13 @@ export async function frameMatching(raw: RawTrpcSocket, predicate: (message: unk
     const found = raw.messages.find(predicate);
     if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(raw.messages)}`);
-    await new Promise((resolve) => raw.socket.once("message", resolve).once("close", resolve));
+    await new Promise<void>((resolve) => {
+      const settle = () => {
+        raw.socket.off("message", settle).off("close", settle);
+        resolve();
+      };
+      raw.socket.once("message", settle).once("close", settle);
+    });
     if (raw.socket.readyState === WebSocket.CLOSED && !raw.messages.some(predicate)) {
       throw new Error(`socket closed before a matching frame; got ${JSON.stringify(raw.messages)}`);
     }

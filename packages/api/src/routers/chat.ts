@@ -12,10 +12,12 @@ import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
 import { consumeOrThrow } from "../lib/rateLimits";
 import { idSchema, lastEventIdSchema } from "../lib/validation";
-import { createTRPCRouter, dispatcherProcedure, participantProcedure, spendMutationBudget } from "../trpc";
+import { directMutation } from "../directMutations";
+import { createTRPCRouter, dispatcherProcedure, PARTICIPANT_ROLES, participantProcedure, spendMutationBudget } from "../trpc";
 
 /** Chat is between a dispatcher and a driver; riders have no threads. */
-const chatProcedure = participantProcedure(() => "Chat is for dispatchers and drivers");
+const chatRefusal = () => "Chat is for dispatchers and drivers";
+const chatProcedure = participantProcedure(chatRefusal);
 
 const threadInput = z.object({
   offerId: idSchema,
@@ -75,11 +77,12 @@ export const chatRouter = createTRPCRouter({
    * message spends both. The common case costs no lookup: the budgets are spent first, and
    * given back when the write finds the message already stored (see `MessageWriter`).
    */
-  send: chatProcedure
-    .meta({ keyedRetry: true })
-    .input(sendMessageInputSchema)
-    .mutation(async ({ ctx, input }) => {
-      const { services, user } = ctx;
+  send: directMutation({
+    roles: PARTICIPANT_ROLES,
+    refusal: chatRefusal,
+    meta: { keyedRetry: true },
+    input: sendMessageInputSchema,
+    async resolve({ services, user, input }) {
       const thread = await resolveThread(services.chat.threads, user, input);
       const key = String(user.id);
       try {
@@ -100,17 +103,28 @@ export const chatRouter = createTRPCRouter({
       const { message, duplicate } = await services.chat.writer.send(user, thread, input);
       if (duplicate) await Promise.all([services.limits.mutation.reward(key, 1), services.limits.chat.reward(key, 1)]);
       return message;
-    }),
-
-  markRead: chatProcedure.input(threadInput.extend({ messageId: idSchema })).mutation(async ({ ctx, input }) => {
-    const thread = await resolveThread(ctx.services.chat.threads, ctx.user, input);
-    return markRead(ctx.services, ctx.user, thread, input.messageId);
+    },
   }),
 
-  typing: chatProcedure.input(threadInput.extend({ typing: z.boolean() })).mutation(async ({ ctx, input }) => {
-    const thread = await resolveThread(ctx.services.chat.threads, ctx.user, input);
-    ctx.services.typing.publish(thread, ctx.user.id, input.typing);
-    return { ok: true as const };
+  markRead: directMutation({
+    roles: PARTICIPANT_ROLES,
+    refusal: chatRefusal,
+    input: threadInput.extend({ messageId: idSchema }),
+    async resolve({ services, user, input }) {
+      const thread = await resolveThread(services.chat.threads, user, input);
+      return markRead(services, user, thread, input.messageId);
+    },
+  }),
+
+  typing: directMutation({
+    roles: PARTICIPANT_ROLES,
+    refusal: chatRefusal,
+    input: threadInput.extend({ typing: z.boolean() }),
+    async resolve({ services, user, input }) {
+      const thread = await resolveThread(services.chat.threads, user, input);
+      services.typing.publish(thread, user.id, input.typing);
+      return { ok: true as const };
+    },
   }),
 
   /** Unread messages in the caller's threads: the total (the badge) and per offer (the marks on the list). */

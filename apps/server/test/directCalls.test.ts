@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DbHandle } from "@convoy/db";
+import { prepareDatabase, type RunningServer } from "../src";
+import { startTestServer, useTestServer } from "./support/harness";
+import { loadInput } from "./support/fixtures";
+import { sampleValue, scrape } from "./support/prometheus";
+import { frameMatching, openTrpcSocket, replyTo, type RawTrpcSocket } from "./support/rawSockets";
+
+/** A chat budget small enough to run out within the sequence below. */
+const rateLimits = { chatPoints: 3, chatWindowSeconds: 60 };
+const t = useTestServer({ rateLimits });
+/** A second server on the same database that sends every socket call through tRPC's adapter. */
+let adapterOnly: RunningServer;
+let adapterHandle: DbHandle;
+
+beforeAll(async () => {
+  ({ handle: adapterHandle } = await prepareDatabase(t.databaseUrl, { seed: false }));
+  adapterOnly = await startTestServer(adapterHandle, { rateLimits, directSocketCalls: false });
+});
+
+afterAll(async () => {
+  await adapterOnly.shutdown();
+});
+
+/** A result's data with what differs between two runs (ids, times, keys) replaced by its kind. */
+function normalized(value: unknown): unknown {
+  if (typeof value === "number") return "<number>";
+  if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return "<time>";
+  if (typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(value)) return "<uuid>";
+  if (Array.isArray(value)) return value.map(normalized);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalized(inner)]));
+  return value;
+}
+
+/** A reply as compared: an error frame exactly, a result frame with its data normalized. */
+function comparable(frame: unknown): unknown {
+  const { result, ...rest } = frame as { result?: { type: string; data: unknown } };
+  return result ? { ...rest, result: { ...result, data: normalized(result.data) } } : frame;
+}
+
+let nextId = 1;
+async function call(socket: RawTrpcSocket, path: string, input: unknown, jsonrpc?: "2.0"): Promise<unknown> {
+  const id = nextId++;
+  socket.send({ id, ...(jsonrpc ? { jsonrpc } : {}), method: "mutation", params: { path, input } });
+  const reply = await frameMatching(socket, replyTo(id));
+  return { ...(reply as object), id: "<id>" };
+}
+
+const directCallsOf = async (url: string) => sampleValue(await scrape(url), "convoy_ws_direct_calls_total") ?? 0;
+
+describe("chat calls run directly on a tRPC socket", () => {
+  it("answers every call, result and refusal, exactly as tRPC's adapter does", async () => {
+    const dispatcher = await t.as("dispatcher");
+    const driver = await t.as("driver", 1);
+    const rider = await t.as("rider", 1);
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+
+    /** The same calls on a socket to `url`; returns every reply in order. */
+    async function sequence(url: string): Promise<unknown[]> {
+      const socket = await openTrpcSocket(url, driver.token);
+      const riderSocket = await openTrpcSocket(url, rider.token);
+      const anonymous = await openTrpcSocket(url, "");
+      const replies: unknown[] = [];
+      replies.push(await call(socket, "chat.typing", { offerId: offer.id, typing: true }));
+      const sent = await call(socket, "chat.send", { offerId: offer.id, body: "  on my way  ", clientMessageId: randomUUID() });
+      replies.push(sent);
+      const messageId = (sent as { result: { data: { id: number } } }).result.data.id;
+      replies.push(await call(socket, "chat.markRead", { offerId: offer.id, messageId }));
+      replies.push(await call(socket, "chat.markRead", { offerId: offer.id, messageId: messageId + 1_000_000 }));
+      replies.push(await call(socket, "chat.send", { offerId: offer.id + 1_000_000, body: "wrong thread", clientMessageId: randomUUID() }));
+      replies.push(await call(socket, "chat.typing", { offerId: offer.id, typing: "yes" }));
+      replies.push(await call(socket, "chat.send", { offerId: offer.id, body: "   ", clientMessageId: randomUUID() }));
+      replies.push(await call(socket, "chat.send", { offerId: offer.id, body: "second", clientMessageId: randomUUID() }, "2.0"));
+      // The budget (3) is spent by the two messages above and this one; the next is refused.
+      replies.push(await call(socket, "chat.send", { offerId: offer.id, body: "third", clientMessageId: randomUUID() }));
+      replies.push(await call(socket, "chat.send", { offerId: offer.id, body: "fourth", clientMessageId: randomUUID() }));
+      replies.push(await call(riderSocket, "chat.typing", { offerId: offer.id, driverId: driver.userId, typing: true }));
+      replies.push(await call(anonymous, "chat.typing", { offerId: offer.id, typing: true }));
+      for (const open of [socket, riderSocket, anonymous]) open.socket.close();
+      return replies.map(comparable);
+    }
+
+    const directBefore = await directCallsOf(t.url);
+    const direct = await sequence(t.url);
+    const directRun = (await directCallsOf(t.url)) - directBefore;
+    const throughAdapter = await sequence(adapterOnly.url);
+
+    expect(direct).toEqual(throughAdapter);
+    // The refusals are real: a wrong thread, bad input, the budget, a rider, no token.
+    const codes = direct.map((reply) => (reply as { error?: { data: { code: string } } }).error?.data.code ?? "OK");
+    expect(codes).toEqual([
+      "OK",
+      "OK",
+      "OK",
+      "NOT_FOUND",
+      "NOT_FOUND",
+      "BAD_REQUEST",
+      "BAD_REQUEST",
+      "OK",
+      "OK",
+      "TOO_MANY_REQUESTS",
+      "FORBIDDEN",
+      "UNAUTHORIZED",
+    ]);
+    // Run directly: every call with a live session, the caller's role and valid input (8,
+    // refusals from the resolver or the budget included); the bad input, the rider and the
+    // socket without a token went to tRPC's adapter.
+    expect(directRun).toBe(8);
+    expect(await directCallsOf(adapterOnly.url)).toBe(0);
+  });
+
+  it("delivers a message sent directly to the other side's chat.events and to the sender's own", async () => {
+    const dispatcher = await t.as("dispatcher");
+    const driver = await t.as("driver", 2);
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+    const dispatcherSocket = await openTrpcSocket(t.url, dispatcher.token);
+    const driverSocket = await openTrpcSocket(t.url, driver.token);
+    for (const socket of [dispatcherSocket, driverSocket]) {
+      socket.send({ id: 1, method: "subscription", params: { path: "chat.events", input: { offerId: offer.id } } });
+      await frameMatching(socket, (frame) => replyTo(1)(frame) && (frame as { result?: { type?: string } }).result?.type === "started");
+    }
+    const clientMessageId = randomUUID();
+    driverSocket.send({
+      id: 2,
+      method: "mutation",
+      params: { path: "chat.send", input: { offerId: offer.id, body: "at the dock", clientMessageId } },
+    });
+    const isMessage = (frame: unknown) =>
+      (frame as { result?: { data?: { data?: { message?: { clientMessageId?: string } } } } }).result?.data?.data?.message?.clientMessageId ===
+      clientMessageId;
+    const [received, ownCopy] = await Promise.all([frameMatching(dispatcherSocket, isMessage), frameMatching(driverSocket, isMessage)]);
+    expect((received as { result: { data: { data: { message: { body: string } } } } }).result.data.data.message.body).toBe("at the dock");
+    expect(ownCopy).toEqual(received);
+    dispatcherSocket.socket.close();
+    driverSocket.socket.close();
+  });
+});
