@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GroupCommit, type BatchWrite, type StoredEvent } from "@convoy/api/server";
+import { GroupCommit, type BatchWrite, type GroupCommitOptions, type StoredEvent } from "@convoy/api/server";
 import { asc, createDb, eq, events, messages, sql, type DbHandle } from "@convoy/db";
 import { MARKER_TYPE } from "./support/barrier";
 import { useTestServer, type LoggedInClient } from "./support/harness";
@@ -33,12 +33,13 @@ const probeBatch: BatchWrite<string, string> = async (tx, emit, keys) => {
 };
 
 /** The group's commits are published through the server's pump; this records what it dispatches. */
-function probeGroup() {
+function probeGroup(options?: GroupCommitOptions) {
   const published: StoredEvent[] = [];
   const pump = t.server.services.pump;
   const group = new GroupCommit(
     { db: writers.db, pump: { publish: (stored, seconds) => (published.push(...stored), pump.publish(stored, seconds)) }, commitHooks: [] },
     probeBatch,
+    options,
   );
   return { group, published };
 }
@@ -81,6 +82,35 @@ describe("group commit", () => {
     // One event per call that committed; none for the refused one.
     const publishedKeys = published.slice(before).map((event) => (event.payload as { key: string }).key);
     expect(publishedKeys.sort()).toEqual(keys.filter((key) => key !== taken).sort());
+  });
+
+  it("with spacing, writes the calls that arrive within it after a transaction started in one next transaction", async () => {
+    const { group } = probeGroup({ spacingMs: 2_000 });
+    const first = `spaced-first-${randomUUID().slice(0, 8)}`;
+    // An idle writer starts at once: this resolves long before the spacing has passed.
+    expect(await group.submit(first)).toBe(`stored ${first}`);
+    expect(group.stats()).toEqual({ batches: 1, items: 1 });
+
+    // Arriving one by one, across turns of the event loop, while the writer is idle: without
+    // spacing the first of them would start a transaction of its own.
+    const keys = Array.from({ length: 10 }, (_, i) => `spaced-${i}-${randomUUID().slice(0, 8)}`);
+    const results: Promise<string>[] = [];
+    for (const key of keys) {
+      results.push(group.submit(key));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(results)).toEqual(keys.map((key) => `stored ${key}`));
+    expect(group.stats()).toEqual({ batches: 2, items: 11 });
+    expect((await probeKeys()).filter((key) => keys.includes(key)).sort()).toEqual([...keys].sort());
+  });
+
+  it("with spacing, starts a full batch without waiting for the spacing to pass", async () => {
+    // A spacing far beyond the test's timeout: a batch that waited for it would fail the test.
+    const { group } = probeGroup({ spacingMs: 3_600_000, maxBatch: 5 });
+    await group.submit(`full-first-${randomUUID().slice(0, 8)}`);
+    const keys = Array.from({ length: 5 }, (_, i) => `full-${i}-${randomUUID().slice(0, 8)}`);
+    expect(await Promise.all(keys.map((key) => group.submit(key)))).toEqual(keys.map((key) => `stored ${key}`));
+    expect(group.stats()).toEqual({ batches: 2, items: 6 });
   });
 
   it("stores each of a burst of chat sends once with its event, answers a retried key inside the burst with the first message, and delivers them in id order", async () => {

@@ -19,6 +19,14 @@ export interface GroupCommitOptions {
    * @default 1
    */
   maxInFlight?: number;
+  /**
+   * Least time between the starts of two transactions while calls keep coming: what arrives
+   * in that time goes in the next batch. A call that finds the writer idle for this long is
+   * written at once. Fewer, larger transactions cost the server and MySQL less per item (a
+   * transaction is two round trips and a log flush whatever it holds) for at most this much
+   * more latency. @default 0 (ms; each batch starts when the one before commits)
+   */
+  spacingMs?: number;
 }
 
 interface Pending<I, O> {
@@ -50,6 +58,9 @@ export class GroupCommit<I, O> {
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly spacingMs: number;
+  private lastStartedAt = Number.NEGATIVE_INFINITY;
+  private spacingTimer: NodeJS.Timeout | null = null;
   private readonly counts: GroupCommitStats = { batches: 0, items: 0 };
 
   constructor(
@@ -59,6 +70,7 @@ export class GroupCommit<I, O> {
   ) {
     this.maxBatch = options.maxBatch ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.spacingMs = options.spacingMs ?? 0;
   }
 
   /** Writes `item` with the next batch; resolves with its result once that batch has committed. */
@@ -75,6 +87,19 @@ export class GroupCommit<I, O> {
 
   private flush(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const now = performance.now();
+      const wait = this.lastStartedAt + this.spacingMs - now;
+      // A full batch need not wait for more.
+      if (wait > 0 && this.queue.length < this.maxBatch) {
+        this.spacingTimer ??= setTimeout(() => {
+          this.spacingTimer = null;
+          this.flush();
+        }, wait);
+        return;
+      }
+      if (this.spacingTimer) clearTimeout(this.spacingTimer);
+      this.spacingTimer = null;
+      this.lastStartedAt = now;
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight++;
       void this.commit(batch).finally(() => {
