@@ -1,64 +1,94 @@
-import { getTRPCErrorShape, transformTRPCResponse, type TRPCError } from "@trpc/server";
+import { getTRPCErrorShape, isTrackedEnvelope, transformTRPCResponse, TRPCError } from "@trpc/server";
 import type { RawData, WebSocket } from "ws";
-import { appRouter, directMutationsOf, runDirectMutation, sharedJsonEncoder, type Context, type DirectOutcome } from "@convoy/api/server";
+import {
+  appRouter,
+  callError,
+  directMutationsOf,
+  directSubscriptionsOf,
+  openDirectSubscription,
+  runDirectMutation,
+  sharedJsonEncoder,
+  type Context,
+  type DirectOpening,
+  type DirectOutcome,
+  type DirectStreams,
+} from "@convoy/api/server";
 
-/** A call's frame as tRPC's client sends it, once it is known to be a single mutation. */
-interface MutationCall {
-  id: string | number;
+type RequestId = string | number;
+type CallType = "mutation" | "subscription";
+
+/** A call's frame as tRPC's client sends it, once it is known to be a single mutation or subscription. */
+interface Call {
+  id: RequestId;
   jsonrpc: "2.0" | undefined;
+  type: CallType;
   path: string;
   input: unknown;
 }
 
-/** Present in every mutation's frame; a frame without it is not parsed here. */
+/** What a socket's direct calls need: its context, and its direct subscriptions by request id. */
+interface SocketState {
+  context: Context;
+  subscriptions: Map<RequestId, DirectSubscription> | null;
+}
+
+/** Present in every call's frame this handles; a frame with neither is not parsed here. */
 const MUTATION_MARK = Buffer.from('"mutation"');
+const SUBSCRIPTION_MARK = Buffer.from('"subscription');
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRequestId = (id: unknown): id is RequestId => typeof id === "string" || (typeof id === "number" && !Number.isNaN(id));
 
-/** The frame as one mutation call, or null for anything else (a batch, a query, an odd id, `lastEventId`). */
-function mutationCallOf(frame: unknown): MutationCall | null {
-  if (!isPlainObject(frame) || frame.method !== "mutation") return null;
-  const { id, jsonrpc, params } = frame;
-  if (!(typeof id === "string" || (typeof id === "number" && !Number.isNaN(id)))) return null;
-  if (jsonrpc !== undefined && jsonrpc !== "2.0") return null;
-  if (!isPlainObject(params) || typeof params.path !== "string" || params.lastEventId !== undefined) return null;
-  return { id, jsonrpc, path: params.path, input: params.input };
+/**
+ * The frame as one call, as tRPC's `parseTRPCMessage` reads it (a subscription's
+ * `lastEventId` merged into its input), or null for anything else: a batch, a query, an odd
+ * id. A `subscription.stop` comes back as its id alone.
+ */
+function callOf(frame: unknown): Call | { stop: RequestId } | null {
+  if (!isPlainObject(frame)) return null;
+  const { id, jsonrpc, method, params } = frame;
+  if (!isRequestId(id) || (jsonrpc !== undefined && jsonrpc !== "2.0")) return null;
+  if (method === "subscription.stop") return { stop: id };
+  if ((method !== "mutation" && method !== "subscription") || !isPlainObject(params) || typeof params.path !== "string") return null;
+  const { lastEventId } = params;
+  let { input } = params;
+  if (lastEventId !== undefined) {
+    if (method === "mutation" || typeof lastEventId !== "string") return null;
+    input = isPlainObject(input) ? { ...input, lastEventId } : (input ?? { lastEventId });
+  }
+  return { id, jsonrpc, type: method, path: params.path, input };
 }
 
 /**
- * Runs the router's direct mutations (`directMutation` in `@convoy/api`: chat's send,
- * typing and read marks) for tRPC WebSockets without going through tRPC's adapter, and
- * answers them in the adapter's frames, so a client cannot tell the two apart. Every other
- * frame, and every call `runDirectMutation` declines (no live session, an API key, another
- * role, input its schema refuses), goes to tRPC's handler unchanged, which answers it as
- * before; nothing has been spent for it.
+ * Serves the router's direct procedures (`directMutation` and `directSubscription` in
+ * `@convoy/api`: chat's send, typing, read marks and events) on tRPC WebSockets without
+ * tRPC's adapter, in the adapter's frames, so a client cannot tell the two apart. Every other
+ * frame, and every call that `runDirectMutation` or `openDirectSubscription` declines (no
+ * live session, an API key, another role, input its schema refuses), goes to tRPC's handler
+ * unchanged, which answers it as before; nothing has been spent for it.
  *
- * It sits in front of tRPC's message listener, behind the socket's call budget (which
- * wraps `emit`), so a direct call spends its frame's budget like any other. A call is run
+ * It sits in front of tRPC's message listener, behind the socket's call budget (which wraps
+ * `emit`), so a direct call spends its frame's budget like any other. A call is served
  * directly only once its socket's context is known (`setContext`); until then tRPC, which
  * waits for the context, takes it.
  */
 export class DirectSocketCalls {
   private readonly mutations = directMutationsOf(appRouter);
-  private readonly contexts = new WeakMap<WebSocket, Context>();
+  private readonly subscriptions = directSubscriptionsOf(appRouter);
+  private readonly sockets = new WeakMap<WebSocket, SocketState>();
   private callsRun = 0;
 
-  /** @param onError told of every call answered with an error, as tRPC's adapter tells its `onError`. */
+  /** @param onError told of every call or stream answered with an error, as tRPC's adapter tells its `onError`. */
   constructor(private readonly onError: (error: TRPCError, path: string) => void) {}
 
-  /** Calls answered without tRPC's adapter, since start. */
+  /** Calls and subscriptions served without tRPC's adapter, since start. */
   get directCalls(): number {
     return this.callsRun;
   }
 
-  /** The paths run directly. */
-  get paths(): readonly string[] {
-    return [...this.mutations.keys()];
-  }
-
-  /** Records `ws`'s context once its connection has one; calls from then on may run directly. */
+  /** Records `ws`'s context once its connection has one; calls from then on may be served directly. */
   setContext(ws: WebSocket, context: Context): void {
-    this.contexts.set(ws, context);
+    this.sockets.set(ws, { context, subscriptions: null });
   }
 
   /**
@@ -72,41 +102,80 @@ export class DirectSocketCalls {
     const handleInTrpc = listeners[0] as (data: RawData, isBinary: boolean) => void;
     ws.removeListener("message", handleInTrpc);
     ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (isBinary || !Buffer.isBuffer(data) || !this.run(ws, data)) handleInTrpc(data, isBinary);
+      if (isBinary || !Buffer.isBuffer(data) || !this.take(ws, data)) handleInTrpc(data, isBinary);
     });
   }
 
-  /** Whether the frame was taken: a direct mutation whose call passed every check and now runs. */
-  private run(ws: WebSocket, data: Buffer): boolean {
-    const context = this.contexts.get(ws);
-    if (!context || !data.includes(MUTATION_MARK)) return false;
+  /** Whether the frame was taken: a direct call that passed every check, or the stop of a direct subscription. */
+  private take(ws: WebSocket, data: Buffer): boolean {
+    const state = this.sockets.get(ws);
+    if (!state || !(data.includes(MUTATION_MARK) || data.includes(SUBSCRIPTION_MARK))) return false;
     let frame: unknown;
     try {
       frame = JSON.parse(data.toString("utf8"));
     } catch {
       return false;
     }
-    const call = mutationCallOf(frame);
-    const definition = call && this.mutations.get(call.path);
-    if (!call || !definition) return false;
-    const running = runDirectMutation(context, call.path, definition, call.input);
+    const call = callOf(frame);
+    if (!call) return false;
+    if ("stop" in call) {
+      const subscription = state.subscriptions?.get(call.stop);
+      subscription?.stop();
+      return subscription !== undefined;
+    }
+    if (call.type === "mutation") return this.runMutation(ws, state.context, call);
+    return this.openSubscription(ws, state, call);
+  }
+
+  private runMutation(ws: WebSocket, context: Context, call: Call): boolean {
+    const definition = this.mutations.get(call.path);
+    const running = definition && runDirectMutation(context, call.path, definition, call.input);
     if (!running) return false;
     this.callsRun++;
-    void running.then((outcome) => this.answer(ws, context, call, outcome));
+    void running.then((outcome: DirectOutcome) => {
+      if (outcome.ok) this.send(ws, { id: call.id, jsonrpc: call.jsonrpc, result: { type: "data", data: outcome.data } });
+      else this.refuse(ws, context, call, outcome.error);
+    });
     return true;
   }
 
-  /** Sends what tRPC's adapter would: the result, or the router's error shape, in the encoder's frame. */
-  private answer(ws: WebSocket, context: Context, call: MutationCall, outcome: DirectOutcome): void {
-    const { id, jsonrpc, path, input } = call;
-    if (!outcome.ok) this.onError(outcome.error, path);
-    // As the adapter does: once closing starts, replies are dropped.
-    if (ws.readyState !== ws.OPEN) return;
+  private openSubscription(ws: WebSocket, state: SocketState, call: Call): boolean {
+    const definition = this.subscriptions.get(call.path);
+    if (!definition) return false;
+    const open = (state.subscriptions ??= this.watchClose(ws, new Map()));
+    if (open.has(call.id)) {
+      this.refuse(ws, state.context, call, new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${call.id}` }));
+      return true;
+    }
+    const opening = openDirectSubscription(state.context, definition, call.input);
+    if (!opening) return false;
+    this.callsRun++;
+    const subscription = new DirectSubscription(this, ws, state.context, call, () => open.delete(call.id));
+    open.set(call.id, subscription);
+    void opening.then((outcome) => subscription.opened(outcome));
+    return true;
+  }
+
+  /** Stops a socket's direct subscriptions when it closes; registered with its first one. */
+  private watchClose(ws: WebSocket, subscriptions: Map<RequestId, DirectSubscription>): Map<RequestId, DirectSubscription> {
+    ws.once("close", () => {
+      for (const subscription of [...subscriptions.values()]) subscription.stop();
+    });
+    return subscriptions;
+  }
+
+  /** Answers `call` with the router's error shape, and tells `onError`. */
+  refuse(ws: WebSocket, context: Context, call: Call, error: TRPCError): void {
+    const { id, jsonrpc, type, path, input } = call;
+    this.onError(error, path);
     const config = appRouter._def._config;
-    const response = outcome.ok
-      ? { id, jsonrpc, result: { type: "data" as const, data: outcome.data } }
-      : { id, jsonrpc, error: getTRPCErrorShape({ config, error: outcome.error, type: "mutation", path, input, ctx: context }) };
-    const encoded = sharedJsonEncoder.encode(transformTRPCResponse(config, response));
+    this.send(ws, { id, jsonrpc, error: getTRPCErrorShape({ config, error, type, path, input, ctx: context }) });
+  }
+
+  /** Sends what tRPC's adapter would, through its encoder; nothing once the socket is closing. */
+  send(ws: WebSocket, response: Parameters<typeof transformTRPCResponse>[1]): void {
+    if (ws.readyState !== ws.OPEN) return;
+    const encoded = sharedJsonEncoder.encode(transformTRPCResponse(appRouter._def._config, response));
     if (!Array.isArray(encoded)) {
       ws.send(encoded);
       return;
@@ -114,5 +183,83 @@ export class DirectSocketCalls {
     // A shared payload's fragments, one text message (see `sharedJsonEncoder`).
     const last = encoded.length - 1;
     for (const [index, fragment] of encoded.entries()) ws.send(fragment, { binary: false, fin: index === last });
+  }
+}
+
+/**
+ * One direct subscription, from its opening to its end: `started` once its streams listen,
+ * then each source's items as they come (a tracked item with its id, as tRPC sends it), and
+ * `stopped` when it is stopped or a source ends; the error frame instead if opening or a
+ * source fails. Stopping it (its `subscription.stop`, or the socket closing) closes its
+ * streams, at once or as soon as they are open.
+ */
+class DirectSubscription {
+  private streams: DirectStreams<unknown> | null = null;
+  private stopped = false;
+  private ended = false;
+
+  constructor(
+    private readonly calls: DirectSocketCalls,
+    private readonly ws: WebSocket,
+    private readonly context: Context,
+    private readonly call: Call,
+    private readonly release: () => void,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+    if (this.streams) this.streams.close();
+    else this.release();
+  }
+
+  opened(outcome: DirectOpening): void {
+    const { calls, ws, call } = this;
+    const stoppedFrame = { id: call.id, jsonrpc: call.jsonrpc, result: { type: "stopped" as const } };
+    // Stopped while opening: as tRPC's adapter does, "stopped" and nothing else.
+    if (!outcome.ok) {
+      this.release();
+      if (this.stopped) calls.send(ws, stoppedFrame);
+      else calls.refuse(ws, this.context, call, outcome.error);
+      return;
+    }
+    const { streams } = outcome;
+    if (this.stopped || ws.readyState !== ws.OPEN) {
+      streams.close();
+      this.release();
+      calls.send(ws, stoppedFrame);
+      return;
+    }
+    this.streams = streams;
+    this.context.services.calls.subscriptionOpened(call.path);
+    calls.send(ws, { id: call.id, jsonrpc: call.jsonrpc, result: { type: "started" } });
+    for (const source of streams.sources) void this.deliver(source(undefined));
+  }
+
+  private async deliver(items: AsyncIterable<unknown>): Promise<void> {
+    const { calls, ws } = this;
+    const { id, jsonrpc } = this.call;
+    try {
+      for await (const item of items) {
+        if (this.ended) break;
+        const result = isTrackedEnvelope(item)
+          ? { type: "data" as const, data: { id: item[0], data: item[1] }, id: item[0] }
+          : { type: "data" as const, data: item };
+        calls.send(ws, { id, jsonrpc, result });
+      }
+      this.end(null);
+    } catch (thrown) {
+      this.end(thrown);
+    }
+  }
+
+  /** The first source to end or fail ends the subscription: the others are closed, and the client told. */
+  private end(thrown: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.streams?.close();
+    this.release();
+    this.context.services.calls.subscriptionClosed(this.call.path);
+    if (thrown !== null && !this.stopped) this.calls.refuse(this.ws, this.context, this.call, callError(thrown));
+    else this.calls.send(this.ws, { id: this.call.id, jsonrpc: this.call.jsonrpc, result: { type: "stopped" } });
   }
 }

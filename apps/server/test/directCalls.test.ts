@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createConvoyClient } from "@convoy/client";
 import type { DbHandle } from "@convoy/db";
 import { prepareDatabase, type RunningServer } from "../src";
 import { startTestServer, useTestServer } from "./support/harness";
@@ -26,6 +28,7 @@ afterAll(async () => {
 /** A result's data with what differs between two runs (ids, times, keys) replaced by its kind. */
 function normalized(value: unknown): unknown {
   if (typeof value === "number") return "<number>";
+  if (typeof value === "string" && /^\d+$/.test(value)) return "<digits>";
   if (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value)) return "<time>";
   if (typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(value)) return "<uuid>";
   if (Array.isArray(value)) return value.map(normalized);
@@ -33,10 +36,16 @@ function normalized(value: unknown): unknown {
   return value;
 }
 
-/** A reply as compared: an error frame exactly, a result frame with its data normalized. */
+/** A reply as compared: an error frame as sent (but the log's latest id), a result frame with its data (and a tracked event's id) normalized. */
 function comparable(frame: unknown): unknown {
-  const { result, ...rest } = frame as { result?: { type: string; data: unknown } };
-  return result ? { ...rest, result: { ...result, data: normalized(result.data) } } : frame;
+  const { result, error, ...rest } = frame as { result?: { type: string; data?: unknown; id?: string }; error?: { message: string } };
+  // The log's latest id in "lastEventId … is ahead of the event log (latest is N)" moves between runs.
+  if (error) return { ...rest, error: { ...error, message: error.message.replace(/latest is \d+/, "latest is <id>") } };
+  if (!result) return frame;
+  return {
+    ...rest,
+    result: { ...result, ...("data" in result ? { data: normalized(result.data) } : {}), ...(result.id ? { id: "<eventId>" } : {}) },
+  };
 }
 
 let nextId = 1;
@@ -134,5 +143,103 @@ describe("chat calls run directly on a tRPC socket", () => {
     expect(ownCopy).toEqual(received);
     dispatcherSocket.socket.close();
     driverSocket.socket.close();
+  });
+});
+
+describe("chat.events served directly on a tRPC socket", () => {
+  it("sends started, messages, typing, a resumed backlog, refusals and stopped exactly as tRPC's adapter does", async () => {
+    const driver = await t.as("driver", 3);
+    const rider = await t.as("rider", 1);
+    const otherDriver = await t.as("driver", 4);
+    const dispatcher = await t.as("dispatcher");
+    const notTheirs = await dispatcher.api.offers.create.mutate(loadInput([otherDriver.userId]));
+
+    /** The same subscriptions on sockets to `url`, messages sent through its HTTP API; every frame of them, in order. */
+    async function sequence(url: string): Promise<unknown[]> {
+      const api = createConvoyClient({ url, token: dispatcher.token, WebSocket });
+      const offer = await api.api.offers.create.mutate(loadInput([driver.userId]));
+      const socket = await openTrpcSocket(url, driver.token);
+      const riderSocket = await openTrpcSocket(url, rider.token);
+      const frames: unknown[] = [];
+      const isFrame = (id: number, type?: string) => (frame: unknown) =>
+        replyTo(id)(frame) && (type === undefined || (frame as { result?: { type?: string } }).result?.type === type);
+      const next = async (raw: RawTrpcSocket, id: number, type?: string) => {
+        const frame = await frameMatching(raw, (candidate) => isFrame(id, type)(candidate) && !frames.includes(candidate));
+        frames.push(frame);
+        return frame as { result?: { type: string; id?: string; data?: { data?: { eventId?: number } } } };
+      };
+      const subscribe = (raw: RawTrpcSocket, id: number, input: unknown, lastEventId?: string) =>
+        raw.send({ id, method: "subscription", params: { path: "chat.events", input, ...(lastEventId ? { lastEventId } : {}) } });
+
+      subscribe(socket, 100, { offerId: offer.id });
+      await next(socket, 100, "started");
+      await api.api.chat.send.mutate({ offerId: offer.id, driverId: driver.userId, body: "load is ready", clientMessageId: randomUUID() });
+      const message = await next(socket, 100, "data");
+      await api.api.chat.typing.mutate({ offerId: offer.id, driverId: driver.userId, typing: true });
+      await next(socket, 100, "data");
+      socket.send({ id: 100, method: "subscription.stop" });
+      await next(socket, 100, "stopped");
+
+      // Resumed from just before the message: the backlog brings it again, with its id.
+      const eventId = Number(message.result!.id);
+      subscribe(socket, 101, { offerId: offer.id }, String(eventId - 1));
+      await next(socket, 101, "started");
+      await next(socket, 101, "data");
+      socket.send({ id: 101, method: "subscription.stop" });
+      await next(socket, 101, "stopped");
+
+      subscribe(socket, 102, { offerId: offer.id }, "999999999");
+      await next(socket, 102);
+      subscribe(socket, 103, { offerId: notTheirs.id });
+      await next(socket, 103);
+      subscribe(socket, 104, { offerId: "x" });
+      await next(socket, 104);
+      subscribe(socket, 105, { offerId: offer.id });
+      await next(socket, 105, "started");
+      subscribe(socket, 105, { offerId: offer.id });
+      await next(socket, 105, undefined);
+      socket.send({ id: 105, method: "subscription.stop" });
+      await next(socket, 105, "stopped");
+      subscribe(riderSocket, 106, {});
+      await next(riderSocket, 106);
+
+      for (const open of [socket, riderSocket]) open.socket.close();
+      await api.close();
+      return frames.map(comparable);
+    }
+
+    const directBefore = await directCallsOf(t.url);
+    const direct = await sequence(t.url);
+    const directRun = (await directCallsOf(t.url)) - directBefore;
+    const throughAdapter = await sequence(adapterOnly.url);
+
+    expect(direct).toEqual(throughAdapter);
+    const kinds = direct.map((frame) => {
+      const { result, error } = frame as {
+        result?: { type: string; data?: { type?: string; data?: { type?: string } } };
+        error?: { data: { code: string } };
+      };
+      return error ? error.data.code : result!.type === "data" ? (result!.data!.type ?? result!.data!.data!.type) : result!.type;
+    });
+    expect(kinds).toEqual([
+      "started",
+      "message",
+      "typing",
+      "stopped",
+      "started",
+      "message",
+      "stopped",
+      "BAD_REQUEST",
+      "NOT_FOUND",
+      "BAD_REQUEST",
+      "started",
+      "BAD_REQUEST",
+      "stopped",
+      "FORBIDDEN",
+    ]);
+    // Served directly: 100, 101, 102 and 103 (refused while opening), and 105; the bad input
+    // and the rider went to tRPC's adapter.
+    expect(directRun).toBe(5);
+    expect(await directCallsOf(adapterOnly.url)).toBe(0);
   });
 });

@@ -5,7 +5,16 @@
  */
 export { appRouter } from "./root";
 export { createContext, type Context, type HttpExchange } from "./trpc";
-export { directMutationsOf, runDirectMutation, type DirectOutcome } from "./directMutations";
+export {
+  callError,
+  directMutationsOf,
+  directSubscriptionsOf,
+  openDirectSubscription,
+  runDirectMutation,
+  type DirectOpening,
+  type DirectOutcome,
+  type DirectStreams,
+} from "./directProcedures";
 export { createServices, type ConvoyServices, type ServiceObservers, type ServicesConfig } from "./createServices";
 export type { CallTransport } from "./lib/callStats";
 export type { ApiServices } from "./services";

@@ -6,13 +6,11 @@ import { markRead, readCursors } from "../chat/reads";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
 import { unreadCounts } from "../chat/unread";
-import { closingWith } from "../events/openStream";
 import { openDurableStream } from "../events/durableStream";
-import { mergeStreams } from "../events/merge";
 import type { StoredEvent } from "../events/types";
 import { consumeOrThrow } from "../lib/rateLimits";
 import { idSchema, lastEventIdSchema } from "../lib/validation";
-import { directMutation } from "../directMutations";
+import { directMutation, directSubscription, type DirectStreams } from "../directProcedures";
 import { createTRPCRouter, dispatcherProcedure, PARTICIPANT_ROLES, participantProcedure, spendMutationBudget } from "../trpc";
 
 /** Chat is between a dispatcher and a driver; riders have no threads. */
@@ -135,16 +133,15 @@ export const chatRouter = createTRPCRouter({
    * only, untracked so it never moves the resume point). Without `offerId` a user gets all
    * their threads at once.
    */
-  events: chatProcedure
-    .input(
-      z.object({
-        offerId: idSchema.optional(),
-        driverId: idSchema.optional(),
-        lastEventId: lastEventIdSchema,
-      }),
-    )
-    .subscription(async ({ ctx, input }) => {
-      const { user, services } = ctx;
+  events: directSubscription({
+    roles: PARTICIPANT_ROLES,
+    refusal: chatRefusal,
+    input: z.object({
+      offerId: idSchema.optional(),
+      driverId: idSchema.optional(),
+      lastEventId: lastEventIdSchema,
+    }),
+    async open({ services, user, input, backlog }): Promise<DirectStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>> {
       await authorizeChatScope(services.db, services.chat.threads, user, input);
       const scope = {
         ...(input.offerId === undefined ? {} : { offerId: input.offerId }),
@@ -167,23 +164,19 @@ export const chatRouter = createTRPCRouter({
         viewer: { userId: user.id, role: user.role },
         lastEventId: input.lastEventId,
         scope,
-        backlog: ctx.backlog,
+        backlog,
         view: toChatStreamEvent,
       }).catch((error: unknown) => {
         typing.close();
         throw error;
       });
-      // No abort listener on `signal` (each stays on it while the subscription is open): tRPC
-      // returns the stream when the subscription ends, which closes both halves, and the merge
-      // ends with them.
-      const merged = mergeStreams<TrackedEnvelope<ChatStreamEvent> | TypingEvent>(
-        undefined,
-        (mergedSignal) => messages.read(mergedSignal),
-        () => typing.read(undefined),
-      );
-      return closingWith(merged, () => {
-        typing.close();
-        messages.close();
-      });
-    }),
+      return {
+        sources: [(signal) => messages.read(signal), () => typing.read(undefined)],
+        close: () => {
+          typing.close();
+          messages.close();
+        },
+      };
+    },
+  }),
 });

@@ -1,7 +1,10 @@
 import { getTRPCErrorFromUnknown, type AnyTRPCRouter, type TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import type { UserRole } from "@convoy/db";
+import { closingWith } from "./events/openStream";
+import { mergeStreams } from "./events/merge";
 import { databaseUnavailable, isDatabaseUnavailable } from "./lib/errors";
+import type { ConnectionBacklog } from "./lib/socketBacklog";
 import type { ApiServices } from "./services";
 import { chargeFailedKeyedCall, roleProcedure, spendMutationBudget, type Context, type ProcedureMeta } from "./trpc";
 
@@ -26,6 +29,31 @@ interface DirectMutationDefinition<R extends UserRole = UserRole, S extends z.Zo
 const definitions = new WeakMap<object, DirectMutationDefinition>();
 
 /**
+ * A subscription's open streams: each source is read on its own and its items sent as they
+ * come (items of different sources interleave in no set order); the first source to end or
+ * fail ends the subscription. `close` stops every source, which ends a read waiting for items.
+ */
+export interface DirectStreams<T> {
+  sources: ((signal: AbortSignal | undefined) => AsyncIterable<T>)[];
+  close: () => void;
+}
+
+/** A subscription declared with `directSubscription`. */
+interface DirectSubscriptionDefinition<R extends UserRole = UserRole, S extends z.ZodType = z.ZodType, T = unknown> {
+  roles: readonly R[];
+  refusal: (role: UserRole) => string;
+  input: S;
+  /**
+   * Checks the caller's scope and opens the streams, listening before it resolves, so that
+   * `started` means every item from then on arrives.
+   */
+  open: (call: DirectCall<R, z.output<S>> & { backlog: ConnectionBacklog | null }) => Promise<DirectStreams<T>>;
+}
+
+/** Procedures built by `directSubscription` → their definition. */
+const subscriptionDefinitions = new WeakMap<object, DirectSubscriptionDefinition>();
+
+/**
  * A mutation for one of `roles` that a tRPC WebSocket may also run without tRPC's per-call
  * machinery (message parsing, the middleware chain's copies of the call's options, the
  * response transform), which is most of a short call's cost: the chat floor through tRPC
@@ -41,6 +69,63 @@ export function directMutation<R extends UserRole, S extends z.ZodType, O>(defin
     .mutation(({ ctx, input }) => definition.resolve({ services: ctx.services, user: ctx.user, input: input as z.output<S> }));
   definitions.set(procedure, definition as unknown as DirectMutationDefinition);
   return procedure;
+}
+
+/**
+ * A subscription for one of `roles` that a tRPC WebSocket may also serve without tRPC's
+ * adapter: each source's items are written to the socket as they come, without the merge,
+ * the adapter's step per item or its response transform. Through tRPC (and on the socket for
+ * a call `openDirectSubscription` declines) it is an ordinary subscription from the same
+ * definition, its sources merged.
+ */
+export function directSubscription<R extends UserRole, S extends z.ZodType, T>(definition: DirectSubscriptionDefinition<R, S, T>) {
+  const procedure = roleProcedure(definition.roles, definition.refusal)
+    .input(definition.input)
+    .subscription(async ({ ctx, input }) => {
+      const { sources, close } = await definition.open({ services: ctx.services, user: ctx.user, input: input as z.output<S>, backlog: ctx.backlog });
+      // No abort listener on the call's signal (each stays on it while the subscription is
+      // open): tRPC returns the stream when the subscription ends, which closes every
+      // source, and the merge ends with them.
+      return closingWith(mergeStreams<T>(undefined, ...sources), close);
+    });
+  subscriptionDefinitions.set(procedure, definition as unknown as DirectSubscriptionDefinition);
+  return procedure;
+}
+
+/** The router's direct subscriptions by path (`"chat.events"`). */
+export function directSubscriptionsOf(router: AnyTRPCRouter): ReadonlyMap<string, DirectSubscriptionDefinition> {
+  const found = new Map<string, DirectSubscriptionDefinition>();
+  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, object>)) {
+    const definition = subscriptionDefinitions.get(procedure);
+    if (definition) found.set(path, definition);
+  }
+  return found;
+}
+
+/** A direct subscription's opening: its streams, or the error tRPC would have answered with. */
+export type DirectOpening = { ok: true; streams: DirectStreams<unknown> } | { ok: false; error: TRPCError };
+
+/**
+ * Opens `definition`'s streams for a WebSocket subscription, or returns null when the call is
+ * not one to serve directly (the same rules as `runDirectMutation`); tRPC then takes it.
+ */
+export function openDirectSubscription(ctx: Context, definition: DirectSubscriptionDefinition, rawInput: unknown): Promise<DirectOpening> | null {
+  const { session, services } = ctx;
+  if (!session || session.apiKey) return null;
+  if (!services.sessions.isLive(session, Date.now())) return null;
+  if (!definition.roles.includes(session.role)) return null;
+  const parsed = definition.input.safeParse(rawInput);
+  if (!parsed.success) return null;
+  return definition.open({ services, user: { id: session.userId, role: session.role }, input: parsed.data, backlog: ctx.backlog }).then(
+    (streams): DirectOpening => ({ ok: true, streams }),
+    (thrown: unknown): DirectOpening => ({ ok: false, error: callError(thrown) }),
+  );
+}
+
+/** What a direct call or stream that threw answers with: MySQL being away is SERVICE_UNAVAILABLE, as in the procedures. */
+export function callError(thrown: unknown): TRPCError {
+  const error = getTRPCErrorFromUnknown(thrown);
+  return isDatabaseUnavailable(error.cause) ? databaseUnavailable(error) : error;
 }
 
 /** The router's direct mutations by path (`"chat.send"`). */
@@ -102,8 +187,7 @@ async function settle(
       throw error;
     }
   } catch (thrown) {
-    const error = getTRPCErrorFromUnknown(thrown);
-    return { ok: false, error: isDatabaseUnavailable(error.cause) ? databaseUnavailable(error) : error };
+    return { ok: false, error: callError(thrown) };
   } finally {
     services.calls.finished(path, "mutation", "ws", startedAt);
   }
