@@ -17,7 +17,7 @@ export interface MetricSources {
   callBudgets: () => { httpBatches: number; httpCalls: number; wsFrames: number; wsClosed: number };
   /** tRPC sockets closed with 1013 for a reader too far behind. */
   socketsShed: () => number;
-  /** Socket calls answered without tRPC's adapter (`DirectSocketCalls`). */
+  /** Socket calls and subscriptions served without tRPC's adapter (`DirectSocketCalls`). */
   directSocketCalls: () => number;
   draining: () => boolean;
 }
@@ -201,8 +201,11 @@ export class ServerMetrics {
         [{ lookup: "sessions" }, services.sessions.readStats().lookups],
       ],
     );
-    counter("convoy_ws_direct_calls_total", "tRPC socket calls (chat's send, typing, read marks) answered without tRPC's adapter", [], () =>
-      single(sources.directSocketCalls()),
+    counter(
+      "convoy_ws_direct_calls_total",
+      "tRPC socket calls and subscriptions (chat's send, typing, read marks and events; offers' events) served without tRPC's adapter",
+      [],
+      () => single(sources.directSocketCalls()),
     );
     counter("convoy_call_budget_socket_closes_total", "tRPC sockets closed with 1008 for calling past their budget", [], () =>
       single(sources.callBudgets().wsClosed),

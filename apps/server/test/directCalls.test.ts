@@ -56,6 +56,17 @@ async function call(socket: RawTrpcSocket, path: string, input: unknown, jsonrpc
   return { ...(reply as object), id: "<id>" };
 }
 
+/**
+ * Waits until `raw`'s connection has its context: tRPC answers a call only then, and a call
+ * sent before it goes to tRPC's adapter (which waits for the context) rather than directly.
+ */
+async function ready(...sockets: RawTrpcSocket[]): Promise<void> {
+  for (const raw of sockets) {
+    raw.send({ id: 0, method: "query", params: { path: "auth.me" } });
+    await frameMatching(raw, replyTo(0));
+  }
+}
+
 const directCallsOf = async (url: string) => sampleValue(await scrape(url), "convoy_ws_direct_calls_total") ?? 0;
 
 describe("chat calls run directly on a tRPC socket", () => {
@@ -70,6 +81,7 @@ describe("chat calls run directly on a tRPC socket", () => {
       const socket = await openTrpcSocket(url, driver.token);
       const riderSocket = await openTrpcSocket(url, rider.token);
       const anonymous = await openTrpcSocket(url, "");
+      await ready(socket, riderSocket, anonymous);
       const replies: unknown[] = [];
       replies.push(await call(socket, "chat.typing", { offerId: offer.id, typing: true }));
       const sent = await call(socket, "chat.send", { offerId: offer.id, body: "  on my way  ", clientMessageId: randomUUID() });
@@ -125,6 +137,7 @@ describe("chat calls run directly on a tRPC socket", () => {
     const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     const dispatcherSocket = await openTrpcSocket(t.url, dispatcher.token);
     const driverSocket = await openTrpcSocket(t.url, driver.token);
+    await ready(dispatcherSocket, driverSocket);
     for (const socket of [dispatcherSocket, driverSocket]) {
       socket.send({ id: 1, method: "subscription", params: { path: "chat.events", input: { offerId: offer.id } } });
       await frameMatching(socket, (frame) => replyTo(1)(frame) && (frame as { result?: { type?: string } }).result?.type === "started");
@@ -160,6 +173,7 @@ describe("chat.events served directly on a tRPC socket", () => {
       const offer = await api.api.offers.create.mutate(loadInput([driver.userId]));
       const socket = await openTrpcSocket(url, driver.token);
       const riderSocket = await openTrpcSocket(url, rider.token);
+      await ready(socket, riderSocket);
       const frames: unknown[] = [];
       const isFrame = (id: number, type?: string) => (frame: unknown) =>
         replyTo(id)(frame) && (type === undefined || (frame as { result?: { type?: string } }).result?.type === type);
@@ -241,5 +255,64 @@ describe("chat.events served directly on a tRPC socket", () => {
     // and the rider went to tRPC's adapter.
     expect(directRun).toBe(5);
     expect(await directCallsOf(adapterOnly.url)).toBe(0);
+  });
+});
+
+describe("offers.events served directly on a tRPC socket", () => {
+  it("sends started, an offer, stopped and refusals exactly as tRPC's adapter does", async () => {
+    const driver = await t.as("driver", 5);
+    const rider = await t.as("rider", 1);
+    const dispatcher = await t.as("dispatcher");
+
+    async function sequence(url: string): Promise<unknown[]> {
+      const api = createConvoyClient({ url, token: dispatcher.token, WebSocket });
+      const socket = await openTrpcSocket(url, driver.token);
+      const riderSocket = await openTrpcSocket(url, rider.token);
+      await ready(socket, riderSocket);
+      const frames: unknown[] = [];
+      const next = async (raw: RawTrpcSocket, id: number, type?: string) => {
+        const frame = await frameMatching(
+          raw,
+          (candidate) =>
+            replyTo(id)(candidate) &&
+            !frames.includes(candidate) &&
+            (type === undefined || (candidate as { result?: { type?: string } }).result?.type === type),
+        );
+        frames.push(frame);
+      };
+      const subscribe = (raw: RawTrpcSocket, id: number, input: unknown) =>
+        raw.send({ id, method: "subscription", params: { path: "offers.events", input } });
+
+      subscribe(socket, 200, {});
+      await next(socket, 200, "started");
+      await api.api.offers.create.mutate(loadInput([driver.userId]));
+      await next(socket, 200, "data");
+      socket.send({ id: 200, method: "subscription.stop" });
+      await next(socket, 200, "stopped");
+      subscribe(socket, 201, { offerId: 999_999_999 });
+      await next(socket, 201);
+      subscribe(socket, 202, { offerId: -1 });
+      await next(socket, 202);
+      subscribe(riderSocket, 203, {});
+      await next(riderSocket, 203);
+
+      for (const open of [socket, riderSocket]) open.socket.close();
+      await api.close();
+      return frames.map(comparable);
+    }
+
+    const directBefore = await directCallsOf(t.url);
+    const direct = await sequence(t.url);
+    const directRun = (await directCallsOf(t.url)) - directBefore;
+    const throughAdapter = await sequence(adapterOnly.url);
+
+    expect(direct).toEqual(throughAdapter);
+    const kinds = direct.map((frame) => {
+      const { result, error } = frame as { result?: { type: string; data?: { data?: { type?: string } } }; error?: { data: { code: string } } };
+      return error ? error.data.code : result!.type === "data" ? result!.data!.data!.type : result!.type;
+    });
+    expect(kinds).toEqual(["started", "offer.received", "stopped", "NOT_FOUND", "BAD_REQUEST", "FORBIDDEN"]);
+    // Served directly: 200, and 201 (refused while opening); the bad input and the rider went to tRPC's adapter.
+    expect(directRun).toBe(2);
   });
 });

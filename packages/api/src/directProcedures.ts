@@ -86,7 +86,8 @@ export function directSubscription<R extends UserRole, S extends z.ZodType, T>(d
       // No abort listener on the call's signal (each stays on it while the subscription is
       // open): tRPC returns the stream when the subscription ends, which closes every
       // source, and the merge ends with them.
-      return closingWith(mergeStreams<T>(undefined, ...sources), close);
+      const [only] = sources;
+      return closingWith(sources.length === 1 && only ? only(undefined) : mergeStreams<T>(undefined, ...sources), close);
     });
   subscriptionDefinitions.set(procedure, definition as unknown as DirectSubscriptionDefinition);
   return procedure;

@@ -1,5 +1,7 @@
-import type { Database } from "@convoy/db";
-import { durableStream } from "../events/durableStream";
+import type { Database, UserRole } from "@convoy/db";
+import type { TrackedEnvelope } from "@trpc/server";
+import { directSubscription, type DirectStreams } from "../directProcedures";
+import { openDurableStream } from "../events/durableStream";
 import { notFound } from "../lib/errors";
 import { acceptCounter, acceptOffer } from "../offers/award";
 import { cancelOffer } from "../offers/cancel";
@@ -16,10 +18,11 @@ import {
   respondInputSchema,
 } from "../offers/schemas";
 import type { OfferDetail, OfferViewer } from "../offers/views";
-import { createTRPCRouter, dispatcherProcedure, driverProcedure, mutationBudget, participantProcedure } from "../trpc";
+import { createTRPCRouter, dispatcherProcedure, driverProcedure, mutationBudget, PARTICIPANT_ROLES, participantProcedure } from "../trpc";
 
 /** Dispatchers and drivers take part in offers; riders are refused before anything is read. */
-const offerParticipantProcedure = participantProcedure((role) => `Offers are for dispatchers and drivers; you are signed in as a ${role}`);
+const offerParticipantRefusal = (role: UserRole) => `Offers are for dispatchers and drivers; you are signed in as a ${role}`;
+const offerParticipantProcedure = participantProcedure(offerParticipantRefusal);
 
 const viewerOf = (user: { id: number; role: OfferViewer["role"] }): OfferViewer => ({ userId: user.id, role: user.role });
 
@@ -80,21 +83,24 @@ export const offersRouter = createTRPCRouter({
    * Every change to the viewer's offers, resumable: pass the last event id seen (the wsLink
    * does so on reconnect) and get exactly what was missed, then live events.
    */
-  events: offerParticipantProcedure.input(offerEventsInputSchema).subscription(async ({ ctx, input, signal }) => {
-    const viewer = viewerOf(ctx.user);
-    if (input.offerId !== undefined && !(await getOfferDetail(ctx.services.db, viewer, input.offerId))) {
-      throw notFound("Offer");
-    }
-    return durableStream<OfferEvent>({
-      stream: "offers",
-      viewer,
-      lastEventId: input.lastEventId,
-      scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
-      signal,
-      backlog: ctx.backlog,
-      db: ctx.services.db,
-      pump: ctx.services.pump,
-      view: toOfferEvent,
-    });
+  events: directSubscription({
+    roles: PARTICIPANT_ROLES,
+    refusal: offerParticipantRefusal,
+    input: offerEventsInputSchema,
+    async open({ services, user, input, backlog }): Promise<DirectStreams<TrackedEnvelope<OfferEvent>>> {
+      const viewer = viewerOf(user);
+      if (input.offerId !== undefined && !(await getOfferDetail(services.db, viewer, input.offerId))) throw notFound("Offer");
+      const stream = await openDurableStream<OfferEvent>({
+        stream: "offers",
+        viewer,
+        lastEventId: input.lastEventId,
+        scope: input.offerId === undefined ? undefined : { offerId: input.offerId },
+        backlog,
+        db: services.db,
+        pump: services.pump,
+        view: toOfferEvent,
+      });
+      return { sources: [(signal) => stream.read(signal)], close: stream.close };
+    },
   }),
 });
