@@ -39,6 +39,12 @@ const SUBSCRIPTION_MARK = Buffer.from('"subscription');
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isRequestId = (id: unknown): id is RequestId => typeof id === "string" || (typeof id === "number" && !Number.isNaN(id));
 
+/** Whether `serialize` returns what it is given, as tRPC's default transformer does. */
+function isIdentity(serialize: (value: unknown) => unknown): boolean {
+  const probe = { probe: [new Date(0)] };
+  return serialize(probe) === probe;
+}
+
 /**
  * The frame as one call, as tRPC's `parseTRPCMessage` reads it (a subscription's
  * `lastEventId` merged into its input), or null for anything else: a batch, a query, an odd
@@ -77,6 +83,11 @@ export class DirectSocketCalls {
   private readonly subscriptions = directSubscriptionsOf(appRouter);
   private readonly sockets = new WeakMap<WebSocket, SocketState>();
   private callsRun = 0;
+  /**
+   * Whether the router's transformer leaves responses as they are (no transformer set):
+   * then `transformTRPCResponse`'s copies of every frame change nothing and are skipped.
+   */
+  private readonly untransformed = isIdentity((value) => appRouter._def._config.transformer.output.serialize(value));
 
   /** @param onError told of every call or stream answered with an error, as tRPC's adapter tells its `onError`. */
   constructor(private readonly onError: (error: TRPCError, path: string) => void) {}
@@ -175,7 +186,7 @@ export class DirectSocketCalls {
   /** Sends what tRPC's adapter would, through its encoder; nothing once the socket is closing. */
   send(ws: WebSocket, response: Parameters<typeof transformTRPCResponse>[1]): void {
     if (ws.readyState !== ws.OPEN) return;
-    const encoded = sharedJsonEncoder.encode(transformTRPCResponse(appRouter._def._config, response));
+    const encoded = sharedJsonEncoder.encode(this.untransformed ? response : transformTRPCResponse(appRouter._def._config, response));
     if (!Array.isArray(encoded)) {
       ws.send(encoded);
       return;
