@@ -69,6 +69,41 @@ async function ready(...sockets: RawTrpcSocket[]): Promise<void> {
 
 const directCallsOf = async (url: string) => sampleValue(await scrape(url), "convoy_ws_direct_calls_total") ?? 0;
 
+/** What a frame says: an error's code, an event's type (tracked or not), or the result's type. */
+function kindOf(frame: unknown): string {
+  const { result, error } = frame as {
+    result?: { type: string; data?: { type?: string; data?: { type?: string } } };
+    error?: { data: { code: string } };
+  };
+  if (error) return error.data.code;
+  return result!.type === "data" ? (result!.data!.type ?? result!.data!.data!.type)! : result!.type;
+}
+
+/** `sequence`'s frames on the server with direct calls and on the one without, and how many it served directly. */
+async function onBothServers(sequence: (url: string) => Promise<unknown[]>) {
+  const directBefore = await directCallsOf(t.url);
+  const direct = await sequence(t.url);
+  const directRun = (await directCallsOf(t.url)) - directBefore;
+  return { direct, throughAdapter: await sequence(adapterOnly.url), directRun };
+}
+
+/** Records each awaited frame once, in order: the next reply to `id` (of `type`, if given) not yet recorded. */
+function frameRecorder() {
+  const frames: unknown[] = [];
+  const next = async (raw: RawTrpcSocket, id: number, type?: string) => {
+    const frame = await frameMatching(
+      raw,
+      (candidate) =>
+        replyTo(id)(candidate) &&
+        !frames.includes(candidate) &&
+        (type === undefined || (candidate as { result?: { type?: string } }).result?.type === type),
+    );
+    frames.push(frame);
+    return frame as { result?: { type: string; id?: string; data?: { data?: { eventId?: number } } } };
+  };
+  return { frames, next };
+}
+
 describe("chat calls run directly on a tRPC socket", () => {
   it("answers every call, result and refusal, exactly as tRPC's adapter does", async () => {
     const dispatcher = await t.as("dispatcher");
@@ -102,10 +137,7 @@ describe("chat calls run directly on a tRPC socket", () => {
       return replies.map(comparable);
     }
 
-    const directBefore = await directCallsOf(t.url);
-    const direct = await sequence(t.url);
-    const directRun = (await directCallsOf(t.url)) - directBefore;
-    const throughAdapter = await sequence(adapterOnly.url);
+    const { direct, throughAdapter, directRun } = await onBothServers(sequence);
 
     expect(direct).toEqual(throughAdapter);
     // The refusals are real: a wrong thread, bad input, the budget, a rider, no token.
@@ -174,14 +206,7 @@ describe("chat.events served directly on a tRPC socket", () => {
       const socket = await openTrpcSocket(url, driver.token);
       const riderSocket = await openTrpcSocket(url, rider.token);
       await ready(socket, riderSocket);
-      const frames: unknown[] = [];
-      const isFrame = (id: number, type?: string) => (frame: unknown) =>
-        replyTo(id)(frame) && (type === undefined || (frame as { result?: { type?: string } }).result?.type === type);
-      const next = async (raw: RawTrpcSocket, id: number, type?: string) => {
-        const frame = await frameMatching(raw, (candidate) => isFrame(id, type)(candidate) && !frames.includes(candidate));
-        frames.push(frame);
-        return frame as { result?: { type: string; id?: string; data?: { data?: { eventId?: number } } } };
-      };
+      const { frames, next } = frameRecorder();
       const subscribe = (raw: RawTrpcSocket, id: number, input: unknown, lastEventId?: string) =>
         raw.send({ id, method: "subscription", params: { path: "chat.events", input, ...(lastEventId ? { lastEventId } : {}) } });
 
@@ -222,19 +247,10 @@ describe("chat.events served directly on a tRPC socket", () => {
       return frames.map(comparable);
     }
 
-    const directBefore = await directCallsOf(t.url);
-    const direct = await sequence(t.url);
-    const directRun = (await directCallsOf(t.url)) - directBefore;
-    const throughAdapter = await sequence(adapterOnly.url);
+    const { direct, throughAdapter, directRun } = await onBothServers(sequence);
 
     expect(direct).toEqual(throughAdapter);
-    const kinds = direct.map((frame) => {
-      const { result, error } = frame as {
-        result?: { type: string; data?: { type?: string; data?: { type?: string } } };
-        error?: { data: { code: string } };
-      };
-      return error ? error.data.code : result!.type === "data" ? (result!.data!.type ?? result!.data!.data!.type) : result!.type;
-    });
+    const kinds = direct.map(kindOf);
     expect(kinds).toEqual([
       "started",
       "message",
@@ -269,17 +285,7 @@ describe("offers.events served directly on a tRPC socket", () => {
       const socket = await openTrpcSocket(url, driver.token);
       const riderSocket = await openTrpcSocket(url, rider.token);
       await ready(socket, riderSocket);
-      const frames: unknown[] = [];
-      const next = async (raw: RawTrpcSocket, id: number, type?: string) => {
-        const frame = await frameMatching(
-          raw,
-          (candidate) =>
-            replyTo(id)(candidate) &&
-            !frames.includes(candidate) &&
-            (type === undefined || (candidate as { result?: { type?: string } }).result?.type === type),
-        );
-        frames.push(frame);
-      };
+      const { frames, next } = frameRecorder();
       const subscribe = (raw: RawTrpcSocket, id: number, input: unknown) =>
         raw.send({ id, method: "subscription", params: { path: "offers.events", input } });
 
@@ -301,16 +307,10 @@ describe("offers.events served directly on a tRPC socket", () => {
       return frames.map(comparable);
     }
 
-    const directBefore = await directCallsOf(t.url);
-    const direct = await sequence(t.url);
-    const directRun = (await directCallsOf(t.url)) - directBefore;
-    const throughAdapter = await sequence(adapterOnly.url);
+    const { direct, throughAdapter, directRun } = await onBothServers(sequence);
 
     expect(direct).toEqual(throughAdapter);
-    const kinds = direct.map((frame) => {
-      const { result, error } = frame as { result?: { type: string; data?: { data?: { type?: string } } }; error?: { data: { code: string } } };
-      return error ? error.data.code : result!.type === "data" ? result!.data!.data!.type : result!.type;
-    });
+    const kinds = direct.map(kindOf);
     expect(kinds).toEqual(["started", "offer.received", "stopped", "NOT_FOUND", "BAD_REQUEST", "FORBIDDEN"]);
     // Served directly: 200, and 201 (refused while opening); the bad input and the rider went to tRPC's adapter.
     expect(directRun).toBe(2);

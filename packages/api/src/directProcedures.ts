@@ -95,12 +95,7 @@ export function directSubscription<R extends UserRole, S extends z.ZodType, T>(d
 
 /** The router's direct subscriptions by path (`"chat.events"`). */
 export function directSubscriptionsOf(router: AnyTRPCRouter): ReadonlyMap<string, DirectSubscriptionDefinition> {
-  const found = new Map<string, DirectSubscriptionDefinition>();
-  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, object>)) {
-    const definition = subscriptionDefinitions.get(procedure);
-    if (definition) found.set(path, definition);
-  }
-  return found;
+  return registeredIn(router, subscriptionDefinitions);
 }
 
 /** A direct subscription's opening: its streams, or the error tRPC would have answered with. */
@@ -111,13 +106,9 @@ export type DirectOpening = { ok: true; streams: DirectStreams<unknown> } | { ok
  * not one to serve directly (the same rules as `runDirectMutation`); tRPC then takes it.
  */
 export function openDirectSubscription(ctx: Context, definition: DirectSubscriptionDefinition, rawInput: unknown): Promise<DirectOpening> | null {
-  const { session, services } = ctx;
-  if (!session || session.apiKey) return null;
-  if (!services.sessions.isLive(session, Date.now())) return null;
-  if (!definition.roles.includes(session.role)) return null;
-  const parsed = definition.input.safeParse(rawInput);
-  if (!parsed.success) return null;
-  return definition.open({ services, user: { id: session.userId, role: session.role }, input: parsed.data, backlog: ctx.backlog }).then(
+  const caller = directCaller(ctx, definition, rawInput);
+  if (!caller) return null;
+  return definition.open({ services: ctx.services, ...caller, backlog: ctx.backlog }).then(
     (streams): DirectOpening => ({ ok: true, streams }),
     (thrown: unknown): DirectOpening => ({ ok: false, error: callError(thrown) }),
   );
@@ -131,12 +122,30 @@ export function callError(thrown: unknown): TRPCError {
 
 /** The router's direct mutations by path (`"chat.send"`). */
 export function directMutationsOf(router: AnyTRPCRouter): ReadonlyMap<string, DirectMutationDefinition> {
-  const found = new Map<string, DirectMutationDefinition>();
+  return registeredIn(router, definitions);
+}
+
+/** The router's procedures found in `registry`, by path, with what it holds for each. */
+function registeredIn<D>(router: AnyTRPCRouter, registry: WeakMap<object, D>): ReadonlyMap<string, D> {
+  const found = new Map<string, D>();
   for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, object>)) {
-    const definition = definitions.get(procedure);
-    if (definition) found.set(path, definition);
+    const definition = registry.get(procedure);
+    if (definition !== undefined) found.set(path, definition);
   }
   return found;
+}
+
+/**
+ * The caller and parsed input of a call to serve directly, or null for one tRPC must take:
+ * no live session, an API key (its budget and scopes are spent and checked in
+ * `requireSession`), a role the procedure refuses, or input its schema refuses.
+ */
+function directCaller(ctx: Context, definition: { roles: readonly UserRole[]; input: z.ZodType }, rawInput: unknown) {
+  const { session } = ctx;
+  if (!session || session.apiKey || !ctx.services.sessions.isLive(session, Date.now())) return null;
+  if (!definition.roles.includes(session.role)) return null;
+  const parsed = definition.input.safeParse(rawInput);
+  return parsed.success ? { user: { id: session.userId, role: session.role }, input: parsed.data } : null;
 }
 
 /** How a direct mutation ended: its result, or the error tRPC would have answered with. */
@@ -158,14 +167,8 @@ export function runDirectMutation(
   definition: DirectMutationDefinition,
   rawInput: unknown,
 ): Promise<DirectOutcome> | null {
-  const { session, services } = ctx;
-  if (!session || session.apiKey) return null;
-  const now = Date.now();
-  if (!services.sessions.isLive(session, now)) return null;
-  if (!definition.roles.includes(session.role)) return null;
-  const parsed = definition.input.safeParse(rawInput);
-  if (!parsed.success) return null;
-  return settle(ctx, path, definition, session.userId, session.role, parsed.data);
+  const caller = directCaller(ctx, definition, rawInput);
+  return caller && settle(ctx, path, definition, caller.user.id, caller.user.role, caller.input);
 }
 
 async function settle(
