@@ -153,14 +153,15 @@ export class DirectSocketCalls {
   private openSubscription(ws: WebSocket, state: SocketState, call: Call): boolean {
     const definition = this.subscriptions.get(call.path);
     if (!definition) return false;
-    const open = (state.subscriptions ??= this.watchClose(ws, new Map()));
-    if (open.has(call.id)) {
+    if (state.subscriptions?.has(call.id)) {
       this.refuse(ws, state.context, call, new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${call.id}` }));
       return true;
     }
     const opening = openDirectSubscription(state.context, definition, call.input);
     if (!opening) return false;
     this.callsRun++;
+    // The map and its close listener only for a socket that has a direct subscription.
+    const open = (state.subscriptions ??= this.watchClose(ws, new Map()));
     const subscription = new DirectSubscription(this, ws, state.context, call, () => open.delete(call.id));
     open.set(call.id, subscription);
     void opening.then((outcome) => subscription.opened(outcome));

@@ -134,8 +134,9 @@ export interface ConvoyServerConfig {
   /** Web Push: VAPID keys (none: push off), queue and endpoint rules; see `PushOptions`. @default off */
   push?: PushOptions;
   /**
-   * Whether tRPC sockets run chat's send, typing and read marks without tRPC's adapter (see
-   * `DirectSocketCalls`); off, every call goes through the adapter. @default true
+   * Whether tRPC sockets serve chat's send, typing, read marks and events and offers' events
+   * without tRPC's adapter (see `DirectSocketCalls`); off, every call goes through the
+   * adapter (the tests compare the two). @default true
    */
   directSocketCalls?: boolean;
 }

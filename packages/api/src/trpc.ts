@@ -280,8 +280,8 @@ export const dispatcherProcedure = roleProcedure(["dispatcher"], onlyRole("dispa
 export const driverProcedure = roleProcedure(["driver"], onlyRole("driver"));
 export const riderProcedure = roleProcedure(["rider"], onlyRole("rider"));
 
-/** Dispatchers and drivers, who take part in offers and chat; riders are refused with `refusal`'s message. */
-export const participantProcedure = (refusal: (role: UserRole) => string) => roleProcedure(PARTICIPANT_ROLES, refusal);
-
 /** The roles that take part in offers and chat. */
 export const PARTICIPANT_ROLES = ["dispatcher", "driver"] as const;
+
+/** Dispatchers and drivers, who take part in offers and chat; riders are refused with `refusal`'s message. */
+export const participantProcedure = (refusal: (role: UserRole) => string) => roleProcedure(PARTICIPANT_ROLES, refusal);

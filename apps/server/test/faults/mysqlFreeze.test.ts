@@ -4,6 +4,7 @@ import { and, asc, createDb, eq, events, or, sql, type DbHandle } from "@convoy/
 import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
 import { loadInput } from "../support/fixtures";
 import { collectFrom, type Collected } from "../support/subscriptions";
+import { frameMatching, openTrpcSocket, replyTo } from "../support/rawSockets";
 import { waitFor, type RecordingClient } from "../support/recordingClients";
 
 /**
@@ -35,6 +36,18 @@ function rawCall(client: RecordingClient, type: "query" | "mutation", path: stri
   return type === "query"
     ? timedFetch(`${t.server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
     : timedFetch(`${t.server.url}/trpc/${path}`, { method: "POST", headers, body: JSON.stringify(input) });
+}
+
+/** Waits for /readyz to answer 200 again once MySQL is thawed. */
+async function readyAgain(): Promise<void> {
+  await waitFor(
+    () =>
+      fetch(`${t.server.url}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    "readiness after SIGCONT",
+  );
 }
 
 const codeOf = (timed: Timed) => (timed.body as { error?: { data?: { code?: string } } }).error?.data?.code;
@@ -96,14 +109,7 @@ describe("a frozen MySQL (SIGSTOP)", () => {
       t.mysql.thaw();
     }
 
-    await waitFor(
-      () =>
-        fetch(`${t.server.url}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      "readiness after SIGCONT",
-    );
+    await readyAgain();
     await driver.api.chat.send.mutate({ offerId: offer.id, body: "after the freeze", clientMessageId: randomUUID() });
     await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
     // Markers: the newest event of each stream.
@@ -192,14 +198,57 @@ describe("threads looked up while MySQL is frozen", () => {
     } finally {
       t.mysql.thaw();
     }
-    await waitFor(
-      () =>
-        fetch(`${t.server.url}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      "readiness after SIGCONT",
-    );
+    await readyAgain();
     expect(await typing(1)).toMatchObject({ status: 200 });
+  });
+});
+
+/** The server's count of socket calls served without tRPC's adapter, from /metrics. */
+async function directCalls(): Promise<number> {
+  const text = await (await fetch(`${t.server.url}/metrics`)).text();
+  const line = text.split("\n").find((row) => row.startsWith("convoy_ws_direct_calls_total "));
+  return Number(line?.split(" ").at(-1) ?? Number.NaN);
+}
+
+describe("a chat.send served directly on the socket while MySQL is frozen", () => {
+  it("is answered SERVICE_UNAVAILABLE within the bound, stores nothing half-way, and its retry after SIGCONT stores it once", async () => {
+    const dispatcher = await t.clients.login(t.server.url, "dispatcher@convoy.test", "dispatch123");
+    const driver = await t.clients.login(t.server.url, "driver4@convoy.test", "drive123");
+    const offer = await dispatcher.api.offers.create.mutate(loadInput([driver.userId]));
+    const socket = await openTrpcSocket(t.server.url, driver.token);
+    // The thread known and the socket's context set, so the send below is served directly
+    // and waits only for its write.
+    socket.send({
+      id: 1,
+      method: "mutation",
+      params: { path: "chat.send", input: { offerId: offer.id, body: "warm", clientMessageId: randomUUID() } },
+    });
+    expect(await frameMatching(socket, replyTo(1))).toMatchObject({ result: { type: "data" } });
+    const input = { offerId: offer.id, body: "during the freeze", clientMessageId: randomUUID() };
+
+    t.mysql.freeze();
+    try {
+      const before = await directCalls();
+      const sentAt = performance.now();
+      socket.send({ id: 2, method: "mutation", params: { path: "chat.send", input } });
+      const refused = await frameMatching(socket, replyTo(2), CALL_BOUND_MS + 5_000);
+      expect(performance.now() - sentAt).toBeLessThan(CALL_BOUND_MS);
+      expect(refused).toMatchObject({ error: { data: { code: "SERVICE_UNAVAILABLE" } } });
+      expect(await directCalls()).toBe(before + 1);
+    } finally {
+      t.mysql.thaw();
+    }
+    await readyAgain();
+
+    // The socket stayed open; the retry with the same key stores the message, once.
+    socket.send({ id: 3, method: "mutation", params: { path: "chat.send", input } });
+    const stored = (await frameMatching(socket, replyTo(3))) as { result: { data: { id: number; body: string } } };
+    expect(stored.result.data.body).toBe("during the freeze");
+    socket.send({ id: 4, method: "mutation", params: { path: "chat.send", input } });
+    expect(await frameMatching(socket, replyTo(4))).toMatchObject({ result: { data: { id: stored.result.data.id } } });
+    const history = await driver.api.chat.history.query({ offerId: offer.id, limit: 100 });
+    expect(history.messages.filter((message) => message.clientMessageId === input.clientMessageId)).toHaveLength(1);
+    socket.socket.close();
+    expect(t.server.child.exitCode).toBeNull();
   });
 });
