@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ApiServices, Bus, CallTransport, ServiceObservers } from "@convoy/api/server";
 import { poolUse, type DbHandle } from "@convoy/db";
+import { CountedHistogram } from "./countedHistogram";
 
 /** What `/metrics` reads at scrape time; every figure is a plain field or a size, read, never pushed. */
 export interface MetricSources {
@@ -37,21 +38,23 @@ type Labels<T extends string> = Partial<Record<T, string | number>>;
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly callDuration: Histogram<"procedure" | "type" | "transport">;
+  private readonly callDuration: CountedHistogram<"procedure" | "type" | "transport">;
   private readonly callErrors: Counter<"code" | "transport">;
   private readonly eventWriteDuration: Histogram;
-  /** Histogram children by transport and procedure, so a call skips prom-client's label lookup. */
-  private readonly callChildren = new Map<string, { observe: (value: number) => void }>();
+  /** Each call duration series by transport and procedure: a call finds its own without building a key. */
+  private readonly callSeries: Record<CallTransport, Map<string, (seconds: number) => void>> = { http: new Map(), ws: new Map() };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.callDuration = new Histogram({
-      name: "convoy_call_duration_seconds",
-      help: "Queries and mutations, from the procedure's middleware to its result, by procedure, type and transport (http, ws)",
-      labelNames: ["procedure", "type", "transport"],
-      buckets: CALL_BUCKETS,
-      registers: [this.registry],
-    });
+    this.callDuration = new CountedHistogram(
+      {
+        name: "convoy_call_duration_seconds",
+        help: "Queries and mutations, from the procedure's middleware to its result, by procedure, type and transport (http, ws)",
+        labelNames: ["procedure", "type", "transport"],
+        registers: [this.registry],
+      },
+      CALL_BUCKETS,
+    );
     this.callErrors = new Counter({
       name: "convoy_call_errors_total",
       help: "Calls answered with an error, by tRPC error code and transport",
@@ -69,10 +72,10 @@ export class ServerMetrics {
   /** For `createServices`: where calls and event writes report their durations. */
   readonly observers: ServiceObservers = {
     call: (procedure, type, transport, seconds) => {
-      const key = `${transport}:${procedure}`;
-      let child = this.callChildren.get(key);
-      if (!child) this.callChildren.set(key, (child = this.callDuration.labels({ procedure, type, transport })));
-      child.observe(seconds);
+      const byProcedure = this.callSeries[transport];
+      let observe = byProcedure.get(procedure);
+      if (!observe) byProcedure.set(procedure, (observe = this.callDuration.seriesOf({ procedure, type, transport })));
+      observe(seconds);
     },
     eventWrite: (seconds) => this.eventWriteDuration.observe(seconds),
   };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { applyWSSHandler, handleKeepAlive } from "@trpc/server/adapters/ws";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "pino";
 import type { Redis } from "ioredis";
@@ -48,6 +48,7 @@ import { createHttpQueryHandler } from "./httpQueries";
 import { namesSubscription, refuseHttpSubscription } from "./httpSubscriptions";
 import { requestFields, requestLogger } from "./logger";
 import { ServerMetrics } from "./metrics";
+import { KeepAlive, type KeepAliveOptions } from "./keepAlive";
 import { isOriginAllowed } from "./origin";
 import { proofRoutes } from "./proofFiles";
 import { readinessChecker } from "./readiness";
@@ -57,9 +58,6 @@ import { upgradeSummary } from "./upgradeSummary";
 
 /** Largest WebSocket frame or HTTP body accepted, in bytes. @default 65_536 */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** A tRPC socket quiet this long is sent "PING", and closed if nothing comes back within the wait. */
-const KEEP_ALIVE_PING_MS = 30_000;
-const KEEP_ALIVE_PONG_WAIT_MS = 10_000;
 /** Longest a timer may wait in Node (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -139,6 +137,8 @@ export interface ConvoyServerConfig {
    * adapter (the tests compare the two). @default true
    */
   directSocketCalls?: boolean;
+  /** When a quiet tRPC socket is sent "PING" and when one that stays quiet is dropped; see `KeepAliveOptions`. */
+  keepAlive?: KeepAliveOptions;
 }
 
 export interface RunningServer {
@@ -309,13 +309,14 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
 
   const directCalls = config.directSocketCalls === false ? null : new DirectSocketCalls((error, path) => onError("ws")({ error, path }));
 
+  const keepAlive = new KeepAlive(config.keepAlive);
   let socketsShed = 0;
   const socketBacklogOptions: SocketBacklogOptions = { ...config.socketBacklog, onShed: () => (socketsShed += 1) };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
   const wssHandler = applyWSSHandler({
     wss,
     router: appRouter,
-    // Kept alive below, once the direct calls stand in front of the handler's listener.
+    // Kept alive by `keepAlive`: one sweep for every socket, not two timers reset per frame.
     keepAlive: { enabled: false },
     // A fleet frame goes to every dispatcher: stringify it once, not once per socket.
     experimental_encoder: sharedJsonEncoder,
@@ -401,7 +402,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
         socketCallBudgets.watch(ws, request.socket.remoteAddress ?? "unknown");
         wss.emit("connection", ws, upgradeSummary(request));
         directCalls?.intercept(ws);
-        handleKeepAlive(ws, KEEP_ALIVE_PING_MS, KEEP_ALIVE_PONG_WAIT_MS);
+        keepAlive.watch(ws, socket);
       });
     } else {
       positionWss.handleUpgrade(request, socket, head, (ws) => {
@@ -464,6 +465,7 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     wss.close();
     positionWss.close();
     positionSockets.stop();
+    keepAlive.stop();
     const forceClose = setTimeout(() => httpServer.closeAllConnections(), Math.max(0, deadline - Date.now()));
     await closed;
     clearTimeout(forceClose);
