@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
 
@@ -31,17 +31,86 @@ export interface RateLimitSettings {
 
 export type RateLimitName = "mutation" | "chat" | "login" | "trackingLink" | "trackingLinkOpen" | "geocode";
 
-export interface RateLimits extends Record<RateLimitName, RateLimiterAbstract> {
+/** One limit: points per key per window. rate-limiter-flexible's limiters are one. */
+export interface Limiter {
+  /** Spends a point of `key`'s, or rejects with `LimitReached` (or rate-limiter-flexible's `RateLimiterRes`). */
+  consume(key: string): Promise<unknown>;
+  /** Gives `points` back to `key`'s current window. */
+  reward(key: string, points: number): Promise<unknown>;
+}
+
+/** Why `WindowLimiter` refused a point: the key's window is spent until `msBeforeNext` has passed. */
+export class LimitReached extends Error {
+  constructor(readonly msBeforeNext: number) {
+    super(`limit reached; the window ends in ${msBeforeNext} ms`);
+  }
+}
+
+interface Window {
+  spent: number;
+  endsAt: number;
+}
+
+const SPENT: Promise<void> = Promise.resolve();
+
+/**
+ * A limit for one process, counted as rate-limiter-flexible's `RateLimiterMemory` counts:
+ * a key's window opens with its first point and lasts `durationSeconds`, and a point beyond
+ * `points` in it is refused until it ends. A point costs a Map lookup and no allocation (the
+ * same settled promise answers every point spent), where rate-limiter-flexible makes a
+ * promise, a result object and, for a new key, a timer. Ended windows are dropped by a sweep
+ * at most once per window length, made by the point that finds it due.
+ */
+export class WindowLimiter implements Limiter {
+  private readonly windows = new Map<string, Window>();
+  private readonly durationMs: number;
+  private sweepAt: number;
+
+  constructor(
+    private readonly points: number,
+    durationSeconds: number,
+  ) {
+    this.durationMs = durationSeconds * 1_000;
+    this.sweepAt = Date.now() + this.durationMs;
+  }
+
+  /** Keys with a window held now, ended or not. */
+  get keys(): number {
+    return this.windows.size;
+  }
+
+  consume(key: string): Promise<void> {
+    const now = Date.now();
+    if (now >= this.sweepAt) this.sweep(now);
+    let window = this.windows.get(key);
+    if (!window || window.endsAt <= now) this.windows.set(key, (window = { spent: 0, endsAt: now + this.durationMs }));
+    window.spent += 1;
+    return window.spent <= this.points ? SPENT : Promise.reject(new LimitReached(window.endsAt - now));
+  }
+
+  reward(key: string, points: number): Promise<void> {
+    const window = this.windows.get(key);
+    if (window && window.endsAt > Date.now()) window.spent = Math.max(0, window.spent - points);
+    return SPENT;
+  }
+
+  private sweep(now: number): void {
+    this.sweepAt = now + this.durationMs;
+    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
+  }
+}
+
+export interface RateLimits extends Record<RateLimitName, Limiter> {
   /** Calls each limit refused with TOO_MANY_REQUESTS (through `consumeOrThrow`), since start. */
   readonly refused: Record<RateLimitName, number>;
 }
 
 /**
- * Rate limiters from rate-limiter-flexible: in memory for one process, or in Redis so every
- * instance shares the same budget.
+ * The limits: in this process (`WindowLimiter`), or in Redis with rate-limiter-flexible so
+ * every instance shares the same budget.
  */
 export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis): RateLimits {
-  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
+  const make = (keyPrefix: string, points: number, duration: number): Limiter =>
     redis
       ? new RateLimiterRedis({
           storeClient: redis,
@@ -51,7 +120,7 @@ export function createRateLimits(settings: RateLimitSettings = {}, redis?: Redis
           // While Redis is unreachable each instance limits on its own rather than failing requests.
           insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
         })
-      : new RateLimiterMemory({ keyPrefix, points, duration });
+      : new WindowLimiter(points, duration);
   return {
     mutation: make("mutation", settings.mutationPoints ?? 120, settings.mutationWindowSeconds ?? 10),
     chat: make("chat", settings.chatPoints ?? 10, settings.chatWindowSeconds ?? 10),
@@ -68,7 +137,7 @@ export async function consumeOrThrow(limits: RateLimits, name: RateLimitName, ke
   try {
     await limits[name].consume(key);
   } catch (error) {
-    if (error instanceof RateLimiterRes) {
+    if (error instanceof LimitReached || error instanceof RateLimiterRes) {
       limits.refused[name]++;
       const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many ${what}; try again in ${seconds} s` });
