@@ -65,7 +65,9 @@ function pinged(client: Client, count: number): Promise<void> {
 
 /** Resolves once the server side of every socket has closed. */
 async function serverSidesClosed(): Promise<void> {
-  await Promise.all([...wss.clients].map((ws) => new Promise((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve(null) : ws.once("close", resolve)))));
+  await Promise.all(
+    [...wss.clients].map((ws) => new Promise((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve(null) : ws.once("close", resolve)))),
+  );
 }
 
 describe("keep-alive from one sweep", () => {
