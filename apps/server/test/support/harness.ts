@@ -17,7 +17,14 @@ import {
   type PlaceOptions,
   type GeocoderOptions,
 } from "@convoy/api/server";
-import { prepareDatabase, startConvoyServer, type CallBudgetSettings, type ConvoyServerConfig, type RunningServer } from "../../src";
+import {
+  prepareDatabase,
+  startConvoyServer,
+  type CallBudgetSettings,
+  type ConvoyServerConfig,
+  type KeepAliveOptions,
+  type RunningServer,
+} from "../../src";
 import { TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, testMysqlBaseUrl } from "./config";
 
 export interface TestServer {
@@ -68,6 +75,8 @@ export interface TestServerOptions {
   callBudgets?: CallBudgetSettings;
   /** Web Push settings (off by default, as with no VAPID keys). */
   push?: PushOptions;
+  /** When a quiet tRPC socket is pinged and dropped (the server default is 30 s and 10 s). */
+  keepAlive?: KeepAliveOptions;
 }
 
 /** Creates a fresh database with a unique name, migrated and seeded. */
@@ -138,6 +147,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
       apiKeys: options.apiKeys,
       callBudgets: options.callBudgets,
       push: options.push,
+      keepAlive: options.keepAlive,
     });
     Object.assign(state, {
       url: server.url,
