@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { drivers, users } from "@convoy/db";
+import { useTestServer } from "./support/harness";
+import { loadInput } from "./support/offerFixtures";
+import { openTrpcSocket, type RawTrpcSocket } from "./support/rawSockets";
+
+const DRIVERS = 500;
+const OFFERS = 3;
+
+// One dispatcher makes the offers; the drivers only subscribe.
+const t = useTestServer({ rateLimits: { mutationPoints: 10_000 } });
+
+/** `count` drivers made straight in the database (a login's scrypt check each would take minutes), with tokens. */
+async function manyDrivers(count: number): Promise<{ id: number; token: string }[]> {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const rows = Array.from({ length: count }, (_, i) => ({
+    role: "driver" as const,
+    name: `Storm driver ${i}`,
+    email: `storm-${tag}-${i}@convoy.test`,
+    phone: "+1 312 555 0100",
+    passwordHash: "unused",
+  }));
+  const [inserted] = await t.db.insert(users).values(rows);
+  const ids = rows.map((_, i) => inserted.insertId + i);
+  await t.db.insert(drivers).values(
+    ids.map((userId) => ({
+      userId,
+      vehicleType: "van" as const,
+      vehicleLengthCm: 340,
+      vehicleWidthCm: 170,
+      vehicleHeightCm: 180,
+      payloadKg: 1_400,
+      availability: "available" as const,
+    })),
+  );
+  return Promise.all(ids.map(async (id) => ({ id, token: (await t.tokenFor(id, "driver")).token })));
+}
+
+type Frame = { id?: unknown; result?: { type?: string; data?: { data?: { type?: string; offerId?: number } } }; error?: unknown };
+
+/** Resolves once `socket` has `count` offer.received items, or has been answered with an error. */
+function receivedOrRefused(socket: RawTrpcSocket, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const frames = socket.messages as Frame[];
+      const received = frames.filter((frame) => frame.result?.data?.data?.type === "offer.received").length;
+      if (received < count && !frames.some((frame) => frame.error !== undefined) && socket.socket.readyState === socket.socket.OPEN) return;
+      socket.socket.off("message", check);
+      resolve();
+    };
+    socket.socket.on("message", check).on("close", check);
+    check();
+  });
+}
+
+describe("a resume storm", () => {
+  it(`${DRIVERS} sockets resubscribing at once from an old lastEventId each get their whole backlog, none refused`, async () => {
+    const dispatcher = await t.as("dispatcher");
+    const fleet = await manyDrivers(DRIVERS);
+    const offerIds: number[] = [];
+    for (let i = 0; i < OFFERS; i++) offerIds.push((await dispatcher.api.offers.create.mutate(loadInput(fleet.map((driver) => driver.id)))).id);
+
+    // Every driver's socket comes back at once, as after a restart, each from before the offers.
+    const sockets = await Promise.all(fleet.map((driver) => openTrpcSocket(t.url, driver.token)));
+    const startedAt = performance.now();
+    for (const socket of sockets) {
+      socket.send({ id: 1, method: "subscription", params: { path: "offers.events", input: {}, lastEventId: "0" } });
+    }
+    await Promise.all(sockets.map((socket) => receivedOrRefused(socket, OFFERS)));
+    const seconds = (performance.now() - startedAt) / 1_000;
+
+    try {
+      for (const socket of sockets) {
+        const frames = socket.messages as Frame[];
+        expect(frames.filter((frame) => frame.error !== undefined)).toEqual([]);
+        expect(frames[0]).toMatchObject({ id: 1, result: { type: "started" } });
+        const received = frames
+          .filter((frame) => frame.result?.data?.data?.type === "offer.received")
+          .map((frame) => frame.result?.data?.data?.offerId);
+        expect(received).toEqual(offerIds);
+      }
+      console.info(`resume storm: ${DRIVERS} subscriptions resumed with ${OFFERS} events each in ${seconds.toFixed(2)} s`);
+    } finally {
+      await Promise.all(sockets.map((socket) => (socket.socket.close(), socket.closed)));
+    }
+  });
+});
