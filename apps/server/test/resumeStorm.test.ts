@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { drivers, users } from "@convoy/db";
 import { useTestServer } from "./support/harness";
 import { loadInput } from "./support/offerFixtures";
 import { openTrpcSocket, type RawTrpcSocket } from "./support/rawSockets";
+import { insertDrivers } from "./support/tracking";
 
 const DRIVERS = 500;
 const OFFERS = 3;
@@ -12,27 +12,7 @@ const t = useTestServer({ rateLimits: { mutationPoints: 10_000 } });
 
 /** `count` drivers made straight in the database (a login's scrypt check each would take minutes), with tokens. */
 async function manyDrivers(count: number): Promise<{ id: number; token: string }[]> {
-  const tag = Math.random().toString(36).slice(2, 8);
-  const rows = Array.from({ length: count }, (_, i) => ({
-    role: "driver" as const,
-    name: `Storm driver ${i}`,
-    email: `storm-${tag}-${i}@convoy.test`,
-    phone: "+1 312 555 0100",
-    passwordHash: "unused",
-  }));
-  const [inserted] = await t.db.insert(users).values(rows);
-  const ids = rows.map((_, i) => inserted.insertId + i);
-  await t.db.insert(drivers).values(
-    ids.map((userId) => ({
-      userId,
-      vehicleType: "van" as const,
-      vehicleLengthCm: 340,
-      vehicleWidthCm: 170,
-      vehicleHeightCm: 180,
-      payloadKg: 1_400,
-      availability: "available" as const,
-    })),
-  );
+  const { ids } = await insertDrivers(t.db, count, `storm-${Math.random().toString(36).slice(2, 8)}-`);
   return Promise.all(ids.map(async (id) => ({ id, token: (await t.tokenFor(id, "driver")).token })));
 }
 

@@ -59,8 +59,8 @@ export function pointTrail(n: number, lastAt: number, spacingMs = 100, start = {
   }));
 }
 
-/** Inserts `n` more drivers (users + drivers rows) and returns their emails. */
-export async function insertDrivers(db: Database, n: number, prefix: string): Promise<{ emails: string[] }> {
+/** Inserts `n` more drivers (users + drivers rows) and returns their emails and user ids. */
+export async function insertDrivers(db: Database, n: number, prefix: string): Promise<{ emails: string[]; ids: number[] }> {
   // Nobody logs in with this password; one hash serves every row.
   const passwordHash = await hashPassword(`${prefix}-unused`);
   const emails = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@convoy.test`);
@@ -79,7 +79,7 @@ export async function insertDrivers(db: Database, n: number, prefix: string): Pr
       availability: "available" as const,
     })),
   );
-  return { emails };
+  return { emails, ids: rows.map(({ id }) => id) };
 }
 
 /** Folds a fleet stream's snapshot and frames into each driver's latest state. */
