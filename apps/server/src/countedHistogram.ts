@@ -14,9 +14,9 @@ type ExportedValue = { value: number; labels: Record<string, string | number>; s
 /**
  * A Prometheus histogram whose observations are counted in place and read by prom-client
  * only when scraped. prom-client's own `observe`, even on a labelled child, converts,
- * validates and hashes the labels on every call; here a call finds its series in a Map and
- * bumps one bucket. The exposition is prom-client's: same names, `le` labels, `_sum` and
- * `_count`.
+ * validates and hashes the labels on every call; here the caller keeps its series' observe
+ * function (`seriesOf`), and a call bumps one bucket. The exposition is prom-client's, line
+ * for line: the same names, `le` labels, `_sum` and `_count`.
  */
 export class CountedHistogram<T extends string> extends Histogram<T> {
   private readonly series: Series<T>[] = [];

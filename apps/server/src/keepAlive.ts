@@ -25,8 +25,8 @@ interface Watched {
  * client sends; this reads each TCP socket's `bytesRead` once a sweep instead, so a frame
  * costs nothing. Anything the client sends counts as an answer, as it does in tRPC's.
  *
- * The sweep runs every quarter of the shorter of the two waits, so a quiet socket is pinged
- * within 25 % after `pingMs` and terminated within 25 % after `pongWaitMs`.
+ * The sweep runs every quarter of the shorter of the two waits, so a quiet socket is pinged,
+ * and a silent one terminated, at most that quarter late (2.5 s with the defaults).
  */
 export class KeepAlive {
   private readonly sockets = new Map<WebSocket, Watched>();
