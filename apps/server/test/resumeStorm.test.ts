@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestServer } from "./support/harness";
 import { loadInput } from "./support/offerFixtures";
-import { openTrpcSocket, type RawTrpcSocket } from "./support/rawSockets";
+import { frameMatching, openTrpcSocket } from "./support/rawSockets";
 import { insertDrivers } from "./support/tracking";
 
 const DRIVERS = 500;
@@ -18,21 +18,6 @@ async function manyDrivers(count: number): Promise<{ id: number; token: string }
 
 type Frame = { id?: unknown; result?: { type?: string; data?: { data?: { type?: string; offerId?: number } } }; error?: unknown };
 
-/** Resolves once `socket` has `count` offer.received items, or has been answered with an error. */
-function receivedOrRefused(socket: RawTrpcSocket, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const frames = socket.messages as Frame[];
-      const received = frames.filter((frame) => frame.result?.data?.data?.type === "offer.received").length;
-      if (received < count && !frames.some((frame) => frame.error !== undefined) && socket.socket.readyState === socket.socket.OPEN) return;
-      socket.socket.off("message", check);
-      resolve();
-    };
-    socket.socket.on("message", check).on("close", check);
-    check();
-  });
-}
-
 describe("a resume storm", () => {
   it(`${DRIVERS} sockets resubscribing at once from an old lastEventId each get their whole backlog, none refused`, async () => {
     const dispatcher = await t.as("dispatcher");
@@ -46,7 +31,13 @@ describe("a resume storm", () => {
     for (const socket of sockets) {
       socket.send({ id: 1, method: "subscription", params: { path: "offers.events", input: {}, lastEventId: "0" } });
     }
-    await Promise.all(sockets.map((socket) => receivedOrRefused(socket, OFFERS)));
+    // The backlog comes in order: the last offer's frame (or a refusal) ends each socket's wait.
+    const lastOfferId = offerIds.at(-1);
+    const lastOrRefusal = (message: unknown) => {
+      const frame = message as Frame;
+      return frame.error !== undefined || frame.result?.data?.data?.offerId === lastOfferId;
+    };
+    await Promise.all(sockets.map((socket) => frameMatching(socket, lastOrRefusal)));
     const seconds = (performance.now() - startedAt) / 1_000;
 
     try {

@@ -4,8 +4,9 @@ import { and, asc, createDb, eq, events, or, sql, type DbHandle } from "@convoy/
 import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
 import { loadInput } from "../support/fixtures";
 import { collectFrom, type Collected } from "../support/subscriptions";
+import { scrape, sampleValue } from "../support/prometheus";
 import { frameMatching, openTrpcSocket, replyTo } from "../support/rawSockets";
-import { waitFor, type RecordingClient } from "../support/recordingClients";
+import { untilReady, waitFor, type RecordingClient } from "../support/recordingClients";
 
 /**
  * The server's defaults: 3 s connect, 3 s acquire, 5 s per statement, 500 ms health check.
@@ -39,16 +40,7 @@ function rawCall(client: RecordingClient, type: "query" | "mutation", path: stri
 }
 
 /** Waits for /readyz to answer 200 again once MySQL is thawed. */
-async function readyAgain(): Promise<void> {
-  await waitFor(
-    () =>
-      fetch(`${t.server.url}/readyz`).then(
-        (response) => response.ok,
-        () => false,
-      ),
-    "readiness after SIGCONT",
-  );
-}
+const readyAgain = () => untilReady(t.server.url, "readiness after SIGCONT");
 
 const codeOf = (timed: Timed) => (timed.body as { error?: { data?: { code?: string } } }).error?.data?.code;
 
@@ -158,12 +150,13 @@ describe("a frozen MySQL (SIGSTOP)", () => {
   });
 });
 
-/** The server's count of queries for chat threads it does not hold, from /metrics. */
-async function threadLookups(): Promise<number> {
-  const text = await (await fetch(`${t.server.url}/metrics`)).text();
-  const line = text.split("\n").find((row) => row.startsWith('convoy_batched_lookups_total{lookup="threads"}'));
-  return Number(line?.split(" ").at(-1) ?? Number.NaN);
+/** One of the server's counters from /metrics; NaN if it is missing. */
+async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sampleValue(await scrape(t.server.url), name, labels) ?? Number.NaN;
 }
+
+/** The server's count of queries for chat threads it does not hold. */
+const threadLookups = () => counter("convoy_batched_lookups_total", { lookup: "threads" });
 
 describe("threads looked up while MySQL is frozen", () => {
   it("refuse a call queued behind the frozen lookup when that lookup fails, not one statement timeout later", async () => {
@@ -203,12 +196,8 @@ describe("threads looked up while MySQL is frozen", () => {
   });
 });
 
-/** The server's count of socket calls served without tRPC's adapter, from /metrics. */
-async function directCalls(): Promise<number> {
-  const text = await (await fetch(`${t.server.url}/metrics`)).text();
-  const line = text.split("\n").find((row) => row.startsWith("convoy_ws_direct_calls_total "));
-  return Number(line?.split(" ").at(-1) ?? Number.NaN);
-}
+/** The server's count of socket calls served without tRPC's adapter. */
+const directCalls = () => counter("convoy_ws_direct_calls_total");
 
 describe("a chat.send served directly on the socket while MySQL is frozen", () => {
   it("is answered SERVICE_UNAVAILABLE within the bound, stores nothing half-way, and its retry after SIGCONT stores it once", async () => {

@@ -7,7 +7,7 @@ import { TEST_JWT_SECRET } from "../support/config";
 import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
 import { loadInput } from "../support/fixtures";
 import { collectFrom, type Collected } from "../support/subscriptions";
-import { waitFor, type RecordingClient } from "../support/recordingClients";
+import { untilReady, waitFor, type RecordingClient } from "../support/recordingClients";
 
 const t = useServerOnPrivateMysql("convoy_outage_streams");
 
@@ -79,14 +79,7 @@ describe("durable streams while MySQL is down", () => {
     expect(codes).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
 
     await t.mysql.start();
-    await waitFor(
-      () =>
-        fetch(`${t.server.url}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      "MySQL to be back",
-    );
+    await untilReady(t.server.url, "MySQL to be back");
 
     // Written after MySQL returned: chat messages and offers, interleaved.
     for (let i = 0; i < 15; i++) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../support/harness";
 import { spawnServer, type ServerProcess } from "../support/process";
 import { useServerOnPrivateMysql } from "../support/privateMysqlServer";
-import { waitFor } from "../support/recordingClients";
+import { untilReady, waitFor } from "../support/recordingClients";
 import { startPrivateRedis, type PrivateRedis } from "../support/redis";
 
 /**
@@ -55,14 +55,7 @@ describe("/readyz and /healthz", () => {
     } finally {
       await mysql.start();
     }
-    await waitFor(
-      () =>
-        fetch(`${server.url}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      "readiness once MySQL is back",
-    );
+    await untilReady(server.url, "readiness once MySQL is back");
   });
 
   it("turns /readyz red with bus down while Redis is stopped, and recovers", async () => {
@@ -76,14 +69,7 @@ describe("/readyz and /healthz", () => {
     } finally {
       await redis.start();
     }
-    await waitFor(
-      () =>
-        fetch(`${withRedis.url}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      "readiness once Redis is back",
-    );
+    await untilReady(withRedis.url, "readiness once Redis is back");
   });
 
   it("turns /readyz red with draining during SHUTDOWN_DELAY_MS after SIGTERM, while /healthz stays green", async () => {

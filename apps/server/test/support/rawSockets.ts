@@ -4,22 +4,30 @@ import WebSocket from "ws";
 export interface RawTrpcSocket {
   socket: WebSocket;
   messages: unknown[];
+  /** The server's keep-alive "PING"s received (they are not in `messages`). */
+  pings: number;
   closed: Promise<{ code: number; reason: string; at: number }>;
   send: (message: unknown) => void;
 }
 
 /**
  * Opens `/trpc` and signs in with `token` through `connectionParams`, the way
- * `@convoy/client` does, without tRPC's client (no reconnect to hide a close).
+ * `@convoy/client` does, without tRPC's client (no reconnect to hide a close). The server's
+ * keep-alive "PING" is answered as tRPC's client answers it, unless `answerPings` is false
+ * (a peer that has vanished).
  */
-export async function openTrpcSocket(baseUrl: string, token: string): Promise<RawTrpcSocket> {
+export async function openTrpcSocket(baseUrl: string, token: string, { answerPings = true } = {}): Promise<RawTrpcSocket> {
   const socket = new WebSocket(`${baseUrl.replace("http", "ws")}/trpc?connectionParams=1`);
   const messages: unknown[] = [];
+  const counts = { pings: 0 };
   socket.on("message", (data: Buffer) => {
     const text = data.toString();
-    // tRPC's keep-alive: answered as its client would, so the socket stays open.
-    if (text === "PING") socket.send("PONG");
-    else messages.push(JSON.parse(text) as unknown);
+    if (text !== "PING") {
+      messages.push(JSON.parse(text) as unknown);
+      return;
+    }
+    counts.pings += 1;
+    if (answerPings) socket.send("PONG");
   });
   const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
     socket.once("close", (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })),
@@ -29,7 +37,15 @@ export async function openTrpcSocket(baseUrl: string, token: string): Promise<Ra
     socket.once("error", reject);
   });
   socket.send(JSON.stringify({ method: "connectionParams", data: { token } }));
-  return { socket, messages, closed, send: (message) => socket.send(JSON.stringify(message)) };
+  return {
+    socket,
+    messages,
+    get pings() {
+      return counts.pings;
+    },
+    closed,
+    send: (message) => socket.send(JSON.stringify(message)),
+  };
 }
 
 /** Waits until `socket` has received a frame matching `predicate`. */

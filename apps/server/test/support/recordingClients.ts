@@ -58,3 +58,16 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Resolves once `url`/readyz answers 200 (a refused connection counts as not ready); rejects after `timeoutMs`. */
+export function untilReady(url: string, what: string, timeoutMs?: number): Promise<void> {
+  return waitFor(
+    () =>
+      fetch(`${url}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    what,
+    timeoutMs,
+  );
+}
