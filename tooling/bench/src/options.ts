@@ -23,7 +23,7 @@ export interface BenchOptions {
   /** `--sweep-chat`: chat alone at each of these rates, `sweepChatSeconds` each. */
   sweepChat: number[] | null;
   sweepChatSeconds: number;
-  offers: { drivers: number; dispatchers: number; recipients: number; offersPerSecond: number; seconds: number };
+  offers: { drivers: number; dispatchers: number; recipients: number; offersPerSecond: number; seconds: number; warmupSeconds: number };
   /** `--server-root`: run the server of another checkout (its dependencies installed), for A/B runs. */
   serverRoot: string | null;
   broadcast: { drivers: number; rounds: number; warmupRounds: number };
@@ -60,7 +60,7 @@ Floor:      --floor-seconds 10  (the fleet's sockets and messages on a bare ws s
 Chat:       --chat-threads 1000 --chat-dispatchers 100 --chat-rate 1000 --chat-seconds 20 --chat-warmup 5 (unmeasured, at the rate)
             --chat-target-rate 2000  (the chat targets are judged at this rate, run after --chat-rate)
             --sweep-chat [--sweep-chat-rates 100,250,500,1000,2000,4000] [--sweep-chat-seconds 10]  (chat only)
-Offers:     --offers-drivers 400 --offers-dispatchers 20 --offers-recipients 20 --offers-rate 100 --offers-seconds 20
+Offers:     --offers-drivers 400 --offers-dispatchers 20 --offers-recipients 20 --offers-rate 100 --offers-seconds 20 --offers-warmup 5 (unmeasured, at the rate)
 Broadcast:  --broadcast-drivers 500 --broadcast-rounds 10 --broadcast-warmup 5 (unmeasured rounds first)
 Idle:       --idle-connections 10000 --idle-workers 4
 Writes:     --writers 100 --writes-seconds 10 --writes-batch 50 --writes-rate 11 (batches/s per driver)
@@ -109,6 +109,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "offers-recipients": { type: "string" },
       "offers-rate": { type: "string" },
       "offers-seconds": { type: "string" },
+      "offers-warmup": { type: "string" },
       "broadcast-drivers": { type: "string" },
       "broadcast-rounds": { type: "string" },
       "broadcast-warmup": { type: "string" },
@@ -188,6 +189,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       recipients: positiveInt("offers-recipients", values["offers-recipients"], 20),
       offersPerSecond: positiveInt("offers-rate", values["offers-rate"], 100),
       seconds: positiveInt("offers-seconds", values["offers-seconds"], 20),
+      warmupSeconds: positiveInt("offers-warmup", values["offers-warmup"], 5, 0),
     },
     broadcast: {
       drivers: positiveInt("broadcast-drivers", values["broadcast-drivers"], 500),

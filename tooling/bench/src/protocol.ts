@@ -198,12 +198,16 @@ export interface OffersDriversResult {
   receipts: [number, number[]][];
   /** offerId → when the accepting recipient called `offers.respond`. */
   acceptCalls: [number, number][];
+  /** offerId → when the accepting recipient's `offers.respond` was answered. */
+  acceptAnswers: [number, number][];
   errors: ErrorCounts;
 }
 
 export interface OffersCreated {
   /** offerId → when its `offers.create` call was made. */
   created: [number, number][];
+  /** offerId → when its `offers.create` call was answered. */
+  answered: [number, number][];
   /** Seconds from the first create to the last: the window the rate was offered in. */
   sendingSeconds: number;
   errors: ErrorCounts;

@@ -207,6 +207,16 @@ export function formatSummary(results: BenchResults): string {
     const offers = results.offers;
     const load = `(${fmt(offers.offersPerS)} of ${fmt(offers.offeredPerS)} offers/s to ${fmt(offers.recipients)} of ${fmt(offers.drivers)} drivers; ${fmt(offers.incomplete)} incomplete; ${fmt(offers.serverCpuMsPerOffer)} ms server CPU per offer${offers.mysqlCpuMsPerOffer === null ? "" : `, ${fmt(offers.mysqlCpuMsPerOffer)} ms MySQL`})`;
     add("offers.lastRecipientMs.p99", offers.lastRecipientMs.p99, load);
+    add("offers.createAnsweredMs.p99", offers.createAnsweredMs.p99, "(the create's own answer: the part before delivery)");
+    add("offers.acceptAnsweredMs.p99", offers.acceptAnsweredMs.p99, "(the accept's own answer)");
+    if (offers.cold) {
+      const cold = offers.cold;
+      add(
+        "offers.cold.lastRecipientMs.p99",
+        cold.lastRecipientMs.p99,
+        `(the unmeasured first ${fmt(cold.seconds)} s on the fresh server; accept → dispatcher p99 ${fmt(cold.acceptToDispatcherMs.p99)} ms; ${fmt(cold.incomplete)} incomplete)`,
+      );
+    }
     add(
       "offers.acceptToDispatcherMs.p99",
       offers.acceptToDispatcherMs.p99,

@@ -14,6 +14,8 @@ const ACCEPT_NOTE = "bench accept:";
 const receipts = new Map<number, number[]>();
 /** offerId → when this worker's accepting driver called `offers.respond`. */
 const acceptCalls = new Map<number, number>();
+/** offerId → when that call was answered. */
+const acceptAnswers = new Map<number, number>();
 /** offerId → when a dispatcher here saw `offer.accepted`. */
 const acceptedSeen = new Map<number, number>();
 const errors: ErrorCounts = {};
@@ -49,7 +51,10 @@ export async function prepareOfferDrivers(url: string, accounts: readonly Accoun
         else receipts.set(data.offerId, [now]);
         if ((data.offer as { notes: string }).notes !== mine) return;
         acceptCalls.set(data.offerId, clock());
-        wire.mutate("offers.respond", { offerId: data.offerId, action: "accept" }).catch((error: unknown) => countError(errors, error));
+        wire.mutate("offers.respond", { offerId: data.offerId, action: "accept" }).then(
+          () => void acceptAnswers.set(data.offerId, clock()),
+          (error: unknown) => countError(errors, error),
+        );
       });
     }),
   );
@@ -57,7 +62,7 @@ export async function prepareOfferDrivers(url: string, accounts: readonly Accoun
 }
 
 export function collectOfferDrivers(): OffersDriversResult {
-  return { receipts: [...receipts], acceptCalls: [...acceptCalls], errors };
+  return { receipts: [...receipts], acceptCalls: [...acceptCalls], acceptAnswers: [...acceptAnswers], errors };
 }
 
 /** Each dispatcher subscribes to `offers.events` and records when it sees an offer accepted. */
@@ -80,6 +85,7 @@ export async function prepareOfferDispatchers(url: string, accounts: readonly Ac
  */
 export async function runOffers(args: { seconds: number; offersPerSecond: number; driverIds: number[]; recipients: number }): Promise<OffersCreated> {
   const created: [number, number][] = [];
+  const answered: [number, number][] = [];
   const calls: Promise<void>[] = [];
   const total = Math.round(args.seconds * args.offersPerSecond);
   const sendingSeconds = await pace(total, args.offersPerSecond, (k) => {
@@ -102,13 +108,17 @@ export async function runOffers(args: { seconds: number; offersPerSecond: number
           idempotencyKey: randomUUID(),
         })
         .then(
-          (offer) => void created.push([(offer as { id: number }).id, sentAt]),
+          (offer) => {
+            const offerId = (offer as { id: number }).id;
+            created.push([offerId, sentAt]);
+            answered.push([offerId, clock()]);
+          },
           (error: unknown) => countError(errors, error),
         ),
     );
   });
   await Promise.all(calls);
-  return { created, sendingSeconds, errors };
+  return { created, answered, sendingSeconds, errors };
 }
 
 export function collectOfferDispatchers(): [number, number][] {
