@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { getTableName } from "drizzle-orm";
 import {
   and,
   eq,
@@ -7,7 +8,6 @@ import {
   ne,
   pushSubscriptions,
   sessions,
-  sql,
   users,
   type Database,
   type SessionEndReason,
@@ -15,6 +15,8 @@ import {
   type UserRole,
 } from "@convoy/db";
 import { affectedRows } from "../lib/affectedRows";
+import { selectRows } from "../lib/rawStatements";
+import { sqlNumber } from "../lib/sqlLiterals";
 import type { PublicUser } from "./login";
 
 /**
@@ -132,6 +134,11 @@ export async function readSessionStates(db: Database, ids: readonly number[]): P
   return states;
 }
 
+const STANDING_HEAD =
+  `SELECT COUNT(*) AS present, COALESCE(SUM(s.\`${sessions.revokedAt.name}\` IS NOT NULL OR u.\`${users.disabledAt.name}\` IS NOT NULL), 0) AS ended` +
+  ` FROM \`${getTableName(sessions)}\` s INNER JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = s.\`${sessions.userId.name}\`` +
+  ` WHERE s.\`${sessions.id.name}\` IN (`;
+
 /**
  * Whether every session in `ids` still stands as far as MySQL knows: none revoked, none of a
  * disabled user, none gone with its user. One row comes back however many ids are asked
@@ -140,15 +147,9 @@ export async function readSessionStates(db: Database, ids: readonly number[]): P
  */
 export async function allSessionsStand(db: Database, ids: readonly number[]): Promise<boolean> {
   if (ids.length === 0) return true;
-  const list = sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`,`,
-  );
-  const [rows] = (await db.execute(
-    sql`SELECT COUNT(*) AS present, COALESCE(SUM(${sessions.revokedAt} IS NOT NULL OR ${users.disabledAt} IS NOT NULL), 0) AS ended
-        FROM ${sessions} INNER JOIN ${users} ON ${users.id} = ${sessions.userId} WHERE ${sessions.id} IN (${list})`,
-  )) as unknown as [{ present: number | string; ended: number | string }[]];
-  const row = rows[0];
+  // Literals, not bound parameters: a chunk of 1,000 ids as parameters is 1,000 Drizzle
+  // chunks and placeholders to build every second, a few % of a busy server's CPU.
+  const [row] = await selectRows<{ present: number | string; ended: number | string }>(db, `${STANDING_HEAD}${ids.map(sqlNumber).join(",")})`);
   return Number(row?.present) === ids.length && Number(row?.ended) === 0;
 }
 
