@@ -75,8 +75,8 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
       const deadline = performance.now() + 10_000;
       while ((await desk!.call("offers.acceptedSeen", null)) < expected && performance.now() < deadline) await sleep(50);
     };
-    // At the rate, unmeasured: a fresh server's first offers compile the create, the award
-    // and the delivery; what they take is reported apart (`cold`).
+    // At the rate, unmeasured: a fresh server's first offers run code V8 has not optimised
+    // yet, and work queues behind them; what they take is reported apart (`cold`).
     const warmUp = settings.warmupSeconds > 0 ? await runAt(settings.warmupSeconds) : null;
     if (warmUp) await acceptancesSeen(warmUp.created.length);
     const cpu = new CpuMeter([server.pid]);
