@@ -114,6 +114,11 @@ function stateOf(row: StateRow, now: number): StoredSessionState {
   };
 }
 
+/** The tail of a literal statement about sessions by id, aliased `s` with their user `u`: the ids and `)` follow. */
+const HELD_SESSIONS =
+  ` FROM \`${getTableName(sessions)}\` s INNER JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = s.\`${sessions.userId.name}\`` +
+  ` WHERE s.\`${sessions.id.name}\` IN (`;
+
 /** `stateColumns` as a raw statement returns them: DATETIME as text. */
 interface RawStateRow {
   id: number | string;
@@ -146,8 +151,7 @@ const STATES_HEAD =
   )
     .map(([alias, column, key]) => `${alias}.\`${column.name}\` AS \`${key}\``)
     .join(", ") +
-  ` FROM \`${getTableName(sessions)}\` s INNER JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = s.\`${sessions.userId.name}\`` +
-  ` WHERE s.\`${sessions.id.name}\` IN (`;
+  HELD_SESSIONS;
 
 function stateRowOf(row: RawStateRow): StateRow {
   return {
@@ -183,8 +187,7 @@ export async function readSessionStates(db: Database, ids: readonly number[]): P
 
 const STANDING_HEAD =
   `SELECT COUNT(*) AS present, COALESCE(SUM(s.\`${sessions.revokedAt.name}\` IS NOT NULL OR u.\`${users.disabledAt.name}\` IS NOT NULL), 0) AS ended` +
-  ` FROM \`${getTableName(sessions)}\` s INNER JOIN \`${getTableName(users)}\` u ON u.\`${users.id.name}\` = s.\`${sessions.userId.name}\`` +
-  ` WHERE s.\`${sessions.id.name}\` IN (`;
+  HELD_SESSIONS;
 
 /**
  * Whether every session in `ids` still stands as far as MySQL knows: none revoked, none of a

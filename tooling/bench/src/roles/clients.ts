@@ -60,6 +60,12 @@ export function countError(errors: ErrorCounts, error: unknown): void {
   errors[code] = (errors[code] ?? 0) + 1;
 }
 
+/** Adds `from`'s counts into `into`; returns `into`. */
+export function mergeErrors(into: ErrorCounts, from: ErrorCounts): ErrorCounts {
+  for (const [code, count] of Object.entries(from)) into[code] = (into[code] ?? 0) + count;
+  return into;
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**

@@ -3,6 +3,7 @@ import type { BenchOptions } from "../options";
 import { CpuMeter } from "../proc";
 import { floorToken } from "../floor/chatMessages";
 import type { Account, ErrorCounts } from "../protocol";
+import { mergeErrors } from "../roles/clients";
 import { Histogram, type HistogramData, type Summary } from "../stats";
 import { split, startWorkers } from "../workerPool";
 import { startFloorServer, type ChatFloorKind } from "./floor";
@@ -134,7 +135,7 @@ async function measureChat(target: ChatTarget, settings: BenchOptions["chat"]): 
     };
     const sent = results.reduce((sum, result) => sum + result.sent, 0);
     const errors: ErrorCounts = {};
-    for (const result of results) for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
+    for (const result of results) mergeErrors(errors, result.errors);
     return {
       threads: prepared.reduce((sum, part) => sum + part.threads, 0),
       dispatchers: dispatchers.length,

@@ -1,7 +1,7 @@
 import type { BenchContext } from "../context";
 import { CpuMeter, MachineCpuMeter } from "../proc";
 import type { ErrorCounts, FleetDispatchersResult, FleetDriversResult, RidersResult } from "../protocol";
-import { sleep } from "../roles/clients";
+import { mergeErrors, sleep } from "../roles/clients";
 import { Histogram, type Summary } from "../stats";
 import { split, startWorkers, type BenchWorker } from "../workerPool";
 
@@ -73,11 +73,6 @@ export interface FleetResult {
   skippedReports: number;
   errors: ErrorCounts;
   serverRssMiB: number;
-}
-
-function mergeErrors(into: ErrorCounts, from: ErrorCounts): ErrorCounts {
-  for (const [code, count] of Object.entries(from)) into[code] = (into[code] ?? 0) + count;
-  return into;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BenchContext } from "../context";
 import { CpuMeter } from "../proc";
 import type { ErrorCounts } from "../protocol";
-import { closeAll, connect, sleep } from "../roles/clients";
+import { closeAll, connect, mergeErrors, sleep } from "../roles/clients";
 import { percentile } from "../stats";
 import { split, startWorkers } from "../workerPool";
 
@@ -68,7 +68,7 @@ export async function runIdle(context: BenchContext, settings: { connections: nu
     }
     const connected = results.reduce((sum, result) => sum + result.connected, 0);
     const errors: ErrorCounts = {};
-    for (const result of results) for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
+    for (const result of results) mergeErrors(errors, result.errors);
     return {
       connections: connected,
       failed: results.reduce((sum, result) => sum + result.failed, 0),

@@ -1,7 +1,7 @@
 import type { BenchContext } from "../context";
 import { CpuMeter, findProcess } from "../proc";
 import type { ErrorCounts, OffersCreated } from "../protocol";
-import { sleep } from "../roles/clients";
+import { mergeErrors, sleep } from "../roles/clients";
 import { Histogram, type Summary } from "../stats";
 import { split, startWorkers } from "../workerPool";
 
@@ -96,12 +96,12 @@ export async function runOffers(context: BenchContext, settings: OffersSettings)
     const acceptCalls = new Map<number, number>();
     const acceptAnswers = new Map<number, number>();
     const errors: ErrorCounts = { ...run.errors };
-    for (const [code, count] of Object.entries(warmUp?.errors ?? {})) errors[code] = (errors[code] ?? 0) + count;
+    if (warmUp) mergeErrors(errors, warmUp.errors);
     for (const side of driverSides) {
       for (const [offerId, times] of side.receipts) receipts.set(offerId, [...(receipts.get(offerId) ?? []), ...times]);
       for (const [offerId, at] of side.acceptCalls) acceptCalls.set(offerId, at);
       for (const [offerId, at] of side.acceptAnswers) acceptAnswers.set(offerId, at);
-      for (const [code, count] of Object.entries(side.errors)) errors[code] = (errors[code] ?? 0) + count;
+      mergeErrors(errors, side.errors);
     }
     const acceptedSeen = new Map(dispatcherSide);
     const timings = (offers: OffersCreated): OfferTimings => {

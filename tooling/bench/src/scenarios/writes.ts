@@ -1,7 +1,7 @@
 import type { BenchContext } from "../context";
 import { CpuMeter } from "../proc";
 import type { ErrorCounts } from "../protocol";
-import { sleep } from "../roles/clients";
+import { mergeErrors, sleep } from "../roles/clients";
 import { Histogram, type Summary } from "../stats";
 import { split, startWorkers } from "../workerPool";
 
@@ -76,7 +76,7 @@ export async function runWrites(
       latency.merge(result.latency);
       accepted += result.pointsAccepted;
       skipped += result.skipped;
-      for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
+      mergeErrors(errors, result.errors);
     }
 
     // Let the writer drain its buffer (every acknowledged point stored, or no progress for 3 s).
