@@ -6,6 +6,7 @@ import type { DbHandle } from "@convoy/db";
 import { prepareDatabase, type RunningServer } from "../src";
 import { startTestServer, useTestServer } from "./support/harness";
 import { loadInput } from "./support/fixtures";
+import { addDrivers, addRiders, area, assignedRide, offsetKm } from "./support/tripFixtures";
 import { sampleValue, scrape } from "./support/prometheus";
 import { frameMatching, openTrpcSocket, replyTo, type RawTrpcSocket } from "./support/rawSockets";
 
@@ -314,5 +315,95 @@ describe("offers.events served directly on a tRPC socket", () => {
     expect(kinds).toEqual(["started", "offer.received", "stopped", "NOT_FOUND", "BAD_REQUEST", "FORBIDDEN"]);
     // Served directly: 200, and 201 (refused while opening); the bad input and the rider went to tRPC's adapter.
     expect(directRun).toBe(2);
+  });
+});
+
+/** A data frame's `kind` (tracking frames), or what `comparable` keeps of any other frame. */
+function trackingFrame(frame: unknown): unknown {
+  const { result } = frame as { result?: { type: string; data?: { kind?: string } } };
+  return result?.type === "data" ? { ...(frame as object), id: "<id>", result: { type: "data", kind: result.data?.kind } } : comparable(frame);
+}
+
+describe("tracking.onFleet and tracking.onTrip served directly on a tRPC socket", () => {
+  it("send started, a snapshot, frames, stopped and refusals exactly as tRPC's adapter does", async () => {
+    const dispatcher = await t.as("dispatcher");
+    const riders = await addRiders(t, 2);
+    const drivers = await addDrivers(t, 2);
+    const rides = [await assignedRide(t, riders[0]!, drivers[0]!, area(1)), await assignedRide(t, riders[1]!, drivers[1]!, area(2))];
+    let run = 0;
+
+    async function sequence(url: string): Promise<unknown[]> {
+      const ride = rides[run]!;
+      const [rider, driver] = [riders[run]!, drivers[run]!];
+      run++;
+      const [dispatcherSocket, riderSocket, driverSocket] = await Promise.all(
+        [dispatcher, rider, driver].map((user) => openTrpcSocket(url, user.token)),
+      );
+      await ready(dispatcherSocket!, riderSocket!, driverSocket!);
+      const { frames, next } = frameRecorder();
+      const subscribe = (raw: RawTrpcSocket, id: number, path: string, input?: unknown) =>
+        raw.send({ id, method: "subscription", params: { path, ...(input === undefined ? {} : { input }) } });
+      const report = (at: { lat: number; lng: number }) =>
+        driverSocket!.send({
+          id: 399,
+          method: "mutation",
+          params: { path: "tracking.report", input: { points: [{ ...at, recordedAt: Date.now() }] } },
+        });
+
+      subscribe(dispatcherSocket!, 300, "tracking.onFleet");
+      await next(dispatcherSocket!, 300, "started");
+      await next(dispatcherSocket!, 300, "data");
+      subscribe(riderSocket!, 301, "tracking.onTrip", { tripId: ride.tripId });
+      await next(riderSocket!, 301, "started");
+      await next(riderSocket!, 301, "data");
+      report(offsetKm(ride.pickup, 0.2));
+      // The fleet's frame and the rider's position frame, each after its snapshot.
+      await next(dispatcherSocket!, 300, "data");
+      await next(riderSocket!, 301, "data");
+      dispatcherSocket!.send({ id: 300, method: "subscription.stop" });
+      await next(dispatcherSocket!, 300, "stopped");
+      riderSocket!.send({ id: 301, method: "subscription.stop" });
+      await next(riderSocket!, 301, "stopped");
+
+      subscribe(driverSocket!, 302, "tracking.onTrip", { tripId: ride.tripId });
+      await next(driverSocket!, 302, "started");
+      await next(driverSocket!, 302);
+      subscribe(riderSocket!, 303, "tracking.onTrip", { tripId: 999_999_999 });
+      await next(riderSocket!, 303, "started");
+      await next(riderSocket!, 303);
+      subscribe(riderSocket!, 304, "tracking.onTrip", { tripId: -1 });
+      await next(riderSocket!, 304);
+      subscribe(driverSocket!, 305, "tracking.onFleet");
+      await next(driverSocket!, 305);
+      subscribe(dispatcherSocket!, 306, "tracking.onFleet", "everyone");
+      await next(dispatcherSocket!, 306);
+
+      for (const open of [dispatcherSocket!, riderSocket!, driverSocket!]) open.socket.close();
+      return frames.map(trackingFrame);
+    }
+
+    const { direct, throughAdapter, directRun } = await onBothServers(sequence);
+
+    expect(direct).toEqual(throughAdapter);
+    expect(direct.map((frame) => (frame as { result?: { kind?: string; type: string } }).result?.kind ?? kindOf(frame))).toEqual([
+      "started",
+      "snapshot",
+      "started",
+      "snapshot",
+      "frame",
+      "position",
+      "stopped",
+      "stopped",
+      "started",
+      "FORBIDDEN",
+      "started",
+      "NOT_FOUND",
+      "BAD_REQUEST",
+      "FORBIDDEN",
+      "BAD_REQUEST",
+    ]);
+    // Served directly: 300, 301, 302 and 303 (refused by the stream after started); the bad
+    // inputs and the driver's fleet went to tRPC's adapter.
+    expect(directRun).toBe(4);
   });
 });

@@ -274,7 +274,7 @@ export function roleProcedure<R extends UserRole>(roles: readonly R[], refusal: 
   });
 }
 
-const onlyRole = (role: UserRole) => (actual: UserRole) => `Only a ${role} can do this; you are signed in as a ${actual}`;
+export const onlyRole = (role: UserRole) => (actual: UserRole) => `Only a ${role} can do this; you are signed in as a ${actual}`;
 
 export const dispatcherProcedure = roleProcedure(["dispatcher"], onlyRole("dispatcher"));
 export const driverProcedure = roleProcedure(["driver"], onlyRole("driver"));

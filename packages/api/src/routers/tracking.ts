@@ -1,7 +1,10 @@
+import { z } from "zod";
+import { userRoles, type UserRole } from "@convoy/db";
+import { directSubscription } from "../directProcedures";
 import { locationHistory, historyInputSchema } from "../tracking/history";
 import { reportInputSchema } from "../tracking/points";
 import { tripIdInputSchema } from "../trips/schemas";
-import { authedProcedure, createTRPCRouter, dispatcherProcedure, driverProcedure } from "../trpc";
+import { createTRPCRouter, dispatcherProcedure, driverProcedure, onlyRole } from "../trpc";
 
 export const trackingRouter = createTRPCRouter({
   /**
@@ -16,8 +19,17 @@ export const trackingRouter = createTRPCRouter({
   /**
    * A snapshot, then frames of the drivers that changed, at most one frame per 100 ms; a
    * reader behind on its socket gets the newest state in one frame once it caught up.
+   * Takes no input (an object, if one is sent, is ignored).
    */
-  onFleet: dispatcherProcedure.subscription(({ ctx, signal }) => ctx.services.tracking.fleetStream(signal, ctx.backlog)),
+  onFleet: directSubscription({
+    roles: ["dispatcher"],
+    refusal: onlyRole("dispatcher"),
+    input: z.object({}).optional(),
+    async open({ services, backlog }) {
+      const fleet = services.tracking.openFleet(backlog);
+      return { sources: [fleet.read], close: fleet.close };
+    },
+  }),
 
   /**
    * The rider of a trip (or a dispatcher) follows its driver: a snapshot, then a frame per
@@ -26,11 +38,20 @@ export const trackingRouter = createTRPCRouter({
    * or one that ended, is PRECONDITION_FAILED. A reader behind on its socket skips to the
    * newest position.
    */
-  onTrip: authedProcedure
-    .input(tripIdInputSchema)
-    .subscription(({ ctx, input, signal }) =>
-      ctx.services.trips.watch({ userId: ctx.user.id, role: ctx.user.role }, input.tripId, signal, ctx.backlog),
-    ),
+  onTrip: directSubscription({
+    roles: userRoles,
+    refusal: (role: UserRole) => `Trip tracking is not open to a ${role}`,
+    input: tripIdInputSchema,
+    async open({ services, user, input, backlog }) {
+      // The trip is read, and its refusals thrown, at the stream's first pull, after
+      // `started`; closing it ends the watch through this signal.
+      const watching = new AbortController();
+      return {
+        sources: [() => services.trips.watch({ userId: user.id, role: user.role }, input.tripId, watching.signal, backlog)],
+        close: () => watching.abort(),
+      };
+    },
+  }),
 
   /** A driver's breadcrumb trail in a window (epoch ms), oldest first, at most 2,000 points. */
   history: dispatcherProcedure.input(historyInputSchema).query(({ ctx, input }) => locationHistory(ctx.services.db, input)),

@@ -1,3 +1,4 @@
+import { closingWith, type OpenStream } from "../events/openStream";
 import { shareJson } from "../lib/sharedJson";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { FleetDriver, FleetDriverChange, FleetFrame } from "./fleetTypes";
@@ -76,21 +77,36 @@ export class FleetFeed {
   }
 
   /**
-   * A snapshot, then every frame built after it. The snapshot and the registration happen
-   * in the same turn, so no change falls between them. While `backlog` is behind, frames
-   * merge in the subscriber's mailbox (see `FrameMailbox`).
+   * A snapshot, then every frame built after it, as an open stream: the snapshot is taken
+   * and the subscriber registered now, in the same turn, so no change falls between them and
+   * none after this call is missed. `read` yields the snapshot, then the frames until
+   * `close`. While `backlog` is behind, frames merge in the subscriber's mailbox (see
+   * `FrameMailbox`).
    */
-  async *stream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
+  open(backlog?: ConnectionBacklog | null): OpenStream<FleetFrame> {
     const mailbox = new FrameMailbox();
     const snapshot = this.snapshot();
     this.mailboxes.add(mailbox);
     if (this.stopped) mailbox.close();
-    try {
-      yield snapshot;
-      yield* mailbox.drain(signal, backlog);
-    } finally {
+    const close = () => {
+      mailbox.close();
       this.mailboxes.delete(mailbox);
+    };
+    const mailboxes = this.mailboxes;
+    async function* read(signal: AbortSignal | undefined): AsyncGenerator<FleetFrame> {
+      try {
+        yield snapshot;
+        yield* mailbox.drain(signal, backlog);
+      } finally {
+        mailboxes.delete(mailbox);
+      }
     }
+    return { read: (signal) => closingWith(read(signal), close), close };
+  }
+
+  /** `open` at the first pull, then read until `signal` aborts or the feed stops. */
+  async *stream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
+    yield* this.open(backlog).read(signal);
   }
 
   /** How many streams are open. */

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { Database } from "@convoy/db";
 import type { Logger } from "pino";
 import type { Bus } from "../events/bus";
+import type { OpenStream } from "../events/openStream";
 import { channels, type PositionMessage } from "../events/channels";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import type { PresenceChange } from "../presence/types";
@@ -191,11 +192,12 @@ export class TrackingService {
   }
 
   /**
-   * A snapshot, then conflated frames (at most one per `frameIntervalMs`), until `signal`
-   * aborts; while `backlog` is behind, frames merge into one with the newest state.
+   * `tracking.onFleet`, listening from this call: a snapshot, then conflated frames (at most
+   * one per `frameIntervalMs`) until closed; while `backlog` is behind, frames merge into one
+   * with the newest state.
    */
-  fleetStream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
-    return this.feed.stream(signal, backlog);
+  openFleet(backlog?: ConnectionBacklog | null): OpenStream<FleetFrame> {
+    return this.feed.open(backlog);
   }
 
   /**
