@@ -32,6 +32,9 @@ interface SocketState {
   subscriptions: Map<RequestId, DirectSubscription> | null;
 }
 
+/** A frame as the socket's message listener got it. */
+type Frame = [data: RawData, isBinary: boolean];
+
 /** Present in every call's frame this handles; a frame with neither is not parsed here. */
 const MUTATION_MARK = Buffer.from('"mutation"');
 const SUBSCRIPTION_MARK = Buffer.from('"subscription');
@@ -82,6 +85,10 @@ export class DirectSocketCalls {
   private readonly mutations = directMutationsOf(appRouter);
   private readonly subscriptions = directSubscriptionsOf(appRouter);
   private readonly sockets = new WeakMap<WebSocket, SocketState>();
+  /** Sockets whose context is being made → the frames that arrived meanwhile, in order. */
+  private readonly held = new WeakMap<WebSocket, Frame[]>();
+  /** Each intercepted socket's way into tRPC's own message listener. */
+  private readonly trpcListeners = new WeakMap<WebSocket, (data: RawData, isBinary: boolean) => void>();
   private callsRun = 0;
   /**
    * Whether the router's transformer leaves responses as they are (no transformer set):
@@ -97,9 +104,46 @@ export class DirectSocketCalls {
     return this.callsRun;
   }
 
-  /** Records `ws`'s context once its connection has one; calls from then on may be served directly. */
+  /**
+   * Says that tRPC has begun making `ws`'s context (from its connection params, or at
+   * connection when none are expected). Until `setContext` or `contextFailed`, the socket's
+   * frames are held here, in order, as tRPC's adapter holds them until it has the context:
+   * a client subscribes the moment it connects, and those calls too are then served
+   * directly.
+   */
+  contextPending(ws: WebSocket): void {
+    if (!this.sockets.has(ws)) this.held.set(ws, []);
+  }
+
+  /**
+   * Records `ws`'s context once its connection has one; calls from then on may be served
+   * directly, starting with those held since `contextPending`, in the order they came.
+   */
   setContext(ws: WebSocket, context: Context): void {
     this.sockets.set(ws, { context, subscriptions: null });
+    this.release(ws);
+  }
+
+  /** tRPC could not make `ws`'s context: the held frames go to its adapter, which answers them as it answers any call then. */
+  contextFailed(ws: WebSocket): void {
+    this.release(ws);
+  }
+
+  /**
+   * Sends each frame held for `ws` on, in order: served directly when it qualifies (the
+   * socket open, its context known), to tRPC's listener otherwise. tRPC parses each and waits
+   * for the context promise it is about to resolve, as it would have.
+   */
+  private release(ws: WebSocket): void {
+    const frames = this.held.get(ws);
+    if (!frames) return;
+    this.held.delete(ws);
+    const handleInTrpc = this.trpcListeners.get(ws);
+    for (const [data, isBinary] of frames) this.route(ws, data, isBinary, handleInTrpc);
+  }
+
+  private route(ws: WebSocket, data: RawData, isBinary: boolean, handleInTrpc: ((data: RawData, isBinary: boolean) => void) | undefined): void {
+    if (isBinary || !Buffer.isBuffer(data) || ws.readyState !== ws.OPEN || !this.take(ws, data)) handleInTrpc?.(data, isBinary);
   }
 
   /**
@@ -112,8 +156,11 @@ export class DirectSocketCalls {
     if (listeners.length !== 1) throw new Error(`expected tRPC's message listener alone on a new socket, found ${listeners.length}`);
     const handleInTrpc = listeners[0] as (data: RawData, isBinary: boolean) => void;
     ws.removeListener("message", handleInTrpc);
+    this.trpcListeners.set(ws, handleInTrpc);
     ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (isBinary || !Buffer.isBuffer(data) || !this.take(ws, data)) handleInTrpc(data, isBinary);
+      const held = this.held.get(ws);
+      if (held) held.push([data, isBinary]);
+      else this.route(ws, data, isBinary, handleInTrpc);
     });
   }
 

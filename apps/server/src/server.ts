@@ -24,6 +24,7 @@ import {
   type ApiServices,
   type Bus,
   type CallTransport,
+  type Context,
   type PositionSocketOptions,
   type ProofOptions,
   type StorageOptions,
@@ -322,8 +323,15 @@ export async function startConvoyServer(config: ConvoyServerConfig): Promise<Run
     experimental_encoder: sharedJsonEncoder,
     onError: onError("ws"),
     async createContext({ req, res, info }) {
-      const backlog = new SocketBacklog(res, socketBacklogOptions);
-      const context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog, address: req.socket.remoteAddress });
+      directCalls?.contextPending(res);
+      let context: Context;
+      try {
+        const backlog = new SocketBacklog(res, socketBacklogOptions);
+        context = await createContext(services, tokenFromConnectionParams(info.connectionParams), { backlog, address: req.socket.remoteAddress });
+      } catch (error) {
+        directCalls?.contextFailed(res);
+        throw error;
+      }
       const { session } = context;
       if (session) trackSessionSocket(res, session);
       directCalls?.setContext(res, context);

@@ -407,3 +407,40 @@ describe("tracking.onFleet and tracking.onTrip served directly on a tRPC socket"
     expect(directRun).toBe(4);
   });
 });
+
+describe("calls sent before a socket's context is known", () => {
+  it("are held in order and then served directly, exactly as tRPC's adapter answers them", async () => {
+    const driver = await t.as("driver", 6);
+    const dispatcher = await t.as("dispatcher");
+
+    async function sequence(url: string): Promise<unknown[]> {
+      const api = createConvoyClient({ url, token: dispatcher.token, WebSocket });
+      // Sent right behind the connection params, while the server is still making the context.
+      const socket = await openTrpcSocket(url, driver.token);
+      socket.send({ id: 500, method: "subscription", params: { path: "offers.events", input: {} } });
+      socket.send({ id: 501, method: "subscription", params: { path: "tracking.onFleet" } });
+      const stranger = await openTrpcSocket(url, "not-a-token");
+      stranger.send({ id: 502, method: "subscription", params: { path: "offers.events", input: {} } });
+      const { frames, next } = frameRecorder();
+
+      await next(socket, 500, "started");
+      await next(socket, 501);
+      await next(stranger, 502);
+      await api.api.offers.create.mutate(loadInput([driver.userId]));
+      await next(socket, 500, "data");
+      socket.send({ id: 500, method: "subscription.stop" });
+      await next(socket, 500, "stopped");
+
+      for (const open of [socket, stranger]) open.socket.close();
+      await api.close();
+      return frames.map(comparable);
+    }
+
+    const { direct, throughAdapter, directRun } = await onBothServers(sequence);
+
+    expect(direct).toEqual(throughAdapter);
+    expect(direct.map(kindOf)).toEqual(["started", "FORBIDDEN", "UNAUTHORIZED", "offer.received", "stopped"]);
+    // Served directly: 500. The driver's fleet and the stranger's call went to tRPC's adapter.
+    expect(directRun).toBe(1);
+  });
+});
