@@ -70,16 +70,18 @@ function callOf(frame: unknown): Call | { stop: RequestId } | null {
 
 /**
  * Serves the router's direct procedures (`directMutation` and `directSubscription` in
- * `@convoy/api`: chat's send, typing, read marks and events) on tRPC WebSockets without
+ * `@convoy/api`: chat's send, typing, read marks and events, `offers.events`,
+ * `tracking.onFleet` and `tracking.onTrip`) on tRPC WebSockets without
  * tRPC's adapter, in the adapter's frames, so a client cannot tell the two apart. Every other
  * frame, and every call that `runDirectMutation` or `openDirectSubscription` declines (no
  * live session, an API key, another role, input its schema refuses), goes to tRPC's handler
  * unchanged, which answers it as before; nothing has been spent for it.
  *
  * It sits in front of tRPC's message listener, behind the socket's call budget (which wraps
- * `emit`), so a direct call spends its frame's budget like any other. A call is served
- * directly only once its socket's context is known (`setContext`); until then tRPC, which
- * waits for the context, takes it.
+ * `emit`), so a direct call spends its frame's budget like any other. While tRPC makes a
+ * socket's context (`contextPending` to `setContext`), its frames are held here in order,
+ * as the adapter would hold them, and then each goes its way: clients subscribe the moment
+ * they connect.
  */
 export class DirectSocketCalls {
   private readonly mutations = directMutationsOf(appRouter);

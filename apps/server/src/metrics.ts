@@ -206,7 +206,7 @@ export class ServerMetrics {
     );
     counter(
       "convoy_ws_direct_calls_total",
-      "tRPC socket calls and subscriptions (chat's send, typing, read marks and events; offers' events) served without tRPC's adapter",
+      "tRPC socket calls and subscriptions (chat's send, typing, read marks and events; offers' events; fleet and trip tracking) served without tRPC's adapter",
       [],
       () => single(sources.directSocketCalls()),
     );

@@ -64,7 +64,7 @@ describe("a frozen MySQL (SIGSTOP)", () => {
     ];
     await waitFor(() => trackedIds(live[1]!.items).length === 1, "the live chat stream's backlog");
 
-    t.mysql.freeze();
+    await t.mysql.freeze();
     try {
       const chatInput = (body: string) => ({ offerId: offer.id, body, clientMessageId: randomUUID() });
       const calls = await Promise.all([
@@ -174,7 +174,7 @@ describe("threads looked up while MySQL is frozen", () => {
     ];
     const typing = (index: number) => rawCall(drivers[index]!, "mutation", "chat.typing", { offerId: offers[index]!.id, typing: true });
 
-    t.mysql.freeze();
+    await t.mysql.freeze();
     try {
       const before = await threadLookups();
       const first = typing(0);
@@ -215,7 +215,7 @@ describe("a chat.send served directly on the socket while MySQL is frozen", () =
     expect(await frameMatching(socket, replyTo(1))).toMatchObject({ result: { type: "data" } });
     const input = { offerId: offer.id, body: "during the freeze", clientMessageId: randomUUID() };
 
-    t.mysql.freeze();
+    await t.mysql.freeze();
     try {
       const before = await directCalls();
       const sentAt = performance.now();

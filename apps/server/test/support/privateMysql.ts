@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPrivateMysql as startMysql, type PrivateMysql as RunningMysql } from "../../src/privateMysql";
 
 export interface PrivateMysql extends RunningMysql {
-  /** SIGSTOP: the server keeps its sockets open and answers nothing, like a hung host. */
-  freeze: () => void;
+  /**
+   * SIGSTOP: the server keeps its sockets open and answers nothing, like a hung host.
+   * Resolves once every thread of it is stopped (each thread stops when it next runs).
+   */
+  freeze: () => Promise<void>;
   /** SIGCONT after `freeze`. */
   thaw: () => void;
   /** Stops the server (thawing it first) and deletes its directory; safe in any state. */
@@ -21,7 +24,13 @@ export async function startPrivateMysql(): Promise<PrivateMysql> {
   const mysql = await startMysql({ dir });
   if (!mysql) throw new Error("the fault tests need mariadbd or mysqld installed");
   // mysqld writes its pid file on every start.
-  const signal = (name: NodeJS.Signals) => process.kill(Number(readFileSync(join(dir, "mysql.pid"), "utf8").trim()), name);
+  const pid = () => Number(readFileSync(join(dir, "mysql.pid"), "utf8").trim());
+  const signal = (name: NodeJS.Signals) => process.kill(pid(), name);
+  /** Whether each thread of the server is stopped (state `T` in `/proc/<pid>/task/<tid>/stat`). */
+  const stopped = () => {
+    const tasks = `/proc/${pid()}/task`;
+    return readdirSync(tasks).every((tid) => /^\d+ \(.*\) T /.test(readFileSync(join(tasks, tid, "stat"), "utf8")));
+  };
   const thawIfRunning = () => {
     try {
       signal("SIGCONT");
@@ -36,7 +45,14 @@ export async function startPrivateMysql(): Promise<PrivateMysql> {
       thawIfRunning();
       await mysql.stop();
     },
-    freeze: () => signal("SIGSTOP"),
+    freeze: async () => {
+      signal("SIGSTOP");
+      const deadline = Date.now() + 5_000;
+      while (!stopped()) {
+        if (Date.now() > deadline) throw new Error("mariadbd did not stop within 5 s of SIGSTOP");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
     thaw: () => signal("SIGCONT"),
     destroy: async () => {
       thawIfRunning();
