@@ -19,7 +19,7 @@ export const trackingRouter = createTRPCRouter({
   /**
    * A snapshot, then frames of the drivers that changed, at most one frame per 100 ms; a
    * reader behind on its socket gets the newest state in one frame once it caught up.
-   * Takes no input (an object, if one is sent, is ignored).
+   * Takes no input: an object sent as one is ignored, anything else is BAD_REQUEST.
    */
   onFleet: directSubscription({
     roles: ["dispatcher"],
@@ -39,6 +39,7 @@ export const trackingRouter = createTRPCRouter({
    * newest position.
    */
   onTrip: directSubscription({
+    // Every role may open it; a driver is refused by the stream itself, after `started`.
     roles: userRoles,
     refusal: (role: UserRole) => `Trip tracking is not open to a ${role}`,
     input: tripIdInputSchema,

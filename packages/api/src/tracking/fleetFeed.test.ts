@@ -24,8 +24,11 @@ function fakeFleet() {
   return { feed, move, setAvailability };
 }
 
+/** A subscriber's frames, as `tracking.onFleet` reads them. */
+const streamOf = (feed: FleetFeed): AsyncIterator<FleetFrame> => feed.open().read(undefined)[Symbol.asyncIterator]();
+
 /** Pulls frames from a stream into an array as they come. */
-function reader(stream: AsyncGenerator<FleetFrame>) {
+function reader(stream: AsyncIterator<FleetFrame>) {
   const frames: FleetFrame[] = [];
   let pulling = false;
   const pull = async () => {
@@ -45,10 +48,34 @@ describe("FleetFeed", () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => vi.useRealTimers());
 
+  it("listens from open, before anything is read, and forgets a subscriber once closed", async () => {
+    const { feed, move } = fakeFleet();
+    move(1, 1);
+    const opened = feed.open();
+    expect(feed.subscriberCount).toBe(1);
+    // Changed after the snapshot was taken and before the stream is read: in its first frame.
+    move(1, 2);
+    feed.markChanged(1, "position");
+    await vi.advanceTimersByTimeAsync(0);
+    const stream = opened.read(undefined)[Symbol.asyncIterator]();
+    expect((await stream.next()).value).toEqual(expect.objectContaining({ kind: "snapshot", drivers: [expect.objectContaining({ id: 1 })] }));
+    expect((await stream.next()).value).toEqual({
+      kind: "frame",
+      at: expect.any(Number),
+      drivers: [{ id: 1, position: expect.objectContaining({ lat: 2 }) }],
+    });
+
+    const waiting = stream.next();
+    opened.close();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(feed.subscriberCount).toBe(0);
+    feed.stop();
+  });
+
   it("sends a snapshot, then at most one frame per 100 ms holding each changed driver's latest state", async () => {
     const { feed, move } = fakeFleet();
     move(1, 1);
-    const frames = reader(feed.stream());
+    const frames = reader(streamOf(feed));
     await vi.advanceTimersByTimeAsync(0);
     expect(frames).toEqual([expect.objectContaining({ kind: "snapshot", drivers: [expect.objectContaining({ id: 1 })] })]);
 
@@ -75,8 +102,8 @@ describe("FleetFeed", () => {
 
   it("builds one frame object for every subscriber", async () => {
     const { feed, move } = fakeFleet();
-    const a = reader(feed.stream());
-    const b = reader(feed.stream());
+    const a = reader(streamOf(feed));
+    const b = reader(streamOf(feed));
     await vi.advanceTimersByTimeAsync(0);
     move(3, 3);
     feed.markChanged(3);
@@ -88,7 +115,7 @@ describe("FleetFeed", () => {
 
   it("merges frames for a subscriber that has not taken the previous one", async () => {
     const { feed, move } = fakeFleet();
-    const stream = feed.stream();
+    const stream = streamOf(feed);
     await stream.next();
     move(1, 1);
     feed.markChanged(1);
@@ -113,7 +140,7 @@ describe("FleetFeed", () => {
     const { feed, move, setAvailability } = fakeFleet();
     move(1, 1);
     move(2, 2);
-    const frames = reader(feed.stream());
+    const frames = reader(streamOf(feed));
     await vi.advanceTimersByTimeAsync(0);
     move(1, 10);
     feed.markChanged(1, "position");
@@ -137,7 +164,7 @@ describe("FleetFeed", () => {
   it("keeps a whole-driver change when a slow subscriber's frames are merged with a later position", async () => {
     const { feed, move, setAvailability } = fakeFleet();
     move(1, 1);
-    const stream = feed.stream();
+    const stream = streamOf(feed);
     await stream.next();
     setAvailability(1, "busy");
     feed.markChanged(1);

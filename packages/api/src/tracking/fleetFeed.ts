@@ -104,11 +104,6 @@ export class FleetFeed {
     return { read: (signal) => closingWith(read(signal), close), close };
   }
 
-  /** `open` at the first pull, then read until `signal` aborts or the feed stops. */
-  async *stream(signal?: AbortSignal, backlog?: ConnectionBacklog | null): AsyncGenerator<FleetFrame> {
-    yield* this.open(backlog).read(signal);
-  }
-
   /** How many streams are open. */
   get subscriberCount(): number {
     return this.mailboxes.size;
