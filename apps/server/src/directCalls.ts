@@ -32,9 +32,6 @@ interface SocketState {
   subscriptions: Map<RequestId, DirectSubscription> | null;
 }
 
-/** A frame as the socket's message listener got it. */
-type Frame = [data: RawData, isBinary: boolean];
-
 /** Present in every call's frame this handles; a frame with neither is not parsed here. */
 const MUTATION_MARK = Buffer.from('"mutation"');
 const SUBSCRIPTION_MARK = Buffer.from('"subscription');
@@ -87,10 +84,8 @@ export class DirectSocketCalls {
   private readonly mutations = directMutationsOf(appRouter);
   private readonly subscriptions = directSubscriptionsOf(appRouter);
   private readonly sockets = new WeakMap<WebSocket, SocketState>();
-  /** Sockets whose context is being made → the frames that arrived meanwhile, in order. */
-  private readonly held = new WeakMap<WebSocket, Frame[]>();
-  /** Each intercepted socket's way into tRPC's own message listener. */
-  private readonly trpcListeners = new WeakMap<WebSocket, (data: RawData, isBinary: boolean) => void>();
+  /** Sockets whose context is being made → the frames that arrived meanwhile, each to be routed, in order. */
+  private readonly held = new WeakMap<WebSocket, (() => void)[]>();
   private callsRun = 0;
   /**
    * Whether the router's transformer leaves responses as they are (no transformer set):
@@ -140,12 +135,7 @@ export class DirectSocketCalls {
     const frames = this.held.get(ws);
     if (!frames) return;
     this.held.delete(ws);
-    const handleInTrpc = this.trpcListeners.get(ws);
-    for (const [data, isBinary] of frames) this.route(ws, data, isBinary, handleInTrpc);
-  }
-
-  private route(ws: WebSocket, data: RawData, isBinary: boolean, handleInTrpc: ((data: RawData, isBinary: boolean) => void) | undefined): void {
-    if (isBinary || !Buffer.isBuffer(data) || ws.readyState !== ws.OPEN || !this.take(ws, data)) handleInTrpc?.(data, isBinary);
+    for (const route of frames) route();
   }
 
   /**
@@ -158,11 +148,13 @@ export class DirectSocketCalls {
     if (listeners.length !== 1) throw new Error(`expected tRPC's message listener alone on a new socket, found ${listeners.length}`);
     const handleInTrpc = listeners[0] as (data: RawData, isBinary: boolean) => void;
     ws.removeListener("message", handleInTrpc);
-    this.trpcListeners.set(ws, handleInTrpc);
+    const route = (data: RawData, isBinary: boolean) => {
+      if (isBinary || !Buffer.isBuffer(data) || ws.readyState !== ws.OPEN || !this.take(ws, data)) handleInTrpc(data, isBinary);
+    };
     ws.on("message", (data: RawData, isBinary: boolean) => {
       const held = this.held.get(ws);
-      if (held) held.push([data, isBinary]);
-      else this.route(ws, data, isBinary, handleInTrpc);
+      if (held) held.push(() => route(data, isBinary));
+      else route(data, isBinary);
     });
   }
 

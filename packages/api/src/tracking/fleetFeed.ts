@@ -92,13 +92,12 @@ export class FleetFeed {
       mailbox.close();
       this.mailboxes.delete(mailbox);
     };
-    const mailboxes = this.mailboxes;
     async function* read(signal: AbortSignal | undefined): AsyncGenerator<FleetFrame> {
       try {
         yield snapshot;
         yield* mailbox.drain(signal, backlog);
       } finally {
-        mailboxes.delete(mailbox);
+        close();
       }
     }
     return { read: (signal) => closingWith(read(signal), close), close };
