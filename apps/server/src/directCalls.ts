@@ -12,6 +12,7 @@ import {
   type DirectOpening,
   type DirectOutcome,
   type DirectStreams,
+  type StreamSink,
 } from "@convoy/api/server";
 
 type RequestId = string | number;
@@ -285,24 +286,45 @@ class DirectSubscription {
     this.streams = streams;
     this.context.services.calls.subscriptionOpened(call.path);
     calls.send(ws, { id: call.id, jsonrpc: call.jsonrpc, result: { type: "started" } });
-    for (const source of streams.sources) void this.deliver(source(undefined));
+    for (const source of streams.sources) {
+      if (source.pipe) source.pipe(this.sink);
+      else void this.deliver(source.read(undefined));
+    }
   }
 
+  /** Where a piped source puts its items: written at once, in the producer's turn. */
+  private readonly sink: StreamSink<unknown> = {
+    item: (item) => {
+      if (this.ended) return;
+      try {
+        this.write(item);
+      } catch (thrown) {
+        this.end(thrown);
+      }
+    },
+    end: (error) => this.end(error),
+  };
+
+  /** Reads a source that cannot be piped. */
   private async deliver(items: AsyncIterable<unknown>): Promise<void> {
-    const { calls, ws } = this;
-    const { id, jsonrpc } = this.call;
     try {
       for await (const item of items) {
         if (this.ended) break;
-        const result = isTrackedEnvelope(item)
-          ? { type: "data" as const, data: { id: item[0], data: item[1] }, id: item[0] }
-          : { type: "data" as const, data: item };
-        calls.send(ws, { id, jsonrpc, result });
+        this.write(item);
       }
       this.end(null);
     } catch (thrown) {
       this.end(thrown);
     }
+  }
+
+  /** One item's frame: a tracked item with its id, as tRPC sends it. */
+  private write(item: unknown): void {
+    const { id, jsonrpc } = this.call;
+    const result = isTrackedEnvelope(item)
+      ? { type: "data" as const, data: { id: item[0], data: item[1] }, id: item[0] }
+      : { type: "data" as const, data: item };
+    this.calls.send(this.ws, { id, jsonrpc, result });
   }
 
   /** The first source to end or fail ends the subscription: the others are closed, and the client told. */

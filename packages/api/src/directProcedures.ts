@@ -1,7 +1,7 @@
 import { getTRPCErrorFromUnknown, type AnyTRPCRouter, type TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import type { UserRole } from "@convoy/db";
-import { closingWith } from "./events/openStream";
+import { closingWith, type OpenStream } from "./events/openStream";
 import { mergeStreams } from "./events/merge";
 import { databaseUnavailable, isDatabaseUnavailable } from "./lib/errors";
 import type { ConnectionBacklog } from "./lib/socketBacklog";
@@ -29,12 +29,13 @@ interface DirectMutationDefinition<R extends UserRole = UserRole, S extends z.Zo
 const definitions = new WeakMap<object, DirectMutationDefinition>();
 
 /**
- * A subscription's open streams: each source is read on its own and its items sent as they
- * come (items of different sources interleave in no set order); the first source to end or
- * fail ends the subscription. `close` stops every source, which ends a read waiting for items.
+ * A subscription's open streams: each source is read (or piped, when it can be) on its own
+ * and its items sent as they come (items of different sources interleave in no set order);
+ * the first source to end or fail ends the subscription. `close` stops every source, which
+ * ends a read waiting for items.
  */
 export interface DirectStreams<T> {
-  sources: ((signal: AbortSignal | undefined) => AsyncIterable<T>)[];
+  sources: Pick<OpenStream<T>, "read" | "pipe">[];
   close: () => void;
 }
 
@@ -87,7 +88,8 @@ export function directSubscription<R extends UserRole, S extends z.ZodType, T>(d
       // open): tRPC returns the stream when the subscription ends, which closes every
       // source, and the merge ends with them.
       const [only] = sources;
-      return closingWith(sources.length === 1 && only ? only(undefined) : mergeStreams<T>(undefined, ...sources), close);
+      const merged = sources.length === 1 && only ? only.read(undefined) : mergeStreams<T>(undefined, ...sources.map((source) => source.read));
+      return closingWith(merged, close);
     });
   subscriptionDefinitions.set(procedure, definition as unknown as DirectSubscriptionDefinition);
   return procedure;

@@ -31,6 +31,7 @@ export { createInProcessBus, type Bus } from "./events/bus";
 export { channels, type BusMessages, type Channel } from "./events/channels";
 export { createRedisBus, type RedisBus, type RedisBusOptions } from "./events/redisBus";
 export type { EventPump, PumpInterest, PumpSubscription } from "./events/pump";
+export type { StreamSink } from "./events/openStream";
 export type { NewEvent, StoredEvent } from "./events/types";
 export { appendEvents, latestEventId, readAllEventsAfter } from "./events/eventLog";
 export { GroupCommit, type BatchWrite, type GroupCommitOptions } from "./events/groupCommit";

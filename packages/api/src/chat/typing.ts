@@ -1,6 +1,6 @@
 import type { Bus } from "../events/bus";
 import { channels, type TypingMessage } from "../events/channels";
-import { closingWith, type OpenStream } from "../events/openStream";
+import { closingWith, type OpenStream, type StreamSink } from "../events/openStream";
 import { BoundedQueue } from "../events/queue";
 import type { Thread } from "./access";
 
@@ -42,9 +42,13 @@ export class TypingTracker {
    * `matches` accepts, for a subscriber on this instance; listening from the call on.
    */
   listen(userId: number, matches: (event: TypingEvent) => boolean): OpenStream<TypingEvent> {
+    // Events wait here until the stream is read or piped; a piped stream then gets each as it comes.
     const queue = new BoundedQueue<TypingEvent>(1_000);
+    let sink: StreamSink<TypingEvent> | null = null;
     const listener = (event: TypingEvent) => {
-      if (matches(event)) queue.push(event);
+      if (!matches(event)) return;
+      if (sink) sink.item(event);
+      else queue.push(event);
     };
     let own = this.listeners.get(userId);
     if (!own) this.listeners.set(userId, (own = new Set()));
@@ -53,6 +57,14 @@ export class TypingTracker {
       own.delete(listener);
       if (own.size === 0 && this.listeners.get(userId) === own) this.listeners.delete(userId);
       queue.end();
+      const piped = sink;
+      sink = null;
+      piped?.end(null);
+    };
+    const pipe = (target: StreamSink<TypingEvent>) => {
+      for (let event = queue.shift(); event !== undefined; event = queue.shift()) target.item(event);
+      if (queue.isEnded || queue.error) target.end(queue.error);
+      else sink = target;
     };
     async function* events(): AsyncGenerator<TypingEvent> {
       try {
@@ -61,7 +73,7 @@ export class TypingTracker {
         close();
       }
     }
-    return { read: () => closingWith(events(), close), close };
+    return { read: () => closingWith(events(), close), pipe, close };
   }
 
   /** Typing streams listening on this instance. */

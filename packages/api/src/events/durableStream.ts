@@ -3,8 +3,8 @@ import type { Database, EventStream } from "@convoy/db";
 import type { ConnectionBacklog } from "../lib/socketBacklog";
 import { latestEventId, readEvents, type EventScope } from "./eventLog";
 import type { EventPump } from "./pump";
-import { closingWith, type OpenStream } from "./openStream";
-import { QueueOverflowError, type BoundedQueue } from "./queue";
+import { closingWith, type OpenStream, type StreamSink } from "./openStream";
+import { BoundedQueue, QueueOverflowError } from "./queue";
 import { isVisibleTo, type StoredEvent, type Viewer } from "./types";
 
 export interface DurableStreamOptions<T> {
@@ -30,10 +30,10 @@ const SHED_REASON = "too far behind; reconnect to resume";
  * subscriber's queue overflowed first: the connection is shed then (the client resumes from
  * its last id).
  */
-async function waitForReader(backlog: ConnectionBacklog, queue: BoundedQueue<StoredEvent>, signal: AbortSignal | undefined): Promise<boolean> {
+async function waitForReader(backlog: ConnectionBacklog, queue: BoundedQueue<StoredEvent>): Promise<boolean> {
   let stopListening: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stopListening = queue.onStop(resolve)));
-  await Promise.race([backlog.caughtUp(signal), stopped]);
+  await Promise.race([backlog.caughtUp(), stopped]);
   stopListening();
   if (!queue.overflowed) return true;
   backlog.shed(SHED_REASON);
@@ -101,49 +101,108 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
     void pump.catchUp();
   }
 
-  async function* events(signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<T>> {
-    try {
-      const seenUpTo = Math.max(requested ?? 0, subscription.startId);
+  const { queue } = subscription;
+  const seenUpTo = Math.max(requested ?? 0, subscription.startId);
+  const envelope = (event: StoredEvent) => tracked(String(event.id), view(event));
+
+  /**
+   * The stream itself: the backlog read from MySQL, then the live queue's events as the pump
+   * pushes them, written the moment each arrives (the queue calls back; nothing waits in a
+   * promise per event: an offer to 500 drivers is 500 of these at once). While the reader is
+   * behind, events stay in the queue until it caught up.
+   */
+  function pipe(sink: StreamSink<TrackedEnvelope<T>>): void {
+    let finished = false;
+    let paused = false;
+    let flushing = false;
+    const finish = (error: unknown) => {
+      if (finished) return;
+      finished = true;
+      queue.onChange(null);
+      close();
+      sink.end(error);
+    };
+    const resumeOnceCaughtUp = (pacing: ConnectionBacklog) => {
+      paused = true;
+      void waitForReader(pacing, queue).then((caughtUp) => {
+        paused = false;
+        if (caughtUp) flush();
+        else finish(null);
+      });
+    };
+    // Runs after every change to the queue; a call made from inside an item's write (the
+    // subscriber stopped meanwhile) is left to the loop already running.
+    const flush = () => {
+      if (flushing || paused || finished) return;
+      flushing = true;
+      try {
+        for (;;) {
+          if (queue.length === 0) {
+            if (queue.error) overflowed(queue.error);
+            else if (queue.isEnded) finish(null);
+            return;
+          }
+          if (backlog?.behind && !queue.isEnded) {
+            resumeOnceCaughtUp(backlog);
+            return;
+          }
+          const event = queue.shift()!;
+          if (event.id <= seenUpTo) continue;
+          sink.item(envelope(event));
+          if (finished) return;
+        }
+      } finally {
+        flushing = false;
+      }
+    };
+    const overflowed = (error: Error) => {
+      // With a socket, the client resumes from its last id on reconnect; nothing sent after this reaches it.
+      const shed = backlog !== null && backlog !== undefined && error instanceof QueueOverflowError;
+      if (shed) backlog.shed(SHED_REASON);
+      finish(shed ? null : error);
+    };
+    const readBacklog = async () => {
       let cursor = requested ?? subscription.startId;
       while (cursor < subscription.startId) {
-        const page = await readEvents(db, {
-          stream,
-          viewer,
-          scope,
-          afterId: cursor,
-          uptoId: subscription.startId,
-          limit: PAGE,
-        });
+        const page = await readEvents(db, { stream, viewer, scope, afterId: cursor, uptoId: subscription.startId, limit: PAGE });
         for (const event of page) {
-          if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
-          yield tracked(String(event.id), view(event));
+          const stop = finished || queue.isEnded || (backlog?.behind === true && !(await waitForReader(backlog, queue)));
+          if (stop) {
+            finish(null);
+            return;
+          }
+          sink.item(envelope(event));
         }
         if (page.length < PAGE) break;
         cursor = page[page.length - 1]!.id;
       }
-      // The queue is read directly, not through `drain`: one async-generator hop fewer per
-      // event, and an offer to 500 drivers is 500 of these at once. Closing the stream ends
-      // the queue, which wakes `take`.
-      try {
-        for (let batch = await subscription.queue.take(); batch; batch = await subscription.queue.take()) {
-          for (const event of batch) {
-            if (event.id <= seenUpTo) continue;
-            if (backlog?.behind && !(await waitForReader(backlog, subscription.queue, signal))) return;
-            yield tracked(String(event.id), view(event));
-          }
-        }
-      } catch (error) {
-        if (!(backlog && error instanceof QueueOverflowError)) throw error;
-        // The client resumes from its last id on reconnect; nothing sent after this reaches it.
-        backlog.shed(SHED_REASON);
-      }
-    } finally {
-      close();
-    }
+      queue.onChange(flush);
+      flush();
+    };
+    readBacklog().catch(finish);
   }
 
-  return { read: (signal) => closingWith(events(signal), close), close };
+  /** The stream as an async iterable, for tRPC's adapter: `pipe` into a queue of the same bound. */
+  function read(signal: AbortSignal | undefined): AsyncIterable<TrackedEnvelope<T>> {
+    const out = new BoundedQueue<TrackedEnvelope<T>>(queue.limit);
+    pipe({ item: (item) => out.push(item), end: (error) => (error === null ? out.end() : out.fail(asError(error))) });
+    async function* events(): AsyncGenerator<TrackedEnvelope<T>> {
+      try {
+        yield* out.drain(signal);
+      } catch (error) {
+        if (!(backlog && error instanceof QueueOverflowError)) throw error;
+        backlog.shed(SHED_REASON);
+      } finally {
+        close();
+      }
+    }
+    return closingWith(events(), close);
+  }
+
+  return { read, pipe, close };
 }
+
+const asError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
 /**
  * `openDurableStream` as a subscription procedure returns it: listening once this resolves,

@@ -9,8 +9,23 @@ export interface OpenStream<T> {
    * waiting for items; a read that ends by itself closes it too.
    */
   read: (signal: AbortSignal | undefined) => AsyncIterable<T>;
-  /** Stops listening; idempotent. Needed only when `read` is never called. */
+  /**
+   * The same items handed to `sink` synchronously as they come, instead of through `read`:
+   * no promise, async step or iterator result per item, for a consumer that writes each item
+   * the moment it has it (a socket's direct subscription). Called at most once, and never
+   * with `read`. Absent for streams that are only read.
+   */
+  pipe?: (sink: StreamSink<T>) => void;
+  /** Stops listening; idempotent. Needed only when neither `read` nor `pipe` is called. */
   close: () => void;
+}
+
+/** Where a piped stream puts its items (see `OpenStream.pipe`). */
+export interface StreamSink<T> {
+  /** One item. Must not throw: it runs inside whoever produced the item (the event pump, say). */
+  item: (value: T) => void;
+  /** The stream is over: `null` when it ended or was closed, what failed it otherwise. Called once; no item follows. */
+  end: (error: unknown) => void;
 }
 
 /**

@@ -19,8 +19,11 @@ export class BoundedQueue<T> {
   /** Made on first use: most queues are never waited on this way, and an empty `Set` is 150 bytes. */
   private stopListeners: Set<() => void> | null = null;
   private ended = false;
+  /** A consumer that takes items as they come (`shift`) rather than waiting in `take`; see `onChange`. */
+  private listener: (() => void) | null = null;
 
-  constructor(private readonly limit: number) {}
+  /** @param limit items the consumer may fall behind before the queue fails. */
+  constructor(readonly limit: number) {}
 
   push(item: T): void {
     if (this.ended || this.failure) return;
@@ -36,6 +39,35 @@ export class BoundedQueue<T> {
     this.failure = error;
     this.notify();
     this.stopped();
+  }
+
+  /** Items waiting. */
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The oldest waiting item, taken; undefined when none waits. */
+  shift(): T | undefined {
+    return this.items.shift();
+  }
+
+  /** Whether `end()` was called. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The error the queue failed with, if it did. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /**
+   * Calls `listener` synchronously after every push, and when the queue ends or fails, for a
+   * consumer that takes items the moment they come (`shift`) instead of waiting in `take`:
+   * no promise and no async step per item. Null stops it.
+   */
+  onChange(listener: (() => void) | null): void {
+    this.listener = listener;
   }
 
   /** True once the consumer fell `limit` items behind. */
@@ -70,6 +102,7 @@ export class BoundedQueue<T> {
     const wake = this.wake;
     this.wake = null;
     wake?.();
+    this.listener?.();
   }
 
   /**

@@ -171,7 +171,7 @@ export const chatRouter = createTRPCRouter({
         throw error;
       });
       return {
-        sources: [(signal) => messages.read(signal), () => typing.read(undefined)],
+        sources: [messages, typing],
         close: () => {
           typing.close();
           messages.close();

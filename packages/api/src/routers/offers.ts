@@ -100,7 +100,7 @@ export const offersRouter = createTRPCRouter({
         pump: services.pump,
         view: toOfferEvent,
       });
-      return { sources: [(signal) => stream.read(signal)], close: stream.close };
+      return { sources: [stream], close: stream.close };
     },
   }),
 });

@@ -27,7 +27,7 @@ export const trackingRouter = createTRPCRouter({
     input: z.object({}).optional(),
     async open({ services, backlog }) {
       const fleet = services.tracking.openFleet(backlog);
-      return { sources: [fleet.read], close: fleet.close };
+      return { sources: [fleet], close: fleet.close };
     },
   }),
 
@@ -48,7 +48,7 @@ export const trackingRouter = createTRPCRouter({
       // `started`; closing it ends the watch through this signal.
       const watching = new AbortController();
       return {
-        sources: [() => services.trips.watch({ userId: user.id, role: user.role }, input.tripId, watching.signal, backlog)],
+        sources: [{ read: () => services.trips.watch({ userId: user.id, role: user.role }, input.tripId, watching.signal, backlog) }],
         close: () => watching.abort(),
       };
     },
