@@ -185,11 +185,15 @@ export class DirectSocketCalls {
     const running = definition && runDirectMutation(context, call.path, definition, call.input);
     if (!running) return false;
     this.callsRun++;
-    void running.then((outcome: DirectOutcome) => {
-      if (outcome.ok) this.send(ws, { id: call.id, jsonrpc: call.jsonrpc, result: { type: "data", data: outcome.data } });
-      else this.refuse(ws, context, call, outcome.error);
-    });
+    // A call with nothing to wait for is answered at once.
+    if (running instanceof Promise) void running.then((outcome) => this.answer(ws, context, call, outcome));
+    else this.answer(ws, context, call, running);
     return true;
+  }
+
+  private answer(ws: WebSocket, context: Context, call: Call, outcome: DirectOutcome): void {
+    if (outcome.ok) this.send(ws, { id: call.id, jsonrpc: call.jsonrpc, result: { type: "data", data: outcome.data } });
+    else this.refuse(ws, context, call, outcome.error);
   }
 
   private openSubscription(ws: WebSocket, state: SocketState, call: Call): boolean {

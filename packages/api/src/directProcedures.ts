@@ -6,7 +6,7 @@ import { mergeStreams } from "./events/merge";
 import { databaseUnavailable, isDatabaseUnavailable } from "./lib/errors";
 import type { ConnectionBacklog } from "./lib/socketBacklog";
 import type { ApiServices } from "./services";
-import { chargeFailedKeyedCall, roleProcedure, spendMutationBudget, type Context, type ProcedureMeta } from "./trpc";
+import { chargeFailedKeyedCall, roleProcedure, spendMutationBudgetNow, type Context, type ProcedureMeta } from "./trpc";
 
 /** What a direct mutation's resolver is given: the call's services, caller and parsed input. */
 export interface DirectCall<R extends UserRole, I> {
@@ -22,7 +22,11 @@ interface DirectMutationDefinition<R extends UserRole = UserRole, S extends z.Zo
   refusal: (role: UserRole) => string;
   meta?: ProcedureMeta;
   input: S;
-  resolve: (call: DirectCall<R, z.output<S>>) => Promise<O>;
+  /**
+   * The call's work. It may answer without a promise when it has nothing to wait for (a
+   * typing notice in a remembered thread): the socket's direct path then answers at once.
+   */
+  resolve: (call: DirectCall<R, z.output<S>>) => O | Promise<O>;
 }
 
 /** Procedures built by `directMutation` → their definition. */
@@ -161,40 +165,52 @@ export type DirectOutcome = { ok: true; data: unknown } | { ok: false; error: TR
  *
  * A call that passes does what the procedure does, in its order: the mutation budget
  * (unless keyed, whose resolver spends it), the resolver, a failed keyed call charged, MySQL
- * being away answered as SERVICE_UNAVAILABLE, and the call timed in `CallStats`.
+ * being away answered as SERVICE_UNAVAILABLE, and the call timed in `CallStats`. A call with
+ * nothing to wait for (a budget kept in this process, a resolver that answers at once) is
+ * settled before this returns: its outcome, not a promise of it.
  */
 export function runDirectMutation(
   ctx: Context,
   path: string,
   definition: DirectMutationDefinition,
   rawInput: unknown,
-): Promise<DirectOutcome> | null {
+): DirectOutcome | Promise<DirectOutcome> | null {
   const caller = directCaller(ctx, definition, rawInput);
-  return caller && settle(ctx, path, definition, caller.user.id, caller.user.role, caller.input);
+  return caller && settle(ctx, path, definition, caller.user, caller.input);
 }
 
-async function settle(
+function settle(
   ctx: Context,
   path: string,
   definition: DirectMutationDefinition,
-  userId: number,
-  role: UserRole,
+  user: { id: number; role: UserRole },
   input: unknown,
-): Promise<DirectOutcome> {
+): DirectOutcome | Promise<DirectOutcome> {
   const { services } = ctx;
   const startedAt = performance.now();
   const keyed = definition.meta?.keyedRetry === true;
-  try {
-    if (!keyed) await spendMutationBudget(services, userId);
-    try {
-      return { ok: true, data: await definition.resolve({ services, user: { id: userId, role }, input }) };
-    } catch (error) {
-      if (keyed) await chargeFailedKeyedCall(ctx, userId);
-      throw error;
-    }
-  } catch (thrown) {
-    return { ok: false, error: callError(thrown) };
-  } finally {
+  const done = (outcome: DirectOutcome): DirectOutcome => {
     services.calls.finished(path, "mutation", "ws", startedAt);
+    return outcome;
+  };
+  const failed = (thrown: unknown) => done({ ok: false, error: callError(thrown) });
+  const resolverFailed = (thrown: unknown) => (keyed ? chargeFailedKeyedCall(ctx, user.id).then(() => failed(thrown), failed) : failed(thrown));
+  const resolve = (): DirectOutcome | Promise<DirectOutcome> => {
+    let result: unknown;
+    try {
+      result = definition.resolve({ services, user, input });
+    } catch (thrown) {
+      return resolverFailed(thrown);
+    }
+    if (!(result instanceof Promise)) return done({ ok: true, data: result });
+    return result.then((data: unknown) => done({ ok: true, data }), resolverFailed);
+  };
+  if (keyed) return resolve();
+  let spending: Promise<void> | undefined;
+  try {
+    spending = spendMutationBudgetNow(services, user.id);
+  } catch (thrown) {
+    return failed(thrown);
   }
+  return spending ? spending.then(resolve, failed) : resolve();
 }

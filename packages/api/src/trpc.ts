@@ -7,7 +7,7 @@ import type { Session } from "./auth/sessionRegistry";
 import { databaseUnavailable, isDatabaseUnavailable, withDatabaseErrors } from "./lib/errors";
 import type { CallTransport } from "./lib/callStats";
 import type { ConnectionBacklog } from "./lib/socketBacklog";
-import { consumeOrThrow } from "./lib/rateLimits";
+import { consumeOrThrow, spendNow } from "./lib/rateLimits";
 import { describeIssues, readableIssues } from "./lib/validation";
 import type { ApiServices } from "./services";
 
@@ -206,6 +206,11 @@ async function requireSession(ctx: Context, type: string, path: string, meta: Pr
 /** Spends one point of `userId`'s mutation budget, or throws TOO_MANY_REQUESTS. */
 export function spendMutationBudget(services: Pick<ApiServices, "limits">, userId: number): Promise<void> {
   return consumeOrThrow(services.limits, "mutation", String(userId), "requests");
+}
+
+/** `spendMutationBudget` with no promise when the budget is kept in this process (see `spendNow`). */
+export function spendMutationBudgetNow(services: Pick<ApiServices, "limits">, userId: number): Promise<void> | undefined {
+  return spendNow(services.limits, "mutation", String(userId), "requests");
 }
 
 /**

@@ -26,15 +26,40 @@ export async function resolveThread(
   user: ChatUser,
   input: { offerId: number; driverId?: number | undefined },
 ): Promise<Thread> {
+  const driverId = driverSide(user, input);
+  return threadOf(user, input.offerId, driverId, await threads.ownerOf(input.offerId, driverId));
+}
+
+/**
+ * Runs `next` with the caller's thread (see `resolveThread`): at once, with no promise, when
+ * the thread is remembered, as it is for every thread in use; after its lookup otherwise.
+ */
+export function withThread<O>(
+  threads: ThreadDirectory,
+  user: ChatUser,
+  input: { offerId: number; driverId?: number | undefined },
+  next: (thread: Thread) => O | Promise<O>,
+): O | Promise<O> {
+  const driverId = driverSide(user, input);
+  const known = threads.knownOwnerOf(input.offerId, driverId);
+  if (known === undefined) return resolveThread(threads, user, input).then(next);
+  return next(threadOf(user, input.offerId, driverId, known));
+}
+
+/** The driver side of the thread a caller names, or the refusal of a name they may not use. */
+function driverSide(user: ChatUser, input: { offerId: number; driverId?: number | undefined }): number {
   const driverId = user.role === "driver" ? user.id : input.driverId;
   if (driverId === undefined) throw new TRPCError({ code: "BAD_REQUEST", message: "driverId is required" });
   if (user.role === "driver" && input.driverId !== undefined && input.driverId !== user.id) throw threadNotFound();
-
   if (user.role === "rider") throw threadNotFound();
-  const dispatcherId = await threads.ownerOf(input.offerId, driverId);
+  return driverId;
+}
+
+/** The thread once its owner is known (null: no such thread), if the caller is on it. */
+function threadOf(user: ChatUser, offerId: number, driverId: number, dispatcherId: number | null): Thread {
   if (dispatcherId === null) throw threadNotFound();
   if (user.role === "dispatcher" && dispatcherId !== user.id) throw threadNotFound();
-  return { offerId: input.offerId, driverId, dispatcherId };
+  return { offerId, driverId, dispatcherId };
 }
 
 /**

@@ -28,13 +28,18 @@ export class ThreadDirectory {
 
   /** The offer's creator when `driverId` is one of its recipients, else null. */
   async ownerOf(offerId: number, driverId: number): Promise<number | null> {
-    const key = threadKey(offerId, driverId);
-    const known = this.owners.get(key);
+    const known = this.knownOwnerOf(offerId, driverId);
     if (known !== undefined) return known;
+    const key = threadKey(offerId, driverId);
     const owner = await this.lookup.get(key);
     if (owner === undefined) return null;
     this.owners.set(key, owner);
     return owner;
+  }
+
+  /** The thread's owner when it is remembered; undefined when only `ownerOf` can tell. */
+  knownOwnerOf(offerId: number, driverId: number): number | undefined {
+    return this.owners.get(threadKey(offerId, driverId));
   }
 
   /** Queries sent (`lookups`) and threads asked for in them (`keys`). */

@@ -74,6 +74,10 @@ function inScope(event: StoredEvent, scope: EventScope | undefined): boolean {
  * 1013, `BACKLOG_CLOSE_CODE`), whether or not the reader is reading: the client reconnects
  * and resumes from its `lastEventId`, reading what it missed from MySQL, so the server never
  * holds more than that for one slow socket and nothing is lost.
+ *
+ * Piped or read: `pipe` hands each event to its sink in the pump's own turn, as the pump
+ * pushes it (a socket's direct subscription: no promise or async step per event); `read` is
+ * the same stream through a queue of the same bound, for tRPC's adapter.
  */
 export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>, "signal">): Promise<OpenStream<TrackedEnvelope<T>>> {
   const { db, pump, stream, viewer, scope, view, backlog } = options;

@@ -37,6 +37,11 @@ export interface Limiter {
   consume(key: string): Promise<unknown>;
   /** Gives `points` back to `key`'s current window. */
   reward(key: string, points: number): Promise<unknown>;
+  /**
+   * Spends a point at once, for a limit counted in this process: null when spent, the
+   * refusal otherwise. Absent for a limit that must be asked (Redis); then `consume`.
+   */
+  consumeNow?(key: string): LimitReached | null;
 }
 
 /** Why `WindowLimiter` refused a point: the key's window is spent until `msBeforeNext` has passed. */
@@ -80,12 +85,17 @@ export class WindowLimiter implements Limiter {
   }
 
   consume(key: string): Promise<void> {
+    const refused = this.consumeNow(key);
+    return refused ? Promise.reject(refused) : SPENT;
+  }
+
+  consumeNow(key: string): LimitReached | null {
     const now = Date.now();
     if (now >= this.sweepAt) this.sweep(now);
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) this.windows.set(key, (window = { spent: 0, endsAt: now + this.durationMs }));
     window.spent += 1;
-    return window.spent <= this.points ? SPENT : Promise.reject(new LimitReached(window.endsAt - now));
+    return window.spent <= this.points ? null : new LimitReached(window.endsAt - now);
   }
 
   reward(key: string, points: number): Promise<void> {
@@ -137,11 +147,27 @@ export async function consumeOrThrow(limits: RateLimits, name: RateLimitName, ke
   try {
     await limits[name].consume(key);
   } catch (error) {
-    if (error instanceof LimitReached || error instanceof RateLimiterRes) {
-      limits.refused[name]++;
-      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many ${what}; try again in ${seconds} s` });
-    }
+    if (error instanceof LimitReached || error instanceof RateLimiterRes) throw tooMany(limits, name, what, error);
     throw error;
   }
+}
+
+/**
+ * `consumeOrThrow` without a promise when the limit is counted in this process: returns
+ * undefined once the point is spent and throws TOO_MANY_REQUESTS at once when refused. A
+ * limit kept in Redis is asked as `consumeOrThrow` asks it, and its promise returned.
+ */
+export function spendNow(limits: RateLimits, name: RateLimitName, key: string, what: string): Promise<void> | undefined {
+  const limiter = limits[name];
+  if (!limiter.consumeNow) return consumeOrThrow(limits, name, key, what);
+  const refused = limiter.consumeNow(key);
+  if (refused) throw tooMany(limits, name, what, refused);
+  return undefined;
+}
+
+/** Counts a refusal of limit `name` and says when to retry. */
+function tooMany(limits: RateLimits, name: RateLimitName, what: string, refusal: { msBeforeNext: number }): TRPCError {
+  limits.refused[name]++;
+  const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+  return new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many ${what}; try again in ${seconds} s` });
 }

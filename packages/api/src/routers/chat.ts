@@ -1,17 +1,17 @@
 import { TRPCError, type TrackedEnvelope } from "@trpc/server";
 import { z } from "zod";
-import { authorizeChatScope, resolveThread } from "../chat/access";
-import { findSentMessage, threadHistory, type ChatMessage } from "../chat/messages";
+import { authorizeChatScope, resolveThread, withThread } from "../chat/access";
+import { threadHistory, type ChatMessage } from "../chat/messages";
 import { markRead, readCursors } from "../chat/reads";
+import { sendMessage } from "../chat/send";
 import { listThreads } from "../chat/threads";
 import type { TypingEvent } from "../chat/typing";
 import { unreadCounts } from "../chat/unread";
 import { openDurableStream } from "../events/durableStream";
 import type { StoredEvent } from "../events/types";
-import { consumeOrThrow } from "../lib/rateLimits";
 import { idSchema, lastEventIdSchema } from "../lib/validation";
 import { directMutation, directSubscription, type DirectStreams } from "../directProcedures";
-import { createTRPCRouter, dispatcherProcedure, PARTICIPANT_ROLES, participantProcedure, spendMutationBudget } from "../trpc";
+import { createTRPCRouter, dispatcherProcedure, PARTICIPANT_ROLES, participantProcedure } from "../trpc";
 
 /** Chat is between a dispatcher and a driver; riders have no threads. */
 const chatRefusal = () => "Chat is for dispatchers and drivers";
@@ -69,39 +69,13 @@ export const chatRouter = createTRPCRouter({
       return { ...page, reads, dispatcherId: thread.dispatcherId, driverId: thread.driverId };
     }),
 
-  /**
-   * Sends a message. A retry with the same `clientMessageId` returns the first message and
-   * spends neither the mutation nor the chat budget, even when they are used up; a new
-   * message spends both. The common case costs no lookup: the budgets are spent first, and
-   * given back when the write finds the message already stored (see `MessageWriter`).
-   */
+  /** Sends a message; a retry with the same `clientMessageId` returns the first (see `sendMessage`). */
   send: directMutation({
     roles: PARTICIPANT_ROLES,
     refusal: chatRefusal,
     meta: { keyedRetry: true },
     input: sendMessageInputSchema,
-    async resolve({ services, user, input }) {
-      const thread = await resolveThread(services.chat.threads, user, input);
-      const key = String(user.id);
-      try {
-        await spendMutationBudget(services, user.id);
-      } catch (error) {
-        const sent = await findSentMessage(services.db, user, input);
-        if (sent) return sent;
-        throw error;
-      }
-      try {
-        await consumeOrThrow(services.limits, "chat", key, "messages");
-      } catch (error) {
-        await services.limits.mutation.reward(key, 1);
-        const sent = await findSentMessage(services.db, user, input);
-        if (sent) return sent;
-        throw error;
-      }
-      const { message, duplicate } = await services.chat.writer.send(user, thread, input);
-      if (duplicate) await Promise.all([services.limits.mutation.reward(key, 1), services.limits.chat.reward(key, 1)]);
-      return message;
-    },
+    resolve: ({ services, user, input }) => withThread(services.chat.threads, user, input, (thread) => sendMessage(services, user, thread, input)),
   }),
 
   markRead: directMutation({
@@ -118,11 +92,11 @@ export const chatRouter = createTRPCRouter({
     roles: PARTICIPANT_ROLES,
     refusal: chatRefusal,
     input: threadInput.extend({ typing: z.boolean() }),
-    async resolve({ services, user, input }) {
-      const thread = await resolveThread(services.chat.threads, user, input);
-      services.typing.publish(thread, user.id, input.typing);
-      return { ok: true as const };
-    },
+    resolve: ({ services, user, input }) =>
+      withThread(services.chat.threads, user, input, (thread) => {
+        services.typing.publish(thread, user.id, input.typing);
+        return { ok: true as const };
+      }),
   }),
 
   /** Unread messages in the caller's threads: the total (the badge) and per offer (the marks on the list). */
