@@ -218,6 +218,37 @@ describe("resume", () => {
   });
 });
 
+describe("hostile text through the event log", () => {
+  it("comes back from MySQL exactly as sent, in history and in a resumed stream", async () => {
+    const driver = await t.as("driver", 6);
+    const id = await newOffer([driver.userId]);
+    const live = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id });
+    await live.started;
+    await driver.api.chat.send.mutate({ offerId: id, body: "before", clientMessageId: randomUUID() });
+    await live.until((items) => items.some((item) => "id" in item));
+    live.stop();
+    const lastSeen = live.items.filter((item) => "id" in item).at(-1) as { id: string };
+
+    const bodies = [
+      `it's "quoted", 'twice' and \\'escaped\\'`,
+      "a \\ backslash, \\\\ two, and \\u0041 that is not an escape",
+      "line\nbreak\ttab\rreturn \u0000 nul \u001a sub \b",
+      "'; DROP TABLE events; -- \\",
+      "emoji 🚚, ünïcödé and \u2028 a line separator",
+    ];
+    for (const body of bodies) await driver.api.chat.send.mutate({ offerId: id, body, clientMessageId: randomUUID() });
+
+    const history = await dispatcher.api.chat.history.query({ offerId: id, driverId: driver.userId });
+    expect(history.messages.map((message) => message.body).reverse()).toEqual(["before", ...bodies]);
+    const resumed = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id, lastEventId: lastSeen.id });
+    const bodiesIn = (items: typeof resumed.items) =>
+      items.flatMap((item) => ("id" in item && item.data.type === "message" ? [item.data.message.body] : []));
+    await resumed.until((items) => bodiesIn(items).length >= bodies.length);
+    expect(bodiesIn(resumed.items)).toEqual(bodies);
+    resumed.stop();
+  });
+});
+
 describe("bad input", () => {
   it("rejects an empty body, 2001 characters and a non-UUID client id, storing nothing", async () => {
     const before = await messageCount();

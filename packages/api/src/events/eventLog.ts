@@ -1,5 +1,5 @@
 import { and, asc, type Database, deferStatement, eq, events, type EventStream, gt, inArray, lte, or, type SQL, sql } from "@convoy/db";
-import { sqlBoolean, sqlInsertHead, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
+import { sqlBoolean, sqlInsertHead, sqlJson, sqlNumber, sqlString, sqlUtcDatetime } from "../lib/sqlLiterals";
 import type { Tx } from "../lib/transaction";
 import type { NewEvent, StoredEvent, Viewer } from "./types";
 
@@ -87,7 +87,7 @@ function insertEventsStatement(batch: readonly NewEvent[], createdAtMs: number):
   const rows = batch.map((event, index) => {
     const source = firstWithPayload.get(event.payload);
     if (source === undefined) firstWithPayload.set(event.payload, index);
-    const payload = source === undefined ? sqlString(JSON.stringify(event.payload)) : "'{}'";
+    const payload = source === undefined ? sqlJson(JSON.stringify(event.payload)) : "'{}'";
     return (
       `(${sqlString(event.stream)},${sqlString(event.type)},${sqlNumber(event.offerId ?? null)},${sqlNumber(event.tripId ?? null)},` +
       `${sqlNumber(event.dispatcherId ?? null)},${sqlNumber(event.driverId ?? null)},${sqlNumber(event.riderId ?? null)},` +
