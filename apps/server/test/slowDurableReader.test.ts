@@ -27,6 +27,7 @@ let database: { url: string; drop: () => Promise<void> };
 let handle: DbHandle;
 let server: ServerProcess;
 let reader: SlowReader | null = null;
+let pausedReader: SlowReader | null = null;
 const clients: ConvoyClient[] = [];
 
 beforeAll(async () => {
@@ -49,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.close()));
   await reader?.close();
+  await pausedReader?.close();
   server.child.kill("SIGKILL");
   await server.exited;
   await handle.close();
@@ -121,4 +123,56 @@ describe("offers.events with a reader that stops reading", () => {
     expect(ids(slow.items)).toEqual(ids(control.items));
     expect(slow.errors).toEqual([]);
   }, 150_000);
+
+  it("holds the events of a reader that stopped reading, below the cap, and sends them all in order once it reads again", async () => {
+    const tokens = createTokenService(TEST_JWT_SECRET);
+    const signIn = async (id: number, role: "driver" | "dispatcher") =>
+      tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
+    const idOf = async (email: string) => (await handle.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
+    const driverId = await idOf("driver2@convoy.test");
+    const { token: driverToken } = await signIn(driverId, "driver");
+    const { token: dispatcherToken } = await signIn(await idOf("dispatcher@convoy.test"), "dispatcher");
+    const dispatcher = createConvoyClient({ url: server.url, token: dispatcherToken, WebSocket });
+    clients.push(dispatcher);
+    pausedReader = await startSlowReader(server.port, Number.POSITIVE_INFINITY);
+    const client = (url: string) => {
+      const created = createConvoyClient({ url, token: driverToken, WebSocket });
+      clients.push(created);
+      return created;
+    };
+    const control = collect<Tracked>((handlers) => client(server.url).api.offers.events.subscribe({}, handlers));
+    const paused = await rawSubscriber(pausedReader.url, driverToken);
+    const frames: Tracked[] = [];
+    let onFrame = () => undefined as void;
+    paused.socket.on("message", (data: Buffer) => {
+      const text = data.toString();
+      if (text === "PING") return;
+      const frame = JSON.parse(text) as { result?: { type: string; data?: Tracked } };
+      if (frame.result?.type === "data" && frame.result.data) frames.push(frame.result.data);
+      onFrame();
+    });
+    await control.started;
+
+    // 60 offers of about 600 bytes: past the 16 KiB the stream holds back at (~27), short of
+    // the 100 more that would shed the socket.
+    pausedReader.setRate(0);
+    for (let offer = 0; offer < 60; offer += 10) {
+      await Promise.all(Array.from({ length: 10 }, () => dispatcher.api.offers.create.mutate(loadInput([driverId]))));
+    }
+    const marker = await dispatcher.api.offers.create.mutate(loadInput([driverId]));
+    const hasMarker = (items: Tracked[]) => items.some((item) => item.data.offerId === marker.id);
+    await control.until(hasMarker, 30_000);
+    pausedReader.setRate(Number.POSITIVE_INFINITY);
+    const markerArrived = new Promise<string>((resolve) => {
+      onFrame = () => {
+        if (hasMarker(frames)) resolve("the marker arrived");
+      };
+      onFrame();
+    });
+    const stillWaiting = new Promise<string>((resolve) => setTimeout(() => resolve("no marker 30 s after reading again"), 30_000).unref());
+    expect(await Promise.race([markerArrived, stillWaiting])).toBe("the marker arrived");
+    expect(frames.map((item) => Number(item.id))).toEqual(control.items.map((item) => Number(item.id)));
+    expect(paused.socket.readyState).toBe(WebSocket.OPEN);
+    paused.socket.close();
+  }, 90_000);
 });

@@ -45,4 +45,34 @@ describe("TypingTracker", () => {
     expect(vi.getTimerCount()).toBe(0);
     tracker.close();
   });
+
+  it("hands a piped stream what came before the pipe, then each notice as it is published, and ends it when closed", () => {
+    const tracker = new TypingTracker(createInProcessBus());
+    const stream = tracker.listen(thread.dispatcherId, (event) => event.userId !== 42);
+    tracker.publish(thread, thread.driverId, true);
+    const heard: number[] = [];
+    const ends: unknown[] = [];
+    stream.pipe!({ item: (event) => heard.push(event.userId), end: (error) => ends.push(error) });
+    expect(heard).toEqual([thread.driverId]);
+    tracker.publish(thread, 99, true);
+    tracker.publish(thread, 42, true);
+    // Handed over during `publish`, with no promise in between.
+    expect(heard).toEqual([thread.driverId, 99]);
+    stream.close();
+    tracker.publish(thread, 98, true);
+    expect(heard).toEqual([thread.driverId, 99]);
+    expect(ends).toEqual([null]);
+    expect(tracker.listening).toBe(0);
+    tracker.close();
+  });
+
+  it("ends a stream piped after it was closed at once, with nothing", () => {
+    const tracker = new TypingTracker(createInProcessBus());
+    const stream = tracker.listen(thread.dispatcherId, () => true);
+    stream.close();
+    const ends: unknown[] = [];
+    stream.pipe!({ item: () => expect.unreachable(), end: (error) => ends.push(error) });
+    expect(ends).toEqual([null]);
+    tracker.close();
+  });
 });
