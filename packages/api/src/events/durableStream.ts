@@ -152,8 +152,9 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
           }
           const event = queue.shift()!;
           if (event.id <= seenUpTo) continue;
+          // An item written may stop the subscriber (and so end the queue): the loop then
+          // runs out what is left, which its sink ignores, and ends at the empty queue.
           sink.item(envelope(event));
-          if (finished) return;
         }
       } finally {
         flushing = false;
