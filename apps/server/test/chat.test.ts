@@ -176,16 +176,25 @@ describe("typing", () => {
   });
 });
 
+/**
+ * A new thread between the dispatcher and driver `index`, with one message (`body`, from the
+ * driver) that the dispatcher's stream saw before it stopped: `lastSeen` is where to resume.
+ */
+async function threadSeenOnce(index: number, body: string) {
+  const driver = await t.as("driver", index);
+  const id = await newOffer([driver.userId]);
+  const first = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id });
+  await first.started;
+  const opening = await driver.api.chat.send.mutate({ offerId: id, body, clientMessageId: randomUUID() });
+  await first.until((items) => items.some((item) => "id" in item));
+  first.stop();
+  const lastSeen = first.items.filter((item) => "id" in item).at(-1) as { id: string };
+  return { driver, id, opening, lastSeen };
+}
+
 describe("resume", () => {
   it("delivers the 50 messages and reads missed while disconnected exactly once", async () => {
-    const driver = await t.as("driver", 5);
-    const id = await newOffer([driver.userId]);
-    const first = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id });
-    await first.started;
-    const opening = await driver.api.chat.send.mutate({ offerId: id, body: "opening", clientMessageId: randomUUID() });
-    await first.until((items) => items.some((item) => "data" in item));
-    first.stop();
-    const lastSeen = first.items.filter((item) => "id" in item).at(-1) as { id: string };
+    const { driver, id, opening, lastSeen } = await threadSeenOnce(5, "opening");
 
     const expectedMessages: number[] = [];
     for (let i = 0; i < 35; i++) {
@@ -220,14 +229,7 @@ describe("resume", () => {
 
 describe("hostile text through the event log", () => {
   it("comes back from MySQL exactly as sent, in history and in a resumed stream", async () => {
-    const driver = await t.as("driver", 6);
-    const id = await newOffer([driver.userId]);
-    const live = collectFrom(dispatcher.api.chat.events.subscribe, { offerId: id });
-    await live.started;
-    await driver.api.chat.send.mutate({ offerId: id, body: "before", clientMessageId: randomUUID() });
-    await live.until((items) => items.some((item) => "id" in item));
-    live.stop();
-    const lastSeen = live.items.filter((item) => "id" in item).at(-1) as { id: string };
+    const { driver, id, lastSeen } = await threadSeenOnce(6, "before");
 
     const bodies = [
       `it's "quoted", 'twice' and \\'escaped\\'`,

@@ -79,24 +79,32 @@ async function rawSubscriber(url: string, token: string) {
   return { socket, closed };
 }
 
+/**
+ * The seeded dispatcher's client, and the driver `driverEmail`'s id, token and clients (at
+ * `url`: the server, or a slow reader in front of it). Every client is closed after the tests.
+ */
+async function signedIn(driverEmail: string) {
+  const tokens = createTokenService(TEST_JWT_SECRET);
+  const signIn = async (id: number, role: "driver" | "dispatcher") =>
+    tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
+  const idOf = async (email: string) => (await handle.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
+  const driverId = await idOf(driverEmail);
+  const { token: driverToken } = await signIn(driverId, "driver");
+  const { token: dispatcherToken } = await signIn(await idOf("dispatcher@convoy.test"), "dispatcher");
+  const dispatcher = createConvoyClient({ url: server.url, token: dispatcherToken, WebSocket });
+  clients.push(dispatcher);
+  const client = (url: string) => {
+    const created = createConvoyClient({ url, token: driverToken, WebSocket });
+    clients.push(created);
+    return created;
+  };
+  return { driverId, driverToken, dispatcher, client };
+}
+
 describe("offers.events with a reader that stops reading", () => {
   it("closes its socket with 1013 once its backlog passes the cap, and @convoy/client resumes without missing or repeating an event", async () => {
-    const tokens = createTokenService(TEST_JWT_SECRET);
-    const signIn = async (id: number, role: "driver" | "dispatcher") =>
-      tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
-    const idOf = async (email: string) => (await handle.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
-    const driverId = await idOf("driver1@convoy.test");
-    const { token: driverToken } = await signIn(driverId, "driver");
-    const { token: dispatcherToken } = await signIn(await idOf("dispatcher@convoy.test"), "dispatcher");
-    const dispatcher = createConvoyClient({ url: server.url, token: dispatcherToken, WebSocket });
-    clients.push(dispatcher);
-
+    const { driverId, driverToken, dispatcher, client } = await signedIn("driver1@convoy.test");
     reader = await startSlowReader(server.port, Number.POSITIVE_INFINITY);
-    const client = (url: string) => {
-      const created = createConvoyClient({ url, token: driverToken, WebSocket });
-      clients.push(created);
-      return created;
-    };
     // The same driver's stream read at full speed, straight from the server: what was sent.
     const control = collect<Tracked>((handlers) => client(server.url).api.offers.events.subscribe({}, handlers));
     const slow = collect<Tracked>((handlers) => client(reader!.url).api.offers.events.subscribe({}, handlers));
@@ -125,21 +133,8 @@ describe("offers.events with a reader that stops reading", () => {
   }, 150_000);
 
   it("holds the events of a reader that stopped reading, below the cap, and sends them all in order once it reads again", async () => {
-    const tokens = createTokenService(TEST_JWT_SECRET);
-    const signIn = async (id: number, role: "driver" | "dispatcher") =>
-      tokens.sign({ id, role }, (await createSession(handle.db, tokens, id, 3_600)).sessionId);
-    const idOf = async (email: string) => (await handle.db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
-    const driverId = await idOf("driver2@convoy.test");
-    const { token: driverToken } = await signIn(driverId, "driver");
-    const { token: dispatcherToken } = await signIn(await idOf("dispatcher@convoy.test"), "dispatcher");
-    const dispatcher = createConvoyClient({ url: server.url, token: dispatcherToken, WebSocket });
-    clients.push(dispatcher);
+    const { driverId, driverToken, dispatcher, client } = await signedIn("driver2@convoy.test");
     pausedReader = await startSlowReader(server.port, Number.POSITIVE_INFINITY);
-    const client = (url: string) => {
-      const created = createConvoyClient({ url, token: driverToken, WebSocket });
-      clients.push(created);
-      return created;
-    };
     const control = collect<Tracked>((handlers) => client(server.url).api.offers.events.subscribe({}, handlers));
     const paused = await rawSubscriber(pausedReader.url, driverToken);
     const frames: Tracked[] = [];
