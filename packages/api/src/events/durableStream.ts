@@ -154,7 +154,12 @@ export async function openDurableStream<T>(options: Omit<DurableStreamOptions<T>
           if (event.id <= seenUpTo) continue;
           // An item written may stop the subscriber (and so end the queue): the loop then
           // runs out what is left, which its sink ignores, and ends at the empty queue.
-          sink.item(envelope(event));
+          // Whatever fails here fails this stream only, never the pump's push to others.
+          try {
+            sink.item(envelope(event));
+          } catch (error) {
+            finish(error);
+          }
         }
       } finally {
         flushing = false;
