@@ -138,7 +138,7 @@ describe("offers.events with a reader that stops reading", () => {
     const control = collect<Tracked>((handlers) => client(server.url).api.offers.events.subscribe({}, handlers));
     const paused = await rawSubscriber(pausedReader.url, driverToken);
     const frames: Tracked[] = [];
-    let onFrame = () => undefined as void;
+    let onFrame: () => void = () => undefined;
     paused.socket.on("message", (data: Buffer) => {
       const text = data.toString();
       if (text === "PING") return;

@@ -107,6 +107,9 @@ async function main(): Promise<void> {
     const [versionRows] = (await database.handle.pool.query("SELECT VERSION() AS v")) as unknown as [{ v: string }[]];
     mysqlVersion = versionRows[0]?.v ?? mysqlVersion;
 
+    // The checkout as the server is built from it, at the first server's start.
+    const commit = gitCommit();
+    const uncommitted = uncommittedChanges();
     // Log in through the API once; tokens outlive the server processes (same JWT secret).
     const setupServer = await context.startServer("setup");
     const loginStarted = performance.now();
@@ -136,8 +139,8 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       timestamp,
       label: options.label,
-      commit: gitCommit(),
-      uncommitted: uncommittedChanges(),
+      commit,
+      uncommitted,
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model ?? "unknown",

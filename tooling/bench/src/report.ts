@@ -15,7 +15,7 @@ export interface BenchResults {
   timestamp: string;
   label: string;
   commit: string;
-  /** `git status --porcelain` lines under apps/ and packages/ when the run started. */
+  /** `git status --porcelain` lines under apps/ and packages/ when the run built its server. */
   uncommitted: string[];
   /** `loadAverage`: the 1-minute load average at the start and at the end (2 = both cores busy). */
   machine: { cpus: number; cpuModel: string; node: string; mysql: string; loadAverage: { start: number; end: number } };
