@@ -199,7 +199,11 @@ async function requireSession(ctx: Context, type: string, path: string, meta: Pr
     ctx.services.apiKeys.spend(session.apiKey, now);
     requireKeyScope(session.apiKey.scopes, path);
   }
-  if (type === "mutation" && !meta?.keyedRetry) await spendMutationBudget(ctx.services, session.userId);
+  if (type === "mutation" && !meta?.keyedRetry) {
+    // Spent as a direct call spends it: no promise for a budget kept in this process.
+    const spending = spendMutationBudgetNow(ctx.services, session.userId);
+    if (spending) await spending;
+  }
   return session;
 }
 
